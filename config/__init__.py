@@ -1,0 +1,1 @@
+"""Configuration files (YAML) and their typed loader; see `config.loader`."""

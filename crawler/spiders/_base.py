@@ -1,0 +1,94 @@
+"""Base class of the monitoring spiders: one configured source per spider run, shared extraction helpers."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+import scrapy
+from scrapy.http import Response
+
+from config.loader import ConfigError, Source, load_settings, load_sources
+from crawler.extract import decode_html, extract_article
+from crawler.items import ArticleItem
+
+logger = logging.getLogger(__name__)
+
+
+class BaseMonitorSpider(scrapy.Spider):
+    """A spider bound to one configured source (`source=` a Source, a dict, or the name of a configured one)."""
+
+    kinds: tuple[str, ...] = ()
+
+    def __init__(self, source: Source | dict | str | None = None, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if source is None:
+            raise ValueError(f"spider {self.name} needs a source (-a source=<name from sources.yaml>)")
+        self.source = self._resolve_source(source)
+        self.source_name = self.source.name
+
+    @staticmethod
+    def _resolve_source(source: Source | dict | str) -> Source:
+        if isinstance(source, Source):
+            return source
+        if isinstance(source, dict):
+            return Source(**source)
+        settings = load_settings()
+        for s in load_sources(settings.path(settings.sources_file)):
+            if s.name == source:
+                return s
+        raise ConfigError(f"{settings.sources_file}: no source named {source!r}")
+
+    @property
+    def max_depth(self) -> int:
+        if self.source.depth is not None:
+            return self.source.depth
+        return self.crawler.settings.getint("MONITOR_DEFAULT_DEPTH", 10)
+
+    def errback(self, failure):
+        """Count and sample download errors; the crawl goes on."""
+        request = getattr(failure, "request", None)
+        url = request.url if request is not None else "?"
+        self.crawler.stats.inc_value(f"monitor/errors/download/{failure.type.__name__}")
+        recorder = self._recorder()
+        if recorder is not None:
+            recorder.note_error(f"{url}: {failure.type.__name__}: {failure.getErrorMessage()}")
+        logger.info("download failed for %s: %s", url, failure.getErrorMessage())
+
+    def _recorder(self):
+        from crawler.extensions import CrawlRunRecorder
+
+        ext = self.crawler.extensions.middlewares if self.crawler.extensions else ()
+        return next((e for e in ext if isinstance(e, CrawlRunRecorder)), None)
+
+    def decode(self, response: Response) -> tuple[str, str]:
+        declared = self.source.encoding or getattr(response, "encoding", None)
+        return decode_html(response.body, declared)
+
+    def article_item(self, response: Response, **hints: Any) -> ArticleItem | None:
+        """Extract an article from an HTML response; hints (title, published_at, ...) fill what is missing."""
+        now = datetime.now(UTC)
+        html, encoding = self.decode(response)
+        if not html.strip():
+            self.crawler.stats.inc_value("monitor/dropped/empty_page")
+            return None
+        data = extract_article(html, response.url, now=now)
+        for key, value in hints.items():
+            if value and not data.get(key):
+                data[key] = value
+        return ArticleItem(
+            url=response.url,
+            source=self.source.name,
+            platform=self.source.platform,
+            level=self.source.level,
+            region=self.source.region,
+            title=data.get("title") or "",
+            body=data.get("body") or "",
+            author=data.get("author"),
+            media=data.get("media"),
+            published_at=data.get("published_at"),
+            fetched_at=now,
+            encoding=encoding,
+            problems=list(data.get("problems") or []),
+        )

@@ -1,0 +1,56 @@
+"""Shared pytest fixtures and the skip-or-fail policy for tests that need services or shared data."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("MONITOR_SHARED_DATA", ROOT.parent / "shared" / "data"))
+FIXTURES = ROOT / "tests" / "fixtures"
+
+# In CI `.ci/run` sets MONITOR_REQUIRE_SERVICES=1: a test that needs PostgreSQL or Redis then fails
+# when the server is missing instead of silently skipping.
+REQUIRE_SERVICES = os.environ.get("MONITOR_REQUIRE_SERVICES", "") not in ("", "0", "false")
+POSTGRES_URL = os.environ.get("MONITOR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("MONITOR_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--run-live", action="store_true", help="run tests marked requires_internet")
+
+
+def _port_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    run_live = config.getoption("--run-live")
+    for item in items:
+        if "requires_internet" in item.keywords and not run_live:
+            item.add_marker(pytest.mark.skip(reason="live internet test; pass --run-live to run it"))
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for marker, port, what in (("requires_postgres", 5432, "PostgreSQL"), ("requires_redis", 6379, "Redis")):
+        if marker in item.keywords and not _port_open("127.0.0.1", port):
+            msg = f"{what} is not reachable on 127.0.0.1:{port}"
+            if REQUIRE_SERVICES:
+                pytest.fail(f"{msg} and MONITOR_REQUIRE_SERVICES is set", pytrace=False)
+            pytest.skip(msg)
+    if "requires_shared_data" in item.keywords and not SHARED_DATA.is_dir():
+        pytest.skip(f"shared evaluation data not found at {SHARED_DATA}")
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"shared evaluation data not found at {SHARED_DATA}")
+    return SHARED_DATA

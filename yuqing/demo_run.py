@@ -1,0 +1,80 @@
+"""`yuqing demo`: local sites on 127.0.0.1 → real spiders and pipeline → SQLite → analysis → dashboard."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from config.loader import ROOT, Source, load_settings
+
+logger = logging.getLogger(__name__)
+
+
+def demo_settings(data_dir: Path, sources_file: Path):
+    """Settings for the demo: its own database, local sources, fast and loopback-only crawling."""
+    settings = load_settings()
+    crawl = settings.crawl.model_copy(
+        update={
+            "download_delay": 0.0,
+            "autothrottle": False,
+            "concurrent_requests_per_domain": 8,
+            "allow_private_networks": ["127.0.0.0/8"],
+        }
+    )
+    return settings.model_copy(
+        update={
+            "db_url": f"sqlite:///{data_dir / 'demo.db'}",
+            "data_dir": str(data_dir),
+            "sources_file": str(sources_file),
+            "crawl": crawl,
+        }
+    )
+
+
+def run_demo(*, data_dir: Path | None = None, dashboard: bool = True, base_port: int | None = 18700,
+             dashboard_port: int | None = None, out=sys.stdout) -> int:  # fmt: skip
+    from analysis.runner import analyze
+    from crawler.runner import run_crawl
+    from store.db import open_store
+    from yuqing.cli import dashboard_command, print_crawl_summary
+    from yuqing.demo.corpus import build_corpus
+    from yuqing.demo.sites import DemoSites, write_sources_yaml
+
+    data_dir = (data_dir or ROOT / "data" / "demo").resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    corpus = build_corpus(datetime.now(UTC))
+    with DemoSites(corpus, base_port=base_port) as sites:
+        sources_file = data_dir / "sources.yaml"
+        write_sources_yaml(sites.sources(), sources_file)
+        settings = demo_settings(data_dir, sources_file)
+        sources = [Source(**s) for s in sites.sources()]
+        print(f"演示站点已启动：{len(sites.urls())} 个站点，{len(sources)} 个信源", file=out)
+        for key, url in sites.urls().items():
+            print(f"  {key:<18}{url}", file=out)
+        runs = run_crawl(settings, [sources])
+        print_crawl_summary(runs, out=out)
+        engine = open_store(settings.resolved_db_url, upgrade=False)
+        stats = analyze(engine, sentiment_model=settings.analysis.sentiment_model,
+                        batch_size=settings.analysis.batch_size)  # fmt: skip
+        engine.dispose()
+        print(f"分析：新分析 {stats.documents} 篇（{stats.seconds:.1f} 秒）；情感分布 {stats.by_sentiment}", file=out)
+        print(f"演示数据库：{settings.resolved_db_url}", file=out)
+        print(f"总用时 {time.perf_counter() - t0:.1f} 秒", file=out)
+        if not dashboard:
+            return 0 if runs else 1
+        env = dict(os.environ)
+        env["MONITOR_DB_URL"] = settings.resolved_db_url
+        env["MONITOR_SOURCES_FILE"] = str(sources_file)
+        cmd = dashboard_command(settings, dashboard_port)
+        port = dashboard_port or settings.dashboard.port
+        print(f"看板：http://{settings.dashboard.host}:{port}/  （Ctrl-C 退出；演示站点在看板运行期间保持在线）", file=out)
+        try:
+            return subprocess.call(cmd, cwd=str(ROOT), env=env)
+        except KeyboardInterrupt:
+            return 0
