@@ -82,6 +82,7 @@ def run_crawl(
     Returns the crawl_runs rows written by this call. One call per process (Twisted's reactor cannot restart).
     """
     from scrapy.crawler import CrawlerProcess
+    from scrapy.utils.reactor import install_reactor, is_reactor_installed
     from twisted.internet import defer
 
     started = datetime.now(UTC)
@@ -89,7 +90,10 @@ def run_crawl(
     prepare_store(settings, all_sources)
     scrapy_cfg = scrapy_settings(settings)
     scrapy_cfg.update(overrides or {})
-    process = CrawlerProcess(scrapy_cfg)
+    if not is_reactor_installed():
+        install_reactor(scrapy_cfg["TWISTED_REACTOR"])
+    process = CrawlerProcess(scrapy_cfg, install_root_handler=False)
+    failures: list[str] = []
 
     @defer.inlineCallbacks
     def crawl_all():
@@ -99,7 +103,11 @@ def run_crawl(
                 for src in batch:
                     cls = (spider_overrides or {}).get(src.name) or spider_for(src)
                     ds.append(process.crawl(cls, source=src))
-                yield defer.DeferredList(ds, consumeErrors=True)
+                results = yield defer.DeferredList(ds, consumeErrors=True)
+                for (ok, value), src in zip(results, batch, strict=True):
+                    if not ok:
+                        failures.append(f"{src.name}: {value.getErrorMessage()}")
+                        logger.error("crawl of %s failed: %s", src.name, value.getTraceback())
         finally:
             from twisted.internet import reactor
 
@@ -110,6 +118,8 @@ def run_crawl(
 
     reactor.callWhenRunning(crawl_all)
     process.start(stop_after_crawl=False)
+    if failures:
+        logger.error("%d crawl(s) failed to run: %s", len(failures), "; ".join(failures))
     engine = open_store(settings.resolved_db_url, upgrade=False)
     with engine.connect() as conn:
         rows = conn.execute(

@@ -68,17 +68,21 @@ def migrate(engine: Engine) -> str:
 
 def open_store(url: str, *, upgrade: bool = True) -> Engine:
     """Open the store at `url`; upgrade its schema, or fail with one clear message if it is behind."""
+    engine = None
     try:
         engine = make_engine(url)
         with engine.connect():
             pass
     except Exception as exc:  # noqa: BLE001 - any driver error means the same thing to the user
+        if engine is not None:
+            engine.dispose()
         raise StoreError(f"无法连接数据库 {make_url(url).render_as_string(hide_password=True)}: {exc}") from exc
     if upgrade:
         migrate(engine)
         return engine
     have, want = current_revision(engine), head_revision()
     if have != want:
+        engine.dispose()
         raise StoreError(
             f"数据库结构版本为 {have or '空'}，程序需要 {want}：请先运行 `yuqing init-db` 升级数据库"
         )
