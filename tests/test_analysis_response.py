@@ -1,0 +1,232 @@
+"""Tests for analysis.response: response class rules, numerals, deadlines, countdown and status workflow."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from analysis.response import (
+    RESPONSE_KINDS,
+    STATUSES,
+    can_transition,
+    classify_response,
+    countdown,
+    deadlines,
+    load_rules,
+    next_deadline,
+    parse_casualties,
+    parse_count,
+    parse_magnitudes,
+)
+
+T0 = datetime(2026, 3, 1, 8, 0)
+
+
+@pytest.mark.parametrize(
+    ("token", "value"),
+    [
+        ("6", 6),
+        ("１０１", 101),
+        ("二十三", 23),
+        ("十几", 11),
+        ("数十", 20),
+        ("百余", 100),
+        ("上百", 100),
+        ("两千", 2000),
+        ("一百零五", 105),
+        ("20多", 20),
+        ("三万", 30000),
+        ("近百", 90),
+    ],
+)
+def test_parse_count_reads_arabic_and_chinese_numerals(token, value):
+    assert parse_count(token) == value
+
+
+def test_parse_casualties_finds_deaths_injuries_and_poisonings():
+    c = parse_casualties("事故共造成6人死亡，3人重伤，14人轻微伤。")
+    assert (c.deaths, c.injured) == (6, 14)
+    assert parse_casualties("两车追尾当场3死2伤").deaths == 3
+    assert parse_casualties("两车追尾当场3死2伤").injured == 2
+    assert parse_casualties("数十人受伤，伤者已送医").injured == 20
+    assert parse_casualties("截至发稿，死亡人数已升至二十三人").deaths == 23
+    assert parse_casualties("幼儿园校餐致近50名儿童中毒").poisoned_strict == 45
+    assert parse_casualties("小车司机当场丧生").deaths == 1
+
+
+def test_parse_casualties_ignores_negations_and_non_counts():
+    assert parse_casualties("目前暂无人员伤亡报告，尚无人员死亡").deaths == 0
+    assert parse_casualties("该病死亡率不高，7月23日下午发布").deaths == 0
+    assert parse_casualties("最高法公布毒品案，6人被执行死刑").deaths == 0
+
+
+def test_parse_magnitudes_needs_earthquake_context():
+    assert parse_magnitudes("台湾南投县发生5.3级地震") == [5.3]
+    assert parse_magnitudes("震级为里氏5．9级，震中位于日惹以南") == [5.9]
+    assert parse_magnitudes("西藏班戈县五点五级地震发生在无人区") == [5.5]
+    assert parse_magnitudes("台风带来12级大风") == []
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "rule"),
+    [
+        ("客车农用车相撞致6人亡", "一辆依维柯车与农用车相撞，事故共造成6人死亡，3人重伤。", "A.casualties"),
+        (
+            "某市一化工厂发生爆炸",
+            "今晨5时许，某化工厂发生剧烈爆炸，现场浓烟滚滚，已致3死12伤。",
+            "A.casualties",
+        ),
+        (
+            "四川某县发生6.1级地震",
+            "据中国地震台网测定，今日凌晨发生6.1级地震，震源深度10千米。",
+            "A.earthquake",
+        ),
+        ("某中学百余名学生食物中毒", "多名学生出现呕吐、腹泻等症状，已送医治疗。", "A.casualties"),
+        ("火车站发生严重暴力恐怖案", "暴徒持刀砍杀无辜群众，造成29人死亡、130余人受伤。", "A.casualties"),
+        ("一商住楼突发大火", "消防官兵赶到现场扑救，楼内有5人被困。", "A.casualties"),
+        ("景区发生踩踏事件", "跨年夜外滩发生踩踏事件，数十人受伤。", "A.casualties"),
+    ],
+)
+def test_emergencies_with_severity_are_class_a(title, text, rule):
+    result = classify_response(title, text)
+    assert result.cls == "A"
+    assert result.rule == rule
+    assert "5小时" in result.reason and result.terms
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        ("A股午后暴跌 沪指失守3000点", "两市成交额放大，券商板块领跌，市场恐慌情绪蔓延。"),
+        (
+            "《魔力世纪》资料片特大消息",
+            "本次更新带来爆炸性玩法，新服开启，玩家可体验全新副本，BOSS中毒效果调整。",
+        ),
+        ("湖人加时击败国王", "新浪体育讯北京时间4月12日，拜纳姆膝盖只是轻微挫伤，并不会影响季后赛。"),
+        ("留学行前早准备", "要记住英国的紧急电话999，遇到医疗、火灾、报警，都可以拨打这个电话。"),
+        ("家居卖场探析绿色厨房", "中国传统的大火爆炒烹饪习惯对厨房绿化影响很大。"),
+        ("金融海啸冲击楼市", "受金融海啸影响，一线城市成交量下滑三成。"),
+        ("民政部发布年度报告", "汶川特大地震发生后，社会各界踊跃捐款，慈善事业发展迅速。"),
+        ("上合组织举行部长会议", "各方同意加强合作，打击恐怖主义、分裂主义和极端主义。"),
+    ],
+)
+def test_ordinary_news_is_not_class_a(title, text):
+    assert classify_response(title, text).cls != "A"
+
+
+def test_minor_emergency_is_class_b_with_reason():
+    result = classify_response("辽宁海城发生4.3级地震", "震中附近有震感，尚无人员伤亡报告。")
+    assert result.cls == "B" and result.rule == "B.emergency_minor"
+    assert "地震" in result.reason and "48小时" in result.reason
+
+
+def test_rumour_is_class_b_with_clarification_hint():
+    result = classify_response("网传某县审计局长被带走系谣言", "经核实，该消息纯属捏造，当地已报警处理。")
+    assert result.cls == "B" and result.rule == "B.rumor"
+    assert "澄清" in result.hint and "网信" in result.reason
+    assert "谣言" in result.terms
+
+
+def test_office_criticism_is_at_least_class_b():
+    text = "有网友发帖称审计组工作作风粗暴，整改跟踪流于形式。"
+    assert classify_response("网帖称审计组作风粗暴", text).cls is None
+    result = classify_response("网帖称审计组作风粗暴", text, target="office")
+    assert result.cls == "B" and result.rule == "B.office_criticism"
+    assert "审计机关本身" in result.reason
+
+
+def test_public_interest_needs_a_concern_signal():
+    assert classify_response("市医保新规今起实施", "新规明确了报销比例和范围。").cls is None
+    result = classify_response("医保报销比例下调引发质疑", "不少市民反映报销比例下调，网友质疑政策公平性。")
+    assert result.cls == "B"
+    assert result.rule in ("B.public_interest", "B.policy_misreading")
+
+
+def test_hot_negative_event_is_class_b():
+    result = classify_response("某局发布通报", "通报称相关工作正常推进。", heat=80, negative_share=0.7)
+    assert result.cls == "B" and result.rule == "B.heat_negative"
+    assert (
+        classify_response("某局发布通报", "通报称相关工作正常推进。", heat=80, negative_share=0.2).cls is None
+    )
+
+
+def test_no_rule_gives_none_with_chinese_reason():
+    result = classify_response("审计署发布2025年第1号公告", "公告介绍了中央部门预算执行审计情况。")
+    assert result.cls is None and result.rule == "none" and "无需回应" in result.reason
+
+
+def test_rules_file_is_editable(tmp_path: Path):
+    rules = load_rules()
+    custom = rules.model_copy(
+        update={
+            "class_a": rules.class_a.model_copy(
+                update={"severe_terms": (*rules.class_a.severe_terms, "重大险情")}
+            )
+        }
+    )
+    assert classify_response("水库出现重大险情", "下游群众正在转移。", rules=custom).cls == "A"
+    assert classify_response("水库出现重大险情", "下游群众正在转移。").cls != "A"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "window_chars: 300\nclass_a: {incident_types: {}, typo_key: 1}\nclass_b: {categories: {}}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError, match="bad.yaml"):
+        load_rules(bad)
+
+
+def test_deadlines_follow_state_council_rules():
+    assert deadlines("A", T0) == {
+        "authoritative_info": T0 + timedelta(hours=5),
+        "press_conference": T0 + timedelta(hours=24),
+    }
+    assert deadlines("B", T0) == {"response": T0 + timedelta(hours=48)}
+    assert deadlines(None, T0) == {}
+    with pytest.raises(ValueError):
+        deadlines("C", T0)
+
+
+def test_next_deadline_skips_discharged_ones():
+    nd = next_deadline("A", T0)
+    assert nd is not None and nd.key == "authoritative_info" and nd.due == T0 + timedelta(hours=5)
+    nd = next_deadline("A", T0, ["发布权威信息"])
+    assert nd is not None and nd.key == "press_conference" and nd.label == "召开新闻发布会"
+    assert next_deadline("A", T0, ["新闻发布会"]) is None
+    assert next_deadline("B", T0, ["澄清"]) is None
+    assert next_deadline(None, T0) is None
+
+
+def test_countdown_text_before_and_after_deadline():
+    due = T0 + timedelta(hours=5)
+    assert countdown(due, T0 + timedelta(hours=1, minutes=48)) == (
+        3 * 3600 + 12 * 60,
+        False,
+        "剩余 3小时12分",
+    )
+    seconds, overdue, text = countdown(due, due + timedelta(hours=1, minutes=5, seconds=30))
+    assert overdue and seconds < 0 and text == "已超时 1小时5分"
+
+
+def test_status_workflow_transitions():
+    assert STATUSES == ("待研判", "处置中", "已回应", "已结束", "无需回应")
+    assert can_transition("待研判", "处置中") and can_transition("处置中", "已回应")
+    assert can_transition("已回应", "已结束")
+    assert can_transition("待研判", "无需回应") and can_transition("处置中", "无需回应")
+    assert not can_transition("待研判", "已回应")
+    assert not can_transition("已结束", "处置中")
+    assert not can_transition("无需回应", "已结束")
+    assert not can_transition("未知", "处置中")
+    assert RESPONSE_KINDS == ("发布权威信息", "新闻发布会", "吹风会", "接受采访", "澄清")
+
+
+@pytest.mark.requires_shared_data
+def test_response_bench_meets_floors(shared_data):
+    from bench.response import run
+
+    res = run(shared_data)
+    assert res["n_cec"] > 300 and res["n_thucnews"] >= 1000
+    assert res["cec_class_a_recall"] >= 0.87
+    assert res["thucnews_class_a_rate"] <= 0.05
+    assert min(res["cec_per_label_recall"].values()) >= 0.75
