@@ -90,5 +90,6 @@ class BaseMonitorSpider(scrapy.Spider):
             published_at=data.get("published_at"),
             fetched_at=now,
             encoding=encoding,
-            problems=list(data.get("problems") or []),
+            # missing date/title/body are counted by the pipeline (as a problem or a drop reason)
+            problems=[p for p in data.get("problems") or () if p not in ("no_date", "no_title", "no_body")],
         )
