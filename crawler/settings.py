@@ -60,9 +60,11 @@ def scrapy_settings(settings: Settings) -> dict[str, Any]:
     if settings.redis_url:
         out.update(
             {
-                "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+                # queue and fingerprints shared by every process crawling the same source; cleared when the
+                # crawl ends so that the next scheduled crawl re-reads list pages
+                "SCHEDULER": "crawler.scheduler.SourceScheduler",
                 "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
-                "SCHEDULER_PERSIST": True,
+                "SCHEDULER_PERSIST": False,
                 "REDIS_URL": settings.redis_url,
             }
         )

@@ -111,3 +111,32 @@ async def test_recrawl_refreshes_without_duplicates(site, tmp_path):
         runs = conn.execute(select(crawl_runs).order_by(crawl_runs.c.id)).mappings().all()
     assert n == 2
     assert [(r["stored"], r["updated"]) for r in runs] == [(2, 0), (0, 2)]
+
+
+@pytest.mark.requires_redis
+@pytest_twisted.ensureDeferred
+async def test_distributed_mode_uses_shared_redis_queue(site, tmp_path):
+    import redis
+
+    from tests.conftest import REDIS_URL
+
+    settings = _settings(tmp_path).model_copy(update={"redis_url": REDIS_URL})
+    source = _source(site)
+    prepare_store(settings, [source])
+    crawler, items = await _crawl(settings, source)
+    assert len(items) == 2
+    assert crawler.stats.get_value("scheduler/enqueued/redis") >= 5
+    assert crawler.stats.get_value("scheduler/dequeued/redis") == crawler.stats.get_value("scheduler/enqueued/redis")
+    # the queue and fingerprints were flushed when the crawl ended, so the next crawl starts fresh
+    from crawler.scheduler import source_key
+
+    key = source_key(crawler.spider)
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        assert not client.exists(f"{key}:requests") and not client.exists(f"{key}:dupefilter")
+    finally:
+        client.close()
+    engine = open_store(settings.resolved_db_url, upgrade=False)
+    with engine.connect() as conn:
+        assert len(conn.execute(select(documents.c.id)).all()) == 2
+    engine.dispose()
