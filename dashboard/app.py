@@ -1,0 +1,25 @@
+"""Dashboard entry point: page config and navigation. Run `python -m streamlit run dashboard/app.py` from the root.
+
+To add a page, write `dashboard/views/<name>.py` and add one `st.Page(...)` line to PAGES.
+Session-state keys used by the pages: ov_dates, ov_plans, ov_sources, ov_sentiment (总览 filters).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `streamlit run` puts only dashboard/ on the path
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+st.set_page_config(page_title="审计舆情哨兵", layout="wide")
+
+PAGES = [
+    st.Page("views/overview.py", title="舆情总览", icon=":material/dashboard:", default=True),
+    st.Page("views/sources.py", title="信源健康", icon=":material/monitor_heart:"),
+]
+
+st.navigation(PAGES).run()

@@ -1,0 +1,265 @@
+"""The dashboard's only door to the store: a cached engine per URL and cached, display-ready query results.
+
+Every cached function takes the DB URL and all filters as arguments, so the cache key captures every
+input (no globals, no environment reads). Results are plain frames with Chinese column names and times
+formatted in the display timezone; pages only render them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy.engine import Engine, make_url
+
+from config.loader import load_plans
+from store import reports
+from store.db import StoreError, open_store
+
+logger = logging.getLogger(__name__)
+
+LATEST_LIMIT = 200  # rows in the latest-mentions table (the CSV holds the whole filtered set)
+KEYWORDS_TOP = 20
+# The sentiment filter's choices, 负面 中性 正面 未分析; sentiment_codes() maps them back to codes.
+SENTIMENT_OPTIONS = tuple(reports.SENTIMENT_LABELS[c] for c in reports.SENTIMENT_CODES)
+sentiment_codes = reports.sentiment_codes
+TIME_FORMAT = "%Y-%m-%d %H:%M"
+
+
+def _dispose(engine: Engine) -> None:
+    engine.dispose()
+
+
+@st.cache_resource(show_spinner=False, on_release=_dispose)
+def engine(db_url: str) -> Engine:
+    """The store at `db_url`, schema checked (never migrated here); raises store.db.StoreError.
+
+    A missing SQLite file is reported rather than created: the dashboard only reads.
+    """
+    url = make_url(db_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        if not Path(url.database).is_file():
+            raise StoreError(f"数据库文件不存在：{url.database}")
+    return open_store(db_url, upgrade=False)
+
+
+def today_in(tz_name: str, now: datetime | None = None) -> date:
+    """The local calendar day in `tz_name` at `now` (default: the clock)."""
+    return (now or datetime.now(UTC)).astimezone(ZoneInfo(tz_name)).date()
+
+
+def fmt_time(value: Any, tz_name: str) -> str:
+    """An aware instant as local 'YYYY-MM-DD HH:MM'; '' for missing values."""
+    if value is None or pd.isna(value):  # NaT is a datetime too
+        return ""
+    return pd.Timestamp(value).tz_convert(tz_name).strftime(TIME_FORMAT)
+
+
+def _text(value: Any) -> str:
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def safe_link(url: Any) -> str | None:
+    """Only http(s) links are offered for clicking: crawled URLs are untrusted (no javascript:, data:)."""
+    if not isinstance(url, str):
+        return None
+    try:
+        scheme = urlsplit(url.strip()).scheme.lower()
+    except ValueError:
+        return None
+    return url.strip() if scheme in ("http", "https") else None
+
+
+def _spreadsheet_safe(value: Any) -> Any:
+    """Neutralise spreadsheet formulas in untrusted text cells (CSV injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def configured_plan_names(plans_path: str) -> list[str]:
+    """Names of the enabled 方案 in the plans file; [] (and a log line) if the file cannot be read."""
+    try:
+        return [p.name for p in load_plans(Path(plans_path))]
+    except Exception as exc:  # noqa: BLE001 - the dashboard still works from the plans found in the DB
+        logger.warning("cannot read plans file %s: %s", plans_path, exc)
+        return []
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def document_count(db_url: str) -> int:
+    with engine(db_url).connect() as conn:
+        return reports.document_count(conn)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def filter_options(db_url: str, configured_plans: tuple[str, ...]) -> dict[str, list[str]]:
+    """Choices for the filters: 方案 (configured first, then others found in the DB) and sources."""
+    with engine(db_url).connect() as conn:
+        db_plans = reports.plan_names(conn)
+        source_names = reports.source_names(conn)
+    plans = list(configured_plans) + [p for p in db_plans if p not in configured_plans]
+    return {"plans": plans, "sources": source_names}
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Everything the 总览 page shows, for one set of filters."""
+
+    metrics: dict[str, Any]
+    total: int  # documents in the filtered set (date range + filters)
+    trend: pd.DataFrame  # index 日期, columns 负面/中性/正面/未分析
+    by_source: pd.DataFrame  # 名称, 数量
+    by_level: pd.DataFrame  # 名称, 数量
+    keywords: pd.DataFrame  # 关键词, 文档数
+    latest: pd.DataFrame  # display table, newest first, at most LATEST_LIMIT rows
+
+
+def mentions_table(df: pd.DataFrame, tz_name: str) -> pd.DataFrame:
+    """Display columns for a documents frame: 时间, 标题, 原文, 信源, 级别, 情感, 方案, 无发布日期."""
+    return pd.DataFrame(
+        {
+            "时间": [fmt_time(t, tz_name) for t in df["time"]],
+            "标题": df["title"].astype("object").tolist(),
+            "原文": [safe_link(u) for u in df["url"]],
+            "信源": df["source"].astype("object").tolist(),
+            "级别": [
+                reports.LEVEL_LABELS.get(v, reports.UNKNOWN_LEVEL) if v else reports.UNKNOWN_LEVEL
+                for v in df["level"]
+            ],
+            "情感": [reports.SENTIMENT_LABELS[c] for c in df["sentiment"]],
+            "方案": ["、".join(p) for p in df["plans"]],
+            "无发布日期": [bool(v) for v in df["date_missing"]],
+        },
+        index=pd.RangeIndex(len(df)),
+    )
+
+
+def export_csv(df: pd.DataFrame, tz_name: str) -> bytes:
+    """The filtered documents as CSV (UTF-8 BOM), text cells guarded against spreadsheet formulas."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    header = [
+        "id", "时间", "发布时间", "首次发现", "标题", "链接", "信源", "平台", "级别", "媒体", "地域", "方案",
+        "命中词", "关键词", "情感", "情感分值", "对象", "转发", "评论", "点赞", "阅读",
+    ]  # fmt: skip
+    writer.writerow(header)
+    for r in df.itertuples(index=False):
+        row = [
+            int(r.id), fmt_time(r.time, tz_name), fmt_time(r.published_at, tz_name), fmt_time(r.first_seen_at, tz_name),
+            r.title, r.url, r.source, r.platform, reports.LEVEL_LABELS.get(r.level, r.level or ""), r.media or "",
+            r.region or "", "、".join(r.plans), "、".join(r.terms), "、".join(r.keywords or []),
+            reports.SENTIMENT_LABELS[r.sentiment], "" if pd.isna(r.sentiment_score) else f"{r.sentiment_score:.3f}",
+            reports.TARGET_LABELS.get(r.target, r.target or ""), r.reposts, r.comments, r.likes, r.reads,
+        ]  # fmt: skip
+        writer.writerow([v if i == 15 else _spreadsheet_safe(v) for i, v in enumerate(row)])  # 15: score
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def overview(
+    db_url: str,
+    tz_name: str,
+    first: date,
+    last: date,
+    today: date,
+    plans: tuple[str, ...] = (),
+    sources: tuple[str, ...] = (),
+    sentiments: tuple[str, ...] = (),
+) -> Overview:
+    """The 总览 data: metrics relative to `today`; trend, mixes, keywords, table and CSV over first..last."""
+    flt = reports.DocFilter(plans=plans, sources=sources, sentiments=sentiments)
+    with engine(db_url).connect() as conn:
+        metrics = reports.overview_metrics(conn, today, tz_name, flt)
+        df = reports.fetch_documents(conn, *reports.days_window(first, last, tz_name), flt)
+    return Overview(
+        metrics=metrics,
+        total=len(df),
+        trend=reports.daily_sentiment(df, first, last, tz_name),
+        by_source=reports.count_by(df, "source"),
+        by_level=reports.count_by(df, "level", reports.LEVEL_LABELS, missing=reports.UNKNOWN_LEVEL),
+        keywords=reports.top_keywords(df, KEYWORDS_TOP),
+        latest=mentions_table(df.head(LATEST_LIMIT), tz_name),
+    )
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def source_health(db_url: str, tz_name: str) -> pd.DataFrame:
+    """信源健康 table, failing sources first."""
+    with engine(db_url).connect() as conn:
+        df = reports.source_health(conn)
+    return pd.DataFrame(
+        {
+            "信源": df["name"].astype("object").tolist(),
+            "类型": df["kind"].astype("object").tolist(),
+            "级别": [reports.LEVEL_LABELS.get(v, v) for v in df["level"]],
+            "启用": [bool(v) for v in df["enabled"]],
+            "周期(分钟)": df["cadence_minutes"].astype("int64").tolist(),
+            "上次运行": [fmt_time(v, tz_name) for v in df["last_run_at"]],
+            "上次成功": [fmt_time(v, tz_name) for v in df["last_success_at"]],
+            "上次出错": [fmt_time(v, tz_name) for v in df["last_error_at"]],
+            "错误信息": [_text(v) for v in df["last_error"]],
+            "连续失败": df["consecutive_failures"].astype("int64").tolist(),
+            "文档数": df["documents"].astype("int64").tolist(),
+            "最近入库": [fmt_time(v, tz_name) for v in df["last_document_at"]],
+        },
+        index=pd.RangeIndex(len(df)),
+    )
+
+
+def _format_dropped(dropped: dict[str, int]) -> str:
+    return "；".join(f"{k}: {v}" for k, v in sorted(dropped.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def crawl_runs(db_url: str, tz_name: str, limit: int = 50) -> pd.DataFrame:
+    """The newest crawl runs for display: counts, dropped-by-reason and error samples."""
+    with engine(db_url).connect() as conn:
+        df = reports.recent_crawl_runs(conn, limit)
+    status = {"running": "运行中", "finished": "完成", "failed": "失败"}
+    return pd.DataFrame(
+        {
+            "开始": [fmt_time(v, tz_name) for v in df["started_at"]],
+            "结束": [fmt_time(v, tz_name) for v in df["finished_at"]],
+            "爬虫": df["spider"].astype("object").tolist(),
+            "信源": [_text(v) for v in df["source"]],
+            "状态": [status.get(v, v) for v in df["status"]],
+            "结束原因": [_text(v) for v in df["finish_reason"]],
+            "页面": df["pages"].astype("int64").tolist(),
+            "条目": df["items"].astype("int64").tolist(),
+            "新入库": df["stored"].astype("int64").tolist(),
+            "更新": df["updated"].astype("int64").tolist(),
+            "丢弃合计": [sum(d.values()) for d in df["dropped"]],
+            "丢弃原因": [_format_dropped(d) for d in df["dropped"]],
+            "错误": df["errors"].astype("int64").tolist(),
+            "错误样例": ["\n".join(s[:3]) for s in df["error_samples"]],
+        },
+        index=pd.RangeIndex(len(df)),
+    )
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def overview_csv(
+    db_url: str,
+    tz_name: str,
+    first: date,
+    last: date,
+    plans: tuple[str, ...] = (),
+    sources: tuple[str, ...] = (),
+    sentiments: tuple[str, ...] = (),
+) -> bytes:
+    """The whole filtered set behind the 总览 page as CSV (built only when someone downloads it)."""
+    flt = reports.DocFilter(plans=plans, sources=sources, sentiments=sentiments)
+    with engine(db_url).connect() as conn:
+        df = reports.fetch_documents(conn, *reports.days_window(first, last, tz_name), flt)
+    return export_csv(df, tz_name)

@@ -1,0 +1,1 @@
+"""Dashboard pages, one script per page, registered in dashboard/app.py."""

@@ -1,0 +1,362 @@
+"""Read-only reports over the store for the dashboard: filtered document frames and their aggregates.
+
+SQL selects a bounded set of columns (never bodies) for a time window plus source and sentiment filters;
+everything that depends on the display timezone (day cuts) or on JSON list columns (方案, keywords) is done
+in pandas, so the results are identical on SQLite and PostgreSQL. Times in frames are aware UTC
+`datetime64`; a document's time is `published_at`, or `first_seen_at` when the page gave no date.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from sqlalchemy import Text, and_, cast, func, or_, select
+from sqlalchemy.engine import Connection
+
+from store.schema import crawl_runs, documents, sources
+
+logger = logging.getLogger(__name__)
+
+SENTIMENT_CODES = ("neg", "neu", "pos", "none")  # "none": not analysed yet (or an unknown label)
+SENTIMENT_LABELS = {"neg": "负面", "neu": "中性", "pos": "正面", "none": "未分析"}
+LEVEL_LABELS = {
+    "central": "中央",
+    "provincial": "省级",
+    "municipal": "市级",
+    "county": "县级",
+    "self-media": "自媒体",
+    "official": "官方",
+}
+TARGET_LABELS = {"office": "审计机关", "audited": "被审计单位", "other": "其他"}
+UNKNOWN_LEVEL = "未知"
+
+DOCUMENT_FRAME_COLUMNS = (
+    "id", "url", "title", "source", "platform", "level", "media", "author", "region",
+    "published_at", "first_seen_at", "date_missing", "time", "reposts", "comments", "likes", "reads",
+    "plans", "terms", "keywords", "sentiment", "sentiment_score", "target", "reprint_group", "event_id",
+)  # fmt: skip
+_SELECTED = (
+    "id", "url", "title", "source", "platform", "level", "media", "author", "region",
+    "published_at", "first_seen_at", "date_missing", "reposts", "comments", "likes", "reads",
+    "plans", "terms", "keywords", "sentiment_label", "sentiment_score", "target", "reprint_group", "event_id",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DocFilter:
+    """Which documents a report covers; an empty tuple means no restriction on that dimension."""
+
+    plans: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    sentiments: tuple[str, ...] = ()  # codes from SENTIMENT_CODES
+
+    def __post_init__(self) -> None:
+        bad = set(self.sentiments) - set(SENTIMENT_CODES)
+        if bad:
+            raise ValueError(f"unknown sentiment codes {sorted(bad)}; use {SENTIMENT_CODES}")
+
+
+def as_zone(tz: ZoneInfo | str) -> ZoneInfo:
+    return tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
+
+
+def day_start(day: date, tz: ZoneInfo | str) -> datetime:
+    """The UTC instant at which local `day` begins in `tz`."""
+    return datetime.combine(day, time(0), tzinfo=as_zone(tz)).astimezone(UTC)
+
+
+def days_window(first: date, last: date, tz: ZoneInfo | str) -> tuple[datetime, datetime]:
+    """Half-open UTC window [start of `first`, start of the day after `last`) in local days of `tz`."""
+    if last < first:
+        first, last = last, first
+    return day_start(first, tz), day_start(last + timedelta(days=1), tz)
+
+
+def _json_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):  # a driver that hands JSON back as text
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return [value]
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value if v is not None]
+    return [str(value)]
+
+
+def empty_documents_frame() -> pd.DataFrame:
+    df = pd.DataFrame({c: pd.Series(dtype="object") for c in DOCUMENT_FRAME_COLUMNS})
+    for c in ("published_at", "first_seen_at", "time"):
+        df[c] = pd.Series(dtype="datetime64[us, UTC]")
+    for c in ("id", "reposts", "comments", "likes", "reads"):
+        df[c] = pd.Series(dtype="int64")
+    return df
+
+
+def _sentiment_clause(codes: Sequence[str]):
+    known = [c for c in codes if c != "none"]
+    clauses = []
+    if known:
+        clauses.append(documents.c.sentiment_label.in_(known))
+    if "none" in codes:
+        clauses.append(documents.c.sentiment_label.is_(None))
+        clauses.append(documents.c.sentiment_label.not_in(["neg", "neu", "pos"]))
+    return or_(*clauses)
+
+
+def fetch_documents(
+    conn: Connection, start: datetime, end: datetime, flt: DocFilter | None = None
+) -> pd.DataFrame:
+    """Documents whose time lies in [start, end) and that pass `flt`, newest first (no bodies).
+
+    `start`/`end` are aware datetimes. Columns: DOCUMENT_FRAME_COLUMNS; `plans`, `terms` are lists,
+    `keywords` a list or None, `sentiment` a code from SENTIMENT_CODES.
+    """
+    flt = flt or DocFilter()
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValueError("fetch_documents needs timezone-aware start and end")
+    d = documents.c
+    where = [
+        or_(
+            and_(d.published_at >= start, d.published_at < end),
+            and_(d.published_at.is_(None), d.first_seen_at >= start, d.first_seen_at < end),
+        )
+    ]
+    if flt.sources:
+        where.append(d.source.in_(list(flt.sources)))
+    if flt.sentiments:
+        where.append(_sentiment_clause(flt.sentiments))
+    stmt = select(*(d[c] for c in _SELECTED)).where(and_(*where))
+    rows = conn.execute(stmt).mappings().all()
+    if flt.plans:
+        wanted = set(flt.plans)
+        rows = [r for r in rows if wanted.intersection(_json_list(r["plans"]))]
+    if not rows:
+        return empty_documents_frame()
+    records = []
+    for r in rows:
+        rec = dict(r)
+        label = rec.pop("sentiment_label")
+        rec["sentiment"] = label if label in ("neg", "neu", "pos") else "none"
+        rec["plans"] = _json_list(rec["plans"])
+        rec["terms"] = _json_list(rec["terms"])
+        rec["keywords"] = None if rec["keywords"] is None else _json_list(rec["keywords"])
+        rec["date_missing"] = bool(rec["published_at"] is None)
+        records.append(rec)
+    df = pd.DataFrame.from_records(records)
+    for c in ("published_at", "first_seen_at"):
+        df[c] = pd.to_datetime(df[c], utc=True).astype("datetime64[us, UTC]")
+    df["time"] = df["published_at"].fillna(df["first_seen_at"])
+    df = df.sort_values(["time", "id"], ascending=[False, False], kind="stable").reset_index(drop=True)
+    return df[list(DOCUMENT_FRAME_COLUMNS)]
+
+
+def local_days(df: pd.DataFrame, tz: ZoneInfo | str) -> pd.Series:
+    """Each document's local calendar day (datetime.date) in `tz`."""
+    if df.empty:
+        return pd.Series([], dtype="object", index=df.index)
+    return df["time"].dt.tz_convert(str(as_zone(tz))).dt.date
+
+
+def overview_metrics(
+    conn: Connection, today: date, tz: ZoneInfo | str, flt: DocFilter | None = None
+) -> dict[str, Any]:
+    """Headline counts relative to local `today`, over documents passing `flt`.
+
+    today: documents on local `today`; week: the 7 local days ending today; week_neg and its share;
+    week_office_neg: negative documents whose target is the audit office itself.
+    """
+    start, end = days_window(today - timedelta(days=6), today, tz)
+    df = fetch_documents(conn, start, end, flt)
+    today_start = day_start(today, tz)
+    week = len(df)
+    neg = int((df["sentiment"] == "neg").sum())
+    return {
+        "today": int((df["time"] >= pd.Timestamp(today_start)).sum()),
+        "week": week,
+        "week_neg": neg,
+        "week_neg_share": (neg / week) if week else None,
+        "week_office_neg": int(((df["target"] == "office") & (df["sentiment"] == "neg")).sum()),
+    }
+
+
+def daily_sentiment(df: pd.DataFrame, first: date, last: date, tz: ZoneInfo | str) -> pd.DataFrame:
+    """Documents per local day and sentiment: index 日期 ('YYYY-MM-DD', every day first..last),
+    columns 负面 / 中性 / 正面 / 未分析 (ints). Days outside first..last are ignored."""
+    if last < first:
+        first, last = last, first
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    columns = [SENTIMENT_LABELS[c] for c in SENTIMENT_CODES]
+    out = pd.DataFrame(0, index=[d.isoformat() for d in days], columns=columns, dtype="int64")
+    out.index.name = "日期"
+    if not df.empty:
+        counts = Counter(zip(local_days(df, tz), df["sentiment"], strict=True))
+        for (day, code), n in counts.items():
+            if first <= day <= last:
+                out.loc[day.isoformat(), SENTIMENT_LABELS[code]] += n
+    return out
+
+
+def count_by(
+    df: pd.DataFrame, column: str, labels: dict[str, str] | None = None, missing: str = "未知"
+) -> pd.DataFrame:
+    """Documents per value of `column` (mapped through `labels`), most first then by name: columns 名称, 数量."""
+    if df.empty:
+        return pd.DataFrame({"名称": pd.Series(dtype="object"), "数量": pd.Series(dtype="int64")})
+    values = df[column].astype("object").where(df[column].notna(), None)
+    names = [missing if v is None else (labels or {}).get(v, v) for v in values]
+    counts = Counter(names)
+    rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return pd.DataFrame(
+        {"名称": [k for k, _ in rows], "数量": pd.Series([v for _, v in rows], dtype="int64")}
+    )
+
+
+def top_keywords(df: pd.DataFrame, k: int = 20) -> pd.DataFrame:
+    """The `k` keywords found in the most documents: columns 关键词, 文档数 (ties broken by keyword)."""
+    counts: Counter[str] = Counter()
+    if not df.empty:
+        for kws in df["keywords"]:
+            if kws is None or (not isinstance(kws, list | tuple) and pd.isna(kws)):
+                continue
+            counts.update({str(w) for w in kws if str(w).strip()})
+    rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+    return pd.DataFrame(
+        {"关键词": [w for w, _ in rows], "文档数": pd.Series([n for _, n in rows], dtype="int64")}
+    )
+
+
+def document_count(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(documents)).scalar_one())
+
+
+def plan_names(conn: Connection) -> list[str]:
+    """Every 方案 name that appears on some document, sorted."""
+    names: set[str] = set()
+    for text in conn.execute(select(cast(documents.c.plans, Text)).distinct()).scalars():
+        names.update(_json_list(text))
+    return sorted(names)
+
+
+def source_names(conn: Connection) -> list[str]:
+    """Source names from the sources table and from documents, sorted."""
+    names = set(conn.execute(select(sources.c.name)).scalars())
+    names.update(conn.execute(select(documents.c.source).distinct()).scalars())
+    return sorted(n for n in names if n)
+
+
+def source_health(conn: Connection) -> pd.DataFrame:
+    """One row per configured source (failing first, then by name) with its health and its documents:
+    their count and the last first_seen_at."""
+    docs = {
+        r.source: (int(r.n), r.last)
+        for r in conn.execute(
+            select(
+                documents.c.source, func.count().label("n"), func.max(documents.c.first_seen_at).label("last")
+            ).group_by(documents.c.source)
+        )
+    }
+    s = sources.c
+    rows = (
+        conn.execute(
+            select(
+                s.name,
+                s.kind,
+                s.platform,
+                s.level,
+                s.region,
+                s.enabled,
+                s.cadence_minutes,
+                s.last_run_at,
+                s.last_success_at,
+                s.last_error_at,
+                s.last_error,
+                s.consecutive_failures,
+            )
+        )
+        .mappings()
+        .all()
+    )
+    records = []
+    for r in rows:
+        rec = dict(r)
+        n, last = docs.get(r["name"], (0, None))
+        rec["documents"] = n
+        rec["last_document_at"] = _aware(last)
+        records.append(rec)
+    columns = [
+        "name", "kind", "platform", "level", "region", "enabled", "cadence_minutes", "last_run_at",
+        "last_success_at", "last_error_at", "last_error", "consecutive_failures", "documents", "last_document_at",
+    ]  # fmt: skip
+    records.sort(
+        key=lambda r: (-int(r["consecutive_failures"] or 0), r["name"])
+    )  # same order on every backend
+    return pd.DataFrame.from_records(records, columns=columns)
+
+
+def _aware(value: Any) -> datetime | None:
+    """max() over a UTCDateTime loses the type on SQLite (a string comes back): parse and mark it UTC."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def recent_crawl_runs(conn: Connection, limit: int = 50) -> pd.DataFrame:
+    """The newest crawl runs (by start time) with their counts; `dropped` is a reason -> count dict."""
+    c = crawl_runs.c
+    rows = (
+        conn.execute(
+            select(
+                c.id,
+                c.spider,
+                c.source,
+                c.started_at,
+                c.finished_at,
+                c.status,
+                c.finish_reason,
+                c.pages,
+                c["items"],
+                c.stored,
+                c.updated,
+                c.dropped,
+                c.errors,
+                c.error_samples,
+            )
+            .order_by(c.started_at.desc(), c.id.desc())
+            .limit(limit)
+        )
+        .mappings()
+        .all()
+    )
+    records = []
+    for r in rows:
+        rec = dict(r)
+        dropped = rec["dropped"]
+        if isinstance(dropped, str):
+            dropped = json.loads(dropped)
+        rec["dropped"] = {str(k): int(v) for k, v in (dropped or {}).items()}
+        rec["error_samples"] = _json_list(rec["error_samples"])
+        records.append(rec)
+    columns = [
+        "id", "spider", "source", "started_at", "finished_at", "status", "finish_reason", "pages", "items",
+        "stored", "updated", "dropped", "errors", "error_samples",
+    ]  # fmt: skip
+    return pd.DataFrame.from_records(records, columns=columns)
+
+
+def sentiment_codes(labels: Iterable[str]) -> tuple[str, ...]:
+    """Chinese sentiment labels (负面 …) to codes, in SENTIMENT_CODES order; unknown labels raise."""
+    by_label = {v: k for k, v in SENTIMENT_LABELS.items()}
+    wanted = {by_label[label] for label in labels}
+    return tuple(c for c in SENTIMENT_CODES if c in wanted)
