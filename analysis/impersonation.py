@@ -1,0 +1,693 @@
+"""Impersonation scoring: explainable name rules and candidate-site verdicts (仿冒网站识别).
+
+Pure functions over evidence produced by :mod:`analysis.sitecheck_extract`:
+
+* ``score_org_name(name)`` -> :class:`NameVerdict` for organisation names (illegal-org patterns);
+* ``valid_site_code(code)`` -> bool for 政府网站标识码;
+* ``official_profile(evidence)`` -> :class:`OfficialProfile` of the site being protected;
+* ``score_site(evidence, official)`` / ``check_site(final_url, status, html, redirect_chain,
+  favicon_bytes, official=...)`` -> :class:`SiteVerdict`.
+
+Every verdict lists the signals that fired, with the Chinese text that fired them. Lexicons,
+weights and thresholds come from ``config/impersonation.yaml`` (``load_impersonation_config``).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict
+
+from analysis.sitecheck_extract import (
+    ExtractLexicon,
+    SiteEvidence,
+    extract_site_evidence,
+    host_matches,
+    host_of,
+    jaccard,
+    layout_similarity,
+)
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_CONFIG_PATH = Path(__file__).resolve().parents[1] / "config" / "impersonation.yaml"
+
+TIER_ACT = "act"
+TIER_REVIEW = "review"
+TIER_NONE = "none"
+TIER_LABELS = {TIER_ACT: "建议处置", TIER_REVIEW: "待核实", TIER_NONE: "未发现"}
+
+
+# ----------------------------------------------------------------------------------------------
+# Configuration
+# ----------------------------------------------------------------------------------------------
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class NameWeights(_Strict):
+    national_prefix: int = 30
+    supranational_prefix: int = 30
+    org_form: int = 20
+    illegal_typical_form: int = 5
+    loose_form: int = 20
+    grandiose_term: int = 10
+    grandiose_cap: int = 20
+    authority_term: int = 25
+    stacked_forms: int = 15
+    regional_branch: int = 20
+    clan: int = 20
+    latin_letters: int = 15
+    audit_term: int = 15
+
+
+class NameRules(_Strict):
+    national_prefixes: tuple[str, ...]
+    supranational_prefixes: tuple[str, ...]
+    org_forms: tuple[str, ...]
+    loose_forms: tuple[str, ...]
+    grandiose_terms: tuple[str, ...]
+    authority_terms: tuple[str, ...]
+    audit_terms: tuple[str, ...] = ("审计",)
+    clan_terms: tuple[str, ...] = ()
+    region_words: tuple[str, ...] = ()
+    illegal_typical_forms: tuple[str, ...] = ()
+    weights: NameWeights = NameWeights()
+
+
+class SiteWeights(_Strict):
+    gov_posing: int = 40
+    site_code_on_non_gov: int = 35
+    site_code_copied: int = 10
+    badge_on_non_gov: int = 35
+    authorisation_claim: int = 45
+    cooperation_claim: int = 35
+    official_status_claim: int = 15
+    fee_with_training: int = 15
+    audit_org_name: int = 30
+    audit_org_name_no_prefix: int = 15
+    suspicious_org_name: int = 15
+    no_icp: int = 10
+    text_similarity: int = 30
+    layout_similarity: int = 25
+    favicon_copied: int = 25
+    parked_cap: int = 20
+
+
+class SiteThresholds(_Strict):
+    text_similarity: float = 0.35
+    layout_similarity: float = 0.6
+
+
+class SiteRules(_Strict):
+    audit_refs: tuple[str, ...]
+    authorisation_words: tuple[str, ...]
+    cooperation_words: tuple[str, ...]
+    training_cert_words: tuple[str, ...]
+    official_status_words: tuple[str, ...]
+    negation_words: tuple[str, ...]
+    fee_words: tuple[str, ...]
+    parked_markers: tuple[str, ...]
+    gov_body_patterns: tuple[str, ...]
+    weights: SiteWeights = SiteWeights()
+    thresholds: SiteThresholds = SiteThresholds()
+
+
+class OfficialSite(_Strict):
+    name: str
+    host: str
+
+
+class Tiers(_Strict):
+    act: int = 80
+    review: int = 50
+
+
+class ImpersonationConfig(_Strict):
+    """Typed form of ``config/impersonation.yaml`` (unknown keys are an error)."""
+
+    official_domains: tuple[str, ...]
+    gov_suffixes: tuple[str, ...] = (".gov.cn", ".政务", ".xn--zfr164b")
+    legit_orgs: tuple[str, ...] = ()
+    official_site: OfficialSite
+    names: NameRules
+    site: SiteRules
+    tiers: Tiers = Tiers()
+
+    def lexicon(self) -> ExtractLexicon:
+        """The word lists :func:`extract_site_evidence` needs."""
+        s = self.site
+        return ExtractLexicon(
+            audit_refs=s.audit_refs,
+            authorisation_words=s.authorisation_words,
+            cooperation_words=s.cooperation_words,
+            training_cert_words=s.training_cert_words,
+            official_status_words=s.official_status_words,
+            negation_words=s.negation_words,
+            fee_words=s.fee_words,
+            parked_markers=s.parked_markers,
+            org_forms=self.names.org_forms,
+            national_prefixes=self.names.national_prefixes,
+        )
+
+
+def load_impersonation_config(path: str | Path | None = None) -> ImpersonationConfig:
+    """Load and validate the impersonation config (default: the shipped ``config/impersonation.yaml``)."""
+    if path is None:
+        return _default_config()  # parsed once per process
+    return _load(Path(path))
+
+
+@lru_cache(maxsize=1)
+def _default_config() -> ImpersonationConfig:
+    return _load(DEFAULT_CONFIG_PATH)
+
+
+def _load(p: Path) -> ImpersonationConfig:
+    with p.open(encoding="utf-8") as fh:
+        data = yaml.safe_load(fh) or {}
+    cfg = ImpersonationConfig.model_validate(data)
+    for pat in cfg.site.gov_body_patterns:
+        re.compile(pat)  # fail fast on a bad pattern
+    logger.debug("loaded impersonation config from %s", p)
+    return cfg
+
+
+# ----------------------------------------------------------------------------------------------
+# Results
+# ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Signal:
+    """One explainable reason: what fired, how many points, and the text that fired it."""
+
+    code: str
+    label: str  # Chinese, shown to press officers
+    weight: int
+    evidence: str
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "label": self.label, "weight": self.weight, "evidence": self.evidence}
+
+
+@dataclass(frozen=True)
+class NameVerdict:
+    name: str
+    score: int
+    tier: str
+    signals: tuple[Signal, ...] = ()
+
+    @property
+    def reasons(self) -> list[str]:
+        return [f"{s.label}：{s.evidence}" for s in self.signals]
+
+
+@dataclass(frozen=True)
+class SiteVerdict:
+    url: str
+    host: str
+    score: int
+    tier: str
+    signals: tuple[Signal, ...] = ()
+    evidence: SiteEvidence | None = field(default=None, repr=False)
+
+    @property
+    def flagged(self) -> bool:
+        return self.tier in (TIER_ACT, TIER_REVIEW)
+
+    @property
+    def reasons(self) -> list[str]:
+        return [f"{s.label}（+{s.weight}）：{s.evidence}" for s in self.signals]
+
+    def to_dict(self) -> dict:
+        return {
+            "url": self.url,
+            "host": self.host,
+            "score": self.score,
+            "tier": self.tier,
+            "tier_label": TIER_LABELS[self.tier],
+            "signals": [s.to_dict() for s in self.signals],
+            "evidence": self.evidence.to_dict() if self.evidence else None,
+        }
+
+
+def tier_for(score: int, cfg: ImpersonationConfig | None = None) -> str:
+    """Map a 0–100 score to a tier: act (≥ act threshold), review (≥ review threshold) or none."""
+    t = (cfg or load_impersonation_config()).tiers
+    if score >= t.act:
+        return TIER_ACT
+    if score >= t.review:
+        return TIER_REVIEW
+    return TIER_NONE
+
+
+# ----------------------------------------------------------------------------------------------
+# 政府网站标识码
+# ----------------------------------------------------------------------------------------------
+# GB/T 2260 province-level codes
+_PROVINCES = {
+    11,
+    12,
+    13,
+    14,
+    15,
+    21,
+    22,
+    23,
+    31,
+    32,
+    33,
+    34,
+    35,
+    36,
+    37,
+    41,
+    42,
+    43,
+    44,
+    45,
+    46,
+    50,
+    51,
+    52,
+    53,
+    54,
+    61,
+    62,
+    63,
+    64,
+    65,
+}
+_MUNICIPALITIES = {11, 12, 31, 50}
+
+
+def valid_site_code(code: str) -> bool:
+    """True for a well-formed 政府网站标识码.
+
+    Central departments use ``bm`` + 8 digits; local bodies use 10 digits whose first 6 are a
+    plausible GB/T 2260 division code (province 11–65; for the four municipalities the prefecture
+    part is 00–02; prefecture 00–70 or 90; a province-level code has county part 00) followed by a
+    4-digit serial other than 0000.
+    """
+    c = (code or "").strip().lower()
+    if re.fullmatch(r"bm\d{8}", c):
+        return c[2:] != "00000000"
+    if not re.fullmatch(r"\d{10}", c):
+        return False
+    prov, pref, county, serial = int(c[0:2]), int(c[2:4]), int(c[4:6]), c[6:]
+    if prov not in _PROVINCES or serial == "0000":
+        return False
+    if prov in _MUNICIPALITIES:
+        if pref > 2:
+            return False
+    elif not (pref <= 70 or pref == 90):
+        return False
+    return not (pref == 0 and county != 0)
+
+
+def is_gov_host(host: str, cfg: ImpersonationConfig | None = None) -> bool:
+    """True for hosts under the government-only suffixes (.gov.cn, .政务)."""
+    cfg = cfg or load_impersonation_config()
+    h = host.lower().rstrip(".")
+    return any(h.endswith(s.lower()) for s in cfg.gov_suffixes)
+
+
+def is_official_host(host: str, cfg: ImpersonationConfig | None = None) -> bool:
+    """True when the host is on the official-domain allowlist (or a subdomain of an entry)."""
+    cfg = cfg or load_impersonation_config()
+    return host_matches(host, cfg.official_domains)
+
+
+# ----------------------------------------------------------------------------------------------
+# Name rules
+# ----------------------------------------------------------------------------------------------
+def _clean_name(name: str) -> str:
+    return re.sub(r"[\s\u3000]+", "", name or "").replace("（", "(").replace("）", ")")
+
+
+def is_legit_org(name: str, cfg: ImpersonationConfig | None = None) -> bool:
+    """Exact allowlist match on the cleaned name."""
+    cfg = cfg or load_impersonation_config()
+    return _clean_name(name) in {_clean_name(n) for n in cfg.legit_orgs}
+
+
+def score_org_name(name: str, cfg: ImpersonationConfig | None = None) -> NameVerdict:
+    """Score an organisation name for illegal-organisation patterns (0–100, explainable).
+
+    A national prefix alone is worth too little to flag (most legitimate national bodies carry
+    one); it has to combine with an organisational form plus grandiose, quasi-regulatory, loose or
+    stacked-form signals. Allowlisted organisations always score 0.
+    """
+    cfg = cfg or load_impersonation_config()
+    r = cfg.names
+    w = r.weights
+    n = _clean_name(name)
+    if not n:
+        return NameVerdict(name, 0, TIER_NONE, ())
+    if is_legit_org(n, cfg):
+        return NameVerdict(name, 0, TIER_NONE, (Signal("allowlisted", "合法组织白名单", 0, n),))
+    sig: list[Signal] = []
+    base = re.sub(r"\([^)]*\)", "", n)  # drop parenthesised notes like (浙江)
+
+    prefix = next((p for p in sorted(r.national_prefixes, key=len, reverse=True) if base.startswith(p)), "")
+    if prefix:
+        sig.append(
+            Signal(
+                "national_prefix",
+                "冠以“中国/中华/全国/国家”等字样（全国性组织须经民政部登记，需核实）",
+                w.national_prefix,
+                prefix,
+            )
+        )
+    else:
+        sup = next((p for p in r.supranational_prefixes if base.startswith(p)), "")
+        if sup:
+            sig.append(
+                Signal("supranational_prefix", "冠以“国际/世界/亚洲”等字样", w.supranational_prefix, sup)
+            )
+
+    forms = _forms_in(base, r.org_forms)
+    end_form = next((f for f in sorted(r.org_forms, key=len, reverse=True) if base.endswith(f)), "")
+    if end_form:
+        sig.append(Signal("org_form", "社会组织形式名称", w.org_form, end_form))
+        if end_form in r.illegal_typical_forms or any(base.endswith(f) for f in r.illegal_typical_forms):
+            sig.append(
+                Signal("illegal_typical_form", "非法组织常用名称形式", w.illegal_typical_form, end_form)
+            )
+    loose = next((f for f in sorted(r.loose_forms, key=len, reverse=True) if f in base), "")
+    if loose:
+        sig.append(Signal("loose_form", "联盟/组委会/分支机构等无独立法人资格的形式", w.loose_form, loose))
+    if len(forms) >= 2:
+        sig.append(Signal("stacked_forms", "名称叠加多个组织形式", w.stacked_forms, "、".join(forms)))
+    grand = [t for t in r.grandiose_terms if t in base and t != prefix]
+    grand = _drop_contained(grand)
+    if grand:
+        pts = min(w.grandiose_cap, w.grandiose_term * len(grand))
+        sig.append(Signal("grandiose_terms", "名称含宏大/商业化词语", pts, "、".join(grand)))
+    auth = _drop_contained([t for t in r.authority_terms if t in base])
+    if auth:
+        sig.append(
+            Signal(
+                "authority_terms", "名称暗示认证、评比、监督等公权力职能", w.authority_term, "、".join(auth)
+            )
+        )
+    if prefix and base.endswith("分会"):
+        head = base[len(prefix) : -2]
+        region = next((g for g in r.region_words if g in head[-6:]), "")
+        if region:
+            sig.append(
+                Signal(
+                    "regional_branch",
+                    "全国性名称下设地方分会（不得设立地域性分支机构）",
+                    w.regional_branch,
+                    base[-8:],
+                )
+            )
+    clan = next((t for t in r.clan_terms if t in base), "")
+    if clan:
+        sig.append(Signal("clan", "宗亲类跨地域组织", w.clan, clan))
+    latin = re.findall(r"[A-Za-z]{2,}", base)
+    if latin and (prefix or end_form):
+        sig.append(
+            Signal(
+                "latin_letters",
+                "名称夹杂外文字母（登记名称应使用规范汉字）",
+                w.latin_letters,
+                "、".join(latin),
+            )
+        )
+    audit = next((t for t in r.audit_terms if t in base), "")
+    if audit and (prefix or end_form):
+        sig.append(Signal("audit_term", "名称使用“审计”字样", w.audit_term, audit))
+    score = min(100, sum(s.weight for s in sig))
+    return NameVerdict(name, score, tier_for(score, cfg), tuple(sig))
+
+
+def _forms_in(name: str, forms: Sequence[str]) -> list[str]:
+    """Distinct non-overlapping organisational forms in the name, longest first."""
+    found: list[tuple[int, str]] = []
+    taken: set[int] = set()
+    for f in sorted(forms, key=len, reverse=True):
+        if len(f) < 2:
+            continue
+        for m in re.finditer(re.escape(f), name):
+            span = set(range(m.start(), m.end()))
+            if span & taken:
+                continue
+            taken |= span
+            found.append((m.start(), f))
+    return [f for _, f in sorted(found)]
+
+
+def _drop_contained(terms: list[str]) -> list[str]:
+    """Keep terms not contained in another matched term (文艺 inside 文艺家 counts once)."""
+    uniq = list(dict.fromkeys(terms))
+    return [t for t in uniq if not any(t != o and t in o for o in uniq)]
+
+
+# ----------------------------------------------------------------------------------------------
+# Site scoring
+# ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class OfficialProfile:
+    """What a candidate is compared against: the protected site's look and markers."""
+
+    host: str
+    name: str
+    site_codes: frozenset[str] = frozenset()
+    favicon_sha256: str = ""
+    shingles: frozenset[int] = frozenset()
+    tag_paths: frozenset[str] = frozenset()
+    classes: frozenset[str] = frozenset()
+
+
+def official_profile(
+    evidence: SiteEvidence | None, cfg: ImpersonationConfig | None = None
+) -> OfficialProfile:
+    """Build the comparison profile from the official site's own evidence (``None``: names only)."""
+    cfg = cfg or load_impersonation_config()
+    if evidence is None:
+        return OfficialProfile(host=cfg.official_site.host, name=cfg.official_site.name)
+    return OfficialProfile(
+        host=evidence.host or cfg.official_site.host,
+        name=cfg.official_site.name,
+        site_codes=frozenset(evidence.site_codes),
+        favicon_sha256=evidence.favicon_sha256,
+        shingles=evidence.shingles,
+        tag_paths=evidence.tag_paths,
+        classes=evidence.classes,
+    )
+
+
+def check_site(
+    final_url: str,
+    status: int,
+    html: str,
+    redirect_chain: Sequence[str] = (),
+    favicon_bytes: bytes | None = None,
+    *,
+    official: OfficialProfile | None = None,
+    cfg: ImpersonationConfig | None = None,
+) -> SiteVerdict:
+    """Extract evidence from one fetched candidate and score it (the spider's single entry point)."""
+    cfg = cfg or load_impersonation_config()
+    ev = extract_site_evidence(final_url, status, html, redirect_chain, favicon_bytes, lexicon=cfg.lexicon())
+    return score_site(ev, official, cfg)
+
+
+def score_site(
+    ev: SiteEvidence, official: OfficialProfile | None = None, cfg: ImpersonationConfig | None = None
+) -> SiteVerdict:
+    """Score one candidate's evidence; allowlisted hosts and redirects to them are never flagged."""
+    cfg = cfg or load_impersonation_config()
+    official = official or official_profile(None, cfg)
+    w = cfg.site.weights
+    th = cfg.site.thresholds
+    host = ev.host
+
+    if is_official_host(host, cfg) or host == official.host:
+        label = "跳转至官方网站" if ev.redirect_chain else "官方/白名单域名"
+        return SiteVerdict(ev.final_url, host, 0, TIER_NONE, (Signal("allowlisted", label, 0, host),), ev)
+    if ev.meta_refresh and (
+        is_official_host(host_of(ev.meta_refresh), cfg) or host_of(ev.meta_refresh) == official.host
+    ):
+        return SiteVerdict(
+            ev.final_url,
+            host,
+            0,
+            TIER_NONE,
+            (Signal("redirect_official", "跳转至官方网站", 0, ev.meta_refresh),),
+            ev,
+        )
+    if ev.status >= 400 or (not ev.text.strip() and not ev.title):
+        return SiteVerdict(
+            ev.final_url,
+            host,
+            0,
+            TIER_NONE,
+            (Signal("unreachable", "无法获取页面内容", 0, f"HTTP {ev.status}"),),
+            ev,
+        )
+
+    gov_host = is_gov_host(host, cfg)
+    sig: list[Signal] = []
+
+    # posing as a government body off .gov.cn / .政务
+    if not gov_host:
+        posing = _gov_identity(ev, cfg)
+        if posing:
+            sig.append(
+                Signal("gov_posing", "以政府机关名义出现但不在 .gov.cn/.政务 域名下", w.gov_posing, posing)
+            )
+        if ev.site_codes:
+            sig.append(
+                Signal(
+                    "site_code_on_non_gov",
+                    "非政府域名使用政府网站标识码",
+                    w.site_code_on_non_gov,
+                    "、".join(
+                        f"{c}（{'格式有效' if valid_site_code(c) else '格式无效'}）" for c in ev.site_codes
+                    ),
+                )
+            )
+            copied = sorted(set(ev.site_codes) & set(official.site_codes))
+            if copied:
+                sig.append(
+                    Signal("site_code_copied", "复制官方网站标识码", w.site_code_copied, "、".join(copied))
+                )
+        if ev.badges:
+            sig.append(
+                Signal("badge_on_non_gov", "非政府域名使用“党政机关”标识", w.badge_on_non_gov, ev.badges[0])
+            )
+
+    # claims of authorisation / cooperation / official status
+    auth = [c for c in ev.claims if c.kind == "authorisation"]
+    coop = [c for c in ev.claims if c.kind == "cooperation"]
+    if auth:
+        sig.append(
+            Signal(
+                "authorisation_claim", "声称获审计机关授权、指定或委托", w.authorisation_claim, auth[0].text
+            )
+        )
+    elif coop:
+        sig.append(Signal("cooperation_claim", "声称与审计机关合作", w.cooperation_claim, coop[0].text))
+
+    # names on the page
+    audit_name, other_name = _name_signals(ev, cfg)
+    if audit_name:
+        sig.append(audit_name)
+    elif other_name:
+        sig.append(other_name)
+
+    audit_context = bool(auth or coop or audit_name or any(r in ev.text for r in cfg.site.audit_refs))
+    official_claims = [c for c in ev.claims if c.kind == "official_status"]
+    if official_claims and audit_context and (auth or coop or audit_name):
+        sig.append(
+            Signal(
+                "official_status_claim",
+                "自称官方或唯一指定",
+                w.official_status_claim,
+                official_claims[0].text,
+            )
+        )
+    if ev.fee_terms and ev.training_terms and audit_context:
+        sig.append(
+            Signal(
+                "fee_with_training",
+                "收取培训、考试或证书费用",
+                w.fee_with_training,
+                "、".join(ev.fee_terms[:3] + ev.training_terms[:3]),
+            )
+        )
+
+    # copied look
+    if official.shingles:
+        ts = jaccard(ev.shingles, official.shingles)
+        if ts >= th.text_similarity:
+            sig.append(
+                Signal(
+                    "text_similarity", "页面文字与官方网站高度相似", w.text_similarity, f"文本相似度 {ts:.2f}"
+                )
+            )
+    if official.tag_paths:
+        ls = layout_similarity(ev.tag_paths, ev.classes, official.tag_paths, official.classes)
+        if ls >= th.layout_similarity:
+            sig.append(
+                Signal(
+                    "layout_similarity",
+                    "页面版式与官方网站高度相似",
+                    w.layout_similarity,
+                    f"版式相似度 {ls:.2f}",
+                )
+            )
+    if official.favicon_sha256 and ev.favicon_sha256 == official.favicon_sha256:
+        sig.append(
+            Signal("favicon_copied", "网站图标与官方网站相同", w.favicon_copied, ev.favicon_sha256[:16])
+        )
+
+    # no ICP filing: only meaningful together with something else
+    if sig and not ev.icp_numbers and not gov_host:
+        sig.append(Signal("no_icp", "页面无ICP备案号", w.no_icp, "未发现“ICP备”字样"))
+
+    score = min(100, sum(s.weight for s in sig))
+    if ev.parked_markers:
+        sig.append(Signal("parked", "停放/待售域名", 0, "、".join(ev.parked_markers)))
+        score = min(score, w.parked_cap)
+    return SiteVerdict(ev.final_url, host, score, tier_for(score, cfg), tuple(sig), ev)
+
+
+def _gov_identity(ev: SiteEvidence, cfg: ImpersonationConfig) -> str:
+    """The self-description that presents the site as a government body, or ''."""
+    pats = [re.compile(p) for p in cfg.site.gov_body_patterns]
+    for ident in ev.identity:
+        s = re.sub(r"\s+", "", ident)
+        if len(s) > 30:
+            continue
+        for p in pats:
+            if p.search(s):
+                return s
+    return ""
+
+
+def _name_signals(ev: SiteEvidence, cfg: ImpersonationConfig) -> tuple[Signal | None, Signal | None]:
+    """(audit-name signal, other suspicious-name signal) from the names the page uses."""
+    w = cfg.site.weights
+    audit_terms = cfg.names.audit_terms
+    audit_sig: Signal | None = None
+    other_sig: Signal | None = None
+    best = 0
+    for name in ev.org_names:
+        if is_legit_org(name, cfg):
+            continue
+        v = score_org_name(name, cfg)
+        has_audit = any(t in name for t in audit_terms)
+        if has_audit and _is_self_name(name, ev):
+            nat = any(name.startswith(p) for p in cfg.names.national_prefixes)
+            gov_like = any(re.search(p, name) for p in cfg.site.gov_body_patterns)
+            if nat or gov_like:
+                cand = Signal(
+                    "audit_org_name", "以全国性或机关名义使用“审计”字样的名称", w.audit_org_name, name
+                )
+            else:
+                cand = Signal("audit_org_name", "名称使用“审计”字样", w.audit_org_name_no_prefix, name)
+            if audit_sig is None or cand.weight > audit_sig.weight:
+                audit_sig = cand
+        elif v.tier != TIER_NONE and v.score > best and _is_self_name(name, ev):
+            best = v.score
+            other_sig = Signal(
+                "suspicious_org_name",
+                "名称符合非法社会组织特征",
+                w.suspicious_org_name,
+                f"{name}（{'；'.join(s.label for s in v.signals)}）",
+            )
+    return audit_sig, other_sig
+
+
+def _is_self_name(name: str, ev: SiteEvidence) -> bool:
+    """A name the site uses for itself (identity strings), not one it merely mentions."""
+    return any(name in re.sub(r"\s+", "", i) or re.sub(r"\s+", "", i) in name for i in ev.identity)

@@ -1,0 +1,511 @@
+"""Benchmark for impersonation scoring and own-site integrity checks.
+
+    python -m bench.impersonation [--names CSV] [--json]
+
+Parts:
+  (a) name rules on ../shared/data/impersonation (illegal vs legitimate names) and 政府网站标识码
+      validity on gov_site_codes.csv; ``--names`` replaces the name sets with a ``name,label`` CSV
+      (label ``legit`` = must not be flagged, anything else = must be flagged);
+  (b) the full check-and-score path on a local fixture web (bench/fixtures/sites/<host>/), served by a
+      Host-header dispatching server on 127.0.0.1 and fetched by a small stand-in for the future
+      check spider (``fetch`` below: size/time limits, redirects recorded, fixture hosts only);
+  (c) own-site integrity on snapshots of the fixture official site (defacement, scripts, 暗链,
+      words, cloaking via three fetch variants, stale/blank columns, broken links).
+
+With ``--json`` the last line is one JSON object with nested parts and flat aliases
+(``names.recall``, ``names.legit_flagged``, ``sites.precision``, ``sites.recall`` …).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import http.client
+import json
+import logging
+import mimetypes
+import os
+import re
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+from analysis import integrity
+from analysis.impersonation import (
+    TIER_ACT,
+    TIER_NONE,
+    check_site,
+    load_impersonation_config,
+    official_profile,
+    score_org_name,
+    valid_site_code,
+)
+from analysis.sitecheck_extract import extract_site_evidence, favicon_url, parse_html
+
+logger = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parents[1]
+SITES = ROOT / "bench" / "fixtures" / "sites"
+SHARED = Path(os.environ.get("MONITOR_SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+BROWSER_UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36"
+SPIDER_UA = "Mozilla/5.0 (compatible; Baiduspider/2.0; +http://www.baidu.com/search/spider.html)"
+BAIDU_REFERER = "https://www.baidu.com/s?wd=%E5%AE%A1%E8%AE%A1%E7%BD%B2"
+
+
+# ----------------------------------------------------------------------------------------------
+# Local fixture web: one ThreadingHTTPServer, virtual hosts by Host header
+# ----------------------------------------------------------------------------------------------
+class FixtureWeb:
+    """Serve ``root/<host>/`` for every host directory; 301 for hosts with a ``redirect`` entry.
+
+    Cloaking is simulated per file: ``x.spider.html`` is served for Baiduspider requests and
+    ``x.referer.html`` for requests with a baidu.com Referer, when those siblings exist.
+    """
+
+    def __init__(self, root: Path, redirects: dict[str, str] | None = None) -> None:
+        self.root = root
+        self.hosts = {p.name.lower() for p in root.iterdir() if p.is_dir()}
+        self.redirects = {k.lower(): v for k, v in (redirects or {}).items()}
+        self.server: ThreadingHTTPServer | None = None
+
+    @property
+    def port(self) -> int:
+        assert self.server is not None
+        return self.server.server_address[1]
+
+    def __enter__(self) -> FixtureWeb:
+        web = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, fmt: str, *args: object) -> None:  # quiet
+                logger.debug("fixture web: " + fmt, *args)
+
+            def do_HEAD(self) -> None:  # noqa: N802
+                self._serve(head=True)
+
+            def do_GET(self) -> None:  # noqa: N802
+                self._serve(head=False)
+
+            def _serve(self, head: bool) -> None:
+                host = (self.headers.get("Host") or "").split(":")[0].lower()
+                path = unquote(urlsplit(self.path).path)
+                if host in web.redirects and path in ("", "/"):
+                    self.send_response(301)
+                    self.send_header("Location", web.redirects[host])
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                f = web.resolve(
+                    host, path, self.headers.get("User-Agent", ""), self.headers.get("Referer", "")
+                )
+                if f is None:
+                    body = b"<html><body>404 Not Found</body></html>"
+                    self.send_response(404)
+                    self.send_header("Content-Type", "text/html")
+                else:
+                    body = f.read_bytes()
+                    self.send_response(200)
+                    ctype = mimetypes.guess_type(f.name)[0] or "application/octet-stream"
+                    self.send_header("Content-Type", ctype)  # no charset: the fetcher sniffs <meta>
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if not head:
+                    self.wfile.write(body)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+
+    def resolve(self, host: str, path: str, ua: str, referer: str) -> Path | None:
+        if host not in self.hosts:
+            return None
+        base = (self.root / host).resolve()
+        f = (base / path.lstrip("/")).resolve()
+        if base not in f.parents and f != base:
+            return None  # path traversal
+        if f.is_dir():
+            f = f / "index.html"
+        if not f.is_file():
+            return None
+        if f.suffix == ".html":
+            if "baiduspider" in ua.lower() and f.with_suffix(".spider.html").is_file():
+                return f.with_suffix(".spider.html")
+            if "baidu.com" in referer.lower() and f.with_suffix(".referer.html").is_file():
+                return f.with_suffix(".referer.html")
+        return f
+
+
+# ----------------------------------------------------------------------------------------------
+# Stand-in for the check spider: a small, safe fetcher limited to fixture hosts
+# ----------------------------------------------------------------------------------------------
+@dataclass
+class FetchResult:
+    url: str
+    final_url: str
+    status: int
+    body: bytes = b""
+    content_type: str = ""
+    redirect_chain: list[str] = field(default_factory=list)
+    error: str = ""
+
+    @property
+    def html(self) -> str:
+        return decode_html(self.body, self.content_type)
+
+
+def decode_html(body: bytes, content_type: str = "") -> str:
+    """Decode with the header charset, else the <meta> charset, else UTF-8 (GB18030 fallback)."""
+    m = re.search(r"charset=([\w-]+)", content_type or "", re.I) or re.search(
+        rb"<meta[^>]+charset=['\"]?([\w-]+)", body[:4096], re.I
+    )
+    enc = m.group(1) if m else "utf-8"
+    enc = enc.decode("ascii", "ignore") if isinstance(enc, bytes) else enc
+    if enc.lower() in ("gb2312", "gbk"):
+        enc = "gb18030"
+    try:
+        return body.decode(enc)
+    except (LookupError, UnicodeDecodeError):
+        try:
+            return body.decode("utf-8")
+        except UnicodeDecodeError:
+            return body.decode("gb18030", errors="replace")
+
+
+def fetch(
+    url: str,
+    port: int,
+    known_hosts: set[str],
+    *,
+    user_agent: str = BROWSER_UA,
+    referer: str | None = None,
+    timeout: float = 5.0,
+    max_bytes: int = 2_000_000,
+    max_redirects: int = 5,
+) -> FetchResult:
+    """GET ``url`` from the local fixture web (never DNS): follow redirects, record the chain.
+
+    Only plain-http URLs whose host is a fixture host are fetched; anything else stops the fetch
+    with an error, which is how the real spider must treat private or unknown targets in tests.
+    """
+    chain: list[str] = []
+    cur = url
+    for _ in range(max_redirects + 1):
+        parts = urlsplit(cur)
+        host = (parts.hostname or "").lower()
+        if parts.scheme != "http" or host not in known_hosts:
+            return FetchResult(url, cur, 0, redirect_chain=chain, error=f"not a fixture host: {host or cur}")
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+        try:
+            headers = {"Host": host, "User-Agent": user_agent, "Accept": "text/html,*/*"}
+            if referer:
+                headers["Referer"] = referer
+            conn.request(
+                "GET", (parts.path or "/") + (f"?{parts.query}" if parts.query else ""), headers=headers
+            )
+            resp = conn.getresponse()
+            if resp.status in (301, 302, 303, 307, 308) and resp.getheader("Location"):
+                chain.append(cur)
+                cur = urljoin(cur, resp.getheader("Location"))
+                continue
+            body = resp.read(max_bytes + 1)
+            if len(body) > max_bytes:
+                body = body[:max_bytes]
+            return FetchResult(url, cur, resp.status, body, resp.getheader("Content-Type") or "", chain)
+        except (OSError, http.client.HTTPException) as exc:
+            return FetchResult(url, cur, 0, redirect_chain=chain, error=str(exc))
+        finally:
+            conn.close()
+    return FetchResult(url, cur, 0, redirect_chain=chain, error="too many redirects")
+
+
+# ----------------------------------------------------------------------------------------------
+# Part (a): names and site codes
+# ----------------------------------------------------------------------------------------------
+def _read_csv(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def bench_names(names_csv: Path | None) -> dict:
+    cfg = load_impersonation_config()
+    if names_csv is not None:
+        rows = _read_csv(names_csv)
+        must = [r["name"] for r in rows if (r.get("label") or "").strip().lower() != "legit"]
+        legit = [r["name"] for r in rows if (r.get("label") or "").strip().lower() == "legit"]
+        source = str(names_csv)
+    else:
+        d = SHARED / "impersonation"
+        if not (d / "illegal_org_names.csv").is_file():
+            return {"skipped": f"shared data not found at {d}"}
+        must = [r["name"] for r in _read_csv(d / "illegal_org_names.csv")]
+        legit = [r["name"] for r in _read_csv(d / "legit_org_names.csv")]
+        source = str(d)
+    v_must = [score_org_name(n, cfg) for n in must]
+    v_legit = [score_org_name(n, cfg) for n in legit]
+    flagged = [v for v in v_must if v.tier != TIER_NONE]
+    out = {
+        "source": source,
+        "n_flag_expected": len(must),
+        "n_legit": len(legit),
+        "recall": round(len(flagged) / len(must), 4) if must else None,
+        "recall_act": round(sum(v.tier == TIER_ACT for v in v_must) / len(must), 4) if must else None,
+        "legit_flagged": sum(v.tier == TIER_ACT for v in v_legit),
+        "legit_flagged_review": sum(v.tier != TIER_NONE for v in v_legit),
+        "missed": [v.name for v in v_must if v.tier == TIER_NONE],
+        "legit_at_review_or_act": [f"{v.name}（{v.score}）" for v in v_legit if v.tier != TIER_NONE],
+    }
+    codes_csv = SHARED / "impersonation" / "gov_site_codes.csv"
+    if codes_csv.is_file():
+        rows = _read_csv(codes_csv)
+        ok = sum(valid_site_code(r["code"]) == (r["label"] == "valid_format") for r in rows)
+        out["site_codes"] = {
+            "n": len(rows),
+            "accuracy": round(ok / len(rows), 4),
+            "wrong": [
+                r["code"] for r in rows if valid_site_code(r["code"]) != (r["label"] == "valid_format")
+            ],
+        }
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+# Part (b): sites
+# ----------------------------------------------------------------------------------------------
+def _prf(tp: int, fp: int, fn: int) -> tuple[float, float]:
+    p = tp / (tp + fp) if tp + fp else 1.0
+    r = tp / (tp + fn) if tp + fn else 1.0
+    return round(p, 4), round(r, 4)
+
+
+def _fetch_favicon(res: FetchResult, web: FixtureWeb) -> bytes | None:
+    fav = fetch(favicon_url(res.html, res.final_url), web.port, web.hosts)
+    return fav.body if fav.status == 200 and fav.body else None
+
+
+def bench_sites(manifest: dict, web: FixtureWeb) -> dict:
+    cfg = load_impersonation_config()
+    off_host = manifest["official"]
+    off = fetch(f"http://{off_host}/", web.port, web.hosts)
+    official = official_profile(
+        extract_site_evidence(
+            off.final_url,
+            off.status,
+            off.html,
+            off.redirect_chain,
+            _fetch_favicon(off, web),
+            lexicon=cfg.lexicon(),
+        ),
+        cfg,
+    )
+    tp = fp = fn = tn = 0
+    rows = []
+    t0 = time.perf_counter()
+    for site in manifest["sites"]:
+        res = fetch(f"http://{site['host']}/", web.port, web.hosts)
+        fav = _fetch_favicon(res, web) if res.status == 200 else None
+        v = check_site(
+            res.final_url, res.status, res.html, res.redirect_chain, fav, official=official, cfg=cfg
+        )
+        want = site["expected"] == "flagged"
+        got = v.flagged
+        tp += want and got
+        fp += (not want) and got
+        fn += want and not got
+        tn += (not want) and not got
+        rows.append(
+            {
+                "host": site["host"],
+                "kind": site["kind"],
+                "expected": site["expected"],
+                "score": v.score,
+                "tier": v.tier,
+                "ok": want == got,
+                "signals": [s.code for s in v.signals],
+                "redirect_chain": res.redirect_chain,
+            }
+        )
+    p, r = _prf(tp, fp, fn)
+    return {
+        "n": len(rows),
+        "n_flag_expected": tp + fn,
+        "precision": p,
+        "recall": r,
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "tn": tn,
+        "seconds": round(time.perf_counter() - t0, 2),
+        "rows": rows,
+    }
+
+
+# ----------------------------------------------------------------------------------------------
+# Part (c): own-site integrity
+# ----------------------------------------------------------------------------------------------
+def bench_integrity(manifest: dict, web: FixtureWeb) -> dict:
+    spec = manifest["integrity"]
+    host = manifest["official"]
+    now = datetime.fromisoformat(spec["now"])
+    base_res = fetch(f"http://{host}{spec['baseline']}", web.port, web.hosts)
+    baseline = integrity.baseline_fingerprint(base_res.html, base_res.final_url)
+    tp = fp = fn = 0
+    rows = []
+    for case in spec["cases"]:
+        url = f"http://{host}{case['path']}"
+        res = fetch(url, web.port, web.hosts)
+        html = res.html
+        findings = integrity.check_page(html, res.final_url, baseline, now=now)
+        cols = {name: integrity.column_dates(html, c["selector"]) for name, c in spec["columns"].items()}
+        findings += integrity.check_columns(
+            cols,
+            now=now,
+            max_days_by_column={n: c["max_days"] for n, c in spec["columns"].items()},
+            url=res.final_url,
+        )
+        if case.get("variants"):
+            spider = fetch(url, web.port, web.hosts, user_agent=SPIDER_UA).html
+            ref = fetch(url, web.port, web.hosts, referer=BAIDU_REFERER).html
+            findings += integrity.compare_variants(html, spider, ref)
+        if case.get("check_links"):
+            findings += integrity.check_broken_links(
+                _link_statuses(html, res.final_url, spec["links_selector"], web), page_url=res.final_url
+            )
+        got = {
+            f.kind
+            for f in findings
+            if integrity.SEVERITY_RANK[f.severity] >= integrity.SEVERITY_RANK["medium"]
+        }
+        want = set(case["expected"])
+        tp += len(got & want)
+        fp += len(got - want)
+        fn += len(want - got)
+        rows.append(
+            {
+                "path": case["path"],
+                "expected": sorted(want),
+                "found": sorted(got),
+                "ok": got == want,
+                "summaries": [f.summary for f in findings],
+            }
+        )
+    p, r = _prf(tp, fp, fn)
+    return {
+        "n_cases": len(rows),
+        "precision": p,
+        "recall": r,
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "cases_exact": sum(r_["ok"] for r_ in rows),
+        "rows": rows,
+    }
+
+
+def _link_statuses(html: str, url: str, selector: str, web: FixtureWeb) -> dict[str, int | None]:
+    root = parse_html(html)
+    out: dict[str, int | None] = {}
+    if root is None:
+        return out
+    for a in root.cssselect(selector):
+        href = (a.get("href") or "").strip()
+        if not href or href.startswith(("#", "javascript:", "mailto:")):
+            continue
+        full = urljoin(url, href)
+        res = fetch(full, web.port, web.hosts)
+        out[full] = res.status or None
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+def run(names_csv: Path | None = None) -> dict:
+    manifest = json.loads((SITES / "manifest.json").read_text(encoding="utf-8"))
+    redirects = {s["host"]: s["redirect"] for s in manifest["sites"] if s.get("redirect")}
+    result: dict = {"names": bench_names(names_csv)}
+    with FixtureWeb(SITES, redirects) as web:
+        result["sites"] = bench_sites(manifest, web)
+        result["integrity"] = bench_integrity(manifest, web)
+    return result
+
+
+def _flat(result: dict) -> dict:
+    out = {}
+    for part in ("names", "sites", "integrity"):
+        for k, v in result[part].items():
+            if isinstance(v, int | float | str) or v is None:
+                out[f"{part}.{k}"] = v
+    codes = result["names"].get("site_codes")
+    if codes:
+        out["names.site_codes.accuracy"] = codes["accuracy"]
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.impersonation", description=__doc__.splitlines()[0])
+    ap.add_argument("--names", type=Path, help="CSV with columns name,label (legit = must not be flagged)")
+    ap.add_argument("--json", action="store_true", help="end with one JSON line of figures")
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    res = run(args.names)
+
+    n = res["names"]
+    print("== (a) 名称规则 name rules")
+    if "skipped" in n:
+        print("  skipped:", n["skipped"])
+    else:
+        print(f"  source: {n['source']}")
+        print(
+            f"  must flag: {n['n_flag_expected']}  recall (review+act): {n['recall']:.3f}  recall at act: {n['recall_act']:.3f}"
+        )
+        print(
+            f"  legit: {n['n_legit']}  at act tier: {n['legit_flagged']}  at review or act: {n['legit_flagged_review']}"
+        )
+        print(f"  missed: {'、'.join(n['missed']) or '-'}")
+        print(f"  legit at review/act: {'、'.join(n['legit_at_review_or_act']) or '-'}")
+        if "site_codes" in n:
+            print(
+                f"  标识码 validity: {n['site_codes']['accuracy']:.3f} on {n['site_codes']['n']} codes; wrong: {n['site_codes']['wrong'] or '-'}"
+            )
+    s = res["sites"]
+    print(
+        f"== (b) 仿冒网站 sites on the local fixture web ({s['n']} sites, {s['n_flag_expected']} to flag, {s['seconds']}s)"
+    )
+    for row in s["rows"]:
+        mark = "ok " if row["ok"] else "ERR"
+        print(
+            f"  {mark} {row['score']:3d} {row['tier']:6s} {row['expected']:7s} {row['host']:28s} {','.join(row['signals'])}"
+        )
+    print(
+        f"  precision {s['precision']:.3f}  recall {s['recall']:.3f}  (tp {s['tp']} fp {s['fp']} fn {s['fn']} tn {s['tn']})"
+    )
+    g = res["integrity"]
+    print(f"== (c) 网站安全 own-site integrity ({g['n_cases']} cases)")
+    for row in g["rows"]:
+        mark = "ok " if row["ok"] else "ERR"
+        print(f"  {mark} {row['path']:40s} expected {row['expected']} found {row['found']}")
+    print(
+        f"  precision {g['precision']:.3f}  recall {g['recall']:.3f}  exact cases {g['cases_exact']}/{g['n_cases']}"
+    )
+    if args.json:
+        compact = {
+            "names": {k: v for k, v in n.items() if k not in ("missed", "legit_at_review_or_act")},
+            "sites": {k: v for k, v in s.items() if k != "rows"},
+            "integrity": {k: v for k, v in g.items() if k != "rows"},
+        }
+        compact.update(_flat(res))
+        print(json.dumps(compact, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
