@@ -10,8 +10,10 @@ from sqlalchemy import (
     Column,
     DateTime,
     Float,
+    ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -19,7 +21,6 @@ from sqlalchemy import (
     TypeDecorator,
 )
 
-SCHEMA_REVISION = "0001"
 
 metadata = MetaData(
     naming_convention={
@@ -106,8 +107,14 @@ documents = Table(
     Column("sentiment_score", Float, nullable=True),  # p_pos - p_neg in [-1, 1]
     Column("sentiment_model", String(32), nullable=True),
     Column("target", String(16), nullable=True),  # office / audited / other
-    Column("reprint_group", Integer, nullable=True, index=True),
+    Column("reprint_group", Integer, nullable=True, index=True),  # id of the group's first document
     Column("event_id", Integer, nullable=True, index=True),
+    Column("signature", LargeBinary, nullable=True),  # near-duplicate signature (analysis.dedup)
+    Column("region_province", String(32), nullable=True),
+    Column("region_city", String(32), nullable=True),
+    Column("region_county", String(32), nullable=True),
+    Column("region_code", String(12), nullable=True, index=True),
+    Column("stage2_at", UTCDateTime, nullable=True, index=True),  # reprint/event stage done
 )
 Index("ix_documents_source_published", documents.c.source, documents.c.published_at)
 
@@ -142,3 +149,136 @@ analysis_runs = Table(
     Column("stats", JSON, nullable=False, default=dict),
 )
 
+
+
+# ------------------------------------------------------------------ hotspots and responses (revision 0002)
+events = Table(
+    "events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("title", Text, nullable=False),
+    Column("keywords", JSON, nullable=False, default=list),
+    Column("first_seen_at", UTCDateTime, nullable=False, index=True),  # first detection: the deadline clock
+    Column("first_published_at", UTCDateTime, nullable=True),
+    Column("first_doc_id", Integer, nullable=True),  # 首发 document
+    Column("first_source", String(200), nullable=True),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+    Column("doc_count", Integer, nullable=False, default=0),
+    Column("reprint_count", Integer, nullable=False, default=0),
+    Column("source_count", Integer, nullable=False, default=0),
+    Column("negative_share", Float, nullable=True),
+    Column("office_critical_count", Integer, nullable=False, default=0),
+    Column("heat", Float, nullable=False, default=0.0),
+    Column("heat_components", JSON, nullable=False, default=dict),
+    Column("heat_history", JSON, nullable=False, default=list),  # [[iso time, heat], ...]
+    Column("is_burst", Boolean, nullable=False, default=False),
+    Column("burst_z", Float, nullable=True),
+    Column("response_class", String(1), nullable=True, index=True),  # A / B / NULL
+    Column("response_reason", Text, nullable=True),
+    Column("response_rule", String(64), nullable=True),
+    Column("response_terms", JSON, nullable=False, default=list),
+    Column("deadline_at", UTCDateTime, nullable=True),
+    Column("status", String(16), nullable=False, default="待研判", index=True),
+    Column("assignee", String(100), nullable=True),
+    Column("notes", Text, nullable=True),
+    Column("region", String(100), nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+responses = Table(
+    "responses",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("event_id", Integer, ForeignKey("events.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("kind", String(32), nullable=False),  # 发布权威信息 / 新闻发布会 / 吹风会 / 接受采访 / 澄清
+    Column("url", Text, nullable=True),
+    Column("responded_at", UTCDateTime, nullable=False),
+    Column("by_whom", String(100), nullable=False),
+    Column("note", Text, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("entity", String(32), nullable=False),  # event / site_candidate / ...
+    Column("entity_id", Integer, nullable=False),
+    Column("action", String(32), nullable=False),  # status / assign / note / response / add
+    Column("old_value", Text, nullable=True),
+    Column("new_value", Text, nullable=True),
+    Column("by_whom", String(100), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("note", Text, nullable=True),
+)
+Index("ix_audit_log_entity", audit_log.c.entity, audit_log.c.entity_id)
+
+analysis_state = Table(
+    "analysis_state",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", JSON, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# ------------------------------------------------------------------ site watch (revision 0002)
+site_candidates = Table(
+    "site_candidates",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("host", String(255), nullable=False, unique=True),
+    Column("url", Text, nullable=False),
+    Column("found_by", JSON, nullable=False, default=list),  # [{"method", "detail", "at"}, ...]
+    Column("final_url", Text, nullable=True),
+    Column("title", Text, nullable=True),
+    Column("score", Float, nullable=True, index=True),
+    Column("tier", String(16), nullable=True),  # act / review / none
+    Column("signals", JSON, nullable=False, default=list),
+    Column("evidence", JSON, nullable=False, default=dict),
+    Column("status", String(16), nullable=False, default="待核实", index=True),  # 待核实/已报送/已处置/误报
+    Column("status_by", String(100), nullable=True),
+    Column("status_at", UTCDateTime, nullable=True),
+    Column("note", Text, nullable=True),
+    Column("first_seen_at", UTCDateTime, nullable=False),
+    Column("last_checked_at", UTCDateTime, nullable=True),
+    Column("check_error", Text, nullable=True),
+)
+
+site_snapshots = Table(
+    "site_snapshots",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("url", Text, nullable=False, unique=True),
+    Column("site", String(200), nullable=True),
+    Column("baseline", JSON, nullable=True),
+    Column("baseline_at", UTCDateTime, nullable=True),
+    Column("latest", JSON, nullable=True),
+    Column("last_checked_at", UTCDateTime, nullable=True),
+    Column("status", String(16), nullable=False, default="ok"),  # ok / findings / error
+    Column("last_error", Text, nullable=True),
+)
+
+integrity_findings = Table(
+    "integrity_findings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("url", Text, nullable=False, index=True),
+    Column("kind", String(32), nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("evidence", JSON, nullable=False, default=dict),
+    Column("found_at", UTCDateTime, nullable=False, index=True),
+    Column("resolved_at", UTCDateTime, nullable=True),
+)
+
+alerts_sent = Table(
+    "alerts_sent",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("dedup_key", String(200), nullable=False, unique=True),
+    Column("channel", String(32), nullable=False),
+    Column("recipient", String(200), nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("payload", JSON, nullable=False, default=dict),
+    Column("sent_at", UTCDateTime, nullable=False),
+)

@@ -173,3 +173,31 @@ def test_sqlite_uses_wal(tmp_path, open_db):
 def test_unreachable_database_gives_clear_error(open_db):
     with pytest.raises(StoreError, match="无法连接数据库"):
         open_db("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1")
+
+
+def test_upgrade_from_first_revision_keeps_documents(db_url, open_db):
+    """A store created by an older release upgrades in place without losing documents."""
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from store.db import _alembic_config, make_engine
+
+    engine = make_engine(db_url)
+    try:
+        command.upgrade(_alembic_config(engine), "0001")
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO documents (url, source, platform, title, body, date_missing, fetched_at, first_seen_at,"
+                    " updated_at, reposts, comments, likes, reads, plans, terms, content_hash) VALUES ('http://a.cn/1',"
+                    " 's', 'news', '审计', '正文', false, '2026-01-01 00:00:00', '2026-01-01 00:00:00',"
+                    " '2026-01-01 00:00:00', 0, 0, 0, 0, '[]', '[]', 'x')"
+                )
+            )
+    finally:
+        engine.dispose()
+    upgraded = open_db(db_url)
+    assert current_revision(upgraded) == head_revision()
+    assert "events" in inspect(upgraded).get_table_names()
+    with upgraded.connect() as conn:
+        assert conn.execute(select(documents.c.title, documents.c.signature)).one() == ("审计", None)
