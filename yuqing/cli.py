@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import logging
 import os
 import subprocess
@@ -202,7 +204,15 @@ def build_parser() -> argparse.ArgumentParser:
                        add_help=False)  # fmt: skip
     s.add_argument("rest", nargs=argparse.REMAINDER, help="arguments for the trainer (see --help)")
     s.set_defaults(func=cmd_train_sentiment)
+
+    # Feature modules add their own subcommands: each has `register(subparsers) -> None`.
+    for module in EXTENSION_MODULES:
+        if importlib.util.find_spec(module) is not None:
+            importlib.import_module(module).register(sub)
     return p
+
+
+EXTENSION_MODULES = ("yuqing.cli_hotspots", "yuqing.cli_sitewatch")
 
 
 def main(argv: list[str] | None = None) -> int:
