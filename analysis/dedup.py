@@ -1,0 +1,333 @@
+"""Group near-duplicate documents into reprint groups (转载) and name each group's first publisher (首发).
+
+Method: the normalised body (analysis.textnorm.content_chars: boilerplate, URLs, spacing and punctuation
+out) is cut into character 5-gram shingles, each hashed to 32 bits. A document's *signature* keeps a
+content-defined sample of those hashes (the ones divisible by SAMPLE_MOD; all of them for short texts), so
+a copy's sample is a subset of the original's sample wherever the text is shared — the property that lets
+partial excerpts (摘编) be found. Candidates come from an inverted index over a sparser sample; each
+candidate is verified on the signatures: a pair matches when its resemblance (Jaccard) is high, or when
+the shorter text is mostly contained in the longer and covers a real share of it. Matches are joined with
+union–find. Texts under MIN_CHARS content characters only match near-exact copies.
+
+`ReprintIndex` is incremental (add one document at a time) and its state is plain JSON-able data; group
+ids are the id of the group's first-added member and stay stable as the group grows.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import struct
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import numpy as np
+
+from analysis.textnorm import content_chars
+
+logger = logging.getLogger(__name__)
+
+SHINGLE = 5  # characters per shingle
+SAMPLE_MOD = 4  # signature keeps hashes h with h % SAMPLE_MOD == 0 ...
+FULL_MAX = 256  # ... unless the text has at most this many shingles: then it keeps all of them
+INDEX_MOD = 16  # inverted-index keys: h % INDEX_MOD == 0 (a subset of the signature sample)
+MIN_INDEX_KEYS = 8  # fewer sparse keys than this: index the whole signature instead
+MIN_CHARS = 50  # shorter texts match only near-exact copies
+SHORT_JACCARD = 0.8  # "near-exact" for short texts
+JACCARD = 0.5  # resemblance that makes a reprint whatever the lengths
+CONTAINMENT = 0.75  # share of the shorter text's sample found in the longer one ...
+COVERAGE = 0.2  # ... while the shorter covers at least this share of the longer (not a one-line quote)
+MIN_SHARED = 6  # sampled shingles two texts must share before containment counts
+MAX_POSTING = 2000  # an index key seen in more documents than this is boilerplate: not used for candidates
+MAX_VERIFY = 64  # candidates verified per new document (most shared keys first)
+
+_SIG_VERSION = 1
+_HEADER = struct.Struct("<BBI")  # version, flags (1 = full set), content length in characters
+_MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
+_P = np.uint64(1_000_003)
+_C1 = np.uint64(0xFF51AFD7ED558CCD)
+_C2 = np.uint64(0xC4CEB9FE1A85EC53)
+
+
+@dataclass(frozen=True)
+class Signature:
+    """Decoded signature: sorted unique 32-bit shingle hashes, whether it is the full set, text length."""
+
+    hashes: np.ndarray
+    full: bool
+    length: int
+
+    def sampled(self) -> np.ndarray:
+        """The SAMPLE_MOD sample (a full set is reduced; a sampled set is returned as is)."""
+        if not self.full:
+            return self.hashes
+        return self.hashes[self.hashes % SAMPLE_MOD == 0]
+
+
+def shingle_hashes(chars: str, k: int = SHINGLE) -> np.ndarray:
+    """Sorted unique 32-bit hashes of the k-character shingles of `chars` (one shingle if shorter)."""
+    if not chars:
+        return np.zeros(0, dtype=np.uint32)
+    codes = np.frombuffer(chars.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    if len(codes) < k:
+        k = len(codes)
+    n = len(codes) - k + 1
+    acc = np.zeros(n, dtype=np.uint64)
+    for j in range(k):  # polynomial rolling hash, wrapping mod 2**64
+        acc = acc * _P + codes[j : j + n]
+    acc ^= acc >> np.uint64(33)  # murmur3 finaliser: spreads the bits so `% MOD` samples evenly
+    acc *= _C1
+    acc ^= acc >> np.uint64(33)
+    acc *= _C2
+    acc ^= acc >> np.uint64(33)
+    return np.unique((acc >> np.uint64(32)).astype(np.uint32))
+
+
+def signature(text: str) -> bytes:
+    """Compact reprint signature of a text (a few hundred bytes for a news article), for storing."""
+    chars = content_chars(text)
+    hashes = shingle_hashes(chars)
+    full = len(hashes) <= FULL_MAX
+    if not full:
+        hashes = hashes[hashes % SAMPLE_MOD == 0]
+    return _HEADER.pack(_SIG_VERSION, 1 if full else 0, len(chars)) + hashes.astype("<u4").tobytes()
+
+
+def decode_signature(sig: bytes) -> Signature:
+    """Parse bytes made by `signature`; raises ValueError on a foreign or corrupt blob."""
+    if len(sig) < _HEADER.size or (len(sig) - _HEADER.size) % 4:
+        raise ValueError("not a reprint signature")
+    version, flags, length = _HEADER.unpack_from(sig)
+    if version != _SIG_VERSION:
+        raise ValueError(f"unsupported reprint signature version {version}")
+    hashes = np.frombuffer(sig, dtype="<u4", offset=_HEADER.size).astype(np.uint32)
+    return Signature(hashes=hashes, full=bool(flags & 1), length=int(length))
+
+
+@dataclass(frozen=True)
+class Similarity:
+    """How two signatures overlap: resemblance, containment of the smaller, coverage of the larger."""
+
+    jaccard: float
+    containment: float
+    coverage: float
+    shared: int
+
+
+def similarity(a: Signature, b: Signature) -> Similarity:
+    """Compare two signatures on the sample they have in common (full sets if both are full)."""
+    if a.full and b.full:
+        ha, hb = a.hashes, b.hashes
+    else:
+        ha, hb = a.sampled(), b.sampled()
+    if len(ha) == 0 or len(hb) == 0:
+        return Similarity(0.0, 0.0, 0.0, 0)
+    shared = len(np.intersect1d(ha, hb, assume_unique=True))
+    small, large = sorted((len(ha), len(hb)))
+    return Similarity(
+        jaccard=shared / (len(ha) + len(hb) - shared),
+        containment=shared / small,
+        coverage=shared / large,
+        shared=shared,
+    )
+
+
+def is_reprint(a: Signature, b: Signature) -> bool:
+    """The reprint rule: near-exact for short texts; else high resemblance or a substantial excerpt."""
+    if a.length == 0 or b.length == 0:
+        return False
+    sim = similarity(a, b)
+    if min(a.length, b.length) < MIN_CHARS:
+        return sim.jaccard >= SHORT_JACCARD
+    if sim.jaccard >= JACCARD:
+        return True
+    return sim.containment >= CONTAINMENT and sim.coverage >= COVERAGE and sim.shared >= MIN_SHARED
+
+
+def _time_key(published_at: datetime | date | str | None) -> str | None:
+    """Published time as a sortable UTC ISO string (naive datetimes are taken as they are)."""
+    if published_at is None or published_at == "":
+        return None
+    if isinstance(published_at, str):
+        published_at = datetime.fromisoformat(published_at)
+    if isinstance(published_at, datetime):
+        if published_at.tzinfo is not None:
+            published_at = published_at.astimezone(UTC).replace(tzinfo=None)
+        return published_at.isoformat(timespec="seconds")
+    return datetime(published_at.year, published_at.month, published_at.day).isoformat(timespec="seconds")
+
+
+class ReprintIndex:
+    """Incremental reprint grouping. Not thread-safe; one index per analysis run or per process."""
+
+    def __init__(self) -> None:
+        self._ids: list[Any] = []  # position -> doc id, in order of addition
+        self._pos: dict[Any, int] = {}
+        self._sigs: list[Signature] = []
+        self._blobs: list[bytes] = []
+        self._times: list[str | None] = []
+        self._sources: list[str | None] = []
+        self._parent: list[int] = []
+        self._postings: dict[int, list[int]] = {}
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __contains__(self, doc_id: object) -> bool:
+        return doc_id in self._pos
+
+    # -- union-find; the root is always the earliest-added member, so group ids are stable ------------
+    def _find(self, i: int) -> int:
+        root = i
+        while self._parent[root] != root:
+            root = self._parent[root]
+        while self._parent[i] != root:
+            self._parent[i], i = root, self._parent[i]
+        return root
+
+    def _union(self, i: int, j: int) -> int:
+        ri, rj = self._find(i), self._find(j)
+        if ri == rj:
+            return ri
+        root, child = (ri, rj) if ri < rj else (rj, ri)
+        self._parent[child] = root
+        return root
+
+    @staticmethod
+    def _index_keys(sig: Signature) -> np.ndarray:
+        sparse = sig.hashes[sig.hashes % INDEX_MOD == 0]
+        if len(sparse) >= MIN_INDEX_KEYS:
+            return sparse
+        sampled = sig.sampled()
+        return sampled if len(sampled) >= MIN_INDEX_KEYS else sig.hashes
+
+    def _candidates(self, sig: Signature) -> list[int]:
+        counts: Counter[int] = Counter()
+        for key in sig.hashes.tolist():  # query with every hash we hold: a superset of others' index keys
+            posting = self._postings.get(key)
+            if posting and len(posting) <= MAX_POSTING:
+                counts.update(posting)
+        # most shared keys first, then earliest added: deterministic
+        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        return [pos for pos, _ in ranked[:MAX_VERIFY]]
+
+    def add(
+        self,
+        doc_id: Any,
+        text: str,
+        published_at: datetime | date | str | None = None,
+        source: str | None = None,
+    ) -> Any:
+        """Add a document and return its reprint group id (the id of the group's first-added member)."""
+        return self.add_signature(doc_id, signature(text or ""), published_at=published_at, source=source)
+
+    def add_signature(
+        self,
+        doc_id: Any,
+        sig: bytes,
+        published_at: datetime | date | str | None = None,
+        source: str | None = None,
+    ) -> Any:
+        """Add a document by its stored `signature(text)` bytes; same result as `add` with the text."""
+        if doc_id in self._pos:
+            return self.group_of(doc_id)
+        decoded = decode_signature(sig)
+        pos = len(self._ids)
+        matches = [c for c in self._candidates(decoded) if is_reprint(decoded, self._sigs[c])]
+        self._ids.append(doc_id)
+        self._pos[doc_id] = pos
+        self._sigs.append(decoded)
+        self._blobs.append(bytes(sig))
+        self._times.append(_time_key(published_at))
+        self._sources.append(source)
+        self._parent.append(pos)
+        for key in self._index_keys(decoded).tolist():
+            self._postings.setdefault(key, []).append(pos)
+        for other in matches:
+            self._union(pos, other)
+        root = self._find(pos)
+        if matches:
+            logger.debug("doc %s joins reprint group %s (%d matches)", doc_id, self._ids[root], len(matches))
+        return self._ids[root]
+
+    def group_of(self, doc_id: Any) -> Any:
+        """Group id of a document already added (KeyError if unknown)."""
+        return self._ids[self._find(self._pos[doc_id])]
+
+    def groups(self) -> dict[Any, list[Any]]:
+        """Every group, singletons included: group id -> member ids in order of addition."""
+        out: dict[Any, list[Any]] = {}
+        for pos, doc_id in enumerate(self._ids):
+            out.setdefault(self._ids[self._find(pos)], []).append(doc_id)
+        return out
+
+    def members(self, group_id: Any) -> list[Any]:
+        """Member ids of one group, in order of addition."""
+        root = self._find(self._pos[group_id])
+        return [d for pos, d in enumerate(self._ids) if self._find(pos) == root]
+
+    def first_publisher(self, group_id: Any) -> Any:
+        """首发: the member with the earliest published_at; undated members last; ties -> earliest added."""
+        root = self._find(self._pos[group_id])
+        best: tuple[int, str, int] | None = None
+        for pos in range(root, len(self._ids)):
+            if self._find(pos) != root:
+                continue
+            t = self._times[pos]
+            key = (0, t, pos) if t is not None else (1, "", pos)
+            if best is None or key < best:
+                best = key
+        assert best is not None
+        return self._ids[best[2]]
+
+    def signature_of(self, doc_id: Any) -> bytes:
+        """The stored signature bytes of a document."""
+        return self._blobs[self._pos[doc_id]]
+
+    def to_state(self) -> dict[str, Any]:
+        """Plain JSON-able state (doc ids must themselves be JSON-able); reload with `from_state`."""
+        return {
+            "version": _SIG_VERSION,
+            "docs": [
+                [doc_id, base64.b64encode(blob).decode("ascii"), t, src, self._find(pos)]
+                for pos, (doc_id, blob, t, src) in enumerate(
+                    zip(self._ids, self._blobs, self._times, self._sources, strict=True)
+                )
+            ],
+        }
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any]) -> ReprintIndex:
+        """Rebuild an index from `to_state()` output; groups are restored as they were, not recomputed."""
+        if state.get("version") != _SIG_VERSION:
+            raise ValueError(f"unsupported reprint state version {state.get('version')!r}")
+        index = cls()
+        for pos, (doc_id, blob_b64, t, src, root) in enumerate(state["docs"]):
+            blob = base64.b64decode(blob_b64)
+            decoded = decode_signature(blob)
+            index._ids.append(doc_id)
+            index._pos[doc_id] = pos
+            index._sigs.append(decoded)
+            index._blobs.append(blob)
+            index._times.append(t)
+            index._sources.append(src)
+            index._parent.append(int(root))
+            for key in index._index_keys(decoded).tolist():
+                index._postings.setdefault(key, []).append(pos)
+        return index
+
+
+def group_reprints(docs: Iterable[Mapping[str, Any] | tuple[Any, str]]) -> dict[Any, Any]:
+    """Batch form: documents (dicts with id, text[, published_at, source] or (id, text) pairs), in
+    arrival order -> {doc_id: group_id}."""
+    index = ReprintIndex()
+    for doc in docs:
+        if isinstance(doc, Mapping):
+            index.add(doc["id"], doc.get("text") or "", doc.get("published_at"), doc.get("source"))
+        else:
+            doc_id, text = doc
+            index.add(doc_id, text or "")
+    return {doc_id: group_id for group_id, members in index.groups().items() for doc_id in members}

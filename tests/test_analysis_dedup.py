@@ -1,0 +1,169 @@
+"""Reprint grouping (analysis.dedup) and text normalisation (analysis.textnorm) on hand-written news."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from analysis.dedup import (
+    ReprintIndex,
+    decode_signature,
+    group_reprints,
+    is_reprint,
+    signature,
+    similarity,
+)
+from analysis.textnorm import content_chars, normalize_text, split_sentences, strip_boilerplate, to_halfwidth
+
+ORIGINAL_TITLE = "审计署公布扶贫审计结果 平山县挪用专项资金1260万元"
+ORIGINAL_PARAS = [
+    "审计署12日公布2023年第5号审计结果公告。公告显示，河北省平山县扶贫办在2021年至2022年间，"
+    "以“以工代赈”名义将1260万元扶贫专项资金转入县城投公司，用于县城道路改造和办公楼装修。",
+    "审计发现，该县2个乡镇虚报易地扶贫搬迁人口137人，套取搬迁补助资金410万元；另有"
+    "9个村的光伏扶贫电站收益未按规定分配给贫困户，而是被村委会用于发放误工补贴和招待费用。",
+    "针对审计指出的问题，平山县已追回被挪用资金980万元，对扶贫办原主任王某某等6名责任人"
+    "给予党纪政务处分，并将1条涉嫌违纪违法问题线索移送当地纪委监委。",
+    "审计署有关负责人表示，将持续跟踪整改情况，对整改不到位、敷衍整改的，将依法依规严肃追责问责，"
+    "确保每一笔扶贫资金都用在刀刃上。",
+    "据了解，今年以来审计署共组织开展扶贫审计项目46个，发现问题金额合计23.6亿元，"
+    "推动建立健全制度机制112项，相关地方已整改问题金额19.8亿元。",
+]
+ORIGINAL = ORIGINAL_TITLE + "\n" + "\n".join(ORIGINAL_PARAS)
+
+REPRINT = "\n".join(
+    [
+        "首页 > 新闻中心 > 国内",
+        "河北平山1260万扶贫款被挪去修路装修办公楼（图）",
+        "来源：人民网　作者：刘洋　发布时间：2023-06-12 15:20",
+        *[p.replace("，", ", ").replace("“", '"').replace("”", '"') for p in ORIGINAL_PARAS],
+        "（责任编辑：张伟）",
+        "分享到：微信 微博 QQ空间",
+        "https://www.example.com/news/2023/0612/88231.html",
+    ]
+)
+
+EXCERPT = "【摘编】扶贫审计：平山县问题整改情况\n" + "\n".join([ORIGINAL_PARAS[1], ORIGINAL_PARAS[2]])
+
+OTHER_STORY = "\n".join(
+    [
+        "湖南桑植县危房改造补助资金被套取 审计要求限期整改",
+        "湖南省审计厅日前公布对张家界市桑植县农村危房改造项目的专项审计调查结果。审计发现，"
+        "该县3个乡镇的部分村干部通过虚报改造户数、重复申报等方式，套取农村危房改造补助资金286万元。",
+        "审计还发现，桑植县住建部门对改造质量把关不严，抽查的52户中有17户存在墙体开裂、"
+        "屋面漏雨等质量问题，部分补助资金未能及时拨付到户，最长滞留时间超过14个月。",
+        "对此，湖南省审计厅要求桑植县在90日内完成整改，追回违规资金并公开整改结果。"
+        "桑植县政府表示，已成立专项整改工作组，对涉及的村干部立案调查。",
+        "省审计厅有关负责人介绍，今年全省审计机关将把民生资金作为审计重点，"
+        "对侵害群众利益的问题发现一起、查处一起。",
+    ]
+)
+
+
+def test_textnorm_strips_boilerplate_and_widths() -> None:
+    text = "首页 > 新闻中心 > 正文\n（来源：新华网）审计署发布公告。\n责任编辑：李四\nＡＢＣ１２３，　完。"
+    norm = normalize_text(text)
+    assert "首页" not in norm and "新华网" not in norm and "李四" not in norm
+    assert "审计署发布公告。" in norm and "ABC123," in norm
+    assert to_halfwidth("（１）") == "(1)"
+    assert content_chars("审计，署！ ABC") == "审计署abc"
+    # an interview line that starts with 记者： is content, not an editor credit
+    assert "你怎么看" in strip_boilerplate("记者：你怎么看这次审计？\n记者：王五")
+    assert split_sentences("他说：“好。”然后走了！真的？") == ["他说：“好。”", "然后走了！", "真的？"]
+
+
+def test_reprint_with_new_title_and_boilerplate_joins_original() -> None:
+    index = ReprintIndex()
+    g1 = index.add(1, ORIGINAL)
+    g2 = index.add(2, REPRINT)
+    assert g1 == 1 and g2 == 1
+    assert index.groups() == {1: [1, 2]}
+
+
+def test_half_excerpt_joins_original() -> None:
+    index = ReprintIndex()
+    index.add("orig", ORIGINAL)
+    assert index.add("excerpt", EXCERPT) == "orig"
+    # the excerpt alone resembles the original far less than the containment rule needs (Jaccard fails)
+    a, b = decode_signature(signature(ORIGINAL)), decode_signature(signature(EXCERPT))
+    sim = similarity(a, b)
+    assert sim.jaccard < 0.5 and sim.containment > 0.9
+    assert is_reprint(a, b)
+
+
+def test_excerpt_before_original_still_groups_and_order_gives_group_id() -> None:
+    mapping = group_reprints([("excerpt", EXCERPT), ("orig", ORIGINAL), ("copy", REPRINT)])
+    assert mapping == {"excerpt": "excerpt", "orig": "excerpt", "copy": "excerpt"}
+
+
+def test_same_topic_different_stories_stay_apart() -> None:
+    index = ReprintIndex()
+    index.add("a", ORIGINAL)
+    assert index.add("b", OTHER_STORY) == "b"
+    assert index.add("a2", REPRINT) == "a"
+    assert sorted(index.groups().values()) == [["a", "a2"], ["b"]]
+
+
+def test_first_publisher_is_earliest_then_earliest_added() -> None:
+    t0 = datetime(2023, 6, 12, 9, 0, tzinfo=timezone(timedelta(hours=8)))
+    index = ReprintIndex()
+    index.add("late-copy", REPRINT, published_at=t0 + timedelta(hours=5), source="人民网")
+    index.add("original", ORIGINAL, published_at=t0, source="审计署网站")
+    index.add("excerpt", EXCERPT, published_at=None)
+    gid = index.group_of("original")
+    assert gid == "late-copy"  # group id = first-added member, stable
+    assert index.first_publisher(gid) == "original"
+    tie = ReprintIndex()
+    tie.add("x", ORIGINAL, published_at="2023-06-12T09:00:00")
+    tie.add("y", REPRINT, published_at="2023-06-12T09:00:00")
+    assert tie.first_publisher("x") == "x"
+    undated = ReprintIndex()
+    undated.add("u", ORIGINAL)
+    undated.add("d", REPRINT, published_at="2023-06-13T10:00:00")
+    assert undated.first_publisher("u") == "d"  # a dated member beats an undated one
+
+
+def test_short_posts_match_only_near_exact() -> None:
+    index = ReprintIndex()
+    index.add(1, "平山县挪用扶贫资金1260万元，审计署要求整改！")
+    index.add(2, "平山县挪用扶贫资金1260万元，网友：必须严查到底")
+    index.add(3, "平山县挪用扶贫资金1260万元，审计署要求整改！ ")
+    assert index.groups() == {1: [1, 3], 2: [2]}
+    assert index.add(4, "") == 4  # empty text never matches anything
+    assert index.add(5, "") == 5
+
+
+def test_state_round_trip_and_signatures() -> None:
+    index = ReprintIndex()
+    index.add(1, ORIGINAL, published_at="2023-06-12T09:00:00", source="审计署")
+    index.add(2, OTHER_STORY)
+    state = json.loads(json.dumps(index.to_state()))
+    restored = ReprintIndex.from_state(state)
+    assert restored.groups() == index.groups()
+    assert restored.first_publisher(1) == 1
+    # adding by stored signature gives the same result as adding by text, on both copies
+    sig = signature(EXCERPT)
+    assert restored.add_signature(3, sig) == index.add(3, EXCERPT) == 1
+    assert restored.signature_of(3) == index.signature_of(3) == sig
+    assert len(sig) < 4 * len(content_chars(ORIGINAL))  # signatures stay small
+    with pytest.raises(ValueError):
+        ReprintIndex.from_state({"version": 99, "docs": []})
+
+
+def test_adding_same_id_twice_is_idempotent() -> None:
+    index = ReprintIndex()
+    index.add(1, ORIGINAL)
+    assert index.add(1, OTHER_STORY) == 1
+    assert len(index) == 1
+
+
+@pytest.mark.requires_shared_data
+def test_conformance_thucnews_generated_reprints(shared_data) -> None:
+    from bench.dedup import build_thucnews, evaluate
+
+    docs = build_thucnews(shared_data / "topics" / "thucnews_cnews_1000.csv")
+    result = evaluate(docs)
+    assert result["precision"] >= 0.97, result
+    assert result["recall"] >= 0.94, result
+    assert result["false_pairs_cross_class"] == 0, result
