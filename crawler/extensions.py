@@ -29,20 +29,16 @@ def summarise_stats(stats: dict) -> dict:
     dropped = {
         k.removeprefix("monitor/dropped/"): int(v) for k, v in stats.items() if k.startswith("monitor/dropped/")
     }
-    blocked = int(stats.get("monitor/blocked/private_address", 0))
-    if blocked:
-        dropped["blocked_private_address"] = blocked
-    http_errors = sum(
-        int(v)
-        for k, v in stats.items()
-        if k.startswith("downloader/response_status_count/") and int(k.rsplit("/", 1)[1]) >= 400
+    for key, reason in (("monitor/blocked/private_address", "blocked_private_address"),
+                        ("monitor/blocked/robots_txt", "blocked_robots_txt")):  # fmt: skip
+        if stats.get(key):
+            dropped[reason] = int(stats[key])
+    spider_exceptions = sum(
+        int(v) for k, v in stats.items() if k.startswith("spider_exceptions/") and k.count("/") == 1
     )
-    errors = (
-        int(stats.get("downloader/exception_count", 0))
-        + int(stats.get("spider_exceptions/count", 0) or sum(int(v) for k, v in stats.items() if k.startswith("spider_exceptions/")))
-        + int(stats.get("monitor/errors/item", 0))
-        + http_errors
-    )
+    errors = sum(int(v) for k, v in stats.items() if k.startswith("monitor/errors/")) + spider_exceptions
+    problems = {k.removeprefix("monitor/problems/"): int(v) for k, v in stats.items() if k.startswith("monitor/problems/")}
+    encodings = {k.removeprefix("monitor/encoding/"): int(v) for k, v in stats.items() if k.startswith("monitor/encoding/")}
     return {
         "pages": int(stats.get("response_received_count", 0)),
         "items": int(stats.get("item_scraped_count", 0)),
@@ -50,7 +46,7 @@ def summarise_stats(stats: dict) -> dict:
         "updated": int(stats.get("monitor/updated", 0)),
         "dropped": dropped,
         "errors": errors,
-        "stats": {k: _jsonable(v) for k, v in stats.items()},
+        "stats": {**{k: _jsonable(v) for k, v in stats.items()}, "problems": problems, "encodings": encodings},
     }
 
 

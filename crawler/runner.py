@@ -92,7 +92,8 @@ def run_crawl(
     scrapy_cfg.update(overrides or {})
     if not is_reactor_installed():
         install_reactor(scrapy_cfg["TWISTED_REACTOR"])
-    process = CrawlerProcess(scrapy_cfg, install_root_handler=False)
+    scrapy_cfg["LOG_INSTALL_ROOT_HANDLER"] = False  # entry points configure logging
+    process = CrawlerProcess(scrapy_cfg)
     failures: list[str] = []
 
     @defer.inlineCallbacks

@@ -68,6 +68,18 @@ def print_crawl_summary(runs: list[dict], out=sys.stdout) -> None:
         print("丢弃原因：", file=out)
         for reason, n in dropped.most_common():
             print(f"  {REASONS.get(reason, reason)}（{reason}）: {n}", file=out)
+    problems: Counter[str] = Counter()
+    encodings: Counter[str] = Counter()
+    for r in runs:
+        problems.update((r.get("stats") or {}).get("problems") or {})
+        encodings.update((r.get("stats") or {}).get("encodings") or {})
+    repaired = {k: v for k, v in encodings.items() if k not in ("utf-8", "declared", "meta", "bom", "xml")}
+    if problems or repaired:
+        print("问题页面（已入库或已计数，不影响采集）：", file=out)
+        for name, n in problems.most_common():
+            print(f"  {PROBLEMS.get(name, name)}（{name}）: {n}", file=out)
+        for name, n in sorted(repaired.items()):
+            print(f"  编码声明有误、已按内容识别（{name}）: {n}", file=out)
     samples = [s for r in runs for s in (r.get("error_samples") or [])]
     if samples:
         print(f"错误样例（共 {sum(r['errors'] for r in runs)} 个错误）：", file=out)
@@ -86,6 +98,19 @@ REASONS = {
     "not_html": "非网页内容",
     "naive_date": "时间缺时区",
     "blocked_private_address": "拦截内网地址",
+    "blocked_robots_txt": "robots.txt 禁止",
+}
+
+PROBLEMS = {
+    "no_date": "缺少发布时间",
+    "too_large": "页面过大，已截断处理",
+    "unparsable": "HTML 无法解析",
+    "empty": "空页面",
+    "error": "抽取出错",
+    "empty_feed": "RSS 无条目",
+    "entry_without_link": "RSS 条目无链接",
+    "bad_json": "接口返回非 JSON",
+    "non_text_list_page": "列表页非文本",
 }
 
 

@@ -10,7 +10,7 @@ import scrapy
 from scrapy.http import Response
 
 from config.loader import ConfigError, Source, load_settings, load_sources
-from crawler.extract import decode_html, extract_article
+from crawler.extract import decode_html_detailed, extract_article
 from crawler.items import ArticleItem
 
 logger = logging.getLogger(__name__)
@@ -47,14 +47,29 @@ class BaseMonitorSpider(scrapy.Spider):
         return self.crawler.settings.getint("MONITOR_DEFAULT_DEPTH", 10)
 
     def errback(self, failure):
-        """Count and sample download errors; the crawl goes on."""
+        """Count and sample download errors; the crawl goes on. Requests refused by robots.txt or by the
+        private-address guard are counted as blocked, not as errors."""
+        from scrapy.exceptions import IgnoreRequest
+        from scrapy.spidermiddlewares.httperror import HttpError
+
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
-        self.crawler.stats.inc_value(f"monitor/errors/download/{failure.type.__name__}")
+        stats = self.crawler.stats
+        message = f"{failure.type.__name__}: {failure.getErrorMessage()}"
+        if failure.check(HttpError):
+            status = failure.value.response.status
+            stats.inc_value(f"monitor/errors/http/{status}")
+            message = f"HTTP {status}"
+        elif failure.check(IgnoreRequest):
+            if "robots.txt" in failure.getErrorMessage():
+                stats.inc_value("monitor/blocked/robots_txt")
+            return  # the private-address guard counted its own block
+        else:
+            stats.inc_value(f"monitor/errors/download/{failure.type.__name__}")
         recorder = self._recorder()
         if recorder is not None:
-            recorder.note_error(f"{url}: {failure.type.__name__}: {failure.getErrorMessage()}")
-        logger.info("download failed for %s: %s", url, failure.getErrorMessage())
+            recorder.note_error(f"{url}: {message}")
+        logger.info("download failed for %s: %s", url, message)
 
     def _recorder(self):
         from crawler.extensions import CrawlRunRecorder
@@ -63,8 +78,11 @@ class BaseMonitorSpider(scrapy.Spider):
         return next((e for e in ext if isinstance(e, CrawlRunRecorder)), None)
 
     def decode(self, response: Response) -> tuple[str, str]:
+        """Decode by content whatever the headers claim; count which rule decided (stats monitor/encoding/*)."""
         declared = self.source.encoding or getattr(response, "encoding", None)
-        return decode_html(response.body, declared)
+        text, encoding, path = decode_html_detailed(response.body, declared)
+        self.crawler.stats.inc_value(f"monitor/encoding/{path}")
+        return text, encoding
 
     def article_item(self, response: Response, **hints: Any) -> ArticleItem | None:
         """Extract an article from an HTML response; hints (title, published_at, ...) fill what is missing."""
