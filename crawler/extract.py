@@ -625,7 +625,7 @@ _REPORT_TAIL = re.compile(r"(?:[\u4e00-\u9fa5]{0,6}报道|发自.*|摄影?|/?文
 
 def _names_after(text: str, *, latin: bool, surname: bool = False, short: bool = False) -> str | None:
     """The run of person names at the start of `text` (tokens split by spaces or 、), or None."""
-    text = re.split(r"[）)\]】。；;：:！!？?\n]", text.strip(), maxsplit=1)[0]
+    text = re.split(r"[）)\]】【\[。；;：:！!？?\n]", text.strip(), maxsplit=1)[0]
     tokens = [t for t in re.split(r"[ \t\u3000\xa0、，,/]+", text) if t]
     merged: list[str] = []
     for token in tokens:  # "王 勇" is a two-character name padded with a space
@@ -775,7 +775,11 @@ def _htmldate(html: str, url: str, now: datetime) -> datetime | None:
     except Exception:  # htmldate is optional and raises on odd trees
         logger.debug("htmldate failed", exc_info=True)
         return None
-    return parse_datetime(found, now) if found else None
+    if not found:
+        return None
+    if found.endswith("-01-01") and not re.search(r"(?<!\d)0?1\s*月\s*0?1\s*日|-01-01|/01/01|\.01\.01", html):
+        return None  # htmldate pads a bare year ("2026年工作会") to 1 January: that is no publication date
+    return parse_datetime(found, now)
 
 
 def _lang(root: Any, text: str) -> str | None:

@@ -241,3 +241,23 @@ def test_cwced_conformance_floor(shared_data: Path):
             dates.append(date_ok(out["published_at"], day, NOW))
     assert sum(f1s) / len(f1s) >= 0.85
     assert sum(dates) / len(dates) >= 0.85
+
+
+def test_author_stops_at_font_size_widget_on_trs_pages():
+    """TRS government sites put 【字体：大 中 小】 right after the author; it is not part of the name."""
+    html = (
+        "<html><head><meta charset='utf-8'><title>临沂市审计局召开审计整改推进会</title></head><body>"
+        "<h1>临沂市审计局召开审计整改推进会</h1><div>发布时间：2026-11-20 作者：潘浩然　　【字体：大 中 小】</div>"
+        "<div class='content'><p>" + "会议要求各单位切实抓好审计整改工作，确保问题整改到位。" * 4 + "</p></div></body></html>"
+    )
+    assert extract_article(html, "http://x.cn/a.html", now=NOW)["author"] == "潘浩然"
+
+
+def test_bare_year_in_title_is_not_a_publication_date():
+    html = (
+        "<html><head><meta charset='utf-8'><title>召开2026年审计整改工作推进会</title></head><body>"
+        "<h1>召开2026年审计整改工作推进会</h1><div class='content'><p>"
+        + "会议要求各单位切实抓好审计整改工作，确保问题整改到位。" * 4
+        + "</p></div></body></html>"
+    )
+    assert extract_article(html, "http://x.cn/zwgk/content_1.html", now=NOW)["published_at"] is None
