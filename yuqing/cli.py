@@ -179,7 +179,7 @@ def cmd_demo(args) -> int:
     return run_demo(
         data_dir=Path(args.data_dir) if args.data_dir else None,
         dashboard=not args.no_dashboard,
-        base_port=args.port_base,
+        base_port=args.port_base or None,
         dashboard_port=args.port,
     )
 
@@ -221,7 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--no-dashboard", action="store_true", help="stop after the summary")
     s.add_argument("--data-dir", help="folder for the demo database (default data/demo)")
-    s.add_argument("--port-base", type=int, default=18700, help="first port tried for the local sites")
+    s.add_argument("--port-base", type=int, default=18700, help="first port tried for the local sites (0: any free ports)")
     s.add_argument("--port", type=int, default=None, help="dashboard port (default dashboard.port)")
     s.set_defaults(func=cmd_demo)
 

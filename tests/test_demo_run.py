@@ -1,0 +1,62 @@
+"""`yuqing demo --no-dashboard` end to end in a subprocess: ≥ 300 documents stored, drops and broken pages
+reported by reason, nothing crashes, and a second run stores no duplicates."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.conftest import ROOT
+
+
+def _free_base_port(n: int = 8) -> int:
+    """A base port whose next n ports are free now (the demo tries base+i for site i)."""
+    for base in range(21000, 60000, 97):
+        ok = True
+        for port in range(base, base + n):
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", port))
+                except OSError:
+                    ok = False
+                    break
+        if ok:
+            return base
+    raise RuntimeError("no free port range")
+
+
+@pytest.mark.slow
+def test_demo_crawls_analyses_and_reruns_without_duplicates(tmp_path):
+    base = _free_base_port()
+    cmd = [sys.executable, "-m", "yuqing.cli", "demo", "--no-dashboard", "--data-dir", str(tmp_path),
+           "--port-base", str(base)]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    first = subprocess.run(cmd, cwd=str(ROOT), env=env, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr[-3000:]
+    out = first.stdout
+    assert "合计：新增" in out and "丢弃原因" in out and "未命中监测方案（no_plan_match）" in out
+    assert "命中屏蔽词（plan_excluded）" in out and "robots.txt 禁止" in out and "HTTP 404" in out
+    assert "编码声明有误" in out and "缺少发布时间（no_date）" in out
+
+    engine = create_engine(f"sqlite:///{tmp_path}/demo.db")
+    with engine.connect() as conn:
+        n_docs = conn.execute(text("select count(*) from documents")).scalar_one()
+        n_sources = conn.execute(text("select count(distinct source) from documents")).scalar_one()
+        analysed = conn.execute(text("select count(*) from documents where sentiment_label is not null")).scalar_one()
+        urls = conn.execute(text("select count(*) from documents where url like '%10.0.0.5%' or url like '%/admin/%'")).scalar_one()
+    assert n_docs >= 300 and n_sources >= 6 and analysed == n_docs and urls == 0
+
+    second = subprocess.run(cmd, cwd=str(ROOT), env=env, capture_output=True, text=True, timeout=300)
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert "合计：新增 0 篇" in second.stdout
+    with engine.connect() as conn:
+        assert conn.execute(text("select count(*) from documents")).scalar_one() == n_docs
+        dup = conn.execute(text("select count(*) from (select content_hash, source from documents group by url having count(*) > 1) t")).scalar_one()
+    engine.dispose()
+    assert dup == 0
+    assert "没有需要分析的新文档" in second.stdout or "新分析 0 篇" in second.stdout
