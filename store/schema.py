@@ -21,7 +21,6 @@ from sqlalchemy import (
     TypeDecorator,
 )
 
-
 metadata = MetaData(
     naming_convention={
         "ix": "ix_%(table_name)s_%(column_0_name)s",
