@@ -1,0 +1,143 @@
+"""Benchmark the sentiment models (``project`` vs the ``snownlp`` baseline) on held-out labelled text.
+
+``python -m bench.sentiment [--data CSV ...] [--json]``.  By default it evaluates on the news-headline
+(bdci2019) and Weibo sets in ../shared/data/sentiment, on rows the shipped model was NOT trained on:
+the split is reproduced from the model metadata and checked against its digest of trained texts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from analysis.sentiment import get_model
+from analysis.train_sentiment import (
+    DATASETS,
+    DEFAULT_DATA_DIR,
+    Row,
+    evaluate,
+    hash_bucket,
+    keys_digest,
+    load_sets,
+    read_csv_rows,
+    split_rows,
+)
+
+logger = logging.getLogger(__name__)
+
+SAMPLE_SALT = "yuqing-bench-sample"
+
+
+def sample_rows(rows: list[Row], limit: int | None) -> list[Row]:
+    """A deterministic sample (lowest md5 buckets of the normalised text) of at most ``limit`` rows."""
+    if limit is None or len(rows) <= limit:
+        return rows
+    return sorted(rows, key=lambda r: hash_bucket(r.key, SAMPLE_SALT))[:limit]
+
+
+def held_out_sets(data_dir: Path) -> dict[str, list[Row]]:
+    """Held-out rows per default dataset, reproduced from the shipped model's metadata."""
+    meta = get_model("project").meta
+    recipe = meta["recipe"]
+    sets = load_sets(data_dir)
+    train_rows, held_out = split_rows(sets, list(recipe["train_sets"]), recipe["split"])
+    digest = keys_digest(train_rows)
+    if digest != meta["training"]["trained_keys_sha256"]:
+        raise SystemExit(
+            "the training split could not be reproduced (data changed?): trained-keys digest "
+            f"{digest[:12]} != model's {meta['training']['trained_keys_sha256'][:12]}"
+        )
+    out = dict(held_out)
+    # title + lead (content_prefix, ~30 chars of the body) of the held-out headlines: how article text fares
+    lead = _bdci_leads(data_dir)
+    out["bdci2019_title_lead"] = [
+        Row(r.dataset, f"{r.text}。{lead.get(r.key, '')}", r.key, r.polarity, r.source_split)
+        for r in held_out["bdci2019"]
+    ]
+    return out
+
+
+def _bdci_leads(data_dir: Path) -> dict[str, str]:
+    from analysis.sentiment import normalize_text
+
+    path = data_dir / "sentiment" / DATASETS["bdci2019"][0]
+    with path.open(encoding="utf-8", newline="") as fh:
+        return {normalize_text(r["text"]): r.get("content_prefix") or "" for r in csv.DictReader(fh)}
+
+
+def run_model(name: str, rows: list[Row], polar_only: bool) -> dict:
+    model = get_model(name)
+    texts = [r.text for r in rows]
+    model.predict_proba(texts[:8])  # warm-up (lazy imports, caches)
+    t0 = time.perf_counter()
+    proba = np.vstack([model.predict_proba(texts[i : i + 512]) for i in range(0, len(texts), 512)])
+    elapsed = time.perf_counter() - t0
+    fig = evaluate(proba, [r.polarity for r in rows], polar_only=polar_only)
+    fig["texts_per_s"] = len(texts) / elapsed if elapsed > 0 else float("inf")
+    if not polar_only:
+        fig["share_predicted"] = {
+            lab: float(np.mean(np.argmax(proba, axis=1) == i)) for i, lab in enumerate(("neg", "neu", "pos"))
+        }
+    return fig
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench.sentiment", description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, action="append", help="CSV with columns text,polarity")
+    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    parser.add_argument("--models", default="project,snownlp")
+    parser.add_argument("--snownlp-sample", type=int, default=1500, help="rows per set for snownlp")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+
+    if args.data:
+        datasets = {p.stem: read_csv_rows(p, p.stem) for p in args.data}
+        polar = {n: {r.polarity for r in rows} <= {"pos", "neg"} for n, rows in datasets.items()}
+    else:
+        if not (args.data_dir / "sentiment").is_dir():
+            print(f"no sentiment data under {args.data_dir}", file=sys.stderr)
+            return 2
+        datasets = held_out_sets(args.data_dir)
+        polar = {n: DATASETS.get(n, ("", "3class"))[1] == "polar" for n in datasets}
+
+    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    report: dict = {"datasets": {}, "snownlp_sample": args.snownlp_sample}
+    for name, rows in datasets.items():
+        report["datasets"][name] = {}
+        for model in models:
+            use = sample_rows(rows, args.snownlp_sample) if model == "snownlp" else rows
+            report["datasets"][name][model] = run_model(model, use, polar[name])
+
+    speedups = []
+    print(
+        f"held-out evaluation ({'polar sets: call = likelier of pos/neg'}); snownlp on ≤{args.snownlp_sample} rows/set"
+    )
+    for name, per_model in report["datasets"].items():
+        kind = "polar" if polar[name] else "3-class"
+        print(f"\n{name} ({kind})")
+        for model, fig in per_model.items():
+            per = " ".join(f"{k}={v:.3f}" for k, v in fig["per_class_f1"].items())
+            print(
+                f"  {model:8s} n={fig['n']:6d} acc={fig['accuracy']:.3f} macro_f1={fig['macro_f1']:.3f} "
+                f"F1[{per}] {fig['texts_per_s']:9.0f} texts/s"
+            )
+        if "project" in per_model and "snownlp" in per_model:
+            speedups.append(per_model["project"]["texts_per_s"] / per_model["snownlp"]["texts_per_s"])
+    if speedups:
+        report["speedup_vs_snownlp_min"] = min(speedups)
+        print(f"\nspeed-up project/snownlp: min {min(speedups):.0f}x, max {max(speedups):.0f}x")
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
