@@ -14,6 +14,8 @@ from config.loader import ROOT, Source, load_settings
 
 logger = logging.getLogger(__name__)
 
+SENTIMENT_ZH = {"neg": "负面", "neu": "中性", "pos": "正面"}
+
 
 def demo_settings(data_dir: Path, sources_file: Path):
     """Settings for the demo: its own database, local sources, fast and loopback-only crawling."""
@@ -63,7 +65,8 @@ def run_demo(*, data_dir: Path | None = None, dashboard: bool = True, base_port:
         stats = analyze(engine, sentiment_model=settings.analysis.sentiment_model,
                         batch_size=settings.analysis.batch_size)  # fmt: skip
         engine.dispose()
-        print(f"分析：新分析 {stats.documents} 篇（{stats.seconds:.1f} 秒）；情感分布 {stats.by_sentiment}", file=out)
+        mix = "，".join(f"{SENTIMENT_ZH.get(k, k)} {v}" for k, v in sorted(stats.by_sentiment.items()))
+        print(f"分析：新分析 {stats.documents} 篇（{stats.seconds:.1f} 秒）；情感：{mix or '无'}", file=out)
         print(f"演示数据库：{settings.resolved_db_url}", file=out)
         print(f"总用时 {time.perf_counter() - t0:.1f} 秒", file=out)
         if not dashboard:
