@@ -1,14 +1,15 @@
 """Benchmark for impersonation scoring and own-site integrity checks.
 
-    python -m bench.impersonation [--names CSV] [--json]
+    python -m bench.impersonation [--names CSV] [--json] [--standin]
 
 Parts:
   (a) name rules on ../shared/data/impersonation (illegal vs legitimate names) and 政府网站标识码
       validity on gov_site_codes.csv; ``--names`` replaces the name sets with a ``name,label`` CSV
       (label ``legit`` = must not be flagged, anything else = must be flagged);
   (b) the full check-and-score path on a local fixture web (bench/fixtures/sites/<host>/), served by a
-      Host-header dispatching server on 127.0.0.1 and fetched by a small stand-in for the future
-      check spider (``fetch`` below: size/time limits, redirects recorded, fixture hosts only);
+      Host-header dispatching server on 127.0.0.1 and fetched by the real check spider
+      (crawler.spiders.impersonation, routed to the server by crawler.hostmap); ``--standin`` uses the
+      small stand-in fetcher below instead (``fetch``: size/time limits, redirects, fixture hosts only);
   (c) own-site integrity on snapshots of the fixture official site (defacement, scripts, 暗链,
       words, cloaking via three fetch variants, stale/blank columns, broken links).
 
@@ -294,6 +295,84 @@ def _fetch_favicon(res: FetchResult, web: FixtureWeb) -> bytes | None:
 
 
 def bench_sites(manifest: dict, web: FixtureWeb) -> dict:
+    """Part (b) through the real check spider (crawler.spiders.impersonation) in one Scrapy run: the
+    official homepage first, then every fixture host (robots.txt, redirects, favicon, linked pages,
+    size/time limits, private-address guard), verdicts stored in a scratch SQLite store and read back."""
+    import tempfile
+
+    from analysis.sitewatch_config import load_sitewatch_config
+    from config.loader import load_settings
+    from crawler.runner import run_crawl
+    from crawler.spiders.impersonation import ImpersonationSpider
+    from store.db import open_store
+    from store.sitewatch import list_candidates
+
+    sw = load_sitewatch_config()
+    sw = sw.model_copy(
+        update={"official": sw.official.model_copy(update={"homepage": f"http://{manifest['official']}/"})}
+    )
+    host_map = {h: f"127.0.0.1:{web.port}" for h in web.hosts}
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = load_settings()
+        crawl = settings.crawl.model_copy(
+            update={"download_delay": 0.0, "autothrottle": False, "allow_private_networks": ["127.0.0.0/8"],
+                    "concurrent_requests_per_domain": 8}
+        )  # fmt: skip
+        settings = settings.model_copy(update={"db_url": f"sqlite:///{tmp}/bench.db", "crawl": crawl})
+        source = ImpersonationSpider.default_source(sw)
+        spider = ImpersonationSpider.configured(
+            sitewatch=sw, urls=[f"http://{site['host']}/" for site in manifest["sites"]], host_map=host_map
+        )
+        t0 = time.perf_counter()
+        run_crawl(
+            settings, [[source]], overrides={"LOG_LEVEL": "WARNING"}, spider_overrides={source.name: spider}
+        )
+        seconds = time.perf_counter() - t0
+        engine = open_store(settings.resolved_db_url, upgrade=False)
+        with engine.connect() as conn:
+            stored = {r["host"]: r for r in list_candidates(conn)}
+        engine.dispose()
+    tp = fp = fn = tn = 0
+    rows = []
+    for site in manifest["sites"]:
+        r = stored.get(site["host"], {})
+        want = site["expected"] == "flagged"
+        got = r.get("tier") in ("act", "review")
+        tp += want and got
+        fp += (not want) and got
+        fn += want and not got
+        tn += (not want) and not got
+        rows.append(
+            {
+                "host": site["host"],
+                "kind": site["kind"],
+                "expected": site["expected"],
+                "score": int(r.get("score") or 0),
+                "tier": r.get("tier") or "none",
+                "ok": want == got,
+                "signals": [s["code"] for s in r.get("signals") or []],
+                "redirect_chain": [s["from"] for s in (r.get("evidence") or {}).get("redirects") or []],
+                "error": r.get("check_error") or ("not checked" if not r else ""),
+            }
+        )
+    p, rc = _prf(tp, fp, fn)
+    return {
+        "path": "check spider (Scrapy)",
+        "n": len(rows),
+        "n_flag_expected": tp + fn,
+        "precision": p,
+        "recall": rc,
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "tn": tn,
+        "seconds": round(seconds, 2),
+        "rows": rows,
+    }
+
+
+def bench_sites_standin(manifest: dict, web: FixtureWeb) -> dict:
+    """Part (b) through the small stand-in fetcher (``--standin``)."""
     cfg = load_impersonation_config()
     off_host = manifest["official"]
     off = fetch(f"http://{off_host}/", web.port, web.hosts)
@@ -428,12 +507,15 @@ def _link_statuses(html: str, url: str, selector: str, web: FixtureWeb) -> dict[
 
 
 # ----------------------------------------------------------------------------------------------
-def run(names_csv: Path | None = None) -> dict:
+def run(names_csv: Path | None = None, via_spider: bool = False) -> dict:
+    """All three parts. ``via_spider`` runs part (b) through the real check spider, which needs a process
+    whose Twisted reactor has not run yet (the CLI's default); in-process callers such as tests get the
+    stand-in fetcher."""
     manifest = json.loads((SITES / "manifest.json").read_text(encoding="utf-8"))
     redirects = {s["host"]: s["redirect"] for s in manifest["sites"] if s.get("redirect")}
     result: dict = {"names": bench_names(names_csv)}
     with FixtureWeb(SITES, redirects) as web:
-        result["sites"] = bench_sites(manifest, web)
+        result["sites"] = (bench_sites if via_spider else bench_sites_standin)(manifest, web)
         result["integrity"] = bench_integrity(manifest, web)
     return result
 
@@ -454,9 +536,14 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.impersonation", description=__doc__.splitlines()[0])
     ap.add_argument("--names", type=Path, help="CSV with columns name,label (legit = must not be flagged)")
     ap.add_argument("--json", action="store_true", help="end with one JSON line of figures")
+    ap.add_argument(
+        "--standin", action="store_true", help="part (b) with the small stand-in fetcher, not the spider"
+    )
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
-    res = run(args.names)
+    for h in logging.getLogger().handlers:  # Scrapy sets its own loggers to DEBUG; keep the report readable
+        h.setLevel(logging.WARNING)
+    res = run(args.names, via_spider=not args.standin)
 
     n = res["names"]
     print("== (a) 名称规则 name rules")
@@ -478,7 +565,8 @@ def main(argv: list[str] | None = None) -> int:
             )
     s = res["sites"]
     print(
-        f"== (b) 仿冒网站 sites on the local fixture web ({s['n']} sites, {s['n_flag_expected']} to flag, {s['seconds']}s)"
+        f"== (b) 仿冒网站 sites on the local fixture web via {s.get('path', 'stand-in fetcher')} "
+        f"({s['n']} sites, {s['n_flag_expected']} to flag, {s['seconds']}s)"
     )
     for row in s["rows"]:
         mark = "ok " if row["ok"] else "ERR"

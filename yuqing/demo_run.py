@@ -46,12 +46,13 @@ def run_demo(*, data_dir: Path | None = None, dashboard: bool = True, base_port:
     from yuqing.cli import dashboard_command, print_crawl_summary
     from yuqing.demo.corpus import build_corpus
     from yuqing.demo.sites import DemoSites, write_sources_yaml
+    from yuqing.demo.sitewatch import SiteWatchDemo, print_summary
 
     data_dir = (data_dir or ROOT / "data" / "demo").resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     corpus = build_corpus(datetime.now(UTC))
-    with DemoSites(corpus, base_port=base_port) as sites:
+    with DemoSites(corpus, base_port=base_port) as sites, SiteWatchDemo() as sitewatch:
         sources_file = data_dir / "sources.yaml"
         write_sources_yaml(sites.sources(), sources_file)
         settings = demo_settings(data_dir, sources_file)
@@ -59,14 +60,20 @@ def run_demo(*, data_dir: Path | None = None, dashboard: bool = True, base_port:
         print(f"演示站点已启动：{len(sites.urls())} 个站点，{len(sources)} 个信源", file=out)
         for key, url in sites.urls().items():
             print(f"  {key:<18}{url}", file=out)
-        runs = run_crawl(settings, [sources])
-        print_crawl_summary(runs, out=out)
+        # one reactor run: the news crawl, then the site-watch batches (candidate checks, own-site baseline,
+        # own-site check after the demo tampers with its homepage)
+        plan = sitewatch.prepare(settings)
+        runs = run_crawl(settings, [sources, *plan.batches], spider_overrides=plan.spider_overrides)
+        news = {s.name for s in sources}
+        print_crawl_summary([r for r in runs if r["source"] in news], out=out)
         engine = open_store(settings.resolved_db_url, upgrade=False)
         stats = analyze(engine, sentiment_model=settings.analysis.sentiment_model,
                         batch_size=settings.analysis.batch_size)  # fmt: skip
         engine.dispose()
         mix = "，".join(f"{SENTIMENT_ZH.get(k, k)} {v}" for k, v in sorted(stats.by_sentiment.items()))
         print(f"分析：新分析 {stats.documents} 篇（{stats.seconds:.1f} 秒）；情感：{mix or '无'}", file=out)
+        print(f"仿冒网站发现：人工添加 {plan.found['manual']} 个，相似域名 {plan.found['lookalikes']} 个", file=out)
+        print_summary(sitewatch.summary(settings), out)
         print(f"演示数据库：{settings.resolved_db_url}", file=out)
         print(f"总用时 {time.perf_counter() - t0:.1f} 秒", file=out)
         if not dashboard:

@@ -1,0 +1,105 @@
+"""仿冒网站 page: candidates ranked by score with the signals and page text behind each, status changes (who and
+when), hand-added candidates, and referral export (CSV and a printable HTML evidence sheet).
+
+Crawled text (titles, claims, names) appears only in tables and st.text, never in markdown or HTML.
+Session-state keys: imp_flash, imp_status, imp_min_score, imp_pick, imp_new_status, imp_who, imp_note, imp_add_url,
+imp_add_by, imp_add_note.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import components
+from dashboard import data_sitewatch as data
+from store.sitewatch import STATUS_PENDING, STATUS_REPORTED, STATUSES, TRANSITIONS, WorkflowError
+
+FLASH = "imp_flash"  # message kept across the rerun that follows a change
+
+ctx = components.page_context()
+st.title("仿冒网站")
+flash = st.session_state.pop(FLASH, None)
+if flash:
+    st.success(flash)
+st.caption(
+    "发现并核查冒用审计机关名义、声称与审计机关合作或授权、仿冒官方网站的网站。评分 ≥80 建议处置，50–79 待核实。"
+)
+
+c1, c2 = st.columns([3, 1])
+statuses = c1.multiselect("处理状态", STATUSES, default=[STATUS_PENDING, STATUS_REPORTED], key="imp_status")
+min_score = c2.slider("最低评分", 0, 100, 0, step=10, key="imp_min_score")
+
+frame = data.candidates(ctx.db_url, ctx.tz_name, tuple(statuses), float(min_score))
+all_rows = data.candidates(ctx.db_url, ctx.tz_name, (), 0.0)
+m1, m2, m3, m4 = st.columns(4)
+m1.metric("候选网站", str(len(all_rows)))
+m2.metric("建议处置", str(int((all_rows["等级"] == "建议处置").sum())))
+m3.metric("待核实（评分50–79）", str(int((all_rows["等级"] == "待核实").sum())))
+m4.metric("已报送", str(int((all_rows["状态"] == STATUS_REPORTED).sum())))
+
+if frame.empty:
+    st.info(
+        "没有符合条件的候选网站。运行 `yuqing sites discover` 和 `yuqing sites check`，或在下方人工添加。"
+    )
+else:
+    components.table(
+        frame, "imp_table", hide_index=True,
+        column_config={"网址": st.column_config.LinkColumn("网址"), "评分": st.column_config.NumberColumn("评分")},
+    )  # fmt: skip
+
+    ids = frame["编号"].tolist()
+    labels = {int(r["编号"]): f"#{r['编号']} {r['主机']}（{r['评分'] if r['评分'] is not None else '未核查'}）"
+              for r in frame.to_dict("records")}  # fmt: skip
+    picked = st.selectbox("查看证据", ids, format_func=lambda i: labels.get(i, str(i)), key="imp_pick")
+    cand, hist = data.candidate_detail(ctx.db_url, int(picked))
+    if cand is not None:
+        st.subheader(f"#{cand['id']} {cand['host']}")
+        st.text(f"网页标题：{cand['title'] or '—'}\n最终地址：{cand['final_url'] or '尚未核查'}")
+        if cand["check_error"]:
+            st.warning("核查异常（见下方文字）")
+            st.text(cand["check_error"])
+        st.markdown("**疑似仿冒依据**（每条依据的分值与触发它的页面原文）")
+        components.table(data.signals_frame(cand), "imp_signals", hide_index=True)
+        st.markdown("**页面证据**")
+        components.table(data.evidence_frame(cand), "imp_evidence", hide_index=True)
+
+        st.markdown(f"**处理状态：{cand['status']}**")
+        options = list(TRANSITIONS.get(cand["status"], ()))
+        s1, s2, s3 = st.columns([1, 1, 2])
+        new_status = s1.selectbox("改为", options, key="imp_new_status")
+        who = s2.text_input("操作人", key="imp_who")
+        note = s3.text_input("说明（如报送编号）", key="imp_note")
+        if st.button("更改状态", key="imp_apply"):
+            try:
+                data.change_status(ctx.db_url, int(cand["id"]), new_status, who, note)
+            except WorkflowError as exc:
+                st.error(str(exc))
+            else:
+                st.session_state[FLASH] = f"已将 #{cand['id']} 改为“{new_status}”"
+                st.rerun()  # metrics, table and history all show the new status
+        if hist:
+            st.markdown("**处理记录**")
+            components.table(data.history_frame(hist, ctx.tz_name), "imp_history", hide_index=True)
+
+        csv_bytes, html_bytes = data.referral_files(cand, hist, data.office_name(), ctx.tz_name)
+        d1, d2 = st.columns(2)
+        d1.download_button("下载报送材料 CSV", csv_bytes, file_name=f"referral_{cand['id']}.csv", mime="text/csv",
+                           key="imp_csv")  # fmt: skip
+        d2.download_button("下载证据单（可打印 HTML）", html_bytes, file_name=f"referral_{cand['id']}.html",
+                           mime="text/html", key="imp_html")  # fmt: skip
+
+st.subheader("人工添加候选网站")
+a1, a2, a3 = st.columns([2, 1, 2])
+add_url = a1.text_input("网址", key="imp_add_url", placeholder="例如 www.example-audit.cn")
+add_by = a2.text_input("添加人", key="imp_add_by")
+add_note = a3.text_input("线索来源", key="imp_add_note")
+if st.button("添加", key="imp_add"):
+    try:
+        cid, created = data.add_candidate(ctx.db_url, add_url, add_by, add_note)
+    except ValueError as exc:
+        st.error(f"无法添加：{exc}")
+    else:
+        if created:
+            st.session_state[FLASH] = f"已添加候选网站 #{cid}，下次运行 `yuqing sites check` 时核查。"
+            st.rerun()
+        st.info(f"该网站已在候选列表中（#{cid}）。")

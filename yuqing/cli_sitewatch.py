@@ -1,0 +1,328 @@
+"""`yuqing sites …`: find impersonation candidates, check them, move them through the workflow, export
+referral sheets, and watch the office's own pages (防篡改).
+
+    yuqing sites discover [--no-dns] [--no-documents] [--search] [--write-sources FILE]
+    yuqing sites check [--all] [--id N ...] [URL ...]
+    yuqing sites add URL --by NAME [--note TEXT]
+    yuqing sites list [--status 待核实]
+    yuqing sites status ID 已报送 --by NAME [--note TEXT]
+    yuqing sites export ID --format csv|html [-o FILE]
+    yuqing sites watch
+    yuqing sites rebaseline [URL ...] --by NAME
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import yaml
+
+logger = logging.getLogger(__name__)
+
+
+def _settings(args):
+    from config.loader import load_settings
+
+    return load_settings(args.config) if args.config else load_settings()
+
+
+def _sitewatch(args):
+    from analysis.sitewatch_config import load_sitewatch_config
+
+    return load_sitewatch_config(args.sites_file)
+
+
+def _engine(settings):
+    from store.db import open_store
+
+    return open_store(settings.resolved_db_url, upgrade=True)
+
+
+def _score(v) -> str:
+    return "  - " if v is None else f"{int(v):>3d} "
+
+
+# --------------------------------------------------------------------------- discover
+def cmd_discover(args) -> int:
+    from crawler.discovery import (
+        discover_lookalikes,
+        hosts_from_search,
+        manual_candidates,
+        scan_documents,
+        search_sources,
+        store_found,
+    )
+
+    settings, sw = _settings(args), _sitewatch(args)
+    now = datetime.now(UTC)
+    found = manual_candidates(sw)
+    print(f"配置中人工添加的候选：{len(found)} 个")
+    if args.search:
+        from config.loader import Source
+        from crawler.runner import run_crawl
+
+        sources = [Source(**s) for s in search_sources(sw)]
+        print(f"运行 {len(sources)} 个搜索信源（{len(sources[0].queries) if sources else 0} 个查询词）…")
+        run_crawl(settings, [sources])
+    engine = _engine(settings)
+    orgs = []
+    with engine.begin() as conn:
+        from_search = hosts_from_search(conn, sw)
+        print(f"搜索结果中的网站：{len(from_search)} 个")
+        found += from_search
+        if not args.no_documents:
+            doc_hosts, orgs = scan_documents(conn, sw)
+            print(
+                f"采集文档中涉及审计机关声称或可疑名称的网站：{len(doc_hosts)} 个；可疑机构名称 {len(orgs)} 个"
+            )
+            found += doc_hosts
+    if not args.no_dns:
+        look = discover_lookalikes(sw)
+        print(
+            f"可解析的相似域名：{len(look)} 个（解析服务器 {', '.join(sw.discovery.resolver.nameservers)}）"
+        )
+        found += look
+    with engine.begin() as conn:
+        new, known = store_found(conn, found, now=now)
+    engine.dispose()
+    print(f"候选网站：新增 {new} 个，已有 {known} 个。运行 `yuqing sites check` 核查新候选。")
+    for o in orgs[:20]:
+        print(f"  可疑名称 {o.name}（{o.score} 分）见 {o.url}")
+    if args.write_sources:
+        out = Path(args.write_sources)
+        data = {"sources": search_sources(sw, [o.name for o in orgs[:20]])}
+        out.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        print(f"搜索信源已写入 {out}（可合并到 sources.yaml，由 search_results 爬虫采集）")
+    return 0
+
+
+# --------------------------------------------------------------------------- check
+def cmd_check(args) -> int:
+    from crawler.runner import run_crawl
+    from crawler.spiders.impersonation import ImpersonationSpider
+    from store.sitewatch import list_candidates
+
+    settings, sw = _settings(args), _sitewatch(args)
+    started = datetime.now(UTC)
+    source = ImpersonationSpider.default_source(sw)
+    spider = ImpersonationSpider.configured(sitewatch=sw, urls=list(args.urls), ids=list(args.id or ()),
+                                            recheck_all=args.all)  # fmt: skip
+    runs = run_crawl(settings, [[source]], spider_overrides={source.name: spider})
+    engine = _engine(settings)
+    with engine.connect() as conn:
+        rows = [r for r in list_candidates(conn) if r["last_checked_at"] and r["last_checked_at"] >= started]
+    engine.dispose()
+    print(f"本次核查 {len(rows)} 个网站：")
+    for r in rows:
+        extra = f"  核查异常：{r['check_error']}" if r["check_error"] else ""
+        codes = ",".join(s["code"] for s in r["signals"] or [])
+        print(f"  {_score(r['score'])}{(r['tier'] or '-'):<7}{r['host']:<32}{codes}{extra}")
+    return 0 if runs else 1
+
+
+# --------------------------------------------------------------------------- workflow
+def cmd_add(args) -> int:
+    from store.sitewatch import FOUND_MANUAL, upsert_candidate
+
+    settings = _settings(args)
+    engine = _engine(settings)
+    try:
+        with engine.begin() as conn:
+            cid, created = upsert_candidate(
+                conn, args.url, method=FOUND_MANUAL, detail=args.note or "命令行添加", now=datetime.now(UTC),
+                by_whom=args.by,
+            )  # fmt: skip
+    except ValueError as exc:
+        print(f"无法添加：{exc}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    print(
+        f"{'已添加' if created else '已存在'}候选网站 #{cid}：{args.url}（下次 `yuqing sites check` 时核查）"
+    )
+    return 0
+
+
+def cmd_list(args) -> int:
+    from store.sitewatch import list_candidates
+
+    engine = _engine(_settings(args))
+    with engine.connect() as conn:
+        rows = list_candidates(conn, statuses=args.status or ())
+    engine.dispose()
+    print(f"{'编号':>5} {'评分':>4} {'等级':<7}{'状态':<6}主机")
+    for r in rows:
+        print(f"{r['id']:>6} {_score(r['score'])}{(r['tier'] or '-'):<7}{r['status']:<5}{r['host']}")
+    return 0
+
+
+def cmd_status(args) -> int:
+    from store.sitewatch import WorkflowError, set_status
+
+    engine = _engine(_settings(args))
+    try:
+        with engine.begin() as conn:
+            set_status(conn, args.id, args.status, by_whom=args.by, now=datetime.now(UTC), note=args.note)
+    except WorkflowError as exc:
+        print(f"无法更改状态：{exc}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    print(f"候选网站 #{args.id} 状态已改为“{args.status}”（{args.by}）")
+    return 0
+
+
+def cmd_export(args) -> int:
+    from analysis.referral import referral_csv, referral_html
+    from store.sitewatch import ENTITY_CANDIDATE, get_candidate, history
+
+    settings, sw = _settings(args), _sitewatch(args)
+    engine = _engine(settings)
+    with engine.connect() as conn:
+        cand = get_candidate(conn, args.id)
+        hist = history(conn, ENTITY_CANDIDATE, args.id) if cand else []
+    engine.dispose()
+    if cand is None:
+        print(f"没有编号为 {args.id} 的候选网站", file=sys.stderr)
+        return 2
+    render = referral_html if args.format == "html" else referral_csv
+    text = render(cand, hist, office=sw.official.name, now=datetime.now(UTC), tz=settings.dashboard.timezone)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8-sig" if args.format == "csv" else "utf-8")
+        print(f"已导出 {args.output}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+# --------------------------------------------------------------------------- own site
+def _run_watch(settings, sw) -> list[dict]:
+    from crawler.runner import run_crawl
+    from crawler.spiders.site_watch import SiteWatchSpider
+
+    source = SiteWatchSpider.default_source(sw)
+    return run_crawl(
+        settings, [[source]], spider_overrides={source.name: SiteWatchSpider.configured(sitewatch=sw)}
+    )
+
+
+def print_watch_summary(settings, out=sys.stdout) -> None:
+    from store.sitewatch import list_findings, list_snapshots
+
+    engine = _engine(settings)
+    with engine.connect() as conn:
+        snaps, findings = list_snapshots(conn), list_findings(conn)
+    engine.dispose()
+    labels = {"ok": "正常", "findings": "有问题", "error": "无法访问"}
+    for s in snaps:
+        latest = s["latest"] or {}
+        base = "（本次建立基线）" if latest.get("baseline_created") else ""
+        print(f"  {labels.get(s['status'], s['status'])}  {s['url']}{base}", file=out)
+    print(f"未处理的问题 {len(findings)} 个：", file=out)
+    for f in findings:
+        print(f"  [{f['severity']}] {f['url']}  {f['summary']}", file=out)
+
+
+def cmd_watch(args) -> int:
+    settings, sw = _settings(args), _sitewatch(args)
+    if not sw.watch:
+        print("配置中没有要监测的页面（official_sites.yaml 的 watch:）")
+        return 1
+    runs = _run_watch(settings, sw)
+    print_watch_summary(settings)
+    return 0 if runs else 1
+
+
+def cmd_rebaseline(args) -> int:
+    from store.sitewatch import clear_baselines
+
+    settings, sw = _settings(args), _sitewatch(args)
+    engine = _engine(settings)
+    with engine.begin() as conn:
+        n = clear_baselines(conn, args.urls, by_whom=args.by, now=datetime.now(UTC))
+    engine.dispose()
+    print(f"已清除 {n} 个页面的基线。")
+    if args.no_crawl:
+        print("下次 `yuqing sites watch` 时以当时的页面建立新基线。")
+        return 0
+    _run_watch(settings, sw)
+    print_watch_summary(settings)
+    return 0
+
+
+# --------------------------------------------------------------------------- parser
+def register(subparsers) -> None:
+    from store.sitewatch import STATUSES
+
+    p = subparsers.add_parser(
+        "sites", help="impersonating sites (仿冒网站) and own-site integrity (网站安全)"
+    )
+    p.add_argument(
+        "--sites-file",
+        help="site-watch config (default config/official_sites.yaml or $MONITOR_SITEWATCH_FILE)",
+    )
+    sub = p.add_subparsers(dest="sites_command", required=True, metavar="SITES_COMMAND")
+
+    s = sub.add_parser(
+        "discover", help="find candidates: hand-added, look-alike domains, crawled documents, search"
+    )
+    s.add_argument("--no-dns", action="store_true", help="skip look-alike domains (no DNS queries)")
+    s.add_argument("--no-documents", action="store_true", help="skip scanning crawled documents")
+    s.add_argument(
+        "--search", action="store_true", help="first crawl the discovery search sources (internet)"
+    )
+    s.add_argument("--write-sources", metavar="FILE", help="write the discovery search sources as YAML")
+    s.set_defaults(func=cmd_discover)
+
+    s = sub.add_parser("check", help="check candidates that are due (or the given URLs / ids)")
+    s.add_argument("urls", nargs="*", metavar="URL", help="check these URLs (stored as candidates)")
+    s.add_argument("--id", type=int, action="append", help="check this candidate id (repeatable)")
+    s.add_argument("--all", action="store_true", help="re-check every candidate not marked 误报")
+    s.set_defaults(func=cmd_check)
+
+    s = sub.add_parser("add", help="add a candidate site by hand")
+    s.add_argument("url")
+    s.add_argument("--by", required=True, help="who adds it (kept in the audit log)")
+    s.add_argument("--note", help="why")
+    s.set_defaults(func=cmd_add)
+
+    s = sub.add_parser("list", help="list candidates ranked by score")
+    s.add_argument("--status", action="append", choices=STATUSES, help="only this status (repeatable)")
+    s.set_defaults(func=cmd_list)
+
+    s = sub.add_parser("status", help="change a candidate's status (待核实 → 已报送 → 已处置, or 误报)")
+    s.add_argument("id", type=int)
+    s.add_argument("status", choices=STATUSES)
+    s.add_argument("--by", required=True, help="who changes it (kept in the audit log)")
+    s.add_argument("--note", help="e.g. the referral number")
+    s.set_defaults(func=cmd_status)
+
+    s = sub.add_parser("export", help="referral sheet of one candidate (CSV or printable HTML)")
+    s.add_argument("id", type=int)
+    s.add_argument("--format", choices=("csv", "html"), default="html")
+    s.add_argument("-o", "--output", help="file to write (default: stdout)")
+    s.set_defaults(func=cmd_export)
+
+    s = sub.add_parser(
+        "watch", help="check the office's own pages (defacement, 暗链, cloaking, columns, links)"
+    )
+    s.set_defaults(func=cmd_watch)
+
+    s = sub.add_parser("rebaseline", help="after a legitimate redesign: drop baselines and take new ones")
+    s.add_argument("urls", nargs="*", metavar="URL", help="only these pages (default: all)")
+    s.add_argument("--by", required=True, help="who approves the new baseline (kept in the audit log)")
+    s.add_argument("--no-crawl", action="store_true", help="only drop the baselines")
+    s.set_defaults(func=cmd_rebaseline)
+
+
+def main(argv: list[str] | None = None) -> int:  # convenience: python -m yuqing.cli_sitewatch …
+    from yuqing.cli import main as cli_main
+
+    return cli_main(["sites", *(argv or sys.argv[1:])])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
