@@ -42,14 +42,20 @@ def test_demo_crawls_analyses_and_reruns_without_duplicates(tmp_path):
     assert "合计：新增" in out and "丢弃原因" in out and "未命中监测方案（no_plan_match）" in out
     assert "命中屏蔽词（plan_excluded）" in out and "robots.txt 禁止" in out and "HTTP 404" in out
     assert "编码声明有误" in out and "缺少发布时间（no_date）" in out
+    # site watch: impersonating sites flagged, the private-address redirect refused, the tampered page caught
+    assert "建议处置  cnao-audit.cn" in out and "已拦截" in out
+    assert "hidden_link" in out and "cloaking" in out
 
     engine = create_engine(f"sqlite:///{tmp_path}/demo.db")
     with engine.connect() as conn:
         n_docs = conn.execute(text("select count(*) from documents")).scalar_one()
         n_sources = conn.execute(text("select count(distinct source) from documents")).scalar_one()
         analysed = conn.execute(text("select count(*) from documents where sentiment_label is not null")).scalar_one()
+        flagged = conn.execute(text("select count(*) from site_candidates where tier = 'act'")).scalar_one()
+        legit = conn.execute(text("select tier from site_candidates where host like '%ciia%'")).scalar_one()
         urls = conn.execute(text("select count(*) from documents where url like '%10.0.0.5%' or url like '%/admin/%'")).scalar_one()
     assert n_docs >= 300 and n_sources >= 6 and analysed == n_docs and urls == 0
+    assert flagged >= 5 and legit == "none"
 
     second = subprocess.run(cmd, cwd=str(ROOT), env=env, capture_output=True, text=True, timeout=300)
     assert second.returncode == 0, second.stderr[-3000:]
