@@ -172,6 +172,7 @@ class ReprintIndex:
         self._sources: list[str | None] = []
         self._parent: list[int] = []
         self._postings: dict[int, list[int]] = {}
+        self.last_merged: list[Any] = []  # group ids the last `add` folded into the returned group
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -246,9 +247,11 @@ class ReprintIndex:
         self._parent.append(pos)
         for key in self._index_keys(decoded).tolist():
             self._postings.setdefault(key, []).append(pos)
+        roots_before = {self._find(other) for other in matches}
         for other in matches:
             self._union(pos, other)
         root = self._find(pos)
+        self.last_merged = [self._ids[r] for r in sorted(roots_before) if r != root]
         if matches:
             logger.debug("doc %s joins reprint group %s (%d matches)", doc_id, self._ids[root], len(matches))
         return self._ids[root]
@@ -282,6 +285,39 @@ class ReprintIndex:
                 best = key
         assert best is not None
         return self._ids[best[2]]
+
+    def prune(self, before: datetime | date | str) -> int:
+        """Forget whole groups whose newest member was published before `before` (undated members count
+        as new); returns how many documents were dropped. Surviving groups keep their ids."""
+        cutoff = _time_key(before)
+        newest: dict[int, str | None] = {}
+        undated: set[int] = set()
+        roots = [self._find(pos) for pos in range(len(self._ids))]
+        for pos, root in enumerate(roots):
+            t = self._times[pos]
+            if t is None:
+                undated.add(root)
+            elif newest.get(root) is None or t > newest[root]:
+                newest[root] = t
+        keep = [pos for pos, root in enumerate(roots) if root in undated or (newest.get(root) or "") >= cutoff]
+        dropped = len(self._ids) - len(keep)
+        if not dropped:
+            return 0
+        new_pos = {old: new for new, old in enumerate(keep)}
+        ids, sigs, blobs, times, sources = self._ids, self._sigs, self._blobs, self._times, self._sources
+        self._ids = [ids[p] for p in keep]
+        self._pos = {doc_id: i for i, doc_id in enumerate(self._ids)}
+        self._sigs = [sigs[p] for p in keep]
+        self._blobs = [blobs[p] for p in keep]
+        self._times = [times[p] for p in keep]
+        self._sources = [sources[p] for p in keep]
+        self._parent = [new_pos[roots[p]] for p in keep]  # a kept group keeps its root (its first member)
+        self._postings = {}
+        for i, sig in enumerate(self._sigs):
+            for key in self._index_keys(sig).tolist():
+                self._postings.setdefault(key, []).append(i)
+        logger.debug("pruned %d documents from the reprint index", dropped)
+        return dropped
 
     def signature_of(self, doc_id: Any) -> bytes:
         """The stored signature bytes of a document."""

@@ -24,10 +24,9 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
+from analysis.text import cut, idf_table, tag
 from analysis.textnorm import normalize_text
 
 logger = logging.getLogger(__name__)
@@ -73,37 +72,16 @@ _TOKEN_OK = re.compile(
 )
 
 
-@lru_cache(maxsize=1)
-def _jieba() -> Any:
-    """jieba, initialised once per process (about 0.7 s)."""
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
-    return jieba
-
-
-@lru_cache(maxsize=1)
 def _idf_table() -> tuple[dict[str, float], float]:
     """The general-purpose IDF table shipped inside the jieba package, and its median."""
-    jieba = _jieba()
-    path = Path(jieba.__file__).parent / "analyse" / "idf.txt"
-    table: dict[str, float] = {}
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            word, _, value = line.strip().rpartition(" ")
-            if word:
-                table[word] = float(value)
-    values = sorted(table.values())
-    median = values[len(values) // 2] if values else 10.0
-    return table, median
+    return idf_table()
 
 
 def tokenize(text: str) -> list[str]:
     """Content words of a text: jieba precise mode, lower-cased, 2+ characters, stopwords out."""
     if not text:
         return []
-    words = _jieba().lcut(normalize_text(text).lower())
+    words = cut(normalize_text(text).lower())
     return [w for w in words if w not in STOPWORDS and _TOKEN_OK.match(w)]
 
 
@@ -115,13 +93,9 @@ def anchors(title: str, text: str) -> set[str]:
     lead = normalize_text(f"{title or ''}\n{(text or '')[:LEAD_CHARS]}").lower()
     if not lead:
         return set()
-    import jieba.posseg
-
-    _jieba()
     idf, median = _idf_table()
     out = set()
-    for pair in jieba.posseg.lcut(lead):
-        word, flag = pair.word, pair.flag
+    for word, flag in tag(lead):
         if (
             flag in ANCHOR_FLAGS
             and len(word) >= 2
@@ -134,20 +108,35 @@ def anchors(title: str, text: str) -> set[str]:
     return out
 
 
+def _content_counts(text: str) -> Counter[str]:
+    """Counts of the content words of a text (`tokenize`, counted first so each distinct word is tested once)."""
+    if not text:
+        return Counter()
+    counts = Counter(cut(normalize_text(text).lower()))
+    for w in [w for w in counts if w in STOPWORDS or not _TOKEN_OK.match(w)]:
+        del counts[w]
+    return counts
+
+
 def doc_vector(title: str, text: str, max_terms: int = DOC_TERMS) -> dict[str, float]:
     """Unit-length TF-IDF vector of a document (title words weighted double), top `max_terms` terms."""
-    tf: Counter[str] = Counter()
-    for w in tokenize(title or ""):
-        tf[w] += TITLE_WEIGHT
-    for w in tokenize(text or ""):
-        tf[w] += 1.0
+    tf: dict[str, float] = {w: n * TITLE_WEIGHT for w, n in _content_counts(title or "").items()}
+    for w, n in _content_counts(text or "").items():
+        tf[w] = tf.get(w, 0.0) + n
     if not tf:
         return {}
     idf, median = _idf_table()
-    weights = {w: (1.0 + math.log(n)) * idf.get(w, median) for w, n in tf.items()}
+    get = idf.get
+    log = math.log
+    weights = {w: (1.0 + log(n)) * get(w, median) for w, n in tf.items()}
     top = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:max_terms]
     norm = math.sqrt(sum(v * v for _, v in top)) or 1.0
     return {w: v / norm for w, v in top}
+
+
+def doc_features(title: str, text: str, names: bool = True) -> tuple[dict[str, float], set[str]]:
+    """What `EventClusterer.add` needs of a document: its vector and (with `names`) its anchors."""
+    return doc_vector(title, text), (anchors(title, text) if names else set())
 
 
 def _to_epoch(published_at: datetime | date | str | float | int | None) -> float:
@@ -303,13 +292,20 @@ class EventClusterer:
         text: str,
         published_at: datetime | date | str | float | int,
         reprint_group: Any = None,
+        features: tuple[dict[str, float], Iterable[str]] | None = None,
     ) -> Any:
-        """Place one document; returns its event id (the id of the event's first document)."""
+        """Place one document; returns its event id (the id of the event's first document).
+
+        `features` = `doc_features(title, text)` computed beforehand (e.g. in another process) saves
+        computing them here; the result is the same.
+        """
         if doc_id in self._doc_event:
             return self._doc_event[doc_id]
         t = _to_epoch(published_at)
-        vec = doc_vector(title, text)
-        names = anchors(title, text) if self.anchor_free_threshold is not None else set()
+        if features is None:
+            features = doc_features(title, text, names=self.anchor_free_threshold is not None)
+        vec = dict(features[0])
+        names = set(features[1]) if self.anchor_free_threshold is not None else set()
         self._doc_vec[doc_id] = vec
         self._doc_time[doc_id] = t
         self._doc_anchors[doc_id] = sorted(names)
@@ -364,6 +360,37 @@ class EventClusterer:
         """(first, last) document time of an event, in epoch seconds."""
         event = self._events[event_id]
         return event.first, event.last
+
+    def prune(self, before: datetime | date | str | float | int) -> list[Any]:
+        """Forget events whose last document is older than `before` minus the window (no document at or
+        after `before` could join them), with their members' vectors; returns the pruned event ids.
+
+        Keeps the state bounded by the live window instead of growing with every document ever seen.
+        """
+        cutoff = _to_epoch(before) - self.window_days * 86400.0
+        dead = [eid for eid in self._order if self._events[eid].last < cutoff]
+        if not dead:
+            return []
+        dead_set = set(dead)
+        for eid in dead:
+            for doc_id in self._events[eid].members:
+                self._doc_event.pop(doc_id, None)
+                self._doc_vec.pop(doc_id, None)
+                self._doc_time.pop(doc_id, None)
+                self._doc_anchors.pop(doc_id, None)
+            del self._events[eid]
+        self._order = [eid for eid in self._order if eid not in dead_set]
+        self._rank = {eid: i for i, eid in enumerate(self._order)}
+        self._group_event = {g: e for g, e in self._group_event.items() if e not in dead_set}
+        self._postings = {}
+        for eid in self._order:
+            for w in self._events[eid].centroid:
+                self._postings.setdefault(w, []).append(eid)
+        logger.debug("pruned %d dormant events", len(dead))
+        return dead
+
+    def __contains__(self, doc_id: object) -> bool:
+        return doc_id in self._doc_event
 
     def to_state(self) -> dict[str, Any]:
         """Plain JSON-able state (doc ids and reprint group ids must be JSON-able scalars)."""

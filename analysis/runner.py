@@ -1,15 +1,18 @@
-"""Batch, incremental analysis: documents not analysed by the current version get keywords, sentiment and
-target, written back in batches. Running it twice changes nothing."""
+"""Batch, incremental analysis. Stage 1: documents not analysed by the current version get keywords,
+sentiment and target, written back in batches. Stage 2 (analysis.hotspots): documents not yet placed get
+reprint groups, events, heat and response classes. Running it twice changes nothing."""
 
 from __future__ import annotations
 
 import logging
+import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
 
+from analysis.hotspots import Stage2Config, Stage2Stats, run_stage2
 from analysis.sentiment import get_model
 from analysis.target import classify_target
 from analysis.text import extract_keywords
@@ -27,6 +30,8 @@ class AnalysisStats:
     seconds: float = 0.0
     by_sentiment: dict[str, int] = field(default_factory=dict)
     by_target: dict[str, int] = field(default_factory=dict)
+    stage1_seconds: float = 0.0
+    stage2: Stage2Stats | None = None
 
 
 def analysis_version(sentiment_model: str) -> str:
@@ -64,8 +69,13 @@ def analyze_batch(rows: list[dict], *, model, keywords_k: int, version: str, now
 
 
 def analyze(engine: Engine, *, sentiment_model: str = "project", batch_size: int = 500, keywords_k: int = 8,
-            now: datetime | None = None) -> AnalysisStats:  # fmt: skip
-    """Analyse every document the current version has not seen; returns what was done."""
+            now: datetime | None = None, stage2: bool = True, stage2_config: Stage2Config | None = None,
+            workers: int | None = None) -> AnalysisStats:  # fmt: skip
+    """Analyse every document the current version has not seen, then (unless `stage2` is False) place the
+    analysed documents in reprint groups and events; returns what was done.
+
+    `workers`: processes for stage 2's per-document features on large backlogs (default: up to 2 cores).
+    """
     now = now or datetime.now(UTC)
     version = analysis_version(sentiment_model)
     stats = AnalysisStats()
@@ -85,11 +95,20 @@ def analyze(engine: Engine, *, sentiment_model: str = "project", batch_size: int
             stats.by_sentiment[r["sentiment_label"]] = stats.by_sentiment.get(r["sentiment_label"], 0) + 1
             stats.by_target[r["target"]] = stats.by_target.get(r["target"], 0) + 1
         logger.info("analysed %d documents", stats.documents)
+    stats.stage1_seconds = time.perf_counter() - t0
+    if stage2:
+        if workers is None:
+            workers = min(2, os.cpu_count() or 1)
+        config = stage2_config or Stage2Config(batch_size=batch_size, workers=workers)
+        stats.stage2 = run_stage2(engine, now=now, config=config)
     stats.seconds = time.perf_counter() - t0
     if run_id is not None:
         with engine.begin() as conn:
             finish_analysis_run(
                 conn, run_id, n=stats.documents, finished_at=datetime.now(UTC),
-                stats={"by_sentiment": stats.by_sentiment, "by_target": stats.by_target, "seconds": stats.seconds},
+                stats={
+                    "by_sentiment": stats.by_sentiment, "by_target": stats.by_target, "seconds": stats.seconds,
+                    "stage2": asdict(stats.stage2) if stats.stage2 else None,
+                },
             )  # fmt: skip
     return stats

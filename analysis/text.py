@@ -1,9 +1,15 @@
-"""Chinese text processing: jieba with the audit-domain dictionary, stopwords, segmentation and keywords."""
+"""Chinese text processing: jieba with the audit-domain dictionary, stopwords, segmentation and keywords.
+
+The hot path (`cut`, `tag`, `keywords_from_words`) uses rjieba, the Rust port of jieba (same dictionary and
+POS tags, about 20x faster on articles and 50x faster for POS tagging), with the audit dictionary added;
+it falls back to the Python jieba when rjieba is not installed. jieba's IDF table is used either way.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
@@ -61,6 +67,108 @@ def extract_keywords(text: str, k: int = 8) -> list[str]:
     """Top-k keywords by TF-IDF (jieba's IDF table, audit dictionary, project stopwords)."""
     if not text.strip():
         return []
-    words = _tfidf().extract_tags(text, topK=k * 2)
-    sw = stopwords()
-    return [w for w in words if w not in sw and not w.isdigit() and len(w) > 1][:k]
+    return keywords_from_words(cut(text), k)
+
+
+def _read_user_dict() -> list[tuple[str, int | None, str | None]]:
+    entries = []
+    for line in USER_DICT.read_text(encoding="utf-8").splitlines():
+        parts = line.split()
+        if not parts or parts[0].startswith("#"):
+            continue
+        freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+        tag = parts[-1] if len(parts) > 1 and not parts[-1].isdigit() else None
+        entries.append((parts[0], freq, tag))
+    return entries
+
+
+@lru_cache(maxsize=1)
+def fast_tokenizer():
+    """rjieba tokenizer with the audit dictionary, built once per process (about 0.4 s); None without rjieba."""
+    try:
+        import rjieba
+    except ImportError:
+        logger.warning("rjieba not installed; falling back to the (slower) Python jieba")
+        return None
+    tokenizer = rjieba.Jieba()
+    for word, freq, tag in _read_user_dict():
+        tokenizer.add_word(word, freq, tag)
+    return tokenizer
+
+
+def cut(text: str) -> list[str]:
+    """jieba precise-mode words (with HMM for unknown words) of `text`, audit dictionary included."""
+    if not text:
+        return []
+    tokenizer = fast_tokenizer()
+    if tokenizer is not None:
+        return tokenizer.cut(text)
+    return jieba_init().lcut(text)
+
+
+def tag(text: str) -> list[tuple[str, str]]:
+    """(word, jieba POS flag) pairs of `text`: ns place, nr person, nt organisation, nz proper noun, ..."""
+    if not text:
+        return []
+    tokenizer = fast_tokenizer()
+    if tokenizer is not None:
+        return tokenizer.tag(text)
+    import jieba.posseg
+
+    jieba_init()
+    return [(p.word, p.flag) for p in jieba.posseg.lcut(text)]
+
+
+@lru_cache(maxsize=1)
+def idf_table() -> tuple[dict[str, float], float]:
+    """The general-purpose IDF table shipped inside the jieba package, and its median (found without
+    importing jieba, which would build its own dictionary)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("jieba")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("jieba is not installed: its IDF table is needed for keywords and events")
+    path = Path(spec.origin).parent / "analyse" / "idf.txt"
+    text = path.read_text(encoding="utf-8")
+    tokens = text.split()
+    table: dict[str, float] = {}
+    if len(tokens) == 2 * text.count("\n") and len(tokens) % 2 == 0:  # "word idf" per line: one fast pass
+        table = dict(zip(tokens[0::2], map(float, tokens[1::2]), strict=True))
+    else:
+        for line in text.splitlines():
+            word, _, value = line.strip().rpartition(" ")
+            if word:
+                table[word] = float(value)
+    values = sorted(table.values())
+    median = values[len(values) // 2] if values else 10.0
+    return table, median
+
+
+# jieba.analyse.TFIDF's built-in English stop words (importing jieba.analyse would load a second IDF table).
+_JIEBA_TFIDF_STOPWORDS = frozenset(
+    "the of is and to in that we for an are by be as on with can if from which you it this then at have all "
+    "not one has or".split()
+)
+
+
+@lru_cache(maxsize=1)
+def _keyword_stopwords() -> frozenset[str]:
+    return frozenset(stopwords() | _JIEBA_TFIDF_STOPWORDS)
+
+
+def keywords_from_words(words: list[str], k: int = 8) -> list[str]:
+    """Top-k keywords by TF-IDF from already segmented words (what jieba.analyse.extract_tags computes,
+    without segmenting again); ties broken by first occurrence."""
+    sw = _keyword_stopwords()
+    freq = Counter(words)
+    for w in [w for w in freq if len(w) < 2 or w.isdigit() or w.lower() in sw or w != w.strip()]:
+        n = freq.pop(w)
+        stripped = w.strip()
+        if stripped != w and len(stripped) >= 2 and not stripped.isdigit() and stripped.lower() not in sw:
+            freq[stripped] += n
+    if not freq:
+        return []
+    idf, median = idf_table()
+    get = idf.get
+    ranked = sorted(freq, key=lambda w: -freq[w] * get(w, median))
+    return ranked[:k]

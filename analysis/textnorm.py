@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from functools import lru_cache
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ _FURNITURE = re.compile(
     re.IGNORECASE,
 )
 _FURNITURE_MAX_LEN = 80
+_NOT_ALNUM = re.compile(r"[\W_]+")  # \w is exactly str.isalnum() plus "_"
 _SENTENCE_PUNCT = re.compile(r"[。！？!?]")
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200b\u202f\u205f\ufeff]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
@@ -85,6 +87,7 @@ def strip_boilerplate(text: str) -> str:
     return body
 
 
+@lru_cache(maxsize=256)  # analysis normalises one body for several signals in a row
 def normalize_text(text: str) -> str:
     """Readable normal form: NFC, half-width, boilerplate and URLs out, spaces collapsed, lines kept."""
     if not text:
@@ -102,8 +105,7 @@ def content_chars(text: str) -> str:
     Two copies of an article that differ only in spacing, punctuation width or site furniture give the
     same string, which is what character shingles for reprint detection are built from.
     """
-    norm = normalize_text(text).lower()
-    return "".join(ch for ch in norm if ch.isalnum())
+    return _NOT_ALNUM.sub("", normalize_text(text).lower())
 
 
 def split_sentences(text: str) -> list[str]:

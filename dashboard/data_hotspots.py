@@ -1,0 +1,221 @@
+"""The 热点与回应 page's door to the store: cached, display-ready event tables, and the two writes
+(status change, response) that go through analysis.hotspots' workflow rules and then clear the caches.
+
+Cached functions take the DB URL and every filter as arguments (the cache key captures every input).
+Crawled text (titles, sources, URLs) stays in table cells and is never rendered as markdown or HTML.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from analysis import hotspots as workflow
+from analysis.heat import is_new
+from analysis.region import Region, matches_local
+from analysis.response import CLASS_LABELS, TRANSITIONS, countdown
+from dashboard.data import engine, fmt_time, safe_link
+from store import hotspots as q
+
+logger = logging.getLogger(__name__)
+
+CLASS_OPTIONS = ("A", "B", "无需回应")  # filter choices; 无需回应 = no class
+CLASS_SHORT = {"A": "A类", "B": "B类"}
+
+
+def class_codes(picked: list[str] | tuple[str, ...]) -> tuple[str | None, ...]:
+    return tuple(None if p == "无需回应" else p for p in picked)
+
+
+def _nan_to_none(value: Any) -> Any:
+    if value is None:
+        return None
+    try:
+        return None if pd.isna(value) else value
+    except (TypeError, ValueError):
+        return value
+
+
+def _is_local(regions: list[tuple[str | None, ...]], local_area: str) -> bool:
+    return any(
+        matches_local(Region(province=p, city=c, county=k, adcode=code), local_area)
+        for p, c, k, code in regions
+        if code
+    )
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def events(
+    db_url: str,
+    tz_name: str,
+    days: float,
+    classes: tuple[str | None, ...] = (),
+    statuses: tuple[str, ...] = (),
+    local_area: str = "",
+    now: datetime | None = None,
+) -> pd.DataFrame:
+    """Ranked events (hottest first) with everything the table shows except the live countdown.
+
+    Columns: id, 标题, 热度, 热度趋势 (list), 新, 突发, 情感构成, 负面占比, 批评审计机关, 首发, 首发链接,
+    转载, 信源数, 文档数, 回应类别, 回应依据, 首次发现, 截止时间 (aware datetime or None), 状态, 地域, 关键词.
+    """
+    now = now or datetime.now(UTC)
+    with engine(db_url).connect() as conn:
+        df = q.list_events(conn, since=now - timedelta(days=days) if days else None, classes=classes,
+                           statuses=statuses)  # fmt: skip
+        ids = [int(i) for i in df["id"]]
+        if local_area.strip() and ids:
+            regions = q.event_regions(conn, ids)
+            keep = [_is_local(regions[i], local_area) for i in ids]
+            df = df[keep].reset_index(drop=True)
+            ids = [int(i) for i in df["id"]]
+        mix = q.sentiment_mix(conn, ids)
+        urls = q.document_urls(conn, [int(v) for v in df["first_doc_id"].dropna()])
+    rows = []
+    for r in df.to_dict("records"):
+        eid = int(r["id"])
+        m = mix.get(eid, {})
+        first_doc = _nan_to_none(r["first_doc_id"])
+        cls = _nan_to_none(r["response_class"])
+        share = _nan_to_none(r["negative_share"])
+        rows.append(
+            {
+                "id": eid,
+                "标题": r["title"],
+                "热度": round(float(r["heat"]), 1),
+                "热度趋势": [float(h) for _, h in (r["heat_history"] or [])],
+                "新": is_new(r["first_seen_at"], now),
+                "突发": bool(r["is_burst"]),
+                "情感构成": f"负{m.get('neg', 0)} 中{m.get('neu', 0)} 正{m.get('pos', 0)}",
+                "负面占比": None if share is None else float(share),
+                "批评审计机关": int(r["office_critical_count"]),
+                "首发": r["first_source"] or "",
+                "首发链接": safe_link(urls.get(int(first_doc))) if first_doc is not None else None,
+                "转载": int(r["reprint_count"]),
+                "信源数": int(r["source_count"]),
+                "文档数": int(r["doc_count"]),
+                "回应类别": CLASS_SHORT.get(cls, "无需回应"),
+                "回应依据": _nan_to_none(r["response_reason"]) or "",
+                "首次发现": fmt_time(r["first_seen_at"], tz_name),
+                "截止时间": _nan_to_none(r["deadline_at"]),
+                "状态": r["status"],
+                "地域": _nan_to_none(r["region"]) or "",
+                "关键词": "、".join(r["keywords"] or []),
+            }
+        )
+    columns = [
+        "id", "标题", "热度", "热度趋势", "新", "突发", "情感构成", "负面占比", "批评审计机关", "首发", "首发链接",
+        "转载", "信源数", "文档数", "回应类别", "回应依据", "首次发现", "截止时间", "状态", "地域", "关键词",
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)
+
+
+def with_countdown(df: pd.DataFrame, tz_name: str, now: datetime | None = None) -> pd.DataFrame:
+    """Add 倒计时 (剩余 / 已超时 text) and 已超时 from 截止时间 at `now` (computed at render time, not cached)."""
+    now = now or datetime.now(UTC)
+    texts, overdue = [], []
+    for due in df["截止时间"]:
+        due = _nan_to_none(due)
+        if due is None:
+            texts.append("—")
+            overdue.append(False)
+            continue
+        _, late, text = countdown(pd.Timestamp(due).to_pydatetime(), now)
+        texts.append(text)
+        overdue.append(late)
+    out = df.copy()
+    out["倒计时"] = texts
+    out["已超时"] = overdue
+    out["截止时间"] = [fmt_time(_nan_to_none(v), tz_name) for v in df["截止时间"]]
+    return out
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def event_detail(db_url: str, tz_name: str, event_id: int) -> dict[str, Any] | None:
+    """One event: its row, documents (display table), responses and audit log."""
+    with engine(db_url).connect() as conn:
+        event = q.get_event(conn, event_id)
+        if event is None:
+            return None
+        docs = q.event_document_table(conn, event_id)
+        responses = q.list_responses(conn, [event_id])
+        log = q.event_audit_log(conn, event_id)
+    sentiment = {"neg": "负面", "neu": "中性", "pos": "正面"}
+    target = {"office": "审计机关自身", "audited": "被审计单位", "other": "其他"}
+    groups = docs["reprint_group"].tolist()
+    documents = pd.DataFrame(
+        {
+            "时间": [fmt_time(_nan_to_none(p) or f, tz_name) for p, f in zip(docs["published_at"], docs["first_seen_at"], strict=True)],
+            "标题": docs["title"].astype("object").tolist(),
+            "原文": [safe_link(u) for u in docs["url"]],
+            "信源": docs["source"].astype("object").tolist(),
+            "情感": [sentiment.get(_nan_to_none(v), "未分析") for v in docs["sentiment_label"]],
+            "对象": [target.get(_nan_to_none(v), "") for v in docs["target"]],
+            "转载组": [int(g) if _nan_to_none(g) is not None else None for g in groups],
+            "首发": [int(i) == int(event["first_doc_id"] or -1) for i in docs["id"]],
+            "地域": ["".join(x for x in (_nan_to_none(a), _nan_to_none(b), _nan_to_none(c)) if x)
+                     for a, b, c in zip(docs["region_province"], docs["region_city"], docs["region_county"], strict=True)],
+        },
+        index=pd.RangeIndex(len(docs)),
+    )  # fmt: skip
+    responses_df = pd.DataFrame(
+        {
+            "时间": [fmt_time(v, tz_name) for v in responses["responded_at"]],
+            "方式": responses["kind"].astype("object").tolist(),
+            "链接": [safe_link(_nan_to_none(u)) for u in responses["url"]],
+            "回应人": responses["by_whom"].astype("object").tolist(),
+            "备注": [_nan_to_none(v) or "" for v in responses["note"]],
+        },
+        index=pd.RangeIndex(len(responses)),
+    )
+    log_df = pd.DataFrame(
+        {
+            "时间": [fmt_time(v, tz_name) for v in log["at"]],
+            "操作": log["action"].astype("object").tolist(),
+            "原值": [_nan_to_none(v) or "" for v in log["old_value"]],
+            "新值": [_nan_to_none(v) or "" for v in log["new_value"]],
+            "操作人": log["by_whom"].astype("object").tolist(),
+        },
+        index=pd.RangeIndex(len(log)),
+    )
+    return {"event": event, "documents": documents, "responses": responses_df, "log": log_df}
+
+
+def next_statuses(status: str) -> list[str]:
+    """Statuses an event in `status` may move to (analysis.response.TRANSITIONS), in workflow order."""
+    from analysis.response import STATUSES
+
+    allowed = TRANSITIONS.get(status, frozenset())
+    return [s for s in STATUSES if s in allowed]
+
+
+def _clear() -> None:
+    events.clear()
+    event_detail.clear()
+
+
+def change_status(db_url: str, event_id: int, new: str, by_whom: str) -> str:
+    """Apply a status change (validated and logged by analysis.hotspots); raises WorkflowError."""
+    old = workflow.change_status(engine(db_url), event_id, new, by_whom)
+    _clear()
+    return old
+
+
+def add_response(
+    db_url: str, event_id: int, kind: str, by_whom: str, url: str, responded_at: datetime
+) -> int:
+    """Record a response (validated and logged by analysis.hotspots); raises WorkflowError."""
+    rid = workflow.record_response(
+        engine(db_url), event_id, kind, by_whom, url=url, responded_at=responded_at
+    )
+    _clear()
+    return rid
+
+
+WorkflowError = workflow.WorkflowError
+__all__ = ["CLASS_LABELS", "CLASS_OPTIONS", "WorkflowError", "add_response", "change_status", "class_codes",
+           "event_detail", "events", "next_statuses", "with_countdown"]  # fmt: skip

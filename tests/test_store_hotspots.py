@@ -1,0 +1,101 @@
+"""store.hotspots: analysis state round trip, stage-2 batches in time order with keyset paging, event
+upserts that keep people's columns, regrouping reprints."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from test_analysis_hotspots import NOW, build_store, doc, insert
+
+from store import hotspots as q
+from store.schema import documents, events
+
+
+def test_state_round_trip_and_replace(tmp_path) -> None:
+    engine, _ = build_store(tmp_path / "t.db")
+    with engine.begin() as conn:
+        assert q.get_state(conn, "k") is None
+        q.put_state(conn, "k", {"a": [1, 2]}, NOW)
+        q.put_state(conn, "k", {"a": [3]}, NOW)
+    with engine.connect() as conn:
+        assert q.get_state(conn, "k") == {"a": [3]}
+
+
+def test_stage2_batches_follow_publication_time_then_first_seen(tmp_path) -> None:
+    engine, ids = build_store(tmp_path / "t.db")
+    undated = doc("u1", "无日期", "正文", "某网", None, NOW - timedelta(hours=5, minutes=30))
+    unanalysed = doc("n1", "未分析", "正文", "某网", NOW, NOW)
+    insert(engine, [undated])
+    with engine.begin() as conn:
+        q.put_state(conn, "x", {}, NOW)
+        conn.execute(update(documents).where(documents.c.content_hash == "u1").values(published_at=None))
+    insert(engine, [unanalysed])
+    with engine.begin() as conn:
+        conn.execute(update(documents).where(documents.c.content_hash == "n1").values(analyzed_at=None))
+    with engine.connect() as conn:
+        assert q.count_stage2_pending(conn) == 6  # n1 waits for stage 1
+        first = q.fetch_stage2_batch(conn, 3)
+        key = (first[-1]["published_at"] or first[-1]["first_seen_at"], first[-1]["id"])
+        rest = q.fetch_stage2_batch(conn, 10, after=key)
+    order = [r["title"] for r in first + rest]
+    assert order[0] == "平山县扶贫资金被挪用1260万" and order[1] == "无日期"  # a2 at t, u1 seen at t+30min
+    assert len(first + rest) == 6 and ids["a2"] == first[0]["id"]
+    with engine.begin() as conn:
+        assert q.mark_stage2_done(conn, key, NOW) == 3
+        assert q.count_stage2_pending(conn) == 3
+
+
+def test_upsert_events_refreshes_computed_columns_only(tmp_path) -> None:
+    engine, ids = build_store(tmp_path / "t.db")
+    row = {"id": ids["a1"], "title": "旧标题", "first_seen_at": NOW, "last_seen_at": NOW, "heat": 10.0,
+           "keywords": [], "heat_components": {}, "heat_history": [], "response_terms": [], "updated_at": NOW}  # fmt: skip
+    with engine.begin() as conn:
+        q.upsert_events(conn, [row])
+        conn.execute(update(events).values(status="处置中", assignee="张三", notes="跟进"))
+        q.upsert_events(conn, [dict(row, title="新标题", heat=20.0)])
+    with engine.connect() as conn:
+        ev = q.get_event(conn, ids["a1"])
+    assert (ev["title"], ev["heat"], ev["status"], ev["assignee"], ev["notes"]) == (
+        "新标题",
+        20.0,
+        "处置中",
+        "张三",
+        "跟进",
+    )
+
+
+def test_regroup_and_status_guard(tmp_path) -> None:
+    engine, ids = build_store(tmp_path / "t.db")
+    with engine.begin() as conn:
+        conn.execute(
+            update(documents)
+            .where(documents.c.id.in_([ids["a2"], ids["a3"]]))
+            .values(reprint_group=ids["a2"])
+        )
+        assert q.regroup_reprints(conn, [ids["a2"]], ids["a1"]) == 2
+        groups = set(
+            conn.execute(
+                select(documents.c.reprint_group).where(documents.c.reprint_group.is_not(None))
+            ).scalars()
+        )
+        assert groups == {ids["a1"]}
+        q.upsert_events(
+            conn,
+            [
+                {
+                    "id": 1,
+                    "title": "t",
+                    "first_seen_at": NOW,
+                    "last_seen_at": NOW,
+                    "updated_at": NOW,
+                    "keywords": [],
+                    "heat_components": {},
+                    "heat_history": [],
+                    "response_terms": [],
+                }
+            ],
+        )
+        assert q.set_status(conn, 1, "待研判", "处置中", "张三", NOW)
+        assert not q.set_status(conn, 1, "待研判", "无需回应", "李四", NOW)  # someone changed it meanwhile
+        assert len(q.event_audit_log(conn, 1)) == 1

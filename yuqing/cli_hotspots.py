@@ -1,0 +1,202 @@
+"""`yuqing events ...`: list hotspots with their response class and countdown, show one, change its status,
+record a response. Registered by yuqing.cli through `register(subparsers)`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from datetime import UTC, datetime
+
+logger = logging.getLogger(__name__)
+
+CLASS_NAMES = {"A": "A类", "B": "B类", None: "无需回应"}
+
+
+def _engine(args):
+    from store.db import open_store
+    from yuqing.cli import _settings
+
+    settings = _settings(args)
+    return open_store(settings.resolved_db_url, upgrade=True), settings.dashboard.timezone
+
+
+def _local(value, tz_name: str) -> str:
+    from zoneinfo import ZoneInfo
+
+    if value is None:
+        return ""
+    return value.astimezone(ZoneInfo(tz_name)).strftime("%Y-%m-%d %H:%M")
+
+
+def _countdown(deadline, now: datetime) -> str:
+    from analysis.response import countdown
+
+    if deadline is None:
+        return "—"
+    return countdown(deadline, now)[2]
+
+
+def cmd_list(args, out=None) -> int:
+    out = out or sys.stdout
+    from datetime import timedelta
+
+    from store.hotspots import list_events
+
+    engine, tz = _engine(args)
+    now = datetime.now(UTC)
+    classes = [None if c == "none" else c for c in (args.cls or [])]
+    with engine.connect() as conn:
+        df = list_events(
+            conn, since=now - timedelta(days=args.days) if args.days else None, classes=classes,
+            statuses=args.status or (), limit=args.limit,
+        )  # fmt: skip
+    engine.dispose()
+    if df.empty:
+        print("没有符合条件的热点事件。", file=out)
+        return 0
+    print(
+        f"{'ID':>6} {'热度':>6} {'类别':<6} {'状态':<6} {'倒计时':<16} {'文档':>4} {'转载':>4}  标题",
+        file=out,
+    )
+    for r in df.itertuples(index=False):
+        cls = None if r.response_class is None or r.response_class != r.response_class else r.response_class
+        deadline = None if r.deadline_at is None or r.deadline_at != r.deadline_at else r.deadline_at
+        print(
+            f"{int(r.id):>6} {float(r.heat):>6.1f} {CLASS_NAMES.get(cls, cls):<6} {r.status:<6} "
+            f"{_countdown(deadline, now):<16} {int(r.doc_count):>4} {int(r.reprint_count):>4}  {r.title}",
+            file=out,
+        )
+    return 0
+
+
+def cmd_show(args, out=None) -> int:
+    out = out or sys.stdout
+    from store.hotspots import event_document_table, get_event, list_responses
+
+    engine, tz = _engine(args)
+    now = datetime.now(UTC)
+    with engine.connect() as conn:
+        event = get_event(conn, args.id)
+        if event is None:
+            print(f"事件 {args.id} 不存在", file=sys.stderr)
+            return 1
+        docs = event_document_table(conn, args.id)
+        responses = list_responses(conn, [args.id])
+    engine.dispose()
+    print(f"[{event['id']}] {event['title']}", file=out)
+    print(f"  关键词：{'、'.join(event['keywords'] or [])}", file=out)
+    print(f"  首次发现：{_local(event['first_seen_at'], tz)}  首发：{event['first_source'] or ''}", file=out)
+    print(
+        f"  文档 {event['doc_count']}，转载 {event['reprint_count']}，信源 {event['source_count']}，"
+        f"热度 {event['heat']:.1f}，负面占比 {event['negative_share'] if event['negative_share'] is not None else '—'}",
+        file=out,
+    )
+    print(
+        f"  回应类别：{CLASS_NAMES.get(event['response_class'], event['response_class'])}；{event['response_reason'] or ''}",
+        file=out,
+    )
+    print(
+        f"  截止：{_local(event['deadline_at'], tz) or '—'}（{_countdown(event['deadline_at'], now)}）  状态：{event['status']}",
+        file=out,
+    )
+    print("  文档：", file=out)
+    for d in docs.itertuples(index=False):
+        print(f"    {d.id:>6} {d.source:<12} {d.title[:40]}  {d.url}", file=out)
+    if len(responses):
+        print("  回应记录：", file=out)
+        for r in responses.itertuples(index=False):
+            print(f"    {_local(r.responded_at, tz)} {r.kind} {r.by_whom} {r.url or ''}", file=out)
+    return 0
+
+
+def cmd_status(args, out=None) -> int:
+    out = out or sys.stdout
+    from analysis.hotspots import WorkflowError, change_status
+
+    engine, _ = _engine(args)
+    try:
+        old = change_status(engine, args.id, args.new_status, args.by, note=args.note)
+    except WorkflowError as exc:
+        print(f"无法修改状态：{exc}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    print(f"事件 {args.id}：{old} → {args.new_status}（操作人 {args.by}）", file=out)
+    return 0
+
+
+def cmd_respond(args, out=None) -> int:
+    out = out or sys.stdout
+    from analysis.hotspots import WorkflowError, record_response
+
+    engine, _ = _engine(args)
+    at = None
+    if args.at:
+        at = datetime.fromisoformat(args.at)
+        if at.tzinfo is None:
+            from zoneinfo import ZoneInfo
+
+            at = at.replace(tzinfo=ZoneInfo(_engine_tz(args)))
+    try:
+        rid = record_response(
+            engine, args.id, args.kind, args.by, url=args.url, responded_at=at, note=args.note
+        )
+    except WorkflowError as exc:
+        print(f"无法记录回应：{exc}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    print(f"已记录回应 #{rid}：事件 {args.id}，{args.kind}，{args.by}", file=out)
+    return 0
+
+
+def _engine_tz(args) -> str:
+    from yuqing.cli import _settings
+
+    return _settings(args).dashboard.timezone
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add `yuqing events {list,show,status,respond}`."""
+    from analysis.response import RESPONSE_KINDS, STATUSES
+
+    p = subparsers.add_parser("events", help="hotspot events: list, show, change status, record a response")
+    sub = p.add_subparsers(dest="events_command", required=True, metavar="ACTION")
+
+    s = sub.add_parser("list", help="events ranked by heat, with response class and countdown")
+    s.add_argument(
+        "--class",
+        dest="cls",
+        action="append",
+        choices=("A", "B", "none"),
+        help="only this class (repeatable)",
+    )
+    s.add_argument("--status", action="append", choices=STATUSES, help="only this status (repeatable)")
+    s.add_argument(
+        "--days", type=float, default=7.0, help="events active in the last N days (0 = all; default 7)"
+    )
+    s.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
+    s.set_defaults(func=cmd_list)
+
+    s = sub.add_parser("show", help="one event: reason, deadline, documents, responses")
+    s.add_argument("id", type=int)
+    s.set_defaults(func=cmd_show)
+
+    s = sub.add_parser(
+        "status", help="change an event's status (待研判 → 处置中 → 已回应 → 已结束, or 无需回应)"
+    )
+    s.add_argument("id", type=int)
+    s.add_argument("new_status", choices=STATUSES)
+    s.add_argument("--by", required=True, help="who makes the change (logged)")
+    s.add_argument("--note", help="note for the audit log")
+    s.set_defaults(func=cmd_status)
+
+    s = sub.add_parser("respond", help="record a response to an event (kind, URL, time, who)")
+    s.add_argument("id", type=int)
+    s.add_argument("--kind", required=True, choices=RESPONSE_KINDS)
+    s.add_argument("--url", help="link to the published response")
+    s.add_argument("--by", required=True, help="who responded")
+    s.add_argument("--at", help="when (ISO time; default now; without offset: the dashboard timezone)")
+    s.add_argument("--note")
+    s.set_defaults(func=cmd_respond)
