@@ -339,10 +339,18 @@ class Casualties:
     phrases: tuple[str, ...] = ()
 
 
-def _max_count(patterns: list[re.Pattern[str]], text: str, phrases: list[str]) -> int:
+# "284名已死亡人员仍在领取养老保险待遇" is a standard audit finding (benefits paid to the dead), not a casualty count.
+_RE_BENEFITS_AFTER = re.compile(r"^(?:人员|者|人口)?[^，。；！？,;]{0,8}(?:领取|冒领|享受|享有|发放|待遇|养老|补贴|补助|低保|社保|救助|抚恤)")
+
+
+def _max_count(
+    patterns: list[re.Pattern[str]], text: str, phrases: list[str], *, skip_benefits: bool = False
+) -> int:
     best = 0
     for pattern in patterns:
         for m in pattern.finditer(text):
+            if skip_benefits and _RE_BENEFITS_AFTER.search(text[m.end() : m.end() + 16]):
+                continue
             value = parse_count(m.group(1))
             if value is None or value > 100000:
                 continue
@@ -356,9 +364,11 @@ def parse_casualties(text: str) -> Casualties:
     """Largest death, injury, poisoning and trapped/missing counts stated in `text`."""
     norm = unicodedata.normalize("NFKC", text)
     phrases: list[str] = []
-    deaths = _max_count(_RE_DEATHS, norm, phrases)
+    deaths = _max_count(_RE_DEATHS, norm, phrases, skip_benefits=True)
     if not deaths:
         for m in _RE_DEATH_UNCOUNTED.finditer(norm):
+            if _RE_BENEFITS_AFTER.search(norm[m.end() : m.end() + 16]):
+                continue
             if not _RE_NEGATED.search(norm[max(0, m.start() - 8) : m.start()]):
                 deaths = 1
                 phrases.append(m.group(0))

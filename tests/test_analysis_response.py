@@ -230,3 +230,12 @@ def test_response_bench_meets_floors(shared_data):
     assert res["cec_class_a_recall"] >= 0.87
     assert res["thucnews_class_a_rate"] <= 0.05
     assert min(res["cec_per_label_recall"].values()) >= 0.75
+
+
+def test_benefits_paid_to_the_dead_is_an_audit_finding_not_a_casualty():
+    from analysis.response import classify_response, parse_casualties
+
+    text = "审计发现，284名已死亡人员仍在领取养老保险待遇，涉及金额312万元；另有死亡人员冒领低保金。"
+    assert parse_casualties(text).deaths == 0
+    assert classify_response("审计署公告：社保基金审计发现问题", text).cls != "A"
+    assert parse_casualties("化工厂爆炸致3人死亡").deaths == 3
