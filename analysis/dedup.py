@@ -16,6 +16,8 @@ ids are the id of the group's first-added member and stay stable as the group gr
 from __future__ import annotations
 
 import base64
+import re
+import zlib
 import logging
 import struct
 from collections import Counter
@@ -26,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from analysis.textnorm import content_chars
+from analysis.textnorm import content_chars, normalize_text
 
 logger = logging.getLogger(__name__)
 
@@ -44,8 +46,14 @@ MIN_SHARED = 6  # sampled shingles two texts must share before containment count
 MAX_POSTING = 2000  # an index key seen in more documents than this is boilerplate: not used for candidates
 MAX_VERIFY = 64  # candidates verified per new document (most shared keys first)
 
-_SIG_VERSION = 1
+_SIG_VERSION = 2
 _HEADER = struct.Struct("<BBI")  # version, flags (1 = full set), content length in characters
+_FACTS = struct.Struct("<H")  # version 2: number of fact hashes that follow the header
+# Facts: amounts and counts with 3+ digits or a decimal point (not years). Reprints and excerpts keep the
+# facts they carry; templated releases from different places ("核查资金8430万元" vs "核查资金1610.9万元")
+# share most of their wording but none of their figures.
+_FACT = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.])")
+MIN_FACTS = 2  # both texts need at least this many facts before disjoint facts veto a match
 _MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 _P = np.uint64(1_000_003)
 _C1 = np.uint64(0xFF51AFD7ED558CCD)
@@ -54,11 +62,13 @@ _C2 = np.uint64(0xC4CEB9FE1A85EC53)
 
 @dataclass(frozen=True)
 class Signature:
-    """Decoded signature: sorted unique 32-bit shingle hashes, whether it is the full set, text length."""
+    """Decoded signature: sorted unique 32-bit shingle hashes, whether it is the full set, text length, and
+    the hashes of the figures the text states (empty for version-1 signatures)."""
 
     hashes: np.ndarray
     full: bool
     length: int
+    facts: frozenset[int] = frozenset()
 
     def sampled(self) -> np.ndarray:
         """The SAMPLE_MOD sample (a full set is reduced; a sampled set is returned as is)."""
@@ -86,6 +96,17 @@ def shingle_hashes(chars: str, k: int = SHINGLE) -> np.ndarray:
     return np.unique((acc >> np.uint64(32)).astype(np.uint32))
 
 
+def facts(text: str) -> frozenset[int]:
+    """Hashes of the figures stated in `text`: numbers with 3+ digits or a decimal point, years excluded."""
+    out = set()
+    for m in _FACT.finditer(normalize_text(text)):
+        tok = m.group(0)
+        if "." not in tok and (len(tok) < 3 or (len(tok) == 4 and tok[:2] in ("19", "20"))):
+            continue
+        out.add(zlib.crc32(tok.encode("ascii")))
+    return frozenset(out)
+
+
 def signature(text: str) -> bytes:
     """Compact reprint signature of a text (a few hundred bytes for a news article), for storing."""
     chars = content_chars(text)
@@ -93,18 +114,34 @@ def signature(text: str) -> bytes:
     full = len(hashes) <= FULL_MAX
     if not full:
         hashes = hashes[hashes % SAMPLE_MOD == 0]
-    return _HEADER.pack(_SIG_VERSION, 1 if full else 0, len(chars)) + hashes.astype("<u4").tobytes()
+    fact_hashes = sorted(facts(text))[:65535]
+    return (
+        _HEADER.pack(_SIG_VERSION, 1 if full else 0, len(chars))
+        + _FACTS.pack(len(fact_hashes))
+        + np.asarray(fact_hashes, dtype="<u4").tobytes()
+        + hashes.astype("<u4").tobytes()
+    )
 
 
 def decode_signature(sig: bytes) -> Signature:
     """Parse bytes made by `signature`; raises ValueError on a foreign or corrupt blob."""
-    if len(sig) < _HEADER.size or (len(sig) - _HEADER.size) % 4:
+    if len(sig) < _HEADER.size:
         raise ValueError("not a reprint signature")
     version, flags, length = _HEADER.unpack_from(sig)
-    if version != _SIG_VERSION:
+    offset, fact_set = _HEADER.size, frozenset()
+    if version == 2:
+        if len(sig) < offset + _FACTS.size:
+            raise ValueError("not a reprint signature")
+        (n_facts,) = _FACTS.unpack_from(sig, offset)
+        offset += _FACTS.size
+        fact_set = frozenset(int(x) for x in np.frombuffer(sig, dtype="<u4", count=n_facts, offset=offset))
+        offset += 4 * n_facts
+    elif version != 1:
         raise ValueError(f"unsupported reprint signature version {version}")
-    hashes = np.frombuffer(sig, dtype="<u4", offset=_HEADER.size).astype(np.uint32)
-    return Signature(hashes=hashes, full=bool(flags & 1), length=int(length))
+    if (len(sig) - offset) % 4:
+        raise ValueError("not a reprint signature")
+    hashes = np.frombuffer(sig, dtype="<u4", offset=offset).astype(np.uint32)
+    return Signature(hashes=hashes, full=bool(flags & 1), length=int(length), facts=fact_set)
 
 
 @dataclass(frozen=True)
@@ -139,6 +176,8 @@ def is_reprint(a: Signature, b: Signature) -> bool:
     """The reprint rule: near-exact for short texts; else high resemblance or a substantial excerpt."""
     if a.length == 0 or b.length == 0:
         return False
+    if len(a.facts) >= MIN_FACTS and len(b.facts) >= MIN_FACTS and not (a.facts & b.facts):
+        return False  # same wording, different figures: two templated releases, not a reprint
     sim = similarity(a, b)
     if min(a.length, b.length) < MIN_CHARS:
         return sim.jaccard >= SHORT_JACCARD
@@ -338,7 +377,7 @@ class ReprintIndex:
     @classmethod
     def from_state(cls, state: Mapping[str, Any]) -> ReprintIndex:
         """Rebuild an index from `to_state()` output; groups are restored as they were, not recomputed."""
-        if state.get("version") != _SIG_VERSION:
+        if state.get("version") not in (1, _SIG_VERSION):  # version-1 signatures carry no facts; still valid
             raise ValueError(f"unsupported reprint state version {state.get('version')!r}")
         index = cls()
         for pos, (doc_id, blob_b64, t, src, root) in enumerate(state["docs"]):

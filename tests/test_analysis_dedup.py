@@ -167,3 +167,34 @@ def test_conformance_thucnews_generated_reprints(shared_data) -> None:
     assert result["precision"] >= 0.97, result
     assert result["recall"] >= 0.94, result
     assert result["false_pairs_cross_class"] == 0, result
+
+
+def test_templated_releases_with_different_figures_are_not_reprints():
+    """Two county releases from one template share most wording but none of their figures."""
+    from analysis.dedup import decode_signature, facts, is_reprint, signature
+
+    tpl = (
+        "近日，{org}组织审计组深入{town}，围绕城镇老旧小区改造和医疗保障基金管理使用情况开展审计，"
+        "通过查阅账目、实地查看、走访群众等方式，核查资金{money}万元。\n"
+        "审计组先后走访了多个村（社区）和群众，逐项核对项目建设内容、资金拨付凭证，对发现的问题现场反馈、立行立改。\n"
+        "审计发现，个别单位存在违规发放补贴{n}人次、涉及资金{m}万元等问题，已责令限期整改。"
+    )
+    a = tpl.format(org="莒南县审计局", town="坊前镇", money="8430", n="126", m="37.5")
+    b = tpl.format(org="临沂市审计局", town="兰山区", money="1610.9", n="233", m="82.1")
+    assert len(facts(a)) == 3 and not (facts(a) & facts(b))
+    assert not is_reprint(decode_signature(signature(a)), decode_signature(signature(b)))
+    # a reprint keeps its figures, even with a new headline line and a dropped paragraph
+    reprint = "来源：临沂日报\n" + "\n".join(a.split("\n")[::2])
+    assert is_reprint(decode_signature(signature(a)), decode_signature(signature(reprint)))
+
+
+def test_version_one_signatures_still_decode():
+    import struct
+
+    import numpy as np
+
+    from analysis.dedup import decode_signature
+
+    blob = struct.pack("<BBI", 1, 1, 120) + np.array([4, 8, 12], dtype="<u4").tobytes()
+    sig = decode_signature(blob)
+    assert list(sig.hashes) == [4, 8, 12] and sig.facts == frozenset() and sig.length == 120
