@@ -505,6 +505,17 @@ def build_corpus(now: datetime, *, seed: int = 20261122, n_bulk: int = 0) -> Cor
         kind, html = texts.post(r, r.choice(headlines))
         b.add_post(kind, html, _age(r, recent=True), i)
 
+    # 4b. a disaster at an audited project, breaking today and reprinted: a class-A hotspot with a countdown.
+    #     Its own random stream, so the documents above stay as they were.
+    er = random.Random(seed + 7)
+    story = texts.emergency(er)
+    orig = b.add("province_portal", story, age=(0, 0.1), story_id="story-emergency")
+    for j, (site, mode) in enumerate([("cnaudit_news", "full"), ("county_news", "drop")]):
+        rs = Story(story.topic, _retitle(er, story, j), _reprint_paragraphs(er, story.paragraphs, mode), [], story.region)
+        doc = b.add(site, rs, age=(0, 0.0), story_id="story-emergency", media=orig.media,
+                    extra={"reprint_of": orig.doc_id})  # fmt: skip
+        reprint_specs[doc.doc_id] = (orig.doc_id, (j + 1) / 3)
+
     # 5. bulk pages for the crawl benchmark, last, so they leave every other document as it was
     for _ in range(n_bulk):
         gen = _RELEVANT_GENERATORS[r.randrange(len(_RELEVANT_GENERATORS))]

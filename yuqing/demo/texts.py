@@ -449,6 +449,32 @@ def finding(r: random.Random, local: bool = False) -> Story:
     return Story("finding", title, _fit(paras, r, extras=_audit_extras(r)), alts, region=prov)
 
 
+def emergency(r: random.Random) -> Story:
+    """A sudden disaster at a project the audit office has audited: a class-A hotspot (5 h / 24 h)."""
+    county = "莒南县"
+    project = r.choice(["城区防洪排涝改造工程", "农村供水保障工程", "县人民医院新院区工程"])
+    dead, hurt, trapped = r.randint(3, 5), r.randint(4, 9), r.randint(1, 3)
+    title = f"{county}{project}施工现场发生坍塌事故 已造成{dead}人死亡{hurt}人受伤"
+    paras = [
+        f"今天上午，临沂市{county}{project}施工现场发生一起基坑坍塌事故，事故已造成{dead}人死亡、{hurt}人受伤，"
+        f"仍有{trapped}人被困，救援工作正在进行中。",
+        "事故发生后，临沂市和莒南县主要负责同志第一时间赶赴现场指挥救援，消防、应急、卫健等部门调集"
+        f"{r.randint(80, 200)}余名救援人员全力搜救，伤者已送往医院救治。",
+        f"据了解，该工程总投资{amount(r, big=True)}，今年上半年曾被列入莒南县审计局政府投资项目跟踪审计，"
+        "审计发现该项目存在违法分包、监理人员长期不在岗等问题，相关整改情况正在核实。",
+        "网友纷纷质疑审计发现的问题为何没有及时整改到位。莒南县审计局表示，将配合事故调查组提供审计资料，"
+        "并向社会公开审计发现问题的整改情况。事故原因正在调查中。",
+        f"记者在现场看到，事故区域已拉起警戒线，{r.randint(3, 6)}台大型机械正在配合清理塌方土石，"
+        "医护人员在现场待命。县里已启动安全生产事故应急预案，对全县在建工程开展安全隐患排查，"
+        "并要求各施工单位立即停工自查，严防类似事故发生。",
+    ]
+    alts = [
+        f"突发：{county}一在建工程坍塌 {dead}人遇难",
+        f"{county}工地坍塌事故追踪：该项目曾被审计指出违法分包",
+    ]
+    return Story("emergency", title, paras, alts, region="山东省")
+
+
 def criticism(r: random.Random, local: bool = False) -> Story:
     """Criticism of an audit office itself: the rare items the press office must answer first."""
     prov, city, county = place(r, local)
