@@ -146,7 +146,18 @@ def cmd_analyze(args) -> int:
         print(f"已分析 {stats.documents} 篇文档，用时 {stats.seconds:.1f} 秒")
         print("  情感：" + "，".join(f"{_SENT.get(k, k)} {v}" for k, v in sorted(stats.by_sentiment.items())))
         print("  指向：" + "，".join(f"{_TARGET.get(k, k)} {v}" for k, v in sorted(stats.by_target.items())))
+    if stats.stage2 is not None and stats.stage2.documents:
+        print(stage2_line(stats.stage2))
     return 0
+
+
+def stage2_line(s2) -> str:
+    """One line on what stage 2 did: documents placed, events new/updated, response classes."""
+    classes = "，".join(f"{k}类 {v}" for k, v in sorted(s2.by_class.items()) if k in ("A", "B"))
+    return (
+        f"  热点：归并 {s2.documents} 篇，新事件 {s2.events_new} 个，更新 {s2.events_touched} 个"
+        + (f"；需回应：{classes}" if classes else "")
+    )
 
 
 _SENT = {"neg": "负面", "neu": "中性", "pos": "正面"}

@@ -43,7 +43,7 @@ def run_demo(*, data_dir: Path | None = None, dashboard: bool = True, base_port:
     from analysis.runner import analyze
     from crawler.runner import run_crawl
     from store.db import open_store
-    from yuqing.cli import dashboard_command, print_crawl_summary
+    from yuqing.cli import dashboard_command, print_crawl_summary, stage2_line
     from yuqing.demo.corpus import build_corpus
     from yuqing.demo.sites import DemoSites, write_sources_yaml
     from yuqing.demo.sitewatch import SiteWatchDemo, print_summary
@@ -72,6 +72,8 @@ def run_demo(*, data_dir: Path | None = None, dashboard: bool = True, base_port:
         engine.dispose()
         mix = "，".join(f"{SENTIMENT_ZH.get(k, k)} {v}" for k, v in sorted(stats.by_sentiment.items()))
         print(f"分析：新分析 {stats.documents} 篇（{stats.seconds:.1f} 秒）；情感：{mix or '无'}", file=out)
+        if stats.stage2 is not None and stats.stage2.documents:
+            print(stage2_line(stats.stage2).strip(), file=out)
         print(f"仿冒网站发现：人工添加 {plan.found['manual']} 个，相似域名 {plan.found['lookalikes']} 个", file=out)
         print_summary(sitewatch.summary(settings), out)
         print(f"演示数据库：{settings.resolved_db_url}", file=out)
