@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select, text
 
 from store.db import StoreError, current_revision, head_revision, open_store
 from store.queries import count_documents, iter_unanalyzed, sync_sources, upsert_documents, write_analysis
 from store.schema import documents, sources
-from tests.conftest import POSTGRES_URL
 
 CST = timezone(timedelta(hours=8))
 
@@ -20,18 +17,8 @@ CST = timezone(timedelta(hours=8))
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.requires_postgres)])
 def db_url(request, tmp_path):
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/store.db"
-        return
-    schema = f"t_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(POSTGRES_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+        return f"sqlite:///{tmp_path}/store.db"
+    return request.getfixturevalue("pg_schema_url")
 
 
 @pytest.fixture

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import os
-import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from store import reports
 from store.db import open_store
@@ -115,12 +114,9 @@ def sqlite_engine(tmp_path):
 
 
 @pytest.fixture
-def pg_engine():
-    schema = f"reports_test_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(POSTGRES_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = open_store(f"{POSTGRES_URL}?options=-csearch_path%3D{schema}")
+def pg_engine(pg_schema_url):
+    schema = pg_schema_url.rsplit("%3D", 1)[1]
+    engine = open_store(pg_schema_url)
     try:
         with engine.connect() as conn:  # the migrations went to our schema, not public
             assert conn.execute(text("SELECT current_schema()")).scalar() == schema
@@ -135,9 +131,6 @@ def pg_engine():
         yield engine
     finally:
         engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.requires_postgres)])

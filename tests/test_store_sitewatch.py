@@ -3,12 +3,10 @@ audit log, snapshots and baselines, findings opened/refreshed/resolved; and the 
 
 from __future__ import annotations
 
-import os
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 
 from store.db import open_store
 from store.schema import audit_log, integrity_findings
@@ -30,7 +28,6 @@ from store.sitewatch import (
     sync_findings,
     upsert_candidate,
 )
-from tests.conftest import POSTGRES_URL
 
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
@@ -42,18 +39,11 @@ def engine(request, tmp_path):
         yield eng
         eng.dispose()
         return
-    schema = f"t_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(POSTGRES_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    eng = open_store(f"{POSTGRES_URL}?options=-csearch_path%3D{schema}")
+    eng = open_store(request.getfixturevalue("pg_schema_url"))
     try:
         yield eng
     finally:
         eng.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def test_candidate_key_normalises_typed_urls():
