@@ -13,6 +13,20 @@ event's first..last document; after that it is dormant and a new report opens a 
 reprint group (analysis.dedup) are pre-merged: a reprint goes to the event of its group without voting.
 Precision comes first: a document that is only loosely related opens its own event.
 
+Corpus-adaptive weights. A monitored corpus is local: a county bureau's news nearly all name the county,
+its city and 审计局, and templated releases share whole sentences. So the clusterer keeps document
+frequencies over its live window (day buckets, one count per reprint group) and scales each term's weight
+by its *specificity*: full weight up to SPECIFIC_SHARE of the window's documents, falling (log-linearly) to
+MIN_SPECIFICITY at COMMON_SHARE. Only specific terms find candidate events and count as shared terms, and a
+name anchors an event only while it is specific (in at most ANCHOR_MAX_SHARE of the window's documents). The
+monitored region itself therefore pulls nothing together; a town, a person, a project name does. (A story
+big enough to fill more than that share of the window keeps together through its reprint groups and its
+cosine, not through its place name.) Local statistics take effect once
+the window holds LOCAL_MIN_DOCS documents (before that: global IDF only, as a small corpus says nothing).
+Figures are a soft signal: a document and an event that both state figures (analysis.dedup.facts: amounts
+and counts with 3+ digits or decimals) but share none — two templated releases about two towns — are two
+stories, whatever the cosine (the veto analysis.dedup applies to reprints; reprints are pre-merged anyway).
+
 State is plain JSON-able data (`to_state`/`from_state`) so an incremental run resumes where it stopped.
 """
 
@@ -22,10 +36,11 @@ import logging
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
+from analysis.dedup import facts as text_facts
 from analysis.text import cut, idf_table, tag
 from analysis.textnorm import normalize_text
 
@@ -45,7 +60,17 @@ ANCHOR_MIN_IDF = 5.0  # names as common as 中国 / 北京 / 美国 anchor nothi
 TITLE_WEIGHT = 2.0  # title words count this many times
 DOC_TERMS = 40  # terms kept per document vector
 CENTROID_TERMS = 300  # terms kept per event centroid
-_STATE_VERSION = 1
+# Corpus-adaptive weights (see the module docstring).
+LOCAL_MIN_DOCS = 30  # local document frequencies count once the live window holds this many documents
+LOCAL_MIN_DF = 4  # ... and only for terms in at least this many of them
+SPECIFIC_SHARE = 0.05  # a term in at most this share of the window's documents keeps its full weight
+COMMON_SHARE = 0.5  # ... in this share or more it keeps only MIN_SPECIFICITY (log-linear in between)
+MIN_SPECIFICITY = 0.05
+SPECIFIC = 0.5  # terms at least this specific find candidate events and count as shared terms
+ANCHOR_MAX_SHARE = 0.08  # a name in more of the window's documents (the monitored region) anchors nothing
+MIN_FACTS = 2  # a document and an event both stating this many figures, none shared: two stories
+FACTS_CAP = 256  # figures remembered per event
+_STATE_VERSION = 2
 
 # Function words, reporting verbs and news furniture that jieba's IDF does not push down far enough.
 STOPWORDS = frozenset(
@@ -90,7 +115,16 @@ def anchors(title: str, text: str) -> set[str]:
 
     Two reports of one event nearly always share one; two fires in different cities do not.
     """
-    lead = normalize_text(f"{title or ''}\n{(text or '')[:LEAD_CHARS]}").lower()
+    return _anchors_of(_normalized(title), _normalized(text))
+
+
+def _normalized(text: str) -> str:
+    return normalize_text(text).lower() if text else ""
+
+
+def _anchors_of(title_norm: str, text_norm: str) -> set[str]:
+    """`anchors` of an already normalised (and lower-cased) title and body."""
+    lead = f"{title_norm}\n{text_norm[:LEAD_CHARS]}".strip()
     if not lead:
         return set()
     idf, median = _idf_table()
@@ -108,20 +142,20 @@ def anchors(title: str, text: str) -> set[str]:
     return out
 
 
-def _content_counts(text: str) -> Counter[str]:
-    """Counts of the content words of a text (`tokenize`, counted first so each distinct word is tested once)."""
-    if not text:
+def _content_counts(norm: str) -> Counter[str]:
+    """Counts of the content words of a normalised text (`tokenize`, counted first so each distinct word is
+    tested once)."""
+    if not norm:
         return Counter()
-    counts = Counter(cut(normalize_text(text).lower()))
+    counts = Counter(cut(norm))
     for w in [w for w in counts if w in STOPWORDS or not _TOKEN_OK.match(w)]:
         del counts[w]
     return counts
 
 
-def doc_vector(title: str, text: str, max_terms: int = DOC_TERMS) -> dict[str, float]:
-    """Unit-length TF-IDF vector of a document (title words weighted double), top `max_terms` terms."""
-    tf: dict[str, float] = {w: n * TITLE_WEIGHT for w, n in _content_counts(title or "").items()}
-    for w, n in _content_counts(text or "").items():
+def _vector(title_norm: str, text_norm: str, max_terms: int = DOC_TERMS) -> dict[str, float]:
+    tf: dict[str, float] = {w: n * TITLE_WEIGHT for w, n in _content_counts(title_norm).items()}
+    for w, n in _content_counts(text_norm).items():
         tf[w] = tf.get(w, 0.0) + n
     if not tf:
         return {}
@@ -134,9 +168,25 @@ def doc_vector(title: str, text: str, max_terms: int = DOC_TERMS) -> dict[str, f
     return {w: v / norm for w, v in top}
 
 
-def doc_features(title: str, text: str, names: bool = True) -> tuple[dict[str, float], set[str]]:
-    """What `EventClusterer.add` needs of a document: its vector and (with `names`) its anchors."""
-    return doc_vector(title, text), (anchors(title, text) if names else set())
+def doc_vector(title: str, text: str, max_terms: int = DOC_TERMS) -> dict[str, float]:
+    """Unit-length TF-IDF vector of a document (title words weighted double), top `max_terms` terms."""
+    return _vector(_normalized(title), _normalized(text), max_terms)
+
+
+def doc_features(
+    title: str, text: str, names: bool = True, facts: Iterable[int] | None = None
+) -> tuple[dict[str, float], set[str], frozenset[int]]:
+    """What `EventClusterer.add` needs of a document: its vector, (with `names`) its anchors, and the
+    figures it states (analysis.dedup.facts of the body, or of the title when there is no body: the
+    figures a reprint signature carries, so a caller holding the signature passes them as `facts`)."""
+    title_norm, text_norm = _normalized(title), _normalized(text)
+    if facts is None:
+        facts = text_facts(text if (text or "").strip() else (title or ""))
+    return (
+        _vector(title_norm, text_norm),
+        (_anchors_of(title_norm, text_norm) if names else set()),
+        frozenset(facts),
+    )
 
 
 def _to_epoch(published_at: datetime | date | str | float | int | None) -> float:
@@ -155,20 +205,108 @@ def _to_epoch(published_at: datetime | date | str | float | int | None) -> float
 
 
 def _cosine(
-    vec: Mapping[str, float], centroid: Mapping[str, float], centroid_norm: float
+    vec: Mapping[str, float],
+    centroid: Mapping[str, float],
+    centroid_norm: float,
+    specific: Collection[str] | None = None,
 ) -> tuple[float, int]:
+    """Cosine of a unit vector to a centroid, and how many terms they share (of `specific`, when given)."""
     shared = 0
     dot = 0.0
     for w, v in vec.items():
         c = centroid.get(w)
         if c is not None:
             dot += v * c
-            shared += 1
+            if specific is None or w in specific:
+                shared += 1
     return (dot / centroid_norm if centroid_norm else 0.0), shared
 
 
+class _LocalStats:
+    """Document frequencies of terms and names over the live window, in day buckets (oldest expire)."""
+
+    __slots__ = ("days", "buckets", "sizes", "total", "n", "clock")
+
+    def __init__(self, days: int) -> None:
+        self.days = max(1, days)
+        self.buckets: dict[int, dict[str, int]] = {}
+        self.sizes: dict[int, int] = {}
+        self.total: dict[str, int] = {}
+        self.n = 0
+        self.clock: int | None = None  # newest day seen
+
+    def add(self, t: float, words: Iterable[str]) -> None:
+        day = int(t // 86400.0)
+        if self.clock is None or day > self.clock:
+            self.clock = day
+            self._expire()
+        if day <= self.clock - self.days:
+            return  # a late document from before the window: counts for nothing
+        bucket = self.buckets.setdefault(day, {})
+        total = self.total
+        for w in words:
+            bucket[w] = bucket.get(w, 0) + 1
+            total[w] = total.get(w, 0) + 1
+        self.sizes[day] = self.sizes.get(day, 0) + 1
+        self.n += 1
+
+    def _expire(self) -> None:
+        assert self.clock is not None
+        for day in [d for d in self.buckets if d <= self.clock - self.days]:
+            self.n -= self.sizes.pop(day)
+            total = self.total
+            for w, c in self.buckets.pop(day).items():
+                left = total[w] - c
+                if left > 0:
+                    total[w] = left
+                else:
+                    del total[w]
+
+    def df(self, w: str) -> int:
+        return self.total.get(w, 0)
+
+    def active(self) -> bool:
+        return self.n >= LOCAL_MIN_DOCS
+
+    def specificity(self, w: str) -> float:
+        """1.0 for a term rare in the window, down to MIN_SPECIFICITY for one in most documents."""
+        if self.n < LOCAL_MIN_DOCS:
+            return 1.0
+        df = self.total.get(w, 0)
+        if df < LOCAL_MIN_DF:
+            return 1.0
+        share = df / self.n
+        if share <= SPECIFIC_SHARE:
+            return 1.0
+        if share >= COMMON_SHARE:
+            return MIN_SPECIFICITY
+        return max(MIN_SPECIFICITY, math.log(COMMON_SHARE / share) / math.log(COMMON_SHARE / SPECIFIC_SHARE))
+
+    def to_state(self) -> dict[str, Any]:
+        return {
+            "days": self.days,
+            "clock": self.clock,
+            "buckets": [
+                [day, self.sizes[day], sorted(self.buckets[day].items())] for day in sorted(self.buckets)
+            ],
+        }
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any], days: int) -> _LocalStats:
+        self = cls(int(state.get("days", days)))
+        self.clock = state.get("clock")
+        for day, size, counts in state.get("buckets", []):
+            bucket = {w: int(c) for w, c in counts}
+            self.buckets[int(day)] = bucket
+            self.sizes[int(day)] = int(size)
+            self.n += int(size)
+            for w, c in bucket.items():
+                self.total[w] = self.total.get(w, 0) + c
+        return self
+
+
 class _Event:
-    __slots__ = ("eid", "members", "centroid", "norm", "first", "last", "anchors")
+    __slots__ = ("eid", "members", "centroid", "norm", "first", "last", "anchors", "facts")
 
     def __init__(self, eid: Any, first: float) -> None:
         self.eid = eid
@@ -178,6 +316,7 @@ class _Event:
         self.first = first
         self.last = first
         self.anchors: Counter[str] = Counter()  # name -> members whose title/lead carries it
+        self.facts: set[int] = set()  # figures stated by members (up to FACTS_CAP)
 
     def core_anchors(self) -> set[str]:
         """Names that recur in the event (in at least ANCHOR_SUPPORT of its members; all names of a
@@ -227,6 +366,7 @@ class EventClusterer:
         self._doc_anchors: dict[Any, list[str]] = {}
         self._group_event: dict[Any, Any] = {}
         self._postings: dict[str, list[Any]] = {}  # term -> events whose centroid has held it
+        self._local = _LocalStats(math.ceil(self.window_days))
 
     def __len__(self) -> int:
         return len(self._doc_event)
@@ -245,37 +385,81 @@ class EventClusterer:
         frac = (FULL_TERMS - n_terms) / (FULL_TERMS - SHORT_TERMS)
         return self.threshold + frac * (self.short_threshold - self.threshold)
 
-    def _best_event(self, vec: Mapping[str, float], names: set[str], t: float) -> tuple[Any, float]:
+    def specificity(self, term: str) -> float:
+        """How specific `term` is in the live window now: 1.0 (rare) down to MIN_SPECIFICITY (in most
+        documents, like the monitored county's name in a local corpus)."""
+        return self._local.specificity(term)
+
+    def anchor_is_specific(self, name: str) -> bool:
+        """Whether a name may anchor an event now: not in more than ANCHOR_MAX_SHARE of the window's
+        documents (the monitored county in a local corpus is not; a town, a person, a project is)."""
+        local = self._local
+        if not local.active():
+            return True
+        df = local.df(name)
+        return df < LOCAL_MIN_DF or df <= ANCHOR_MAX_SHARE * local.n
+
+    def _shares_anchor(self, names: set[str], event: _Event) -> bool:
+        if not names:
+            return False
+        return any(self.anchor_is_specific(w) for w in names & event.core_anchors())
+
+    def _best_event(
+        self,
+        vec: Mapping[str, float],
+        specific: Collection[str],
+        names: set[str],
+        facts: frozenset[int],
+        t: float,
+    ) -> tuple[Any, float]:
         need = self.threshold_for(len(vec))
-        seen: set[Any] = set()
         best: tuple[float, int, Any] | None = None
+        has_facts = len(facts) >= MIN_FACTS
+        # Candidates: events listed under the document's specific terms (a term in most documents finds
+        # every event: not a reason to compare). The listings are an upper bound of the shared specific
+        # terms, so events listed under fewer than `min_shared` of them cannot pass and are not scored.
+        hits: dict[Any, int] = {}
+        postings = self._postings
         for w in vec:
-            for eid in self._postings.get(w, ()):
-                if eid in seen:
-                    continue
-                seen.add(eid)
-                event = self._events[eid]
-                if not self._live(event, t):
-                    continue
-                sim, shared = _cosine(vec, event.centroid, event.norm)
-                if shared < self.min_shared or sim < need:
-                    continue
-                if (
-                    self.anchor_free_threshold is not None
-                    and sim < self.anchor_free_threshold
-                    and names.isdisjoint(event.core_anchors())
-                ):
-                    continue
-                rank = self._rank[eid]
-                if best is None or (sim, -rank) > (best[0], -best[1]):
-                    best = (sim, rank, eid)
+            if w in specific:
+                for eid in postings.get(w, ()):
+                    hits[eid] = hits.get(eid, 0) + 1
+        for eid, n_hits in hits.items():
+            if n_hits < self.min_shared:
+                continue
+            event = self._events[eid]
+            if not self._live(event, t):
+                continue
+            sim, shared = _cosine(vec, event.centroid, event.norm, specific)
+            if shared < self.min_shared or sim < need:
+                continue
+            if has_facts and len(event.facts) >= MIN_FACTS and facts.isdisjoint(event.facts):
+                continue  # both state figures, none shared: another release from the same template
+            if (
+                self.anchor_free_threshold is not None
+                and sim < self.anchor_free_threshold
+                and not self._shares_anchor(names, event)
+            ):
+                continue
+            rank = self._rank[eid]
+            if best is None or (sim, -rank) > (best[0], -best[1]):
+                best = (sim, rank, eid)
         return (best[2], best[0]) if best else (None, 0.0)
 
     def _attach(
-        self, event: _Event, doc_id: Any, vec: dict[str, float], names: set[str], t: float, vote: bool
+        self,
+        event: _Event,
+        doc_id: Any,
+        vec: dict[str, float],
+        names: set[str],
+        facts: frozenset[int],
+        t: float,
+        vote: bool,
     ) -> None:
         event.members.append(doc_id)
         event.anchors.update(names)
+        if len(event.facts) < FACTS_CAP:
+            event.facts.update(sorted(facts)[: FACTS_CAP - len(event.facts)])
         event.first = min(event.first, t)
         event.last = max(event.last, t)
         if vote:
@@ -285,6 +469,17 @@ class EventClusterer:
                 self._postings.setdefault(w, []).append(event.eid)
         self._doc_event[doc_id] = event.eid
 
+    def _reweight(self, vec: Mapping[str, float]) -> tuple[dict[str, float], set[str]]:
+        """The vector with each term scaled by its specificity in the window (unit length again), and the
+        set of its specific terms."""
+        local = self._local
+        if not local.active():
+            return dict(vec), set(vec)
+        spec = {w: local.specificity(w) for w in vec}
+        out = {w: v * spec[w] for w, v in vec.items()}
+        norm = math.sqrt(sum(v * v for v in out.values())) or 1.0
+        return {w: v / norm for w, v in out.items()}, {w for w, x in spec.items() if x >= SPECIFIC}
+
     def add(
         self,
         doc_id: Any,
@@ -292,28 +487,30 @@ class EventClusterer:
         text: str,
         published_at: datetime | date | str | float | int,
         reprint_group: Any = None,
-        features: tuple[dict[str, float], Iterable[str]] | None = None,
+        features: tuple[Any, ...] | None = None,
     ) -> Any:
         """Place one document; returns its event id (the id of the event's first document).
 
         `features` = `doc_features(title, text)` computed beforehand (e.g. in another process) saves
-        computing them here; the result is the same.
+        computing them here; the result is the same. A 2-tuple (vector, names) without figures is accepted.
         """
         if doc_id in self._doc_event:
             return self._doc_event[doc_id]
         t = _to_epoch(published_at)
         if features is None:
             features = doc_features(title, text, names=self.anchor_free_threshold is not None)
-        vec = dict(features[0])
+        raw = features[0]
         names = set(features[1]) if self.anchor_free_threshold is not None else set()
+        facts = frozenset(features[2]) if len(features) > 2 else frozenset()
+        vec, specific = self._reweight(raw)
         self._doc_vec[doc_id] = vec
         self._doc_time[doc_id] = t
         self._doc_anchors[doc_id] = sorted(names)
         if reprint_group is not None and reprint_group in self._group_event:
             event = self._events[self._group_event[reprint_group]]
-            self._attach(event, doc_id, vec, names, t, vote=False)
-            return event.eid
-        eid, sim = self._best_event(vec, names, t) if vec else (None, 0.0)
+            self._attach(event, doc_id, vec, names, facts, t, vote=False)
+            return event.eid  # a reprint is not counted again in the window's document frequencies
+        eid, sim = self._best_event(vec, specific, names, facts, t) if vec else (None, 0.0)
         if eid is None:
             event = _Event(doc_id, t)
             self._events[doc_id] = event
@@ -323,7 +520,8 @@ class EventClusterer:
         else:
             event = self._events[eid]
             logger.debug("doc %s joins event %s (cosine %.3f)", doc_id, eid, sim)
-        self._attach(event, doc_id, vec, names, t, vote=True)
+        self._attach(event, doc_id, vec, names, facts, t, vote=True)
+        self._local.add(t, sorted(set(raw) | names))
         if reprint_group is not None:
             self._group_event[reprint_group] = event.eid
         return event.eid
@@ -411,6 +609,7 @@ class EventClusterer:
                     "first": e.first,
                     "last": e.last,
                     "anchors": sorted(e.anchors.items()),
+                    "facts": sorted(e.facts),
                 }
                 for eid in self._order
                 for e in (self._events[eid],)
@@ -425,12 +624,13 @@ class EventClusterer:
                 for doc_id in self._doc_event
             ],
             "groups": [[g, eid] for g, eid in self._group_event.items()],
+            "local": self._local.to_state(),
         }
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any]) -> EventClusterer:
         """Rebuild a clusterer from `to_state()` output; later `add` calls behave as if never stopped."""
-        if state.get("version") != _STATE_VERSION:
+        if state.get("version") not in (1, _STATE_VERSION):  # version 1: no figures, no local statistics
             raise ValueError(f"unsupported event state version {state.get('version')!r}")
         params = state["params"]
         self = cls(
@@ -451,6 +651,7 @@ class EventClusterer:
             event.members = list(item["members"])
             event.centroid = {w: float(v) for w, v in item["centroid"]}
             event.anchors = Counter({w: int(n) for w, n in item["anchors"]})
+            event.facts = {int(f) for f in item.get("facts", [])}
             event.norm = math.sqrt(sum(v * v for v in event.centroid.values()))
             self._events[event.eid] = event
             self._rank[event.eid] = len(self._order)
@@ -461,6 +662,8 @@ class EventClusterer:
                 self._postings.setdefault(w, []).append(event.eid)
         self._doc_event = {doc_id: member_event[doc_id] for doc_id, *_ in state["docs"]}  # arrival order
         self._group_event = {g: eid for g, eid in state.get("groups", [])}
+        if state.get("local"):
+            self._local = _LocalStats.from_state(state["local"], math.ceil(self.window_days))
         return self
 
 

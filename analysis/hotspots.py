@@ -27,14 +27,15 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 
-from analysis.dedup import ReprintIndex, signature
+from analysis.dedup import ReprintIndex, decode_signature, signature
 from analysis.events import EventClusterer, doc_features
-from analysis.heat import DocStat, detect_burst, event_heat
+from analysis.heat import Burst, DocStat, detect_burst, event_heat
 from analysis.region import Region, primary_region
 from analysis.response import (
     STATUS_HANDLING,
@@ -102,28 +103,32 @@ def _aware(value: datetime | None) -> datetime | None:
 REGION_CHARS = 2000  # body characters read for the region
 
 
-def document_features(row: Mapping[str, Any]) -> tuple[bytes, dict[str, float], list[str], Region | None]:
-    """The pure, per-document part of stage 2 (signature, event vector and names, region); picklable, so
-    a process pool can compute it while the main process places documents in order."""
+Features = tuple[bytes, dict[str, float], list[str], list[int], Region | None]
+
+
+def document_features(row: Mapping[str, Any]) -> Features:
+    """The pure, per-document part of stage 2 (signature; event vector, names and figures; region);
+    picklable, so a process pool can compute it while the main process places documents in order."""
     title, body = row["title"] or "", row["body"] or ""
     sig = signature(body if body.strip() else title)
-    vec, names = doc_features(title, body)
-    return sig, vec, sorted(names), primary_region(title, body[:REGION_CHARS])
+    vec, names, facts = doc_features(title, body, facts=decode_signature(sig).facts)  # figures: computed once
+    return sig, vec, sorted(names), sorted(facts), primary_region(title, body[:REGION_CHARS])
 
 
 def document_stage2(
     row: Mapping[str, Any],
     index: ReprintIndex,
     clusterer: EventClusterer,
-    features: tuple[bytes, dict[str, float], list[str], Region | None] | None = None,
+    features: Features | None = None,
 ) -> dict[str, Any]:
     """Place one document: reprint group, event and region. Returns the document columns to write."""
-    sig, vec, names, region = features or document_features(row)
+    sig, vec, names, facts, region = features or document_features(row)
     when = _aware(row["published_at"]) or _aware(row["first_seen_at"])
     group = index.add_signature(row["id"], sig, when, row["source"])
     event_id = clusterer.add(
-        row["id"], row["title"] or "", row["body"] or "", when, reprint_group=group, features=(vec, names)
-    )
+        row["id"], row["title"] or "", row["body"] or "", when, reprint_group=group,
+        features=(vec, names, facts),
+    )  # fmt: skip
     return {
         "id": row["id"],
         "signature": sig,
@@ -159,17 +164,28 @@ def _daily_counts(times: Sequence[datetime], now: datetime, days: int = 14) -> t
     return bins[:-1], bins[-1]
 
 
+def _doc_region(d: Mapping[str, Any]) -> str:
+    province, city, county = d["region_province"], d["region_city"], d["region_county"]
+    return "".join(p for p in (province, city if city != province else None, county) if p)
+
+
 def _region_name(docs: Sequence[Mapping[str, Any]]) -> str | None:
+    if len(docs) == 1:  # most events are one post
+        return _doc_region(docs[0]) or None
     names: Counter[str] = Counter()
     for d in docs:
-        parts = [d["region_province"], d["region_city"] if d["region_city"] != d["region_province"] else None,
-                 d["region_county"]]  # fmt: skip
-        name = "".join(p for p in parts if p)
+        name = _doc_region(d)
         if name:
             names[name] += 1
     if not names:
         return None
-    return sorted(names.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+    return min(names.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+
+
+@lru_cache(maxsize=4096)
+def _burst(history: tuple[int, ...], current: int) -> Burst:
+    """analysis.heat.detect_burst, memoised: most events share a few count patterns (nothing before today)."""
+    return detect_burst(list(history), current)
 
 
 def summarise_event(
@@ -216,7 +232,7 @@ def summarise_event(
     ]
     heat = event_heat(stats, now)
     history, current = _daily_counts(times, now)
-    burst = detect_burst(history, current)
+    burst = _burst(tuple(history), current)
 
     previous = previous or {}
     cls, reason, rule, terms = (

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import random
 from datetime import datetime, timedelta
 
 import pytest
 
-from analysis.events import EventClusterer, anchors, cluster_events, doc_vector
+from analysis.events import LOCAL_MIN_DOCS, EventClusterer, anchors, cluster_events, doc_features, doc_vector
 
 T0 = datetime(2024, 3, 4, 8, 0)
 
@@ -159,4 +160,128 @@ def test_conformance_topic_sets(shared_data) -> None:
         assert r["bcubed_precision"] >= 0.88, r
         assert r["docs_in_multi_doc_clusters"] >= 0.2, r  # not all singletons
     r = run_set(_synthetic(cec), threshold=0.15, window_days=7)
-    assert r["bcubed_recall"] >= 0.08, r
+    # Labels are 5 emergency types: recall against them rewards merging every earthquake in a window into
+    # one blob (the pre-local-statistics clusterer did: 0.12, largest cluster 29 reports of a dozen quakes).
+    # Events are single stories now, so recall is lower by design; the floor guards against all-singletons.
+    assert r["bcubed_recall"] >= 0.03, r
+    assert r["largest_cluster"] <= 20, r
+
+
+# A county bureau's local corpus: every document names 莒南县, 临沂市 and 审计局, and most are templated
+# releases that differ only in the town, the programme and the figures.
+TOWNS = ["坊前镇", "筵宾镇", "朱芦镇", "大店镇", "团林镇", "板泉镇", "涝坡镇", "壮岗镇", "相沟镇", "石莲子镇"]
+PROGRAMMES = ["耕地保护", "农村公路建设", "医疗保障基金", "乡村振兴资金", "住房公积金", "义务教育经费"]
+DISASTER = (
+    "莒南县城区防洪排涝改造工程施工现场发生坍塌事故 已造成4人死亡9人受伤",
+    "今天上午，临沂市莒南县城区防洪排涝改造工程施工现场发生一起基坑坍塌事故，事故已造成4人死亡、9人受伤，"
+    "仍有2人被困，救援工作正在进行中。事故发生后，临沂市和莒南县主要负责同志赶赴现场指挥救援，"
+    "应急管理、住建等部门已成立事故调查组，事故原因正在调查。该工程由莒南县审计局跟踪审计。",
+)
+
+
+def _release(r: random.Random, i: int) -> tuple[str, str]:
+    town, prog, other = r.choice(TOWNS), r.choice(PROGRAMMES), r.choice(PROGRAMMES)
+    amount = f"{r.randint(1000, 9999)}万元" if i % 2 else f"{r.randint(100, 999)}.{r.randint(1, 9)}万元"
+    title = r.choice([f"莒南县审计局开展{prog}专项审计调查", f"莒南县{town}：审计“体检”助力村级财务规范",
+                      f"莒南县审计局：“审计+监督”贯通协同 推动{prog}问题整改"])  # fmt: skip
+    body = (
+        f"近日，莒南县审计局组织审计组深入{town}，围绕{prog}和{other}管理使用情况开展审计，通过查阅账目、"
+        f"实地查看、走访群众等方式，核查资金{amount}，发现问题{r.randint(11, 99)}个，涉及金额{r.randint(101, 980)}万元。"
+        f"临沂市审计局有关负责人表示，将督促被审计单位立行立改，推动审计整改落地见效。"
+    )
+    return title, body
+
+
+def _local_corpus(n: int = 60) -> list[tuple[str, str, str, datetime, str | None]]:
+    """(id, title, text, time, reprint group) in time order: n templated releases over three days, with a
+    disaster story (first report and two reprints) breaking in the middle."""
+    r = random.Random(20261122)
+    docs: list[tuple[str, str, str, datetime, str | None]] = []
+    for i in range(n):
+        title, body = _release(r, i)
+        docs.append((f"r{i}", title, body, T0 + timedelta(hours=72 * i / n), None))
+    t = T0 + timedelta(hours=40)
+    docs += [
+        ("d0", *DISASTER, t, "g-disaster"),
+        ("d1", "突发：莒南县一在建工程坍塌 4人遇难", DISASTER[1], t + timedelta(hours=1), "g-disaster"),
+        ("d2", "莒南县工地坍塌事故追踪", DISASTER[1][:120], t + timedelta(hours=2), "g-disaster"),
+    ]
+    return sorted(docs, key=lambda d: (d[3], d[0]))
+
+
+def _run(docs) -> EventClusterer:
+    clusterer = EventClusterer()
+    for doc_id, title, text, t, group in docs:
+        clusterer.add(doc_id, title, text, t, reprint_group=group)
+    return clusterer
+
+
+def test_local_corpus_keeps_the_disaster_apart_from_the_county_news() -> None:
+    clusterer = _run(_local_corpus())
+    events = clusterer.events()
+    assert events[clusterer.event_of("d0")] == ["d0", "d1", "d2"]  # its reprints, and nothing else
+    assert max(len(m) for m in events.values()) <= 6, sorted(len(m) for m in events.values())
+    # the monitored county is in every document: it neither weighs nor anchors; a town still does
+    assert clusterer.specificity("莒南县") < 0.2 and not clusterer.anchor_is_specific("莒南县")
+    assert clusterer.specificity("坍塌") == 1.0 and clusterer.anchor_is_specific("坊前镇")
+    assert "莒南县" not in clusterer.label(clusterer.event_of("d0"), 5)
+
+
+def test_local_corpus_templated_releases_about_different_towns_are_different_events() -> None:
+    docs = _local_corpus()
+    clusterer = _run(docs)
+    by_id = {d[0]: d for d in docs}
+    apart = together = 0
+    releases = [d for d in docs if d[0].startswith("r")]
+    for a, b in zip(releases, releases[1:], strict=False):
+        town_a = next(t for t in TOWNS if t in by_id[a[0]][2])
+        town_b = next(t for t in TOWNS if t in by_id[b[0]][2])
+        if town_a != town_b:
+            apart += clusterer.event_of(a[0]) != clusterer.event_of(b[0])
+            together += clusterer.event_of(a[0]) == clusterer.event_of(b[0])
+    assert apart >= 40 and together == 0
+
+
+def test_local_corpus_reports_of_one_local_story_stay_together() -> None:
+    docs = _local_corpus()
+    story = [
+        ("s0", "莒南县坊前镇挪用村级集体资金8430万元被审计查出",
+         "莒南县审计局在坊前镇村级财务审计中发现，坊前镇经管站将8430万元村级集体资金出借给当地一家建材公司，"
+         "至今未收回，涉及12个行政村。坊前镇党委书记王建国表示将全力追缴。"),
+        ("s1", "坊前镇8430万元村级资金被出借 莒南县纪委介入",
+         "针对审计发现坊前镇经管站出借8430万元村级集体资金的问题，莒南县纪委监委已介入调查，坊前镇党委书记"
+         "王建国等人被约谈，建材公司已归还部分资金。"),
+    ]  # fmt: skip
+    t = T0 + timedelta(hours=50)
+    docs = sorted(docs + [(i, ti, tx, t + timedelta(hours=k), None) for k, (i, ti, tx) in enumerate(story)],
+                  key=lambda d: (d[3], d[0]))  # fmt: skip
+    clusterer = _run(docs)
+    assert clusterer.event_of("s1") == clusterer.event_of("s0")
+    assert len(clusterer.events()[clusterer.event_of("s0")]) == 2
+
+
+def test_disjoint_figures_keep_templated_releases_apart_even_in_a_small_corpus() -> None:
+    r = random.Random(3)
+    title, body = _release(r, 1)
+    clone = body.replace(next(t for t in TOWNS if t in body), "相沟镇")
+    other_figures = "".join(ch if not ch.isdigit() else str((int(ch) + 3) % 10) for ch in clone)
+    clusterer = EventClusterer()
+    clusterer.add(1, title, body, T0)
+    assert clusterer.add(2, title, other_figures, T0 + timedelta(hours=1)) == 2  # same words, other figures
+    assert clusterer.add(3, title, clone, T0 + timedelta(hours=2)) == 1  # same figures: same story
+    assert len(doc_features(title, body)[2]) >= 2
+
+
+def test_local_statistics_survive_the_state_round_trip_and_old_states_load() -> None:
+    docs = _local_corpus()
+    whole = _run(docs)
+    assert len(docs) > LOCAL_MIN_DOCS
+    first = _run(docs[:40])
+    resumed = EventClusterer.from_state(json.loads(json.dumps(first.to_state(), ensure_ascii=False)))
+    for doc_id, title, text, t, group in docs[40:]:
+        resumed.add(doc_id, title, text, t, reprint_group=group)
+    assert resumed.events() == whole.events() and resumed.to_state() == whole.to_state()
+    old = first.to_state()
+    old.pop("local")
+    old["version"] = 1
+    assert EventClusterer.from_state(old).events() == first.events()

@@ -248,3 +248,12 @@ def test_event_clusterer_prune_forgets_dormant_events() -> None:
     assert clusterer.prune(t0 + timedelta(days=20)) == [old]
     assert 1 not in clusterer and clusterer.events() == {new: [2]}
     assert len(clusterer.to_state()["docs"]) == 1
+
+
+def test_document_features_take_the_figures_from_the_reprint_signature() -> None:
+    from analysis.dedup import decode_signature, facts
+    from analysis.hotspots import document_features
+
+    sig, vec, names, figures, region = document_features({"title": "平山县挪用扶贫资金", "body": AUDIT_BODY})
+    assert figures == sorted(facts(AUDIT_BODY)) == sorted(decode_signature(sig).facts) and len(figures) >= 2
+    assert "平山县" in names and vec and region is not None and region.county == "平山县"
