@@ -239,3 +239,22 @@ def test_benefits_paid_to_the_dead_is_an_audit_finding_not_a_casualty():
     assert parse_casualties(text).deaths == 0
     assert classify_response("审计署公告：社保基金审计发现问题", text).cls != "A"
     assert parse_casualties("化工厂爆炸致3人死亡").deaths == 3
+
+
+def test_routine_release_is_not_a_b_class_hotspot():
+    """Government releases mention 群众 and 督办 as a matter of course; that is work, not 舆情 needing an answer."""
+    from analysis.response import classify_response
+
+    title = "河南省审计厅开展乡村振兴资金专项审计 发现问题金额56.27亿元"
+    text = "审计组走访群众，核查补贴发放情况；对整改不力的单位进行约谈，相关问题已列入督办清单。"
+    assert classify_response(title, text).cls is None
+    complaint = "多名村民反映补贴被截留，到镇政府讨说法，视频在网上刷屏。"
+    assert classify_response("村民质疑补贴被截留", complaint).cls == "B"
+
+
+def test_casualty_count_keeps_deaths_and_injuries_apart():
+    from analysis.response import parse_casualties
+
+    c = parse_casualties("施工现场坍塌，已造成4人死亡9人受伤")
+    assert (c.deaths, c.injured) == (4, 9)
+    assert parse_casualties("事故造成死亡9人").deaths == 9
