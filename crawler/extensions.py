@@ -106,7 +106,7 @@ class CrawlRunRecorder:
         summary = summarise_stats(self.crawler.stats.get_stats())
         now = datetime.now(UTC)
         ok = reason == "finished" and summary["pages"] > 0
-        status = "finished" if reason == "finished" else "failed"
+        status = {"finished": "finished", "shutdown": "interrupted"}.get(reason, "failed")
         with self.engine.begin() as conn:
             update_crawl_run(
                 conn, self.run_id, finished_at=now, status=status, finish_reason=reason,

@@ -100,18 +100,21 @@ def run_crawl(
     def crawl_all():
         try:
             for batch in batches:
-                ds = []
+                crawlers, ds = [], []
                 for src in batch:
                     cls = (spider_overrides or {}).get(src.name) or spider_for(src)
-                    ds.append(process.crawl(cls, source=src))
+                    crawler = process.create_crawler(cls)
+                    crawlers.append(crawler)
+                    ds.append(process.crawl(crawler, source=src))
                 results = yield defer.DeferredList(ds, consumeErrors=True)
                 for (ok, value), src in zip(results, batch, strict=True):
                     if not ok:
                         failures.append(f"{src.name}: {value.getErrorMessage()}")
                         logger.error("crawl of %s failed: %s", src.name, value.getTraceback())
+                if any(c.stats.get_value("finish_reason") == "shutdown" for c in crawlers):
+                    logger.warning("crawl interrupted (Ctrl-C / SIGTERM): later batches skipped")
+                    break
         finally:
-            from twisted.internet import reactor
-
             if reactor.running:
                 reactor.stop()
 

@@ -127,3 +127,25 @@ def test_killed_crawl_keeps_what_was_stored_and_next_run_completes(tmp_path, slo
     engine.dispose()
     assert statuses == ["interrupted", "finished"]
     assert "新增" in done.stdout
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_gracefully_and_flushes_the_last_batch(tmp_path, slow_site):
+    cfg = _config(tmp_path, slow_site)
+    cmd = [sys.executable, "-m", "yuqing.cli", "--config", cfg, "crawl", "--source", "慢站"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(cmd, cwd=str(ROOT), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    db = tmp_path / "cli.db"
+    deadline = time.monotonic() + 60
+    while _count(db) < 3:
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=60)
+    engine = create_engine(f"sqlite:///{db}")
+    with engine.connect() as conn:
+        run = conn.execute(text("select status, stored, items from crawl_runs")).one()
+    engine.dispose()
+    assert run.status == "interrupted"
+    assert run.stored == run.items == _count(db) < 30  # every item that passed the pipeline was written
+    assert "采集结果" in out
