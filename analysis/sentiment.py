@@ -1,9 +1,11 @@
 """Three-class sentiment (neg / neu / pos) with calibrated probabilities for news and Weibo-style text.
 
-The default model ``project`` is a multinomial logistic regression over hashed character 1–3-grams,
-trained by ``analysis.train_sentiment`` on news headlines and Weibo posts and shipped as a small
-``.npz`` of weights plus a JSON metadata file under ``analysis/models/`` (no pickle, no scikit-learn at
-inference).  SnowNLP's review-trained model stays selectable as the named baseline ``snownlp``.
+The default model ``project`` has two linear heads and a router, trained by ``analysis.train_sentiment``
+and shipped as one ``.npz`` of int8 weights plus a JSON metadata file under ``analysis/models/`` (no
+pickle, no scikit-learn at inference): ``news`` (headlines; hashed char 1-2-grams + jieba words, tuned
+for macro-F1), ``social`` (Weibo posts; hashed char 1-2-grams) and ``router`` (p(news) per text).
+Callers pass ``domain="news"`` / ``"social"`` when they know the register, or leave it None to mix the
+heads by the router.  SnowNLP's review-trained model stays selectable as the named baseline ``snownlp``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import logging
 import re
 import threading
 import unicodedata
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -27,9 +30,9 @@ LABEL_NAMES: dict[str, str] = {"neg": "负面", "neu": "中性", "pos": "正面"
 MODEL_DIR = Path(__file__).resolve().parent / "models"
 PROJECT_MODEL_STEM = "sentiment_project"
 # Articles: the headline alone is scored when it has at least MIN_TITLE_CHARS characters; otherwise the
-# title plus the first LEAD_CHARS characters of the body.  Measured on held-out bdci2019 headlines with
-# their body prefix: title alone macro-F1 0.686, title+lead 0.609, 0.8/0.2 probability mix 0.678
-# (see the model card); the model is trained on short texts, and bodies dilute the headline's framing.
+# title plus the first LEAD_CHARS characters of the body.  Measured (previous single-head model) on
+# held-out bdci2019 headlines with their body prefix: title alone macro-F1 0.686, title+lead 0.609 (see
+# the model card); the model is trained on short texts, and bodies dilute the headline's framing.
 LEAD_CHARS = 300
 MIN_TITLE_CHARS = 4
 
@@ -41,6 +44,10 @@ _URL_RE = re.compile(r"https?://[\x21-\x7e]+")
 _MENTION_RE = re.compile(r"@[^\s@:：,，。!！?？/]{1,30}")
 _DIGITS_RE = re.compile(r"[0-9]+")
 _SPACE_RE = re.compile(r"\s+")
+# news normalisation keeps CJK unified ideographs except 年月日 (see normalize_news)
+_NON_CJK_RE = re.compile(r"[^\u4e00-\u9fff]|[年月日]")
+_TOKENIZER = None
+_TOK_LOCK = threading.Lock()
 
 # Odd 64-bit multipliers for the n-gram hash (fixed forever: changing them invalidates shipped models).
 _MULT = np.array(
@@ -144,79 +151,243 @@ class SentimentResult:
 
 
 class SentimentModel(Protocol):
-    """What every sentiment model offers; probabilities are in class order LABELS = (neg, neu, pos)."""
+    """What every sentiment model offers; probabilities are in class order LABELS = (neg, neu, pos).
+    ``domain`` is "news" (headlines, articles), "social" (Weibo-style posts) or None (decided per text)."""
 
     name: str
 
-    def predict_proba(self, texts: list[str]) -> np.ndarray: ...
+    def predict_proba(self, texts: list[str], domain: str | None = None) -> np.ndarray: ...
 
-    def predict(self, texts: list[str]) -> list[str]: ...
+    def predict(self, texts: list[str], domain: str | None = None) -> list[str]: ...
 
 
-class LinearSentimentModel:
-    """Hashed char n-gram TF-IDF + multinomial logistic regression, temperature-calibrated."""
+def _tokenizer():
+    """A private rjieba tokenizer (jieba's dictionary, no user words), built once per process; the Python
+    jieba is the fallback.  Private so that words other modules add to the shared jieba never change the
+    sentiment features."""
+    global _TOKENIZER
+    if _TOKENIZER is None:
+        with _TOK_LOCK:
+            if _TOKENIZER is None:
+                try:
+                    import rjieba
+
+                    _TOKENIZER = rjieba.Jieba().cut
+                except ImportError:  # pragma: no cover - rjieba is pinned in requirements.txt
+                    import jieba
+
+                    logger.warning(
+                        "rjieba not installed; sentiment word features use the slower Python jieba"
+                    )
+                    _TOKENIZER = jieba.Tokenizer().lcut
+    return _TOKENIZER
+
+
+def hash_word_pairs(texts: list[str], n_features: int) -> tuple[np.ndarray, np.ndarray]:
+    """(row, bucket) of every jieba word (crc32 of its UTF-8 bytes) of already-normalised texts."""
+    cut = _tokenizer()
+    rows: list[int] = []
+    cols: list[int] = []
+    for i, text in enumerate(texts):
+        if not text:
+            continue
+        words = [w for w in cut(text) if not w.isspace()]
+        rows.extend([i] * len(words))
+        cols.extend(zlib.crc32(w.encode("utf-8")) for w in words)
+    return np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64) % n_features
+
+
+def normalize_news(text: str) -> str:
+    """The form news headlines take in the bdci2019 training set: Chinese characters only (CJK unified
+    ideographs after NFKC), with 年 / 月 / 日 removed, as that set's publisher stripped digits, Latin,
+    punctuation and dates.  Applying the same folding at inference keeps real headlines in-distribution."""
+    text = unicodedata.normalize("NFKC", text or "")
+    return _NON_CJK_RE.sub("", text)
+
+
+@dataclass(frozen=True)
+class FeatureBlock:
+    """One hashed feature block: ``char`` n-grams 1..ngram_max or jieba ``word`` unigrams."""
+
+    kind: str
+    n_features: int
+    ngram_max: int = 0
+
+    def pairs(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        if self.kind == "char":
+            return hash_ngram_pairs(texts, self.n_features, self.ngram_max)
+        if self.kind == "word":
+            return hash_word_pairs(texts, self.n_features)
+        raise ValueError(f"unknown feature block kind {self.kind!r}")
+
+    def to_json(self) -> dict:
+        return {"kind": self.kind, "n_features": self.n_features, "ngram_max": self.ngram_max}
+
+
+NORMALIZERS = {"general": normalize_text, "news": normalize_news}
+
+
+def block_values(
+    rows: np.ndarray, cols: np.ndarray, n: int, idf: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sublinear tf x idf, L2-normalised per text, as (row, column, value) triples (one per distinct pair)."""
+    n_features = idf.shape[0]
+    uniq, counts = np.unique(rows * n_features + cols, return_counts=True)
+    urows = uniq // n_features
+    ucols = uniq % n_features
+    vals = (1.0 + np.log(counts)) * idf[ucols]
+    norms = np.sqrt(np.bincount(urows, weights=vals * vals, minlength=n))
+    norms[norms == 0] = 1.0
+    return urows, ucols, vals / norms[urows]
+
+
+class LinearHead:
+    """Hashed feature blocks (each sublinear tf-idf, L2 per block) -> linear logits / temperature."""
 
     def __init__(
         self,
-        name: str,
+        normalizer: str,
+        blocks: list[FeatureBlock],
         weights: np.ndarray,
         bias: np.ndarray,
         idf: np.ndarray,
-        meta: dict,
+        temperature: float = 1.0,
     ) -> None:
+        self.normalizer = normalizer
+        self.normalize = NORMALIZERS[normalizer]
+        self.blocks = blocks
+        self.weights = weights  # (sum of block sizes, k) float32
+        self.bias = bias  # (k,) float32, includes any decision bias
+        self.idf = idf  # (sum of block sizes,) float32
+        self.temperature = temperature
+        self.offsets = np.cumsum([0] + [b.n_features for b in blocks])
+        if self.offsets[-1] != weights.shape[0] or idf.shape[0] != weights.shape[0]:
+            raise ValueError("feature blocks do not match the weight matrix")
+
+    def features(self, texts: list[str]):
+        """(n, features) sparse matrix of the head's input, for training and inspection."""
+        n = len(texts)
+        norm = [self.normalize(t) for t in texts]
+        parts = []
+        for j, block in enumerate(self.blocks):
+            lo, hi = self.offsets[j], self.offsets[j + 1]
+            r, c, v = block_values(*block.pairs(norm), n, self.idf[lo:hi])
+            parts.append(sparse.csr_matrix((v, (r, c)), shape=(n, block.n_features), dtype=np.float64))
+        return sparse.hstack(parts).tocsr()
+
+    def logits(self, texts: list[str]) -> np.ndarray:
+        """Raw logits (n, k) before temperature, without building a sparse matrix."""
+        n = len(texts)
+        k = self.weights.shape[1]
+        out = np.zeros((n, k), dtype=np.float64)
+        norm = [self.normalize(t) for t in texts]
+        for j, block in enumerate(self.blocks):
+            lo, hi = self.offsets[j], self.offsets[j + 1]
+            urows, ucols, vals = block_values(*block.pairs(norm), n, self.idf[lo:hi])
+            contrib = self.weights[lo + ucols] * vals[:, None]
+            for c in range(k):
+                out[:, c] += np.bincount(urows, weights=contrib[:, c], minlength=n)
+        return out + self.bias
+
+    def predict_proba(self, texts: list[str]) -> np.ndarray:
+        return softmax(self.logits(texts) / self.temperature)
+
+    def save_arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        q, scale = quantise(self.weights)
+        return {
+            f"{prefix}__weights_q": q,
+            f"{prefix}__weights_scale": scale,
+            f"{prefix}__bias": self.bias.astype(np.float32),
+            f"{prefix}__idf": self.idf.astype(np.float16),
+        }
+
+    def to_json(self) -> dict:
+        return {
+            "normalizer": self.normalizer,
+            "blocks": [b.to_json() for b in self.blocks],
+            "temperature": round(float(self.temperature), 6),
+        }
+
+    @classmethod
+    def from_arrays(cls, spec: dict, arrays, prefix: str) -> LinearHead:
+        q = arrays[f"{prefix}__weights_q"].astype(np.float32)
+        weights = q * arrays[f"{prefix}__weights_scale"].astype(np.float32)[None, :]
+        return cls(
+            spec["normalizer"],
+            [
+                FeatureBlock(b["kind"], int(b["n_features"]), int(b.get("ngram_max", 0)))
+                for b in spec["blocks"]
+            ],
+            weights,
+            arrays[f"{prefix}__bias"].astype(np.float32),
+            arrays[f"{prefix}__idf"].astype(np.float32),
+            float(spec.get("temperature", 1.0)),
+        )
+
+
+def quantise(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """int8 weights with one float32 scale per output column."""
+    scale = np.abs(weights).max(axis=0) / 127.0
+    scale[scale == 0] = 1.0
+    q = np.clip(np.rint(weights / scale[None, :]), -127, 127).astype(np.int8)
+    return q, scale.astype(np.float32)
+
+
+DOMAINS: tuple[str, str] = ("news", "social")
+# Router probabilities this close to 0 or 1 skip the other head entirely (saves its featurisation).
+ROUTER_SKIP = 1e-3
+
+
+class LinearSentimentModel:
+    """Two calibrated linear sentiment heads and a router between them.
+
+    ``news`` is trained on news headlines (bdci2019), ``social`` on Weibo posts (plus headlines);
+    ``router`` is a two-class (news, social) linear model of the text's register.  With ``domain``
+    given, that head alone scores; with ``domain=None`` each text gets p(news) * news head +
+    p(social) * social head, so mixed batches (the analysis runner) need no platform flag."""
+
+    def __init__(self, name: str, heads: dict[str, LinearHead], meta: dict) -> None:
         self.name = name
-        self.weights = weights  # (n_features, 3) float32
-        self.bias = bias  # (3,) float32
-        self.idf = idf  # (n_features,) float32
+        self.heads = heads
         self.meta = meta
-        self.n_features = int(meta["n_features"])
-        self.ngram_max = int(meta["ngram_max"])
-        self.temperature = float(meta.get("temperature", 1.0))
         if tuple(meta["labels"]) != LABELS:
             raise ValueError(f"model {name!r} has labels {meta['labels']!r}, expected {LABELS!r}")
+        missing = {"news", "social", "router"} - set(heads)
+        if missing:
+            raise ValueError(f"model {name!r} lacks heads {sorted(missing)}")
 
     @classmethod
     def load(cls, stem: Path, name: str | None = None) -> LinearSentimentModel:
         """Load ``<stem>.json`` (metadata) and ``<stem>.npz`` (weights) written by the trainer."""
         meta = json.loads(stem.with_suffix(".json").read_text(encoding="utf-8"))
         with np.load(stem.with_suffix(".npz"), allow_pickle=False) as arrays:
-            q = arrays["weights_q"].astype(np.float32)
-            weights = q * arrays["weights_scale"].astype(np.float32)[None, :]
-            bias = arrays["bias"].astype(np.float32)
-            idf = arrays["idf"].astype(np.float32)
-        return cls(name or meta.get("name", stem.name), weights, bias, idf, meta)
+            heads = {h: LinearHead.from_arrays(spec, arrays, h) for h, spec in meta["heads"].items()}
+        return cls(name or meta.get("name", stem.name), heads, meta)
 
-    def features(self, texts: list[str]) -> sparse.csr_matrix:
-        counts = hash_ngrams([normalize_text(t) for t in texts], self.n_features, self.ngram_max)
-        return tfidf_transform(counts, self.idf)
+    def route(self, texts: list[str]) -> np.ndarray:
+        """p(news) per text, from the router head."""
+        return self.heads["router"].predict_proba(texts)[:, 0]
 
-    def decision_function(self, texts: list[str]) -> np.ndarray:
-        """Logits (n, 3).  Same arithmetic as ``features(texts) @ weights + bias`` without building a
-        sparse matrix, which keeps single-text calls cheap."""
-        n = len(texts)
-        rows, cols = hash_ngram_pairs([normalize_text(t) for t in texts], self.n_features, self.ngram_max)
-        pair = rows * self.n_features + cols
-        uniq, counts = np.unique(pair, return_counts=True)
-        urows = uniq // self.n_features
-        ucols = uniq % self.n_features
-        vals = (1.0 + np.log(counts)) * self.idf[ucols]
-        norms = np.sqrt(np.bincount(urows, weights=vals * vals, minlength=n))
-        norms[norms == 0] = 1.0
-        vals = vals / norms[urows]
-        contrib = self.weights[ucols] * vals[:, None]
-        logits = np.empty((n, 3), dtype=np.float64)
-        for k in range(3):
-            logits[:, k] = np.bincount(urows, weights=contrib[:, k], minlength=n)
-        return logits + self.bias
-
-    def predict_proba(self, texts: list[str]) -> np.ndarray:
+    def predict_proba(self, texts: list[str], domain: str | None = None) -> np.ndarray:
+        texts = list(texts)
         if len(texts) == 0:
             return np.zeros((0, 3), dtype=np.float64)
-        logits = self.decision_function(list(texts)).astype(np.float64)
-        return softmax(logits / self.temperature)
+        if domain is not None:
+            if domain not in DOMAINS:
+                raise ValueError(f"unknown domain {domain!r}; choose one of {DOMAINS} or None")
+            return self.heads[domain].predict_proba(texts)
+        p_news = self.route(texts)
+        p_news = np.where(p_news < ROUTER_SKIP, 0.0, np.where(p_news > 1 - ROUTER_SKIP, 1.0, p_news))
+        out = np.zeros((len(texts), 3), dtype=np.float64)
+        for head, weight in (("news", p_news), ("social", 1.0 - p_news)):
+            idx = np.flatnonzero(weight > 0)
+            if idx.size:
+                proba = self.heads[head].predict_proba([texts[i] for i in idx])
+                out[idx] += weight[idx, None] * proba
+        return out
 
-    def predict(self, texts: list[str]) -> list[str]:
-        return [LABELS[i] for i in np.argmax(self.predict_proba(texts), axis=1)]
+    def predict(self, texts: list[str], domain: str | None = None) -> list[str]:
+        return [LABELS[i] for i in np.argmax(self.predict_proba(texts, domain), axis=1)]
 
 
 class SnowNLPSentimentModel:
@@ -235,12 +406,13 @@ class SnowNLPSentimentModel:
             return 0.5
         return float(self._snownlp(text).sentiments)
 
-    def predict_proba(self, texts: list[str]) -> np.ndarray:
+    def predict_proba(self, texts: list[str], domain: str | None = None) -> np.ndarray:
+        """``domain`` is accepted for interface compatibility; SnowNLP has one model."""
         s = np.array([self.score(t) for t in texts], dtype=np.float64).reshape(-1, 1)
         raw = np.hstack([(1 - s) ** 2, 2 * s * (1 - s), s**2])
         return raw / raw.sum(axis=1, keepdims=True)
 
-    def predict(self, texts: list[str]) -> list[str]:
+    def predict(self, texts: list[str], domain: str | None = None) -> list[str]:
         return [LABELS[i] for i in np.argmax(self.predict_proba(texts), axis=1)]
 
 
@@ -268,9 +440,10 @@ def get_model(name: str = "project") -> SentimentModel:
     return model
 
 
-def score_sentiment(text: str, model: str = "project") -> SentimentResult:
-    """Sentiment of one text (headline, post or short passage)."""
-    proba = get_model(model).predict_proba([text])[0]
+def score_sentiment(text: str, model: str = "project", domain: str | None = None) -> SentimentResult:
+    """Sentiment of one text (headline, post or short passage); ``domain`` "news" / "social" picks the
+    project model's head, None lets its router decide."""
+    proba = get_model(model).predict_proba([text], domain=domain)[0]
     return SentimentResult.from_proba(proba)
 
 
@@ -286,12 +459,15 @@ def article_text(title: str, body: str = "", lead_chars: int = LEAD_CHARS) -> st
     return title or lead
 
 
-def score_article(title: str, body: str = "", model: str = "project") -> SentimentResult:
-    """Sentiment of an article (headline; body lead only when the headline is missing or tiny)."""
-    return score_sentiment(article_text(title, body), model=model)
+def score_article(
+    title: str, body: str = "", model: str = "project", domain: str | None = "news"
+) -> SentimentResult:
+    """Sentiment of an article (headline; body lead only when the headline is missing or tiny), by the
+    news head unless ``domain`` says otherwise."""
+    return score_sentiment(article_text(title, body), model=model, domain=domain)
 
 
-def score_many(texts: list[str], model: str = "project") -> list[SentimentResult]:
+def score_many(texts: list[str], model: str = "project", domain: str | None = None) -> list[SentimentResult]:
     """Batch form of score_sentiment (much faster per text for the project model)."""
-    proba = get_model(model).predict_proba(list(texts))
+    proba = get_model(model).predict_proba(list(texts), domain=domain)
     return [SentimentResult.from_proba(row) for row in proba]

@@ -22,10 +22,13 @@ import numpy as np
 from analysis.sentiment import (
     LABELS,
     MODEL_DIR,
+    NORMALIZERS,
     PROJECT_MODEL_STEM,
+    FeatureBlock,
+    LinearHead,
     LinearSentimentModel,
-    hash_ngrams,
     normalize_text,
+    quantise,
     softmax,
     tfidf_transform,
 )
@@ -43,15 +46,45 @@ DATASETS: dict[str, tuple[str, str]] = {
     "weibo_senti_100k": ("weibo_senti_100k_subset2400.csv", "polar"),
 }
 
+# Unlabelled real news headlines: "news" examples for the router only (no sentiment labels are used).
+ROUTER_NEWS_FILE = "topics/nlpcc2017_headlines_test.csv"
+
 # Training recipe (recorded in the model metadata; change here, retrain, commit model + card together).
+# ``train_sets`` and ``split`` decide which rows are trained on anywhere (and so which are held out).
 RECIPE: dict = {
-    "n_features": 2**18,
-    "ngram_max": 2,
-    "C": 1.0,
-    "train_sets": {"bdci2019": 15.0, "nlpcc2013": 1.0, "covid19": 0.5},  # per-row weights
+    "train_sets": {"bdci2019": 15.0, "nlpcc2013": 1.0, "covid19": 0.5},  # social head per-row weights
     "balance_classes": ["bdci2019"],  # within these sets rows are weighted by inverse class frequency
     "split": {"method": "md5", "salt": "yuqing-sentiment-v1", "eval_fraction": 0.2},
-    "calibration": {"salt": "yuqing-sentiment-cal-v1", "fraction": 0.1},
+    # social head: every training row, char 1-2-grams; temperature from a held-back calibration slice
+    "social": {
+        "normalizer": "general",
+        "blocks": [{"kind": "char", "n_features": 2**18, "ngram_max": 2}],
+        "C": 1.0,
+        "calibration": {"salt": "yuqing-sentiment-cal-v1", "fraction": 0.1},
+    },
+    # news head: headlines only, char 1-2-grams + jieba words in separate blocks, class-balanced; decision
+    # bias (macro-F1) and temperature from out-of-fold logits of a K-fold split of its training rows
+    "news": {
+        "normalizer": "news",
+        "sets": ["bdci2019"],
+        "blocks": [
+            {"kind": "char", "n_features": 2**18, "ngram_max": 2},
+            {"kind": "word", "n_features": 2**17, "ngram_max": 0},
+        ],
+        "C": 3.0,
+        "cv": {"folds": 5, "salt": "yuqing-sentiment-news-cv-v1"},
+        "bias_grid": {"low": -2.0, "high": 2.0, "steps": 41},
+    },
+    # router: p(news) vs p(social) from the text's characters.  The unlabelled headlines keep their
+    # punctuation and digits, so those alone do not make a headline "social".
+    "router": {
+        "normalizer": "general",
+        "blocks": [{"kind": "char", "n_features": 2**16, "ngram_max": 2}],
+        "C": 10.0,
+        "news_sets": ["bdci2019"],
+        "social_sets": ["nlpcc2013", "covid19"],
+        "extra_news_file": ROUTER_NEWS_FILE,
+    },
 }
 
 
@@ -136,10 +169,16 @@ def _weights(rows: list[Row], recipe: dict) -> np.ndarray:
     w = np.array([recipe["train_sets"][r.dataset] for r in rows], dtype=np.float64)
     for name in recipe["balance_classes"]:
         mask = np.array([r.dataset == name for r in rows])
-        counts = np.bincount(y[mask], minlength=3).astype(np.float64)
-        factor = np.where(counts > 0, counts.sum() / (3 * np.maximum(counts, 1)), 0.0)
-        w[mask] *= factor[y[mask]]
+        if mask.any():
+            w[mask] *= balanced_weights(y[mask])
     return w
+
+
+def balanced_weights(y: np.ndarray) -> np.ndarray:
+    """Per-row weights that give every class present the same total weight."""
+    counts = np.bincount(y, minlength=int(y.max()) + 1 if len(y) else 1).astype(np.float64)
+    factor = np.where(counts > 0, counts.sum() / ((counts > 0).sum() * np.maximum(counts, 1)), 0.0)
+    return factor[y]
 
 
 def compute_idf(counts) -> np.ndarray:
@@ -147,28 +186,39 @@ def compute_idf(counts) -> np.ndarray:
     return (np.log((1 + counts.shape[0]) / (1 + df)) + 1).astype(np.float32)
 
 
-def _fit(rows: list[Row], recipe: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def fit_head(spec: dict, texts: list[str], y: np.ndarray, sample_weight: np.ndarray) -> LinearHead:
+    """Fit one linear head (logistic regression on its feature blocks) and return it as shipped:
+    idf rounded to float16 and int8 weights, so every figure computed from it is the shipped arithmetic."""
+    from scipy import sparse
     from sklearn.linear_model import LogisticRegression  # training only
 
-    counts = hash_ngrams([r.key for r in rows], recipe["n_features"], recipe["ngram_max"])
-    idf = compute_idf(counts)
-    x = tfidf_transform(counts, idf)
-    y = np.array([LABEL_INDEX[r.polarity] for r in rows])
-    clf = LogisticRegression(C=recipe["C"], max_iter=5000, tol=1e-6)
-    clf.fit(x, y, sample_weight=_weights(rows, recipe))
-    return clf.coef_.T.astype(np.float32), clf.intercept_.astype(np.float32), idf
-
-
-def _quantise(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    scale = np.abs(weights).max(axis=0) / 127.0
-    scale[scale == 0] = 1.0
-    q = np.clip(np.rint(weights / scale[None, :]), -127, 127).astype(np.int8)
-    return q, scale.astype(np.float32)
-
-
-def _logits(weights, bias, idf, recipe, texts_keys: list[str]) -> np.ndarray:
-    counts = hash_ngrams(texts_keys, recipe["n_features"], recipe["ngram_max"])
-    return np.asarray(tfidf_transform(counts, idf) @ weights) + bias
+    normalize = NORMALIZERS[spec["normalizer"]]
+    norm = [normalize(t) for t in texts]
+    blocks = [
+        FeatureBlock(b["kind"], int(b["n_features"]), int(b.get("ngram_max", 0))) for b in spec["blocks"]
+    ]
+    parts, idfs = [], []
+    for block in blocks:
+        rows, cols = block.pairs(norm)
+        counts = sparse.csr_matrix(
+            (np.ones(rows.shape[0], dtype=np.float32), (rows, cols)),
+            shape=(len(norm), block.n_features),
+            dtype=np.float32,
+        )
+        counts.sum_duplicates()
+        idf = compute_idf(counts).astype(np.float16).astype(np.float32)
+        parts.append(tfidf_transform(counts, idf))
+        idfs.append(idf)
+    x = sparse.hstack(parts).tocsr()
+    clf = LogisticRegression(C=spec["C"], max_iter=5000, tol=1e-6)
+    clf.fit(x, y, sample_weight=sample_weight)
+    coef = clf.coef_.T.astype(np.float32)
+    bias = clf.intercept_.astype(np.float32)
+    if coef.shape[1] == 1:  # binary: logits (0, z) so that softmax gives p(class 1)
+        coef = np.hstack([np.zeros_like(coef), coef])
+        bias = np.array([0.0, bias[0]], dtype=np.float32)
+    q, scale = quantise(coef)
+    return LinearHead(spec["normalizer"], blocks, q.astype(np.float32) * scale, bias, np.concatenate(idfs))
 
 
 def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
@@ -181,6 +231,98 @@ def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
 
     res = minimize_scalar(nll, bounds=(-3.0, 3.0), method="bounded", options={"xatol": 1e-4})
     return float(np.exp(res.x))
+
+
+def macro_f1(pred: np.ndarray, y: np.ndarray, classes: tuple[int, ...] = (0, 1, 2)) -> float:
+    scores = []
+    for c in classes:
+        tp = int(np.sum((pred == c) & (y == c)))
+        fp = int(np.sum((pred == c) & (y != c)))
+        fn = int(np.sum((pred != c) & (y == c)))
+        scores.append(0.0 if tp == 0 else 2 * tp / (2 * tp + fp + fn))
+    return float(np.mean(scores))
+
+
+def fit_decision_bias(logits: np.ndarray, y: np.ndarray, grid: dict) -> np.ndarray:
+    """Additive logit biases (neg fixed at 0; neu, pos on a grid) maximising macro-F1 of the argmax.
+    Ties keep the first (smallest) grid point, so the search is deterministic."""
+    values = np.linspace(grid["low"], grid["high"], grid["steps"])
+    best, best_bias = -1.0, np.zeros(3)
+    for b_neu in values:
+        for b_pos in values:
+            bias = np.array([0.0, b_neu, b_pos])
+            score = macro_f1(np.argmax(logits + bias, axis=1), y)
+            if score > best + 1e-12:
+                best, best_bias = score, bias
+    return best_bias
+
+
+def train_news_head(rows: list[Row], spec: dict) -> tuple[LinearHead, dict]:
+    """News head: K-fold out-of-fold logits fix the decision bias and the temperature, then a final fit
+    on all rows carries both."""
+    texts = [r.text for r in rows]
+    y = np.array([LABEL_INDEX[r.polarity] for r in rows])
+    w = balanced_weights(y)
+    k = spec["cv"]["folds"]
+    fold = np.array([int(hash_bucket(r.key, spec["cv"]["salt"]) * k) for r in rows])
+    oof = np.zeros((len(rows), 3))
+    for f in range(k):
+        tr = fold != f
+        head = fit_head(spec, [t for t, m in zip(texts, tr, strict=True) if m], y[tr], w[tr])
+        oof[~tr] = head.logits([t for t, m in zip(texts, tr, strict=True) if not m])
+    bias = fit_decision_bias(oof, y, spec["bias_grid"])
+    temperature = fit_temperature(oof + bias, y)
+    head = fit_head(spec, texts, y, w)
+    head.bias = (head.bias + bias).astype(np.float32)
+    head.temperature = temperature
+    report = {
+        "rows": len(rows),
+        "decision_bias": [round(float(b), 4) for b in bias],
+        "temperature": round(temperature, 6),
+        "oof_macro_f1_argmax": macro_f1(np.argmax(oof, axis=1), y),
+        "oof_macro_f1_with_bias_in_sample": macro_f1(np.argmax(oof + bias, axis=1), y),
+    }
+    return head, report
+
+
+def train_social_head(rows: list[Row], recipe: dict) -> tuple[LinearHead, dict]:
+    """Social head: every training row with the set weights; temperature from a calibration slice held
+    back from a first fit."""
+    spec = recipe["social"]
+    cal = spec["calibration"]
+    is_cal = np.array([hash_bucket(r.key, cal["salt"]) < cal["fraction"] for r in rows])
+    y = np.array([LABEL_INDEX[r.polarity] for r in rows])
+    w = _weights(rows, recipe)
+    fit_rows = [r for r, c in zip(rows, is_cal, strict=True) if not c]
+    cal_rows = [r for r, c in zip(rows, is_cal, strict=True) if c]
+    first = fit_head(spec, [r.text for r in fit_rows], y[~is_cal], w[~is_cal])
+    temperature = fit_temperature(first.logits([r.text for r in cal_rows]), y[is_cal])
+    head = fit_head(spec, [r.text for r in rows], y, w)
+    head.temperature = temperature
+    return head, {"rows": len(rows), "temperature": round(temperature, 6)}
+
+
+def read_router_news(data_dir: Path, name: str | None) -> list[str]:
+    """Unlabelled news headlines for the router (empty when the file is absent or not asked for)."""
+    if not name:
+        return []
+    path = data_dir / name
+    if not path.is_file():
+        logger.warning("router news file %s not found; router trains on labelled headlines only", path)
+        return []
+    with path.open(encoding="utf-8", newline="") as fh:
+        return [rec["text"] for rec in csv.DictReader(fh) if (rec.get("text") or "").strip()]
+
+
+def train_router(train_rows: list[Row], data_dir: Path, spec: dict) -> tuple[LinearHead, dict]:
+    """Router: class 0 = news (labelled headlines + unlabelled headlines), 1 = social (Weibo rows)."""
+    news = [r.text for r in train_rows if r.dataset in spec["news_sets"]]
+    extra = read_router_news(data_dir, spec.get("extra_news_file"))
+    social = [r.text for r in train_rows if r.dataset in spec["social_sets"]]
+    texts = news + extra + social
+    y = np.array([0] * (len(news) + len(extra)) + [1] * len(social))
+    head = fit_head(spec, texts, y, balanced_weights(y))
+    return head, {"news_rows": len(news), "extra_news_rows": len(extra), "social_rows": len(social)}
 
 
 def evaluate(proba: np.ndarray, gold: list[str], polar_only: bool) -> dict:
@@ -227,73 +369,66 @@ def expected_calibration_error(
     return float(ece)
 
 
+def held_out_figures(model: LinearSentimentModel, held_out: dict[str, list[Row]], domain: str | None) -> dict:
+    figures = {}
+    for name, rows in held_out.items():
+        if not rows:
+            continue
+        proba = model.predict_proba([r.text for r in rows], domain=domain)
+        gold = [r.polarity for r in rows]
+        polar = DATASETS[name][1] == "polar"
+        figures[name] = evaluate(proba, gold, polar_only=polar)
+        figures[name]["ece"] = expected_calibration_error(proba, gold, polar_only=polar)
+    return figures
+
+
 def train(data_dir: Path, out_stem: Path, recipe: dict | None = None) -> dict:
-    """Train, calibrate, quantise and write ``out_stem``.npz/.json; returns the metadata written."""
+    """Train the three heads, quantise and write ``out_stem``.npz/.json; returns the metadata written."""
     recipe = recipe or RECIPE
     train_sets = list(recipe["train_sets"])
     sets = load_sets(data_dir)
     train_rows, held_out = split_rows(sets, train_sets, recipe["split"])
     logger.info("training rows: %d", len(train_rows))
 
-    # 1) temperature from a calibration slice held back from a first fit
-    cal = recipe["calibration"]
-    fit_rows = [r for r in train_rows if hash_bucket(r.key, cal["salt"]) >= cal["fraction"]]
-    cal_rows = [r for r in train_rows if hash_bucket(r.key, cal["salt"]) < cal["fraction"]]
-    w0, b0, idf0 = _fit(fit_rows, recipe)
-    q0, s0 = _quantise(w0)
-    cal_logits = _logits(q0.astype(np.float32) * s0, b0, idf0, recipe, [r.key for r in cal_rows])
-    temperature = fit_temperature(cal_logits, np.array([LABEL_INDEX[r.polarity] for r in cal_rows]))
+    news_rows = [r for r in train_rows if r.dataset in recipe["news"]["sets"]]
+    heads: dict[str, LinearHead] = {}
+    reports: dict[str, dict] = {}
+    heads["news"], reports["news"] = train_news_head(news_rows, recipe["news"])
+    heads["social"], reports["social"] = train_social_head(train_rows, recipe)
+    heads["router"], reports["router"] = train_router(train_rows, data_dir, recipe["router"])
 
-    # 2) final fit on all training rows
-    weights, bias, idf = _fit(train_rows, recipe)
-    q, scale = _quantise(weights)
+    arrays: dict[str, np.ndarray] = {}
+    for name, head in heads.items():
+        arrays.update(head.save_arrays(name))
     out_stem.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(
-        out_stem.with_suffix(".npz"),
-        weights_q=q,
-        weights_scale=scale,
-        bias=bias,
-        idf=idf.astype(np.float16).astype(np.float32),
-    )
+    np.savez_compressed(out_stem.with_suffix(".npz"), **arrays)
     per_set = {}
     for name in train_sets:
-        rows = sets[name]
         per_set[name] = {
             "file": DATASETS[name][0],
             "weight": recipe["train_sets"][name],
             "rows_trained": sum(1 for r in train_rows if r.dataset == name),
             "rows_held_out": len(held_out[name]),
-            "rows_total": len(rows),
+            "rows_total": len(sets[name]),
         }
     meta = {
         "name": "project",
-        "kind": "hashed char n-gram tf-idf + multinomial logistic regression",
+        "kind": "news + social linear heads (hashed char n-gram / word tf-idf, logistic regression) with a router",
         "labels": list(LABELS),
-        "n_features": recipe["n_features"],
-        "ngram_max": recipe["ngram_max"],
-        "temperature": round(temperature, 6),
+        "heads": {name: head.to_json() for name, head in heads.items()},
         "recipe": recipe,
         "training": {
             "sets": per_set,
             "n_trained": len(train_rows),
             "trained_keys_sha256": keys_digest(train_rows),
+            "heads": reports,
         },
     }
-    out_stem.with_suffix(".json").write_text(
-        json.dumps(meta, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
-    )
-    # 3) held-out figures with the model as shipped (quantised, reloaded from disk)
+    # held-out figures with the model as shipped (quantised, reloaded from disk)
+    out_stem.with_suffix(".json").write_text(json.dumps(meta), encoding="utf-8")
     model = LinearSentimentModel.load(out_stem)
-    figures = {}
-    for name, rows in held_out.items():
-        if not rows:
-            continue
-        proba = model.predict_proba([r.text for r in rows])
-        gold = [r.polarity for r in rows]
-        polar = DATASETS[name][1] == "polar"
-        figures[name] = evaluate(proba, gold, polar_only=polar)
-        figures[name]["ece"] = expected_calibration_error(proba, gold, polar_only=polar)
-    meta["held_out_figures"] = figures
+    meta["held_out_figures"] = held_out_figures(model, held_out, None)
+    meta["held_out_figures_by_domain"] = {d: held_out_figures(model, held_out, d) for d in ("news", "social")}
     out_stem.with_suffix(".json").write_text(
         json.dumps(meta, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
     )
@@ -317,7 +452,9 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     meta = train(args.data_dir, out)
     print(f"wrote {out}.npz / {out}.json in {time.perf_counter() - t0:.1f}s")
-    print(f"trained rows: {meta['training']['n_trained']}  temperature: {meta['temperature']:.3f}")
+    print(f"trained rows: {meta['training']['n_trained']}")
+    for head, rep in meta["training"]["heads"].items():
+        print(f"  head {head}: {json.dumps(rep, ensure_ascii=False)}")
     for name, fig in meta["held_out_figures"].items():
         per = " ".join(f"{k}={v:.3f}" for k, v in fig["per_class_f1"].items())
         print(

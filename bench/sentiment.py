@@ -23,6 +23,7 @@ from analysis.train_sentiment import (
     DEFAULT_DATA_DIR,
     Row,
     evaluate,
+    expected_calibration_error,
     hash_bucket,
     keys_digest,
     load_sets,
@@ -72,14 +73,19 @@ def _bdci_leads(data_dir: Path) -> dict[str, str]:
         return {normalize_text(r["text"]): r.get("content_prefix") or "" for r in csv.DictReader(fh)}
 
 
-def run_model(name: str, rows: list[Row], polar_only: bool) -> dict:
+def run_model(name: str, rows: list[Row], polar_only: bool, domain: str | None = None) -> dict:
+    """Figures of one model on one set; ``domain`` None lets the project model's router pick the head."""
     model = get_model(name)
     texts = [r.text for r in rows]
-    model.predict_proba(texts[:8])  # warm-up (lazy imports, caches)
+    model.predict_proba(texts[:8], domain=domain)  # warm-up (lazy imports, caches)
     t0 = time.perf_counter()
-    proba = np.vstack([model.predict_proba(texts[i : i + 512]) for i in range(0, len(texts), 512)])
+    proba = np.vstack(
+        [model.predict_proba(texts[i : i + 512], domain=domain) for i in range(0, len(texts), 512)]
+    )
     elapsed = time.perf_counter() - t0
-    fig = evaluate(proba, [r.polarity for r in rows], polar_only=polar_only)
+    gold = [r.polarity for r in rows]
+    fig = evaluate(proba, gold, polar_only=polar_only)
+    fig["ece"] = expected_calibration_error(proba, gold, polar_only=polar_only)
     fig["texts_per_s"] = len(texts) / elapsed if elapsed > 0 else float("inf")
     if not polar_only:
         fig["share_predicted"] = {
@@ -94,6 +100,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     parser.add_argument("--models", default="project,snownlp")
     parser.add_argument("--snownlp-sample", type=int, default=1500, help="rows per set for snownlp")
+    parser.add_argument(
+        "--by-domain",
+        action="store_true",
+        help="also score the project model's news and social heads alone (keys project_news, project_social)",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
@@ -115,6 +126,9 @@ def main(argv: list[str] | None = None) -> int:
         for model in models:
             use = sample_rows(rows, args.snownlp_sample) if model == "snownlp" else rows
             report["datasets"][name][model] = run_model(model, use, polar[name])
+            if model == "project" and args.by_domain:
+                for domain in ("news", "social"):
+                    report["datasets"][name][f"project_{domain}"] = run_model(model, use, polar[name], domain)
 
     speedups = []
     print(
@@ -126,8 +140,8 @@ def main(argv: list[str] | None = None) -> int:
         for model, fig in per_model.items():
             per = " ".join(f"{k}={v:.3f}" for k, v in fig["per_class_f1"].items())
             print(
-                f"  {model:8s} n={fig['n']:6d} acc={fig['accuracy']:.3f} macro_f1={fig['macro_f1']:.3f} "
-                f"F1[{per}] {fig['texts_per_s']:9.0f} texts/s"
+                f"  {model:14s} n={fig['n']:6d} acc={fig['accuracy']:.3f} macro_f1={fig['macro_f1']:.3f} "
+                f"F1[{per}] ece={fig['ece']:.3f} {fig['texts_per_s']:9.0f} texts/s"
             )
         if "project" in per_model and "snownlp" in per_model:
             speedups.append(per_model["project"]["texts_per_s"] / per_model["snownlp"]["texts_per_s"])

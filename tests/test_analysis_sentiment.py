@@ -16,6 +16,8 @@ from analysis.sentiment import (
     article_text,
     get_model,
     hash_ngrams,
+    hash_word_pairs,
+    normalize_news,
     normalize_text,
     score_article,
     score_many,
@@ -36,13 +38,76 @@ NEUTRAL_NEWS = [
 ]
 
 
-def test_project_model_loads_fast_and_has_three_classes():
+SOCIAL_POSTS = [
+    "今天心情超级好，和闺蜜去吃了火锅哈哈哈[哈哈]",
+    "气死我了！！快递又丢了，客服还不理人",
+    "@小明 你看这个视频了吗 太搞笑了吧",
+    "好想回家啊……想吃妈妈做的饭了",
+]
+
+
+def test_project_model_loads_fast_and_has_news_social_and_router_heads():
     t0 = time.perf_counter()
     model = LinearSentimentModel.load(sentiment.MODEL_DIR / sentiment.PROJECT_MODEL_STEM)
-    assert time.perf_counter() - t0 < 5  # generous; typically ~0.1 s
-    assert model.weights.shape == (model.n_features, 3)
+    assert time.perf_counter() - t0 < 5  # generous; typically ~0.2 s
+    assert set(model.heads) == {"news", "social", "router"}
+    for name in ("news", "social"):
+        head = model.heads[name]
+        assert head.weights.shape == (sum(b.n_features for b in head.blocks), 3)
+    assert model.heads["router"].weights.shape[1] == 2
+    assert {b.kind for b in model.heads["news"].blocks} == {"char", "word"}
     assert model.meta["labels"] == list(LABELS)
     assert model.meta["training"]["n_trained"] > 10_000
+    size = sum(
+        (sentiment.MODEL_DIR / f"{sentiment.PROJECT_MODEL_STEM}{ext}").stat().st_size
+        for ext in (".npz", ".json")
+    )
+    assert size < 4 * 2**20
+
+
+def test_router_sends_headlines_to_news_and_posts_to_social():
+    model = get_model()
+    assert (model.route(NEGATIVE_NEWS + NEUTRAL_NEWS) > 0.5).mean() >= 0.75
+    assert (model.route(SOCIAL_POSTS) < 0.5).all()
+
+
+def test_domain_selects_a_head_and_auto_mixes_them():
+    model = get_model()
+    texts = NEGATIVE_NEWS[:2] + SOCIAL_POSTS[:2]
+    news = model.predict_proba(texts, domain="news")
+    social = model.predict_proba(texts, domain="social")
+    auto = model.predict_proba(texts)
+    assert not np.allclose(news, social)
+    p_news = model.route(texts)[:, None]
+    mixed = p_news * news + (1 - p_news) * social
+    assert np.allclose(auto, mixed, atol=2e-3)  # heads below ROUTER_SKIP weight are skipped
+    assert np.allclose(auto.sum(axis=1), 1.0)
+    with pytest.raises(ValueError, match="unknown domain"):
+        model.predict_proba(texts, domain="forum")
+
+
+def test_score_article_uses_the_news_head():
+    title = "男子持刀伤人致两死三伤"
+    expected = get_model().predict_proba([title], domain="news")[0]
+    r = score_article(title, "昨日下午，某地发生一起持刀伤人案件。")
+    assert [r.p_neg, r.p_neu, r.p_pos] == pytest.approx(list(expected))
+    assert score_sentiment(title, domain="social").p_neg != pytest.approx(r.p_neg)
+
+
+def test_normalize_news_keeps_chinese_characters_only_like_the_training_headlines():
+    # the bdci2019 headlines have no digits, Latin, punctuation or 年/月/日: inference folds the same way
+    assert normalize_news("2024年10月5日，ＡＢＣ公司：3人受伤！") == "公司人受伤"
+    assert normalize_news("") == ""
+
+
+def test_hash_word_pairs_are_deterministic_per_word():
+    rows, cols = hash_word_pairs(["审计发现挪用资金", "", "审计"], 2**16)
+    assert rows.tolist()[:1] == [0] and 1 not in rows.tolist()
+    first = cols[rows == 0].tolist()
+    again_rows, again_cols = hash_word_pairs(["审计发现挪用资金"], 2**16)
+    assert again_cols.tolist() == first
+    assert cols[rows == 2].tolist() == [first[0]]  # "审计" hashes to the same bucket in any text
+    assert ((cols >= 0) & (cols < 2**16)).all()
 
 
 def test_get_model_is_cached_once_per_process():
@@ -140,6 +205,10 @@ def test_model_metadata_records_held_out_split_and_figures():
     assert meta["recipe"]["split"]["method"] == "md5"
     assert set(meta["training"]["sets"]) >= {"bdci2019"}
     assert meta["held_out_figures"]["bdci2019"]["n"] > 500
+    assert set(meta["held_out_figures_by_domain"]) == {"news", "social"}
+    assert len(meta["training"]["heads"]["news"]["decision_bias"]) == 3
+    for fig in meta["held_out_figures"].values():
+        assert 0 <= fig["ece"] < 0.15
 
 
 @pytest.mark.requires_shared_data
@@ -164,15 +233,26 @@ def test_conformance_held_out_bdci_macro_f1(shared_data):
     sets = load_sets(shared_data, ["bdci2019", "nlpcc2013", "covid19"])
     _train, held_out = split_rows(sets, list(meta["recipe"]["train_sets"]), meta["recipe"]["split"])
     rows = held_out["bdci2019"]
-    fig = evaluate(get_model().predict_proba([r.text for r in rows]), [r.polarity for r in rows], False)
-    # floor measured on the held-out dev split (0.686 at training); see SENTIMENT_MODEL_CARD.md
-    assert fig["macro_f1"] >= 0.66
-    assert fig["accuracy"] >= 0.74
+    texts, gold = [r.text for r in rows], [r.polarity for r in rows]
+    # floors measured on the held-out dev split (router 0.690, news head 0.692 at training; target 0.75 is
+    # not met, see SENTIMENT_MODEL_CARD.md)
+    fig = evaluate(get_model().predict_proba(texts), gold, False)
+    assert fig["macro_f1"] >= 0.67
+    assert fig["accuracy"] >= 0.72
+    news = evaluate(get_model().predict_proba(texts, domain="news"), gold, False)
+    assert news["macro_f1"] >= 0.67
+    assert news["per_class_f1"]["pos"] >= 0.49  # the decision bias lifts the rare class (0.47 before it)
     polar = held_out["covid19"]
-    fig_polar = evaluate(
-        get_model().predict_proba([r.text for r in polar]), [r.polarity for r in polar], True
+    for domain in (None, "social"):
+        proba = get_model().predict_proba([r.text for r in polar], domain=domain)
+        assert evaluate(proba, [r.polarity for r in polar], True)["accuracy"] >= 0.80
+    weibo = held_out["nlpcc2013"]
+    social = evaluate(
+        get_model().predict_proba([r.text for r in weibo], domain="social"),
+        [r.polarity for r in weibo],
+        False,
     )
-    assert fig_polar["accuracy"] >= 0.80
+    assert social["macro_f1"] >= 0.62
 
 
 @pytest.mark.requires_shared_data
@@ -181,9 +261,18 @@ def test_trainer_is_deterministic_on_small_recipe(shared_data, tmp_path):
     from analysis.train_sentiment import RECIPE, train
 
     recipe = json.loads(json.dumps(RECIPE))
-    recipe["train_sets"] = {"bdci2019": 1.0}
-    recipe["n_features"] = 2**14
+    recipe["train_sets"] = {"bdci2019": 1.0, "covid19": 0.5}
+    for head in ("news", "social", "router"):
+        for block in recipe[head]["blocks"]:
+            block["n_features"] = 2**12
+    recipe["news"]["cv"]["folds"] = 2
+    recipe["news"]["bias_grid"]["steps"] = 9
+    recipe["router"]["social_sets"] = ["covid19"]
+    recipe["router"]["extra_news_file"] = None
     a = train(shared_data, tmp_path / "a", recipe)
     b = train(shared_data, tmp_path / "b", recipe)
     assert (tmp_path / "a.npz").read_bytes() == (tmp_path / "b.npz").read_bytes()
+    assert (tmp_path / "a.json").read_bytes() == (tmp_path / "b.json").read_bytes()
     assert a["held_out_figures"]["bdci2019"] == b["held_out_figures"]["bdci2019"]
+    model = LinearSentimentModel.load(tmp_path / "a")
+    assert model.heads["news"].temperature == pytest.approx(a["training"]["heads"]["news"]["temperature"])
