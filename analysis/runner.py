@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy.engine import Engine
 
 from analysis.hotspots import Stage2Config, Stage2Stats, run_stage2
-from analysis.sentiment import get_model
+from analysis.sentiment import article_text, get_model, model_version
 from analysis.target import classify_target
 from analysis.text import extract_keywords
 from store.queries import finish_analysis_run, iter_unanalyzed, start_analysis_run, write_analysis
@@ -35,19 +35,37 @@ class AnalysisStats:
 
 
 def analysis_version(sentiment_model: str) -> str:
-    return f"{PIPELINE_VERSION}:{sentiment_model}"
+    """Pipeline version plus the sentiment model's weights: a new model re-scores stored documents."""
+    return f"{PIPELINE_VERSION}:{model_version(sentiment_model)}"[:32]
 
 
-def sentiment_text(title: str, body: str, platform: str) -> str:
-    """What the sentiment model reads: a post whole; an article's title plus its lead."""
-    if platform == "weibo":
-        return (body or title)[:500]
-    return f"{title}。{(body or '')[:SENTIMENT_LEAD_CHARS]}"
+SOCIAL_PLATFORMS = frozenset({"weibo", "forum", "video"})
+
+
+def sentiment_input(title: str, body: str, platform: str) -> tuple[str, str]:
+    """(text, domain) the sentiment model reads: a post whole with the social head; an article by its
+    headline (its lead only when the headline is missing or tiny) with the news head — measured best."""
+    if platform in SOCIAL_PLATFORMS:
+        return (body or title)[:500], "social"
+    return article_text(title, body, SENTIMENT_LEAD_CHARS), "news"
+
+
+def _predict(model, rows: list[dict]):
+    """Probabilities for every row, each domain scored in one batch."""
+    import numpy as np
+
+    inputs = [sentiment_input(r["title"] or "", r["body"] or "", r["platform"]) for r in rows]
+    probs = np.zeros((len(rows), 3))
+    for domain in ("news", "social"):
+        idx = [i for i, (_, d) in enumerate(inputs) if d == domain]
+        if idx:
+            texts = [inputs[i][0] for i in idx]
+            probs[idx] = model.predict_proba(texts, domain=domain)
+    return probs
 
 
 def analyze_batch(rows: list[dict], *, model, keywords_k: int, version: str, now: datetime) -> list[dict]:
-    texts = [sentiment_text(r["title"] or "", r["body"] or "", r["platform"]) for r in rows]
-    probs = model.predict_proba(texts)
+    probs = _predict(model, rows)
     labels = ("neg", "neu", "pos")
     out = []
     for r, p in zip(rows, probs, strict=True):

@@ -10,6 +10,9 @@ heads by the router.  SnowNLP's review-trained model stays selectable as the nam
 
 from __future__ import annotations
 
+import hashlib
+from functools import lru_cache
+
 import json
 import logging
 import re
@@ -445,6 +448,17 @@ def score_sentiment(text: str, model: str = "project", domain: str | None = None
     project model's head, None lets its router decide."""
     proba = get_model(model).predict_proba([text], domain=domain)[0]
     return SentimentResult.from_proba(proba)
+
+
+@lru_cache(maxsize=4)
+def model_version(name: str = "project") -> str:
+    """A short fingerprint of the model's weights: analyses made with other weights are redone."""
+    if name == "snownlp":
+        from importlib.metadata import version
+
+        return f"snownlp-{version('snownlp')}"
+    digest = hashlib.sha1((MODEL_DIR / f"{PROJECT_MODEL_STEM}.npz").read_bytes()).hexdigest()
+    return f"{name}-{digest[:10]}"
 
 
 def article_text(title: str, body: str = "", lead_chars: int = LEAD_CHARS) -> str:
