@@ -16,10 +16,10 @@ ids are the id of the group's first-added member and stay stable as the group gr
 from __future__ import annotations
 
 import base64
-import re
-import zlib
 import logging
+import re
 import struct
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -338,7 +338,9 @@ class ReprintIndex:
                 undated.add(root)
             elif newest.get(root) is None or t > newest[root]:
                 newest[root] = t
-        keep = [pos for pos, root in enumerate(roots) if root in undated or (newest.get(root) or "") >= cutoff]
+        keep = [
+            pos for pos, root in enumerate(roots) if root in undated or (newest.get(root) or "") >= cutoff
+        ]
         dropped = len(self._ids) - len(keep)
         if not dropped:
             return 0

@@ -341,7 +341,9 @@ class Casualties:
 
 
 # "284名已死亡人员仍在领取养老保险待遇" is a standard audit finding (benefits paid to the dead), not a casualty count.
-_RE_BENEFITS_AFTER = re.compile(r"^(?:人员|者|人口)?[^，。；！？,;]{0,8}(?:领取|冒领|享受|享有|发放|待遇|养老|补贴|补助|低保|社保|救助|抚恤)")
+_RE_BENEFITS_AFTER = re.compile(
+    r"^(?:人员|者|人口)?[^，。；！？,;]{0,8}(?:领取|冒领|享受|享有|发放|待遇|养老|补贴|补助|低保|社保|救助|抚恤)"
+)
 
 
 def _max_count(

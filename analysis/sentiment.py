@@ -11,8 +11,6 @@ heads by the router.  SnowNLP's review-trained model stays selectable as the nam
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache
-
 import json
 import logging
 import re
@@ -20,6 +18,7 @@ import threading
 import unicodedata
 import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 

@@ -34,7 +34,9 @@ def _serve(n_bulk: int, conn) -> None:
     corpus = build_corpus(datetime.now(UTC), n_bulk=n_bulk)
     sites = DemoSites(corpus, base_port=None).start()
     source = next(s for s in sites.sources() if s["kind"] == "list" and "news/index" in s["url"])
-    articles = sum(1 for d in corpus.docs if d.site == "province_portal" and d.kind == "article" and d.reachable)
+    articles = sum(
+        1 for d in corpus.docs if d.site == "province_portal" and d.kind == "article" and d.reachable
+    )
     conn.send((source, articles))
     conn.recv()  # wait for "stop"
     sites.stop()
@@ -42,7 +44,9 @@ def _serve(n_bulk: int, conn) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = make_parser(__doc__.splitlines()[0])
-    parser.add_argument("--articles", type=int, default=2500, help="extra article pages on the site (default 2500)")
+    parser.add_argument(
+        "--articles", type=int, default=2500, help="extra article pages on the site (default 2500)"
+    )
     args = parser.parse_args(argv)
 
     from config.loader import Source, load_settings
@@ -60,7 +64,9 @@ def main(argv: list[str] | None = None) -> int:
                 update={"download_delay": 0.0, "autothrottle": False, "concurrent_requests": 16,
                         "concurrent_requests_per_domain": 16, "allow_private_networks": ["127.0.0.0/8"]}
             )  # fmt: skip
-            settings = settings.model_copy(update={"db_url": f"sqlite:///{Path(tmp) / 'bench.db'}", "crawl": crawl})
+            settings = settings.model_copy(
+                update={"db_url": f"sqlite:///{Path(tmp) / 'bench.db'}", "crawl": crawl}
+            )
             full = Source(**{**source, "name": "bench-full", "max_pages": 10_000, "depth": 10_000})
             discard = Source(**{**source, "name": "bench-discard", "max_pages": 10_000, "depth": 10_000})
 

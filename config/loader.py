@@ -44,12 +44,16 @@ class CrawlSettings(Strict):
         description="User-Agent sent by every spider: say who you are and where to read about the crawler",
     )
     robots_txt_obey: bool = Field(True, description="obey robots.txt")
-    download_delay: float = Field(1.0, ge=0, description="seconds between requests to one site (AutoThrottle start delay)")
+    download_delay: float = Field(
+        1.0, ge=0, description="seconds between requests to one site (AutoThrottle start delay)"
+    )
     concurrent_requests: int = Field(16, ge=1, description="requests in flight over all sites")
     concurrent_requests_per_domain: int = Field(1, ge=1, description="requests in flight to one site")
     autothrottle: bool = Field(True, description="adapt the delay to each site's response time")
     download_timeout: int = Field(30, ge=1, description="seconds before a request is abandoned")
-    max_page_bytes: int = Field(8 * 1024 * 1024, ge=1024, description="larger responses are dropped and counted")
+    max_page_bytes: int = Field(
+        8 * 1024 * 1024, ge=1024, description="larger responses are dropped and counted"
+    )
     store_batch_size: int = Field(100, ge=1, description="documents written per database transaction")
     allow_private_networks: list[str] = Field(
         default_factory=list,
@@ -65,7 +69,10 @@ class CrawlSettings(Strict):
             except ValueError as exc:
                 raise ValueError(f"item [{i}] {net!r}: {exc}") from None
         return value
-    default_depth: int = Field(10, ge=0, description="list pages at most this many links away from the start page")
+
+    default_depth: int = Field(
+        10, ge=0, description="list pages at most this many links away from the start page"
+    )
 
 
 class AnalysisSettings(Strict):
@@ -84,10 +91,18 @@ class Settings(BaseSettings):
     """All application settings. Secrets (DB passwords, tokens) come only from the environment."""
 
     model_config = SettingsConfigDict(
-        env_prefix="MONITOR_", env_nested_delimiter="__", extra="forbid", yaml_file=None, validate_default=True
+        env_prefix="MONITOR_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        yaml_file=None,
+        validate_default=True,
     )
-    db_url: str = Field("sqlite:///data/monitor.db", description="database URL; SQLite file or postgresql+psycopg://")
-    redis_url: str | None = Field(None, description="Redis URL; set it to share one crawl queue between machines")
+    db_url: str = Field(
+        "sqlite:///data/monitor.db", description="database URL; SQLite file or postgresql+psycopg://"
+    )
+    redis_url: str | None = Field(
+        None, description="Redis URL; set it to share one crawl queue between machines"
+    )
     data_dir: str = Field("data", description="folder for the SQLite file, exports and demo files")
     sources_file: str = Field("config/sources.yaml", description="file listing the sources to crawl")
     plans_file: str = Field("config/keywords.yaml", description="file with the 监测方案 (topic plans)")
@@ -96,11 +111,15 @@ class Settings(BaseSettings):
     dashboard: DashboardSettings = DashboardSettings()
 
     @classmethod
-    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings):
+    def settings_customise_sources(
+        cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
+    ):
         yaml_file = settings_cls.model_config.get("yaml_file")
         sources = [init_settings, env_settings]
         if yaml_file:
-            sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=yaml_file, yaml_file_encoding="utf-8"))
+            sources.append(
+                YamlConfigSettingsSource(settings_cls, yaml_file=yaml_file, yaml_file_encoding="utf-8")
+            )
         return tuple(sources)
 
     def path(self, value: str) -> Path:
@@ -149,7 +168,9 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
 
         return _FileSettings(**overrides)
     except ValidationError as exc:
-        raise ConfigError(_format_validation_error(file, exc) + " (environment MONITOR_* variables override the file)") from None
+        raise ConfigError(
+            _format_validation_error(file, exc) + " (environment MONITOR_* variables override the file)"
+        ) from None
 
 
 def _read_yaml(file: Path) -> Any:
@@ -176,9 +197,13 @@ class Source(Strict):
     cadence: str = Field("60m", description="how often to crawl: 30m, 2h, 1d")
     enabled: bool = True
     queries: list[str] = Field(default_factory=list, description="search kinds: queries filled into {query}")
-    link_allow: list[str] = Field(default_factory=list, description="list kinds: regexes an article URL must match")
+    link_allow: list[str] = Field(
+        default_factory=list, description="list kinds: regexes an article URL must match"
+    )
     link_deny: list[str] = Field(default_factory=list, description="list kinds: regexes that exclude a URL")
-    list_allow: list[str] = Field(default_factory=list, description="list kinds: regexes for further list pages")
+    list_allow: list[str] = Field(
+        default_factory=list, description="list kinds: regexes for further list pages"
+    )
     next_page: str | None = Field(None, description="list kinds: CSS selector of the next-page link")
     max_pages: int = Field(5, ge=1, description="list and search kinds: list pages followed at most")
     depth: int | None = Field(None, ge=0, description="link depth limit (default crawl.default_depth)")

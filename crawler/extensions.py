@@ -27,7 +27,9 @@ def _jsonable(value):
 def summarise_stats(stats: dict) -> dict:
     """Reduce Scrapy stats to the crawl_runs columns: pages, items, stored, updated, dropped by reason, errors."""
     dropped = {
-        k.removeprefix("monitor/dropped/"): int(v) for k, v in stats.items() if k.startswith("monitor/dropped/")
+        k.removeprefix("monitor/dropped/"): int(v)
+        for k, v in stats.items()
+        if k.startswith("monitor/dropped/")
     }
     for key, reason in (("monitor/blocked/private_address", "blocked_private_address"),
                         ("monitor/blocked/robots_txt", "blocked_robots_txt")):  # fmt: skip
@@ -37,8 +39,16 @@ def summarise_stats(stats: dict) -> dict:
         int(v) for k, v in stats.items() if k.startswith("spider_exceptions/") and k.count("/") == 1
     )
     errors = sum(int(v) for k, v in stats.items() if k.startswith("monitor/errors/")) + spider_exceptions
-    problems = {k.removeprefix("monitor/problems/"): int(v) for k, v in stats.items() if k.startswith("monitor/problems/")}
-    encodings = {k.removeprefix("monitor/encoding/"): int(v) for k, v in stats.items() if k.startswith("monitor/encoding/")}
+    problems = {
+        k.removeprefix("monitor/problems/"): int(v)
+        for k, v in stats.items()
+        if k.startswith("monitor/problems/")
+    }
+    encodings = {
+        k.removeprefix("monitor/encoding/"): int(v)
+        for k, v in stats.items()
+        if k.startswith("monitor/encoding/")
+    }
     return {
         "pages": int(stats.get("response_received_count", 0)),
         "items": int(stats.get("item_scraped_count", 0)),
@@ -46,7 +56,11 @@ def summarise_stats(stats: dict) -> dict:
         "updated": int(stats.get("monitor/updated", 0)),
         "dropped": dropped,
         "errors": errors,
-        "stats": {**{k: _jsonable(v) for k, v in stats.items()}, "problems": problems, "encodings": encodings},
+        "stats": {
+            **{k: _jsonable(v) for k, v in stats.items()},
+            "problems": problems,
+            "encodings": encodings,
+        },
     }
 
 
@@ -114,6 +128,14 @@ class CrawlRunRecorder:
             )  # fmt: skip
             source = self._source()
             if source:
-                err = None if ok else (self.error_samples[0] if self.error_samples else f"crawl ended: {reason}, {summary['pages']} pages")
+                err = (
+                    None
+                    if ok
+                    else (
+                        self.error_samples[0]
+                        if self.error_samples
+                        else f"crawl ended: {reason}, {summary['pages']} pages"
+                    )
+                )
                 record_source_health(conn, source, ok=ok, when=now, error=err)
         self.engine.dispose()

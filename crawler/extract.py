@@ -380,7 +380,6 @@ def _assemble(lines: list[_Line]) -> str:
 # trafilatura and the choice between extractors
 
 
-
 def _trafilatura_body(text: str, url: str) -> str:
     try:
         import trafilatura

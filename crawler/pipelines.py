@@ -157,7 +157,11 @@ class StoragePipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler, crawler.settings.get("MONITOR_DB_URL"), crawler.settings.getint("MONITOR_STORE_BATCH_SIZE", 100))
+        return cls(
+            crawler,
+            crawler.settings.get("MONITOR_DB_URL"),
+            crawler.settings.getint("MONITOR_STORE_BATCH_SIZE", 100),
+        )
 
     def open_spider(self):
         try:

@@ -34,7 +34,9 @@ def spider_for(source: Source) -> type:
     raise ValueError(f"no spider crawls sources of kind {source.kind!r} yet (source {source.name!r})")
 
 
-def select_sources(sources: Iterable[Source], spiders: Sequence[str] = (), names: Sequence[str] = ()) -> list[Source]:
+def select_sources(
+    sources: Iterable[Source], spiders: Sequence[str] = (), names: Sequence[str] = ()
+) -> list[Source]:
     """Enabled sources, narrowed to the given spider names and/or source names."""
     known = spider_classes()
     unknown = [s for s in spiders if s not in known]
@@ -126,8 +128,12 @@ def run_crawl(
         logger.error("%d crawl(s) failed to run: %s", len(failures), "; ".join(failures))
     engine = open_store(settings.resolved_db_url, upgrade=False)
     with engine.connect() as conn:
-        rows = conn.execute(
-            select(crawl_runs).where(crawl_runs.c.started_at >= started).order_by(crawl_runs.c.id)
-        ).mappings().all()
+        rows = (
+            conn.execute(
+                select(crawl_runs).where(crawl_runs.c.started_at >= started).order_by(crawl_runs.c.id)
+            )
+            .mappings()
+            .all()
+        )
     engine.dispose()
     return [dict(r) for r in rows]

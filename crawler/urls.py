@@ -7,7 +7,19 @@ from collections.abc import Iterable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 TRACKING_PARAMS = frozenset(
-    {"spm", "from", "fromid", "share_token", "scene", "isappinstalled", "clicktime", "enterid", "wfr", "_t", "ref"}
+    {
+        "spm",
+        "from",
+        "fromid",
+        "share_token",
+        "scene",
+        "isappinstalled",
+        "clicktime",
+        "enterid",
+        "wfr",
+        "_t",
+        "ref",
+    }
 )
 
 

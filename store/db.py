@@ -76,7 +76,9 @@ def open_store(url: str, *, upgrade: bool = True) -> Engine:
     except Exception as exc:  # noqa: BLE001 - any driver error means the same thing to the user
         if engine is not None:
             engine.dispose()
-        raise StoreError(f"无法连接数据库 {make_url(url).render_as_string(hide_password=True)}: {exc}") from exc
+        raise StoreError(
+            f"无法连接数据库 {make_url(url).render_as_string(hide_password=True)}: {exc}"
+        ) from exc
     if upgrade:
         migrate(engine)
         return engine

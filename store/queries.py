@@ -104,8 +104,18 @@ def sync_sources(conn: Connection, configured: Iterable[dict[str, Any]]) -> int:
 def start_crawl_run(conn: Connection, spider: str, source: str | None, started_at: datetime) -> int:
     res = conn.execute(
         crawl_runs.insert().values(
-            spider=spider, source=source, started_at=started_at, status="running", dropped={}, error_samples=[],
-            stats={}, pages=0, items=0, stored=0, updated=0, errors=0,
+            spider=spider,
+            source=source,
+            started_at=started_at,
+            status="running",
+            dropped={},
+            error_samples=[],
+            stats={},
+            pages=0,
+            items=0,
+            stored=0,
+            updated=0,
+            errors=0,
         )
     )
     return int(res.inserted_primary_key[0])
@@ -115,7 +125,9 @@ def update_crawl_run(conn: Connection, run_id: int, **values: Any) -> None:
     conn.execute(update(crawl_runs).where(crawl_runs.c.id == run_id).values(**values))
 
 
-def record_source_health(conn: Connection, name: str, *, ok: bool, when: datetime, error: str | None = None) -> None:
+def record_source_health(
+    conn: Connection, name: str, *, ok: bool, when: datetime, error: str | None = None
+) -> None:
     """Update a source's health after a crawl: last success, or last error and consecutive failures."""
     if ok:
         values = {"last_run_at": when, "last_success_at": when, "consecutive_failures": 0}
@@ -132,20 +144,31 @@ def record_source_health(conn: Connection, name: str, *, ok: bool, when: datetim
 def iter_unanalyzed(engine: Engine, version: str, batch_size: int = 500) -> Iterator[list[dict[str, Any]]]:
     """Yield batches of documents not yet analysed by `version`, oldest id first (keyset pagination)."""
     last_id = 0
-    cols = [documents.c.id, documents.c.title, documents.c.body, documents.c.platform, documents.c.published_at]
+    cols = [
+        documents.c.id,
+        documents.c.title,
+        documents.c.body,
+        documents.c.platform,
+        documents.c.published_at,
+    ]
     while True:
         with engine.connect() as conn:
-            rows = conn.execute(
-                select(*cols)
-                .where(
-                    and_(
-                        documents.c.id > last_id,
-                        (documents.c.analysis_version.is_(None)) | (documents.c.analysis_version != version),
+            rows = (
+                conn.execute(
+                    select(*cols)
+                    .where(
+                        and_(
+                            documents.c.id > last_id,
+                            (documents.c.analysis_version.is_(None))
+                            | (documents.c.analysis_version != version),
+                        )
                     )
+                    .order_by(documents.c.id)
+                    .limit(batch_size)
                 )
-                .order_by(documents.c.id)
-                .limit(batch_size)
-            ).mappings().all()
+                .mappings()
+                .all()
+            )
         if not rows:
             return
         last_id = rows[-1]["id"]
@@ -159,16 +182,14 @@ def write_analysis(conn: Connection, results: Sequence[dict[str, Any]]) -> None:
     from sqlalchemy import bindparam
 
     keys = [k for k in results[0] if k != "id"]
-    stmt = (
-        update(documents)
-        .where(documents.c.id == bindparam("_id"))
-        .values({k: bindparam(k) for k in keys})
-    )
+    stmt = update(documents).where(documents.c.id == bindparam("_id")).values({k: bindparam(k) for k in keys})
     conn.execute(stmt, [{"_id": r["id"], **{k: r[k] for k in keys}} for r in results])
 
 
 def start_analysis_run(conn: Connection, version: str, started_at: datetime) -> int:
-    res = conn.execute(analysis_runs.insert().values(started_at=started_at, version=version, documents=0, stats={}))
+    res = conn.execute(
+        analysis_runs.insert().values(started_at=started_at, version=version, documents=0, stats={})
+    )
     return int(res.inserted_primary_key[0])
 
 

@@ -149,7 +149,6 @@ analysis_runs = Table(
 )
 
 
-
 # ------------------------------------------------------------------ hotspots and responses (revision 0002)
 events = Table(
     "events",

@@ -15,7 +15,9 @@ FIXTURES = ROOT / "tests" / "fixtures"
 # In CI `.ci/run` sets MONITOR_REQUIRE_SERVICES=1: a test that needs PostgreSQL or Redis then fails
 # when the server is missing instead of silently skipping.
 REQUIRE_SERVICES = os.environ.get("MONITOR_REQUIRE_SERVICES", "") not in ("", "0", "false")
-POSTGRES_URL = os.environ.get("MONITOR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+POSTGRES_URL = os.environ.get(
+    "MONITOR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 REDIS_URL = os.environ.get("MONITOR_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 

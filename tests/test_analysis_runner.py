@@ -13,8 +13,14 @@ from store.schema import documents
 
 
 def test_articles_are_read_by_headline_with_the_news_head_and_posts_whole_with_the_social_head():
-    assert sentiment_input("审计署发布审计结果公告", "正文很长" * 50, "news") == ("审计署发布审计结果公告", "news")
-    assert sentiment_input("", "审计局又通报了，整改到底落实没有？", "weibo") == ("审计局又通报了，整改到底落实没有？", "social")
+    assert sentiment_input("审计署发布审计结果公告", "正文很长" * 50, "news") == (
+        "审计署发布审计结果公告",
+        "news",
+    )
+    assert sentiment_input("", "审计局又通报了，整改到底落实没有？", "weibo") == (
+        "审计局又通报了，整改到底落实没有？",
+        "social",
+    )
     text, domain = sentiment_input("通报", "某县审计局通报专项审计发现的问题", "news")
     assert domain == "news" and text.startswith("通报。某县审计局")
 
@@ -36,7 +42,9 @@ def test_analyze_is_idempotent_and_rescores_when_the_model_changes(tmp_path):
     assert first.documents == 2
     assert analyze(engine, stage2=False).documents == 0
     with engine.connect() as conn:
-        rows = conn.execute(select(documents.c.sentiment_label, documents.c.analysis_version, documents.c.target)).all()
+        rows = conn.execute(
+            select(documents.c.sentiment_label, documents.c.analysis_version, documents.c.target)
+        ).all()
     assert {r.analysis_version for r in rows} == {analysis_version("project")}
     assert {r.target for r in rows} <= {"office", "audited", "other"}
     # documents analysed by other weights (an older model) are analysed again

@@ -83,7 +83,9 @@ class SlowHandler(SimpleHTTPRequestHandler):
 
 @pytest.fixture
 def slow_site():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(SlowHandler, directory=str(FIXTURES / "slow")))
+    server = ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(SlowHandler, directory=str(FIXTURES / "slow"))
+    )
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
@@ -134,7 +136,9 @@ def test_ctrl_c_stops_gracefully_and_flushes_the_last_batch(tmp_path, slow_site)
     cfg = _config(tmp_path, slow_site)
     cmd = [sys.executable, "-m", "yuqing.cli", "--config", cfg, "crawl", "--source", "慢站"]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(cmd, cwd=str(ROOT), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        cmd, cwd=str(ROOT), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     db = tmp_path / "cli.db"
     deadline = time.monotonic() + 60
     while _count(db) < 3:

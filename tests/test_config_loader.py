@@ -18,7 +18,10 @@ def test_shipped_config_loads():
     assert cfg.settings.crawl.robots_txt_obey is True
     assert cfg.settings.crawl.download_delay >= 1
     assert {p.name for p in cfg.plans} == {"审计署全国", "莒南县审计局"}
-    assert all(s.level in ("central", "provincial", "municipal", "county", "self-media", "official") for s in cfg.sources)
+    assert all(
+        s.level in ("central", "provincial", "municipal", "county", "self-media", "official")
+        for s in cfg.sources
+    )
 
 
 def test_env_overrides_yaml(monkeypatch):
@@ -39,7 +42,11 @@ def test_typo_in_nested_key_names_file_and_key(tmp_path):
     f = _write(tmp_path, "settings.yaml", "crawl:\n  download_dely: 2\n")
     with pytest.raises(ConfigError) as exc:
         load_settings(f)
-    assert str(f) in str(exc.value) and "crawl.download_dely" in str(exc.value) and "unknown key" in str(exc.value)
+    assert (
+        str(f) in str(exc.value)
+        and "crawl.download_dely" in str(exc.value)
+        and "unknown key" in str(exc.value)
+    )
 
 
 def test_wrong_type_names_key(tmp_path):
@@ -88,10 +95,18 @@ def test_source_bad_level_and_duplicate_name(tmp_path):
 
 
 def test_source_bad_link_regex_and_cadence(tmp_path):
-    f = _write(tmp_path, "s.yaml", "sources:\n  - {name: a, kind: list, url: 'http://x', level: county, link_allow: ['(']}\n")
+    f = _write(
+        tmp_path,
+        "s.yaml",
+        "sources:\n  - {name: a, kind: list, url: 'http://x', level: county, link_allow: ['(']}\n",
+    )
     with pytest.raises(ConfigError, match="link_allow"):
         load_sources(f)
-    f = _write(tmp_path, "s2.yaml", "sources:\n  - {name: a, kind: rss, url: 'http://x', level: county, cadence: often}\n")
+    f = _write(
+        tmp_path,
+        "s2.yaml",
+        "sources:\n  - {name: a, kind: rss, url: 'http://x', level: county, cadence: often}\n",
+    )
     with pytest.raises(ConfigError, match="cadence"):
         load_sources(f)
 

@@ -126,7 +126,9 @@ async def test_distributed_mode_uses_shared_redis_queue(site, tmp_path):
     crawler, items = await _crawl(settings, source)
     assert len(items) == 2
     assert crawler.stats.get_value("scheduler/enqueued/redis") >= 5
-    assert crawler.stats.get_value("scheduler/dequeued/redis") == crawler.stats.get_value("scheduler/enqueued/redis")
+    assert crawler.stats.get_value("scheduler/dequeued/redis") == crawler.stats.get_value(
+        "scheduler/enqueued/redis"
+    )
     # the queue and fingerprints were flushed when the crawl ended, so the next crawl starts fresh
     from crawler.scheduler import source_key
 

@@ -248,7 +248,9 @@ def test_author_stops_at_font_size_widget_on_trs_pages():
     html = (
         "<html><head><meta charset='utf-8'><title>临沂市审计局召开审计整改推进会</title></head><body>"
         "<h1>临沂市审计局召开审计整改推进会</h1><div>发布时间：2026-11-20 作者：潘浩然　　【字体：大 中 小】</div>"
-        "<div class='content'><p>" + "会议要求各单位切实抓好审计整改工作，确保问题整改到位。" * 4 + "</p></div></body></html>"
+        "<div class='content'><p>"
+        + "会议要求各单位切实抓好审计整改工作，确保问题整改到位。" * 4
+        + "</p></div></body></html>"
     )
     assert extract_article(html, "http://x.cn/a.html", now=NOW)["author"] == "潘浩然"
 

@@ -20,7 +20,9 @@ NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
 
 def load(name, url, cls=HtmlResponse, **cb_kwargs):
-    return cls(url=url, body=(PAGES / name).read_bytes(), encoding="utf-8", request=Request(url, cb_kwargs=cb_kwargs))
+    return cls(
+        url=url, body=(PAGES / name).read_bytes(), encoding="utf-8", request=Request(url, cb_kwargs=cb_kwargs)
+    )
 
 
 def src(**kw):
@@ -31,7 +33,11 @@ def src(**kw):
 
 def test_rss_entries_and_dates():
     entries = feed_entries(load("feed.xml", "http://news.example.cn/rss.xml", XmlResponse))
-    assert [e["link"] for e in entries] == ["http://news.example.cn/2026/11/20/a1.html", "", "http://news.example.cn/2026/11/21/a2.html"]
+    assert [e["link"] for e in entries] == [
+        "http://news.example.cn/2026/11/20/a1.html",
+        "",
+        "http://news.example.cn/2026/11/21/a2.html",
+    ]
     assert parse_feed_date(entries[0]["published"], NOW).isoformat() == "2026-11-20T10:20:00+08:00"
     assert parse_feed_date(entries[2]["published"], NOW).astimezone(UTC).hour == 8
 
@@ -49,7 +55,10 @@ def test_rss_spider_follows_entries_with_hints_and_counts_missing_links():
     spider = RssSpider.from_crawler(crawler, source=src())
     crawler.stats.open_spider()
     reqs = list(spider.parse_feed(load("feed.xml", "http://news.example.cn/rss.xml", XmlResponse)))
-    assert [r.url for r in reqs] == ["http://news.example.cn/2026/11/20/a1.html", "http://news.example.cn/2026/11/21/a2.html"]
+    assert [r.url for r in reqs] == [
+        "http://news.example.cn/2026/11/20/a1.html",
+        "http://news.example.cn/2026/11/21/a2.html",
+    ]
     assert reqs[0].cb_kwargs["hints"]["title"] == "审计署：前三季度审计发现问题金额1200亿元"
     assert reqs[0].cb_kwargs["hints"]["summary"] == "审计署今日召开新闻发布会。"
     assert crawler.stats.get_value("monitor/problems/entry_without_link") == 1
@@ -85,7 +94,10 @@ def test_weibo_spider_yields_posts_then_next_page():
 
 def test_search_results_parsed():
     results = parse_results(load("search.html", "http://search.example.cn/s?wd=审计局"), NOW)
-    assert [r["url"] for r in results] == ["http://county.example.cn/news/1.html", "http://other.example.cn/x.html"]
+    assert [r["url"] for r in results] == [
+        "http://county.example.cn/news/1.html",
+        "http://other.example.cn/x.html",
+    ]
     assert results[0]["media"] == "莒南融媒" and results[0]["published_at"].day == 20
     assert results[0]["snippet"].startswith("近日，莒南县审计局")
 
@@ -100,21 +112,35 @@ def test_search_spider_filters_by_link_allow_and_paginates():
     crawler.stats.open_spider()
     spider.pages["审计局"] = 1
     out = list(spider.parse(load("search.html", "http://search.example.cn/s?wd=审计局"), query="审计局"))
-    assert [r.url for r in out] == ["http://county.example.cn/news/1.html", "http://search.example.cn/s?wd=%E5%AE%A1%E8%AE%A1%E5%B1%80&pn=10"]
+    assert [r.url for r in out] == [
+        "http://county.example.cn/news/1.html",
+        "http://search.example.cn/s?wd=%E5%AE%A1%E8%AE%A1%E5%B1%80&pn=10",
+    ]
     assert out[0].cb_kwargs["result"]["title"] == "莒南县审计局：扎实推进审计整改"
     # max_pages reached: no further page
-    out2 = list(spider.parse(load("search.html", "http://search.example.cn/s?wd=审计局&pn=10"), query="审计局"))
+    out2 = list(
+        spider.parse(load("search.html", "http://search.example.cn/s?wd=审计局&pn=10"), query="审计局")
+    )
     assert [r.url for r in out2] == ["http://county.example.cn/news/1.html"]
 
 
 def test_listing_spider_extracts_articles_and_next_page():
     from scrapy.utils.test import get_crawler
 
-    source = src(kind="list", url="http://127.0.0.1/news/index.html", link_allow=[r"/news/a\d\.html$"], next_page="a.next")
+    source = src(
+        kind="list",
+        url="http://127.0.0.1/news/index.html",
+        link_allow=[r"/news/a\d\.html$"],
+        next_page="a.next",
+    )
     crawler = get_crawler(NewsListingSpider)
     spider = NewsListingSpider.from_crawler(crawler, source=source)
     crawler.stats.open_spider()
     body = (FIXTURES / "site" / "news" / "index.html").read_bytes()
     resp = HtmlResponse(url=source.url, body=body, encoding="utf-8", request=Request(source.url))
     out = list(spider.parse(resp, depth=0))
-    assert [r.url for r in out] == ["http://127.0.0.1/news/a1.html", "http://127.0.0.1/news/a3.html", "http://127.0.0.1/news/index_2.html"]
+    assert [r.url for r in out] == [
+        "http://127.0.0.1/news/a1.html",
+        "http://127.0.0.1/news/a3.html",
+        "http://127.0.0.1/news/index_2.html",
+    ]

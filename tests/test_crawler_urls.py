@@ -33,7 +33,17 @@ def test_canonical_url_rejects_non_http():
 
 
 @pytest.mark.parametrize(
-    "host", ["10.0.0.5", "192.168.1.1", "172.16.3.4", "127.0.0.1", "localhost", "169.254.169.254", "[::1]", "0.0.0.0"]
+    "host",
+    [
+        "10.0.0.5",
+        "192.168.1.1",
+        "172.16.3.4",
+        "127.0.0.1",
+        "localhost",
+        "169.254.169.254",
+        "[::1]",
+        "0.0.0.0",
+    ],
 )
 def test_private_hosts_blocked_by_default(host):
     assert blocked_host(host, []) is not None
@@ -69,6 +79,11 @@ def test_middleware_checks_resolved_address_of_response():
     """A public-looking name that resolves to a private address (DNS rebinding) is refused too."""
     mw, _ = _mw()
     req = Request("http://evil.example.cn/")
-    resp = HtmlResponse(url=req.url, body=b"<html></html>", request=req, ip_address=__import__("ipaddress").ip_address("192.168.0.10"))
+    resp = HtmlResponse(
+        url=req.url,
+        body=b"<html></html>",
+        request=req,
+        ip_address=__import__("ipaddress").ip_address("192.168.0.10"),
+    )
     with pytest.raises(IgnoreRequest, match="resolved to"):
         mw.process_response(req, resp)

@@ -50,10 +50,14 @@ def test_demo_crawls_analyses_and_reruns_without_duplicates(tmp_path):
     with engine.connect() as conn:
         n_docs = conn.execute(text("select count(*) from documents")).scalar_one()
         n_sources = conn.execute(text("select count(distinct source) from documents")).scalar_one()
-        analysed = conn.execute(text("select count(*) from documents where sentiment_label is not null")).scalar_one()
+        analysed = conn.execute(
+            text("select count(*) from documents where sentiment_label is not null")
+        ).scalar_one()
         flagged = conn.execute(text("select count(*) from site_candidates where tier = 'act'")).scalar_one()
         legit = conn.execute(text("select tier from site_candidates where host like '%ciia%'")).scalar_one()
-        urls = conn.execute(text("select count(*) from documents where url like '%10.0.0.5%' or url like '%/admin/%'")).scalar_one()
+        urls = conn.execute(
+            text("select count(*) from documents where url like '%10.0.0.5%' or url like '%/admin/%'")
+        ).scalar_one()
     assert n_docs >= 300 and n_sources >= 6 and analysed == n_docs and urls == 0
     assert flagged >= 5 and legit == "none"
 
@@ -62,7 +66,11 @@ def test_demo_crawls_analyses_and_reruns_without_duplicates(tmp_path):
     assert "合计：新增 0 篇" in second.stdout
     with engine.connect() as conn:
         assert conn.execute(text("select count(*) from documents")).scalar_one() == n_docs
-        dup = conn.execute(text("select count(*) from (select content_hash, source from documents group by url having count(*) > 1) t")).scalar_one()
+        dup = conn.execute(
+            text(
+                "select count(*) from (select content_hash, source from documents group by url having count(*) > 1) t"
+            )
+        ).scalar_one()
     engine.dispose()
     assert dup == 0
     assert "没有需要分析的新文档" in second.stdout or "新分析 0 篇" in second.stdout

@@ -74,7 +74,9 @@ def test_upsert_inserts_then_refreshes_engagement_without_duplicates(db_url, ope
         assert upsert_documents(conn, [doc(1), doc(2)]) == (2, 0)
     later = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
     with engine.begin() as conn:
-        res = upsert_documents(conn, [doc(1, reposts=99, likes=7, fetched_at=later, title="改过的标题"), doc(3)])
+        res = upsert_documents(
+            conn, [doc(1, reposts=99, likes=7, fetched_at=later, title="改过的标题"), doc(3)]
+        )
     assert res == (1, 1)
     with engine.connect() as conn:
         rows = {r.url: r for r in conn.execute(select(documents))}

@@ -154,9 +154,8 @@ def cmd_analyze(args) -> int:
 def stage2_line(s2) -> str:
     """One line on what stage 2 did: documents placed, events new/updated, response classes."""
     classes = "，".join(f"{k}类 {v}" for k, v in sorted(s2.by_class.items()) if k in ("A", "B"))
-    return (
-        f"  热点：归并 {s2.documents} 篇，新事件 {s2.events_new} 个，更新 {s2.events_touched} 个"
-        + (f"；需回应：{classes}" if classes else "")
+    return f"  热点：归并 {s2.documents} 篇，新事件 {s2.events_new} 个，更新 {s2.events_touched} 个" + (
+        f"；需回应：{classes}" if classes else ""
     )
 
 
@@ -179,7 +178,9 @@ def cmd_dashboard(args) -> int:
     if args.config:
         env["MONITOR_CONFIG"] = str(Path(args.config).resolve())
     cmd = dashboard_command(settings, args.port)
-    print(f"看板地址：http://{settings.dashboard.host}:{args.port or settings.dashboard.port}/  （Ctrl-C 退出）")
+    print(
+        f"看板地址：http://{settings.dashboard.host}:{args.port or settings.dashboard.port}/  （Ctrl-C 退出）"
+    )
     return subprocess.call(cmd, cwd=str(ROOT), env=env)
 
 
@@ -215,8 +216,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_init_db)
 
     s = sub.add_parser("crawl", help="crawl the enabled sources (optionally only some spiders or sources)")
-    s.add_argument("spiders", nargs="*", metavar="SPIDER", help="spider names: rss news_listing search_results social_posts")
-    s.add_argument("--source", action="append", help="crawl only this source (by name; repeatable; also disabled ones)")
+    s.add_argument(
+        "spiders",
+        nargs="*",
+        metavar="SPIDER",
+        help="spider names: rss news_listing search_results social_posts",
+    )
+    s.add_argument(
+        "--source", action="append", help="crawl only this source (by name; repeatable; also disabled ones)"
+    )
     s.set_defaults(func=cmd_crawl)
 
     s = sub.add_parser("analyze", help="analyse documents not analysed yet (keywords, sentiment, target)")
@@ -232,7 +240,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--no-dashboard", action="store_true", help="stop after the summary")
     s.add_argument("--data-dir", help="folder for the demo database (default data/demo)")
-    s.add_argument("--port-base", type=int, default=18700, help="first port tried for the local sites (0: any free ports)")
+    s.add_argument(
+        "--port-base",
+        type=int,
+        default=18700,
+        help="first port tried for the local sites (0: any free ports)",
+    )
     s.add_argument("--port", type=int, default=None, help="dashboard port (default dashboard.port)")
     s.set_defaults(func=cmd_demo)
 

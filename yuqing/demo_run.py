@@ -74,7 +74,10 @@ def run_demo(*, data_dir: Path | None = None, dashboard: bool = True, base_port:
         print(f"分析：新分析 {stats.documents} 篇（{stats.seconds:.1f} 秒）；情感：{mix or '无'}", file=out)
         if stats.stage2 is not None and stats.stage2.documents:
             print(stage2_line(stats.stage2).strip(), file=out)
-        print(f"仿冒网站发现：人工添加 {plan.found['manual']} 个，相似域名 {plan.found['lookalikes']} 个", file=out)
+        print(
+            f"仿冒网站发现：人工添加 {plan.found['manual']} 个，相似域名 {plan.found['lookalikes']} 个",
+            file=out,
+        )
         print_summary(sitewatch.summary(settings), out)
         print(f"演示数据库：{settings.resolved_db_url}", file=out)
         print(f"总用时 {time.perf_counter() - t0:.1f} 秒", file=out)
@@ -85,7 +88,10 @@ def run_demo(*, data_dir: Path | None = None, dashboard: bool = True, base_port:
         env["MONITOR_SOURCES_FILE"] = str(sources_file)
         cmd = dashboard_command(settings, dashboard_port)
         port = dashboard_port or settings.dashboard.port
-        print(f"看板：http://{settings.dashboard.host}:{port}/  （Ctrl-C 退出；演示站点在看板运行期间保持在线）", file=out)
+        print(
+            f"看板：http://{settings.dashboard.host}:{port}/  （Ctrl-C 退出；演示站点在看板运行期间保持在线）",
+            file=out,
+        )
         try:
             return subprocess.call(cmd, cwd=str(ROOT), env=env)
         except KeyboardInterrupt:

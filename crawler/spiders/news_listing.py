@@ -39,7 +39,9 @@ class NewsListingSpider(BaseMonitorSpider):
 
     def start_list_requests(self):
         self.list_pages_seen.add(self.source.url)
-        yield scrapy.Request(self.source.url, callback=self.parse, errback=self.errback, cb_kwargs={"depth": 0})
+        yield scrapy.Request(
+            self.source.url, callback=self.parse, errback=self.errback, cb_kwargs={"depth": 0}
+        )
 
     def parse(self, response: Response, depth: int = 0):
         if not hasattr(response, "text"):
@@ -56,7 +58,9 @@ class NewsListingSpider(BaseMonitorSpider):
             if url in self.list_pages_seen or len(self.list_pages_seen) >= self.source.max_pages:
                 continue
             self.list_pages_seen.add(url)
-            yield scrapy.Request(url, callback=self.parse, errback=self.errback, cb_kwargs={"depth": depth + 1})
+            yield scrapy.Request(
+                url, callback=self.parse, errback=self.errback, cb_kwargs={"depth": depth + 1}
+            )
 
     def next_list_urls(self, response: Response) -> list[str]:
         urls: list[str] = []

@@ -77,11 +77,16 @@ class RssSpider(BaseMonitorSpider):
             hints = {
                 "title": entry["title"].strip(),
                 "published_at": parse_feed_date(entry["published"], now),
-                "summary": scrapy.Selector(text=f"<div>{entry['summary']}</div>").xpath("string()").get("").strip()
+                "summary": scrapy.Selector(text=f"<div>{entry['summary']}</div>")
+                .xpath("string()")
+                .get("")
+                .strip()
                 if entry["summary"]
                 else "",
             }
-            yield response.follow(entry["link"], callback=self.parse_article, errback=self.errback, cb_kwargs={"hints": hints})
+            yield response.follow(
+                entry["link"], callback=self.parse_article, errback=self.errback, cb_kwargs={"hints": hints}
+            )
 
     def parse_article(self, response: Response, hints: dict):
         summary = hints.pop("summary", "")
@@ -92,7 +97,8 @@ class RssSpider(BaseMonitorSpider):
             item.body = summary
         # the feed's own date is authoritative when the page has none or disagrees by more than a day
         if hints.get("published_at") and (
-            item.published_at is None or abs((item.published_at - hints["published_at"]).total_seconds()) > 86400
+            item.published_at is None
+            or abs((item.published_at - hints["published_at"]).total_seconds()) > 86400
         ):
             item.published_at = hints["published_at"]
         yield item

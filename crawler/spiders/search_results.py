@@ -31,9 +31,13 @@ def parse_results(response: Response, now: datetime) -> list[dict]:
             continue
         title = " ".join(t.strip() for t in a.css("::text").getall()).strip()
         container = a.xpath("ancestor::*[self::div or self::li][1]")
-        meta_text = " ".join(container.css(".c-author ::text, .s-p ::text, .news-source ::text").getall()).strip()
+        meta_text = " ".join(
+            container.css(".c-author ::text, .s-p ::text, .news-source ::text").getall()
+        ).strip()
         snippet = " ".join(
-            container.css(".c-summary ::text, .c-abstract ::text, p.txt-info ::text, .content ::text").getall()
+            container.css(
+                ".c-summary ::text, .c-abstract ::text, p.txt-info ::text, .content ::text"
+            ).getall()
         ).strip()
         media, published = None, None
         if meta_text:
@@ -42,7 +46,13 @@ def parse_results(response: Response, now: datetime) -> list[dict]:
             if m and m.group("media"):
                 media = m.group("media").strip()
         results.append(
-            {"url": response.urljoin(href), "title": title, "media": media, "published_at": published, "snippet": snippet}
+            {
+                "url": response.urljoin(href),
+                "title": title,
+                "media": media,
+                "published_at": published,
+                "snippet": snippet,
+            }
         )
     return results
 
@@ -97,7 +107,9 @@ class SearchResultsSpider(BaseMonitorSpider):
         for href in candidates[:1]:
             if href:
                 self.pages[query] += 1
-                yield response.follow(href, callback=self.parse, errback=self.errback, cb_kwargs={"query": query})
+                yield response.follow(
+                    href, callback=self.parse, errback=self.errback, cb_kwargs={"query": query}
+                )
 
     def result_item(self, r: dict, now: datetime) -> ArticleItem:
         return ArticleItem(

@@ -97,7 +97,9 @@ class SocialPostsSpider(BaseMonitorSpider):
     def parse(self, response: Response, base: str, page: int):
         now = datetime.now(UTC)
         try:
-            payload = json.loads(response.body.decode(response.encoding if hasattr(response, "encoding") else "utf-8"))
+            payload = json.loads(
+                response.body.decode(response.encoding if hasattr(response, "encoding") else "utf-8")
+            )
         except (ValueError, UnicodeDecodeError) as exc:
             self.crawler.stats.inc_value("monitor/problems/bad_json")
             logger.warning("bad JSON from %s: %s", response.url, exc)

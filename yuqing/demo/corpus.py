@@ -511,7 +511,13 @@ def build_corpus(now: datetime, *, seed: int = 20261122, n_bulk: int = 0) -> Cor
     story = texts.emergency(er)
     orig = b.add("province_portal", story, age=(0, 0.1), story_id="story-emergency")
     for j, (site, mode) in enumerate([("cnaudit_news", "full"), ("county_news", "drop")]):
-        rs = Story(story.topic, _retitle(er, story, j), _reprint_paragraphs(er, story.paragraphs, mode), [], story.region)
+        rs = Story(
+            story.topic,
+            _retitle(er, story, j),
+            _reprint_paragraphs(er, story.paragraphs, mode),
+            [],
+            story.region,
+        )
         doc = b.add(site, rs, age=(0, 0.0), story_id="story-emergency", media=orig.media,
                     extra={"reprint_of": orig.doc_id})  # fmt: skip
         reprint_specs[doc.doc_id] = (orig.doc_id, (j + 1) / 3)
