@@ -22,7 +22,7 @@ import logging
 import math
 import statistics
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 logger = logging.getLogger(__name__)
 
@@ -203,3 +203,35 @@ def is_new(first_seen: datetime, now: datetime, hours: float = 24) -> bool:
     """True when the event was first seen within the last `hours` (a first-seen time after `now`, from a
     clock skew, counts as new)."""
     return now - first_seen <= timedelta(hours=hours)
+
+
+@dataclass(frozen=True)
+class PlanVolume:
+    """One 监测方案's volume today against its 14-day baseline."""
+
+    plan: str
+    today: int
+    baseline_median: float
+    z: float
+    is_burst: bool
+    history: tuple[int, ...]  # the baseline days, oldest first
+
+
+def plan_bursts(
+    daily: dict[str, dict[date, int]],
+    today: date,
+    *,
+    days: int = BASELINE_DAYS,
+    z_threshold: float = 3.5,
+    min_count: int = 5,
+) -> list[PlanVolume]:
+    """Volume burst per 监测方案: today's document count against the `days` before it (robust z).
+
+    `daily` maps plan -> {local day -> documents}; missing days count as 0. Sorted: bursts first, then by z."""
+    out = []
+    for plan, counts in daily.items():
+        history = tuple(counts.get(today - timedelta(days=i), 0) for i in range(days, 0, -1))
+        current = counts.get(today, 0)
+        b = detect_burst(list(history), current, z_threshold=z_threshold, min_count=min_count)
+        out.append(PlanVolume(plan, current, b.baseline_median, b.z, b.is_burst, history))
+    return sorted(out, key=lambda v: (not v.is_burst, -v.z, v.plan))

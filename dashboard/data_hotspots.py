@@ -15,11 +15,12 @@ import pandas as pd
 import streamlit as st
 
 from analysis import hotspots as workflow
-from analysis.heat import is_new
+from analysis.heat import BASELINE_DAYS, is_new, plan_bursts
 from analysis.region import Region, matches_local
 from analysis.response import CLASS_LABELS, TRANSITIONS, countdown
 from dashboard.data import engine, fmt_time, safe_link
 from store import hotspots as q
+from store import reports
 
 logger = logging.getLogger(__name__)
 
@@ -219,3 +220,24 @@ def add_response(
 WorkflowError = workflow.WorkflowError
 __all__ = ["CLASS_LABELS", "CLASS_OPTIONS", "WorkflowError", "add_response", "change_status", "class_codes",
            "event_detail", "events", "next_statuses", "with_countdown"]  # fmt: skip
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def plan_volume(db_url: str, tz_name: str, today: Any) -> pd.DataFrame:
+    """Per 监测方案: documents today vs the median of the 14 days before (robust z), bursts first.
+    Counts are of stored documents by their time (published, or first seen when undated) in local days."""
+    start, end = reports.days_window(today - timedelta(days=BASELINE_DAYS), today, tz_name)
+    with engine(db_url).connect() as conn:
+        df = reports.fetch_documents(conn, start, end)
+    daily: dict[str, dict[Any, int]] = {}
+    if not df.empty:
+        for plans, day in zip(df["plans"], reports.local_days(df, tz_name), strict=True):
+            for plan in plans or ():
+                per_day = daily.setdefault(plan, {})
+                per_day[day] = per_day.get(day, 0) + 1
+    rows = [
+        {"方案": v.plan, "今日": v.today, "基线中位数": v.baseline_median, "z": v.z, "突增": v.is_burst,
+         "近14日": list(v.history)}
+        for v in plan_bursts(daily, today)
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=["方案", "今日", "基线中位数", "z", "突增", "近14日"])

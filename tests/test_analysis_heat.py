@@ -127,3 +127,20 @@ def test_is_new_within_window():
     assert not is_new(NOW - timedelta(hours=25), NOW)
     assert is_new(NOW - timedelta(hours=30), NOW, hours=48)
     assert is_new(NOW + timedelta(minutes=5), NOW)
+
+
+def test_plan_bursts_flag_a_jump_over_a_quiet_fortnight():
+    from datetime import date, timedelta
+
+    from analysis.heat import plan_bursts
+
+    today = date(2026, 11, 22)
+    quiet = {today - timedelta(days=i): 2 + (i % 2) for i in range(1, 15)}
+    daily = {"审计署全国": {**quiet, today: 19}, "莒南县审计局": {**quiet, today: 3}, "新方案": {today: 1}}
+    out = plan_bursts(daily, today)
+    assert [v.plan for v in out if v.is_burst] == ["审计署全国"]
+    first = out[0]
+    assert first.plan == "审计署全国" and first.today == 19 and first.baseline_median == 2.5 and first.z > 3.5
+    assert len(first.history) == 14 and first.history[0] == quiet[today - timedelta(days=14)]
+    new = next(v for v in out if v.plan == "新方案")
+    assert new.history == (0,) * 14 and not new.is_burst  # below min_count

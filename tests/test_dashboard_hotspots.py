@@ -133,3 +133,10 @@ def test_local_filter_keeps_events_about_the_local_area(db) -> None:
     assert len(events_table(at)) == 1
     at.text_input(key="hs_local").input("北京市").run()
     assert not at.exception and any("没有符合条件" in i.value for i in at.info)
+
+
+def test_plan_volume_table_shows_today_against_the_baseline(db) -> None:
+    at = page()
+    vol = at.get_by_key("hs_plan_volume").dataframe[0].value
+    assert set(vol.columns) >= {"方案", "今日", "基线中位数", "突增", "近14日"}
+    assert vol["今日"].sum() >= 1 and all(len(h) == 14 for h in vol["近14日"])

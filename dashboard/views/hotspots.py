@@ -87,6 +87,30 @@ def ranked_events() -> None:
 
 ranked_events()
 
+st.subheader("方案声量")
+volume = data_hotspots.plan_volume(ctx.db_url, ctx.tz_name, data.today_in(ctx.tz_name))
+if volume.empty:
+    st.caption("近 15 日没有命中方案的信息。")
+else:
+    bursting = volume[volume["突增"]]["方案"].tolist()
+    if bursting:
+        st.warning(
+            "声量突增：" + "、".join(bursting) + "（今日信息量显著高于前 14 日基线）",
+            icon=":material/trending_up:",
+        )
+    components.table(
+        volume,
+        "hs_plan_volume",
+        hide_index=True,
+        column_config={
+            "近14日": st.column_config.BarChartColumn("近14日", y_min=0),
+            "z": st.column_config.NumberColumn(
+                "稳健 z 值", format="%.1f", help="(今日 − 中位数) / (1.4826 × MAD)"
+            ),
+            "突增": st.column_config.CheckboxColumn("突增", help="今日 ≥ 5 篇且稳健 z ≥ 3.5"),
+        },
+    )
+
 st.subheader("事件详情")
 ids = df["id"].tolist()
 titles = dict(zip(df["id"], df["标题"], strict=True))
