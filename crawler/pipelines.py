@@ -70,7 +70,7 @@ class NormalizePipeline:
             item.title = item.body[:60]
         if not item.title:
             raise _drop(self.crawler, "NormalizePipeline", "no_title", item.url)
-        min_body = MIN_ARTICLE_BODY if item.platform not in ("weibo",) else 2
+        min_body = MIN_ARTICLE_BODY if item.platform not in ("weibo", "hotlist") else 2
         if len(item.body) < min_body:
             raise _drop(self.crawler, "NormalizePipeline", "empty_body", item.url)
         if item.published_at is not None and item.published_at.tzinfo is None:

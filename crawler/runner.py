@@ -19,12 +19,16 @@ logger = logging.getLogger(__name__)
 
 
 def spider_classes() -> dict[str, type]:
+    from crawler.spiders.hot_list import HotListSpider
     from crawler.spiders.news_listing import NewsListingSpider
     from crawler.spiders.rss import RssSpider
     from crawler.spiders.search_results import SearchResultsSpider
     from crawler.spiders.social_posts import SocialPostsSpider
 
-    return {cls.name: cls for cls in (RssSpider, NewsListingSpider, SearchResultsSpider, SocialPostsSpider)}
+    return {
+        cls.name: cls
+        for cls in (RssSpider, NewsListingSpider, SearchResultsSpider, SocialPostsSpider, HotListSpider)
+    }
 
 
 def spider_for(source: Source) -> type:

@@ -144,3 +144,59 @@ def test_listing_spider_extracts_articles_and_next_page():
         "http://127.0.0.1/news/a3.html",
         "http://127.0.0.1/news/index_2.html",
     ]
+
+
+def test_hot_list_shapes_weibo_baidu_and_plain():
+    from crawler.spiders.hot_list import hot_entries
+
+    weibo = {"ok": 1, "data": {"realtime": [{"word": "审计署公告", "num": 1200000, "realpos": 1, "note": "审计署公告"},
+                                            {"word": "", "num": 5}]}}  # fmt: skip
+    rows = hot_entries(weibo, "https://weibo.com")
+    assert rows == [{"rank": 1, "title": "审计署公告", "hot": 1200000, "note": "审计署公告",
+                     "url": "https://s.weibo.com/weibo?q=%23%E5%AE%A1%E8%AE%A1%E7%BD%B2%E5%85%AC%E5%91%8A%23"}]  # fmt: skip
+    baidu = {"data": {"cards": [{"content": [{"word": "审计整改", "hotScore": "4,880,000", "index": 0, "desc": "说明",
+                                              "url": "https://www.baidu.com/s?wd=x"}]}]}}  # fmt: skip
+    assert hot_entries(baidu, "https://top.baidu.com")[0] == {
+        "rank": 1, "title": "审计整改", "hot": 4880000, "note": "说明", "url": "https://www.baidu.com/s?wd=x"
+    }  # fmt: skip
+    plain = [{"title": "审计局回应", "url": "http://x.cn/1", "hot": 7}, {"title": "无链接"}]
+    assert [r["title"] for r in hot_entries(plain, "http://x.cn")] == ["审计局回应"]
+    assert hot_entries({"ok": 0}, "http://x.cn") == []
+
+
+def test_hot_list_spider_yields_entries_as_documents_with_hotness():
+    from scrapy.utils.test import get_crawler
+
+    from crawler.spiders.hot_list import HotListSpider
+
+    source = src(kind="hotlist", platform="hotlist", url="http://127.0.0.1:9/ajax/side/hotSearch")
+    crawler = get_crawler(HotListSpider)
+    spider = HotListSpider.from_crawler(crawler, source=source)
+    crawler.stats.open_spider()
+    body = json.dumps(
+        {
+            "ok": 1,
+            "data": {"realtime": [{"word": "莒南工地坍塌 审计曾指出违法分包", "num": 2400000, "realpos": 2}]},
+        }
+    )
+    resp = TextResponse(url=source.url, body=body.encode(), encoding="utf-8", request=Request(source.url))
+    (item,) = list(spider.parse(resp))
+    assert (
+        item.platform == "hotlist"
+        and item.reads == 2400000
+        and item.title == "莒南工地坍塌 审计曾指出违法分包"
+    )
+    assert (
+        item.url
+        == "http://127.0.0.1:9/weibo?q=%23%E8%8E%92%E5%8D%97%E5%B7%A5%E5%9C%B0%E5%9D%8D%E5%A1%8C%20%E5%AE%A1%E8%AE%A1%E6%9B%BE%E6%8C%87%E5%87%BA%E8%BF%9D%E6%B3%95%E5%88%86%E5%8C%85%23"
+    )
+    assert "热榜第2位" in item.body and item.published_at is not None
+    assert (
+        list(
+            spider.parse(
+                TextResponse(url=source.url, body=b"<html>", encoding="utf-8", request=Request(source.url))
+            )
+        )
+        == []
+    )
+    assert crawler.stats.get_value("monitor/problems/bad_json") == 1

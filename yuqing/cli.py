@@ -220,7 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
         "spiders",
         nargs="*",
         metavar="SPIDER",
-        help="spider names: rss news_listing search_results social_posts",
+        help="spider names: rss news_listing search_results social_posts hot_list",
     )
     s.add_argument(
         "--source", action="append", help="crawl only this source (by name; repeatable; also disabled ones)"

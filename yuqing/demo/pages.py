@@ -749,6 +749,8 @@ class WeiboApi(SiteApp):
     def route(self, path: str, query: dict[str, list[str]]) -> Response:
         if path == "/api/container/getIndex":
             return self.search(query)
+        if path == "/ajax/side/hotSearch":
+            return Response(200, json.dumps(self.hot_search(), ensure_ascii=False).encode("utf-8"))
         m = re.fullmatch(r"/detail/(\d+)", path)
         if m:
             doc = self.by_path.get(path)
@@ -759,6 +761,30 @@ class WeiboApi(SiteApp):
                 "<!DOCTYPE html><html><head><meta charset='utf-8'><title>微博</title></head><body>微博</body></html>".encode(),
             )
         return not_found(path)
+
+    def hot_search(self) -> dict[str, Any]:
+        """weibo.com/ajax/side/hotSearch-like list: today's audit stories among ordinary trending topics."""
+        today = [
+            d for d in self.corpus.docs if d.story_id == "story-emergency" and not d.extra.get("reprint_of")
+        ]
+        audit = [f"{d.title.split(' ')[0]}" for d in today] + [
+            "审计署公告揭示多地挪用扶贫资金",
+            "莒南工地坍塌 审计曾指出违法分包",
+        ]
+        filler = ["双十一快递高峰", "今冬首场寒潮", "国产大飞机新航线", "高校食堂涨价回应", "冬季流感高发", "某地景区门票免费",
+                  "新能源车降价潮", "城市马拉松报名", "考研报名人数", "供暖季开始"]  # fmt: skip
+        words = [filler[0], audit[-1], filler[1], filler[2], audit[-2], *filler[3:], *audit[:-2]]
+        realtime = [
+            {
+                "word": w,
+                "note": w,
+                "num": 4_800_000 // (i + 1),
+                "realpos": i + 1,
+                "label_name": "热" if i < 3 else "",
+            }
+            for i, w in enumerate(words)
+        ]
+        return {"ok": 1, "data": {"realtime": realtime}}
 
     @staticmethod
     def query_of(query: dict[str, list[str]]) -> str:

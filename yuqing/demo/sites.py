@@ -300,6 +300,15 @@ def demo_sources(corpus: Corpus, urls: dict[str, str]) -> list[dict[str, Any]]:
             "queries": list(WEIBO_QUERIES),
             "max_pages": weibo_pages + 1,
         },
+        {
+            "name": "微博热搜（演示）",
+            "kind": "hotlist",
+            "url": f"{urls['weibo_api']}/ajax/side/hotSearch",
+            "level": "central",
+            "platform": "hotlist",
+            "region": None,
+            "cadence": "10m",
+        },
     ]
 
 
