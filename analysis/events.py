@@ -55,6 +55,7 @@ DEFAULT_MIN_SHARED = 2
 DEFAULT_ANCHOR_FREE_THRESHOLD = 0.6  # cosine that joins an event even without a shared name
 LEAD_CHARS = 300  # names (anchors) are read from the title and this much of the body
 ANCHOR_FLAGS = frozenset({"ns", "nr", "nrt", "nrfg", "nt", "nz", "eng"})  # jieba POS: places, people, orgs
+LABEL_MIN_SHARED = 2  # specific terms a hot-list entry must share with the event it names
 ANCHOR_SUPPORT = 0.2  # a name anchors an event once it is in this share of the members
 ANCHOR_MIN_IDF = 5.0  # names as common as 中国 / 北京 / 美国 anchor nothing
 TITLE_WEIGHT = 2.0  # title words count this many times
@@ -411,8 +412,12 @@ class EventClusterer:
         names: set[str],
         facts: frozenset[int],
         t: float,
+        label_entry: bool = False,
     ) -> tuple[Any, float]:
-        need = self.threshold_for(len(vec))
+        # a hot-list entry is a few words naming a story already in the news: the article threshold and
+        # LABEL_MIN_SHARED specific terms in common are enough, without a shared name
+        need = self.threshold if label_entry else self.threshold_for(len(vec))
+        min_shared = LABEL_MIN_SHARED if label_entry else self.min_shared
         best: tuple[float, int, Any] | None = None
         has_facts = len(facts) >= MIN_FACTS
         # Candidates: events listed under the document's specific terms (a term in most documents finds
@@ -425,18 +430,19 @@ class EventClusterer:
                 for eid in postings.get(w, ()):
                     hits[eid] = hits.get(eid, 0) + 1
         for eid, n_hits in hits.items():
-            if n_hits < self.min_shared:
+            if n_hits < min_shared:
                 continue
             event = self._events[eid]
             if not self._live(event, t):
                 continue
             sim, shared = _cosine(vec, event.centroid, event.norm, specific)
-            if shared < self.min_shared or sim < need:
+            if shared < min_shared or sim < need:
                 continue
             if has_facts and len(event.facts) >= MIN_FACTS and facts.isdisjoint(event.facts):
                 continue  # both state figures, none shared: another release from the same template
             if (
-                self.anchor_free_threshold is not None
+                not label_entry
+                and self.anchor_free_threshold is not None
                 and sim < self.anchor_free_threshold
                 and not self._shares_anchor(names, event)
             ):
@@ -488,8 +494,12 @@ class EventClusterer:
         published_at: datetime | date | str | float | int,
         reprint_group: Any = None,
         features: tuple[Any, ...] | None = None,
+        label_entry: bool = False,
     ) -> Any:
         """Place one document; returns its event id (the id of the event's first document).
+
+        `label_entry`: the document is a hot-list entry (a few words naming a story): it joins the best live
+        event on shared specific terms alone and does not move that event's centroid.
 
         `features` = `doc_features(title, text)` computed beforehand (e.g. in another process) saves
         computing them here; the result is the same. A 2-tuple (vector, names) without figures is accepted.
@@ -510,7 +520,7 @@ class EventClusterer:
             event = self._events[self._group_event[reprint_group]]
             self._attach(event, doc_id, vec, names, facts, t, vote=False)
             return event.eid  # a reprint is not counted again in the window's document frequencies
-        eid, sim = self._best_event(vec, specific, names, facts, t) if vec else (None, 0.0)
+        eid, sim = self._best_event(vec, specific, names, facts, t, label_entry) if vec else (None, 0.0)
         if eid is None:
             event = _Event(doc_id, t)
             self._events[doc_id] = event
@@ -520,7 +530,7 @@ class EventClusterer:
         else:
             event = self._events[eid]
             logger.debug("doc %s joins event %s (cosine %.3f)", doc_id, eid, sim)
-        self._attach(event, doc_id, vec, names, facts, t, vote=True)
+        self._attach(event, doc_id, vec, names, facts, t, vote=not (label_entry and eid is not None))
         self._local.add(t, sorted(set(raw) | names))
         if reprint_group is not None:
             self._group_event[reprint_group] = event.eid

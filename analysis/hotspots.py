@@ -127,7 +127,7 @@ def document_stage2(
     group = index.add_signature(row["id"], sig, when, row["source"])
     event_id = clusterer.add(
         row["id"], row["title"] or "", row["body"] or "", when, reprint_group=group,
-        features=(vec, names, facts),
+        features=(vec, names, facts), label_entry=row.get("platform") == "hotlist",
     )  # fmt: skip
     return {
         "id": row["id"],

@@ -285,3 +285,22 @@ def test_local_statistics_survive_the_state_round_trip_and_old_states_load() -> 
     old.pop("local")
     old["version"] = 1
     assert EventClusterer.from_state(old).events() == first.events()
+
+
+def test_hot_list_entry_joins_the_story_it_names_without_moving_it():
+    from datetime import UTC, datetime
+
+    from analysis.events import EventClusterer
+
+    t = datetime(2026, 11, 22, 8, tzinfo=UTC)
+    c = EventClusterer()
+    body = (
+        "今天上午，临沂市莒南县城区防洪排涝改造工程施工现场发生一起基坑坍塌事故，事故已造成4人死亡、9人受伤。"
+        "据了解，该工程今年曾被列入莒南县审计局跟踪审计，审计发现该项目存在违法分包、监理人员长期不在岗等问题。"
+    )
+    story = c.add("a1", "莒南县在建工程坍塌事故 已造成4人死亡", body, t)
+    c.add("x1", "省审计厅召开审计工作会议", "会议部署下半年审计工作，要求提高审计质量。" * 3, t)
+    centroid = dict(c._events[story].centroid)
+    assert c.add("h1", "莒南工地坍塌 审计曾指出违法分包", "", t, label_entry=True) == story
+    assert c._events[story].centroid == centroid  # the label does not vote
+    assert c.add("h2", "双十一快递高峰", "", t, label_entry=True) not in (story, "x1")

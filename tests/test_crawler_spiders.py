@@ -190,7 +190,7 @@ def test_hot_list_spider_yields_entries_as_documents_with_hotness():
         item.url
         == "http://127.0.0.1:9/weibo?q=%23%E8%8E%92%E5%8D%97%E5%B7%A5%E5%9C%B0%E5%9D%8D%E5%A1%8C%20%E5%AE%A1%E8%AE%A1%E6%9B%BE%E6%8C%87%E5%87%BA%E8%BF%9D%E6%B3%95%E5%88%86%E5%8C%85%23"
     )
-    assert "热榜第2位" in item.body and item.published_at is not None
+    assert item.media == "热榜第2位" and item.body == item.title and item.published_at is not None
     assert (
         list(
             spider.parse(

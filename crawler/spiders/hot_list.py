@@ -80,6 +80,6 @@ class HotListSpider(BaseMonitorSpider):
             note = f"（{e['note']}）" if e["note"] and e["note"] != e["title"] else ""
             yield ArticleItem(
                 url=e["url"], source=self.source.name, platform="hotlist", level=self.source.level,
-                region=self.source.region, title=e["title"], body=f"{e['title']}{note} 热榜第{e['rank']}位",
+                region=self.source.region, title=e["title"], body=f"{e['title']}{note}", media=f"热榜第{e['rank']}位",
                 published_at=now, fetched_at=now, reads=e["hot"],
             )  # fmt: skip
