@@ -332,43 +332,41 @@ def bench_sites(manifest: dict, web: FixtureWeb) -> dict:
         with engine.connect() as conn:
             stored = {r["host"]: r for r in list_candidates(conn)}
         engine.dispose()
-    tp = fp = fn = tn = 0
     rows = []
     for site in manifest["sites"]:
         r = stored.get(site["host"], {})
-        want = site["expected"] == "flagged"
-        got = r.get("tier") in ("act", "review")
-        tp += want and got
-        fp += (not want) and got
-        fn += want and not got
-        tn += (not want) and not got
         rows.append(
-            {
-                "host": site["host"],
-                "kind": site["kind"],
-                "expected": site["expected"],
-                "score": int(r.get("score") or 0),
-                "tier": r.get("tier") or "none",
-                "ok": want == got,
-                "signals": [s["code"] for s in r.get("signals") or []],
-                "redirect_chain": [s["from"] for s in (r.get("evidence") or {}).get("redirects") or []],
-                "error": r.get("check_error") or ("not checked" if not r else ""),
-            }
+            _site_row(
+                site,
+                flagged=r.get("tier") in ("act", "review"),
+                score=int(r.get("score") or 0),
+                tier=r.get("tier") or "none",
+                signals=[s["code"] for s in r.get("signals") or []],
+                redirect_chain=[s["from"] for s in (r.get("evidence") or {}).get("redirects") or []],
+                error=r.get("check_error") or ("not checked" if not r else ""),
+            )
         )
-    p, rc = _prf(tp, fp, fn)
-    return {
-        "path": "check spider (Scrapy)",
-        "n": len(rows),
-        "n_flag_expected": tp + fn,
-        "precision": p,
-        "recall": rc,
-        "tp": tp,
-        "fp": fp,
-        "fn": fn,
-        "tn": tn,
-        "seconds": round(seconds, 2),
-        "rows": rows,
-    }
+    return {"path": "check spider (Scrapy)", **_site_summary(rows, seconds)}
+
+
+def _site_row(site: dict, *, flagged: bool, **fields) -> dict:
+    """One fixture site's outcome: what was expected, what the check said, and whether they agree."""
+    want = site["expected"] == "flagged"
+    return {"host": site["host"], "kind": site["kind"], "expected": site["expected"], "flagged": flagged,
+            "ok": want == flagged, **fields}  # fmt: skip
+
+
+def _site_summary(rows: list[dict], seconds: float) -> dict:
+    """Confusion counts, precision and recall over `_site_row` rows."""
+    want = [r["expected"] == "flagged" for r in rows]
+    got = [r["flagged"] for r in rows]
+    tp = sum(w and g for w, g in zip(want, got, strict=True))
+    fp = sum(g and not w for w, g in zip(want, got, strict=True))
+    fn = sum(w and not g for w, g in zip(want, got, strict=True))
+    tn = len(rows) - tp - fp - fn
+    p, r = _prf(tp, fp, fn)
+    return {"n": len(rows), "n_flag_expected": tp + fn, "precision": p, "recall": r, "tp": tp, "fp": fp,
+            "fn": fn, "tn": tn, "seconds": round(seconds, 2), "rows": rows}  # fmt: skip
 
 
 def bench_sites_standin(manifest: dict, web: FixtureWeb) -> dict:
@@ -387,7 +385,6 @@ def bench_sites_standin(manifest: dict, web: FixtureWeb) -> dict:
         ),
         cfg,
     )
-    tp = fp = fn = tn = 0
     rows = []
     t0 = time.perf_counter()
     for site in manifest["sites"]:
@@ -396,37 +393,17 @@ def bench_sites_standin(manifest: dict, web: FixtureWeb) -> dict:
         v = check_site(
             res.final_url, res.status, res.html, res.redirect_chain, fav, official=official, cfg=cfg
         )
-        want = site["expected"] == "flagged"
-        got = v.flagged
-        tp += want and got
-        fp += (not want) and got
-        fn += want and not got
-        tn += (not want) and not got
         rows.append(
-            {
-                "host": site["host"],
-                "kind": site["kind"],
-                "expected": site["expected"],
-                "score": v.score,
-                "tier": v.tier,
-                "ok": want == got,
-                "signals": [s.code for s in v.signals],
-                "redirect_chain": res.redirect_chain,
-            }
+            _site_row(
+                site,
+                flagged=v.flagged,
+                score=v.score,
+                tier=v.tier,
+                signals=[s.code for s in v.signals],
+                redirect_chain=res.redirect_chain,
+            )  # fmt: skip
         )
-    p, r = _prf(tp, fp, fn)
-    return {
-        "n": len(rows),
-        "n_flag_expected": tp + fn,
-        "precision": p,
-        "recall": r,
-        "tp": tp,
-        "fp": fp,
-        "fn": fn,
-        "tn": tn,
-        "seconds": round(time.perf_counter() - t0, 2),
-        "rows": rows,
-    }
+    return _site_summary(rows, time.perf_counter() - t0)
 
 
 # ----------------------------------------------------------------------------------------------
