@@ -10,6 +10,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
+import numpy as np
 from sqlalchemy.engine import Engine
 
 from analysis.hotspots import Stage2Config, Stage2Stats, run_stage2
@@ -52,8 +53,6 @@ def sentiment_input(title: str, body: str, platform: str) -> tuple[str, str]:
 
 def _predict(model, rows: list[dict]):
     """Probabilities for every row, each domain scored in one batch."""
-    import numpy as np
-
     inputs = [sentiment_input(r["title"] or "", r["body"] or "", r["platform"]) for r in rows]
     probs = np.zeros((len(rows), 3))
     for domain in ("news", "social"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 from scrapy.exceptions import IgnoreRequest
 
@@ -30,8 +31,6 @@ class PrivateAddressGuardMiddleware:
         raise IgnoreRequest(f"PrivateAddressGuard: {reason}: {url}")
 
     def process_request(self, request):
-        from urllib.parse import urlsplit
-
         host = urlsplit(request.url).hostname or ""
         reason = blocked_host(host, self.allowed)
         if reason:

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
@@ -179,8 +179,6 @@ def write_analysis(conn: Connection, results: Sequence[dict[str, Any]]) -> None:
     """Write per-document analysis results; each dict has `id` plus analysis columns."""
     if not results:
         return
-    from sqlalchemy import bindparam
-
     keys = [k for k in results[0] if k != "id"]
     stmt = update(documents).where(documents.c.id == bindparam("_id")).values({k: bindparam(k) for k in keys})
     conn.execute(stmt, [{"_id": r["id"], **{k: r[k] for k in keys}} for r in results])

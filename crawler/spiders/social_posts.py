@@ -6,6 +6,7 @@ import json
 import logging
 import re
 from datetime import UTC, datetime
+from html import unescape
 from urllib.parse import quote, urlsplit
 
 import scrapy
@@ -24,8 +25,6 @@ WEIBO_TIME = "%a %b %d %H:%M:%S %z %Y"
 def html_to_text(html: str) -> str:
     text = re.sub(r"<br\s*/?>", "\n", html or "", flags=re.I)
     text = _TAGS.sub("", text)
-    from html import unescape
-
     return unescape(text).strip()
 
 
