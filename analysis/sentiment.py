@@ -2,10 +2,10 @@
 
 The default model ``project`` has two linear heads and a router, trained by ``analysis.train_sentiment``
 and shipped as one ``.npz`` of int8 weights plus a JSON metadata file under ``analysis/models/`` (no
-pickle, no scikit-learn at inference): ``news`` (headlines; hashed char 1-2-grams + jieba words, tuned
-for macro-F1), ``social`` (Weibo posts; hashed char 1-2-grams) and ``router`` (p(news) per text).
-Callers pass ``domain="news"`` / ``"social"`` when they know the register, or leave it None to mix the
-heads by the router.  SnowNLP's review-trained model stays selectable as the named baseline ``snownlp``.
+pickle, no scikit-learn at inference): ``news`` (headlines; hashed char 1-2-grams + jieba words + their
+mean word2vec vector, tuned for macro-F1), ``social`` (Weibo posts; hashed char 1-2-grams) and ``router``
+(p(news) per text).  Callers pass ``domain="news"`` / ``"social"`` when they know the register, or leave
+it None to mix the heads by the router.  SnowNLP's review-trained model stays selectable as the named baseline ``snownlp``.
 """
 
 from __future__ import annotations
@@ -185,18 +185,93 @@ def _tokenizer():
     return _TOKENIZER
 
 
-def hash_word_pairs(texts: list[str], n_features: int) -> tuple[np.ndarray, np.ndarray]:
-    """(row, bucket) of every jieba word (crc32 of its UTF-8 bytes) of already-normalised texts."""
+def tokenize(texts: list[str]) -> list[list[str]]:
+    """jieba words (private tokenizer, whitespace dropped) of already-normalised texts."""
     cut = _tokenizer()
+    return [[w for w in cut(text) if not w.isspace()] if text else [] for text in texts]
+
+
+def hash_word_pairs(
+    texts: list[str], n_features: int, tokens: list[list[str]] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(row, bucket) of every jieba word (crc32 of its UTF-8 bytes) of already-normalised texts;
+    ``tokens`` are their words when the caller has them already (see tokenize)."""
+    if tokens is None:
+        tokens = tokenize(texts)
     rows: list[int] = []
     cols: list[int] = []
-    for i, text in enumerate(texts):
-        if not text:
-            continue
-        words = [w for w in cut(text) if not w.isspace()]
+    for i, words in enumerate(tokens):
         rows.extend([i] * len(words))
         cols.extend(zlib.crc32(w.encode("utf-8")) for w in words)
     return np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64) % n_features
+
+
+class WordVectors:
+    """A word-embedding table (vocabulary -> vector) for a head's ``wordvec`` feature block.
+
+    Trained by ``analysis.train_sentiment`` (word2vec on unlabelled news headlines and Weibo text) and
+    shipped as int8 rows with one float32 scale per row.  A text's block is the mean vector of its known
+    words, L2-normalised; a text with no known word gets zeros."""
+
+    def __init__(self, words: list[str], vectors: np.ndarray) -> None:
+        if len(words) != vectors.shape[0]:
+            raise ValueError("word-vector vocabulary and table differ in length")
+        self.words = list(words)
+        self.vectors = vectors.astype(np.float32)
+        self.index = {w: i for i, w in enumerate(self.words)}
+
+    @property
+    def dim(self) -> int:
+        return int(self.vectors.shape[1])
+
+    def mean_vectors(self, tokens: list[list[str]]) -> np.ndarray:
+        """(n, dim) L2-normalised mean vector of each token list's known words."""
+        rows: list[int] = []
+        cols: list[int] = []
+        index = self.index
+        for i, words in enumerate(tokens):
+            for w in words:
+                j = index.get(w)
+                if j is not None:
+                    rows.append(i)
+                    cols.append(j)
+        n = len(tokens)
+        out = np.zeros((n, self.dim), dtype=np.float64)
+        if not rows:
+            return out
+        # rows ascend, so each text's words are one run: sum the runs (the mean's direction is the sum's)
+        counts = np.bincount(np.array(rows, dtype=np.int64), minlength=n)
+        present = np.flatnonzero(counts)
+        starts = (np.cumsum(counts) - counts)[present]
+        picked = self.vectors[np.array(cols, dtype=np.int64)].astype(np.float64)
+        out[present] = np.add.reduceat(picked, starts, axis=0)
+        norms = np.linalg.norm(out, axis=1)
+        norms[norms == 0] = 1.0
+        return out / norms[:, None]
+
+    def save_arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        scale = np.abs(self.vectors).max(axis=1) / 127.0
+        scale[scale == 0] = 1.0
+        q = np.clip(np.rint(self.vectors / scale[:, None]), -127, 127).astype(np.int8)
+        vocab = np.frombuffer("\n".join(self.words).encode("utf-8"), dtype=np.uint8)
+        return {
+            f"{prefix}__wv_vocab": vocab,
+            f"{prefix}__wv_q": q,
+            f"{prefix}__wv_scale": scale.astype(np.float32),
+        }
+
+    @classmethod
+    def from_arrays(cls, arrays, prefix: str) -> WordVectors | None:
+        if f"{prefix}__wv_vocab" not in arrays:
+            return None
+        words = arrays[f"{prefix}__wv_vocab"].tobytes().decode("utf-8").split("\n")
+        q = arrays[f"{prefix}__wv_q"].astype(np.float32)
+        return cls(words, q * arrays[f"{prefix}__wv_scale"].astype(np.float32)[:, None])
+
+    def quantised(self) -> WordVectors:
+        """The table as shipped (int8 rows), so training sees the arithmetic inference will use."""
+        arrays = self.save_arrays("x")
+        return WordVectors.from_arrays(arrays, "x")
 
 
 def normalize_news(text: str) -> str:
@@ -209,18 +284,27 @@ def normalize_news(text: str) -> str:
 
 @dataclass(frozen=True)
 class FeatureBlock:
-    """One hashed feature block: ``char`` n-grams 1..ngram_max or jieba ``word`` unigrams."""
+    """One feature block: hashed ``char`` n-grams 1..ngram_max, hashed jieba ``word`` unigrams (both
+    sparse tf-idf), or ``wordvec``, the dense mean word vector (``n_features`` = its dimension)."""
 
     kind: str
     n_features: int
     ngram_max: int = 0
 
-    def pairs(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    @property
+    def dense(self) -> bool:
+        return self.kind == "wordvec"
+
+    @property
+    def uses_words(self) -> bool:
+        return self.kind in ("word", "wordvec")
+
+    def pairs(self, texts: list[str], tokens: list[list[str]] | None = None) -> tuple[np.ndarray, np.ndarray]:
         if self.kind == "char":
             return hash_ngram_pairs(texts, self.n_features, self.ngram_max)
         if self.kind == "word":
-            return hash_word_pairs(texts, self.n_features)
-        raise ValueError(f"unknown feature block kind {self.kind!r}")
+            return hash_word_pairs(texts, self.n_features, tokens)
+        raise ValueError(f"feature block kind {self.kind!r} has no hashed pairs")
 
     def to_json(self) -> dict:
         return {"kind": self.kind, "n_features": self.n_features, "ngram_max": self.ngram_max}
@@ -244,7 +328,8 @@ def block_values(
 
 
 class LinearHead:
-    """Hashed feature blocks (each sublinear tf-idf, L2 per block) -> linear logits / temperature."""
+    """Feature blocks (hashed ones sublinear tf-idf, each block L2-normalised) -> linear logits /
+    temperature.  A head with a ``wordvec`` block carries its WordVectors table."""
 
     def __init__(
         self,
@@ -254,6 +339,7 @@ class LinearHead:
         bias: np.ndarray,
         idf: np.ndarray,
         temperature: float = 1.0,
+        wordvec: WordVectors | None = None,
     ) -> None:
         self.normalizer = normalizer
         self.normalize = NORMALIZERS[normalizer]
@@ -262,18 +348,31 @@ class LinearHead:
         self.bias = bias  # (k,) float32, includes any decision bias
         self.idf = idf  # (sum of block sizes,) float32
         self.temperature = temperature
+        self.wordvec = wordvec
         self.offsets = np.cumsum([0] + [b.n_features for b in blocks])
         if self.offsets[-1] != weights.shape[0] or idf.shape[0] != weights.shape[0]:
             raise ValueError("feature blocks do not match the weight matrix")
+        for block in blocks:
+            if block.dense and (wordvec is None or wordvec.dim != block.n_features):
+                raise ValueError("a wordvec block needs a word-vector table of its dimension")
+
+    def _inputs(self, texts: list[str]) -> tuple[list[str], list[list[str]] | None]:
+        """Normalised texts, and their words when a block needs them (tokenised once for all blocks)."""
+        norm = [self.normalize(t) for t in texts]
+        tokens = tokenize(norm) if any(b.uses_words for b in self.blocks) else None
+        return norm, tokens
 
     def features(self, texts: list[str]):
         """(n, features) sparse matrix of the head's input, for training and inspection."""
         n = len(texts)
-        norm = [self.normalize(t) for t in texts]
+        norm, tokens = self._inputs(texts)
         parts = []
         for j, block in enumerate(self.blocks):
             lo, hi = self.offsets[j], self.offsets[j + 1]
-            r, c, v = block_values(*block.pairs(norm), n, self.idf[lo:hi])
+            if block.dense:
+                parts.append(sparse.csr_matrix(self.wordvec.mean_vectors(tokens)))
+                continue
+            r, c, v = block_values(*block.pairs(norm, tokens), n, self.idf[lo:hi])
             parts.append(sparse.csr_matrix((v, (r, c)), shape=(n, block.n_features), dtype=np.float64))
         return sparse.hstack(parts).tocsr()
 
@@ -282,10 +381,13 @@ class LinearHead:
         n = len(texts)
         k = self.weights.shape[1]
         out = np.zeros((n, k), dtype=np.float64)
-        norm = [self.normalize(t) for t in texts]
+        norm, tokens = self._inputs(texts)
         for j, block in enumerate(self.blocks):
             lo, hi = self.offsets[j], self.offsets[j + 1]
-            urows, ucols, vals = block_values(*block.pairs(norm), n, self.idf[lo:hi])
+            if block.dense:
+                out += self.wordvec.mean_vectors(tokens) @ self.weights[lo:hi]
+                continue
+            urows, ucols, vals = block_values(*block.pairs(norm, tokens), n, self.idf[lo:hi])
             contrib = self.weights[lo + ucols] * vals[:, None]
             for c in range(k):
                 out[:, c] += np.bincount(urows, weights=contrib[:, c], minlength=n)
@@ -296,12 +398,15 @@ class LinearHead:
 
     def save_arrays(self, prefix: str) -> dict[str, np.ndarray]:
         q, scale = quantise(self.weights)
-        return {
+        arrays = {
             f"{prefix}__weights_q": q,
             f"{prefix}__weights_scale": scale,
             f"{prefix}__bias": self.bias.astype(np.float32),
             f"{prefix}__idf": self.idf.astype(np.float16),
         }
+        if self.wordvec is not None:
+            arrays.update(self.wordvec.save_arrays(prefix))
+        return arrays
 
     def to_json(self) -> dict:
         return {
@@ -324,6 +429,7 @@ class LinearHead:
             arrays[f"{prefix}__bias"].astype(np.float32),
             arrays[f"{prefix}__idf"].astype(np.float32),
             float(spec.get("temperature", 1.0)),
+            WordVectors.from_arrays(arrays, prefix),
         )
 
 

@@ -13,7 +13,9 @@ import csv
 import hashlib
 import json
 import logging
+import re
 import time
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,10 +29,13 @@ from analysis.sentiment import (
     FeatureBlock,
     LinearHead,
     LinearSentimentModel,
+    WordVectors,
+    normalize_news,
     normalize_text,
     quantise,
     softmax,
     tfidf_transform,
+    tokenize,
 )
 
 logger = logging.getLogger(__name__)
@@ -70,10 +75,31 @@ RECIPE: dict = {
         "blocks": [
             {"kind": "char", "n_features": 2**18, "ngram_max": 2},
             {"kind": "word", "n_features": 2**17, "ngram_max": 0},
+            {"kind": "wordvec", "n_features": 100, "ngram_max": 0},
         ],
         "C": 3.0,
         "cv": {"folds": 5, "salt": "yuqing-sentiment-news-cv-v1"},
         "bias_grid": {"low": -2.0, "high": 2.0, "steps": 41},
+    },
+    # word vectors for the news head's ``wordvec`` block: skip-gram word2vec (gensim, one worker, fixed
+    # seed and hash, so deterministic) on unlabelled text in the news head's normal form: the training
+    # rows' texts of ``labelled_sets`` (never a held-out text) and the ``unlabelled`` files' column,
+    # split into sentences.  The most frequent ``max_vocab`` words are shipped.
+    "wordvec": {
+        "labelled_sets": ["bdci2019", "nlpcc2013", "covid19"],
+        "unlabelled": [
+            ["topics/nlpcc2017_headlines_test.csv", "text"],
+            ["topics/weibo_hot_search_2025.csv", "title"],
+            ["topics/thucnews_cnews_1000.csv", "text"],
+            ["topics/cec_emergency_events.csv", "text"],
+        ],
+        "vector_size": 100,
+        "window": 5,
+        "min_count": 3,
+        "negative": 10,
+        "epochs": 5,
+        "seed": 1,
+        "max_vocab": 60000,
     },
     # router: p(news) vs p(social) from the text's characters.  The unlabelled headlines keep their
     # punctuation and digits, so those alone do not make a headline "social".
@@ -186,7 +212,68 @@ def compute_idf(counts) -> np.ndarray:
     return (np.log((1 + counts.shape[0]) / (1 + df)) + 1).astype(np.float32)
 
 
-def fit_head(spec: dict, texts: list[str], y: np.ndarray, sample_weight: np.ndarray) -> LinearHead:
+_SENTENCE_RE = re.compile(r"[。！？!?；;\n]+")
+
+
+def _word2vec_hash(text: str) -> int:
+    """gensim's per-word seed hash; Python's hash() is salted per process, crc32 is not."""
+    return zlib.crc32(text.encode("utf-8"))
+
+
+def word_vector_corpus(data_dir: Path, train_rows: list[Row], spec: dict) -> list[list[str]]:
+    """Sentences (as jieba word lists, news normal form) for the word vectors; see RECIPE["wordvec"]."""
+    texts = [r.text for r in train_rows if r.dataset in spec["labelled_sets"]]
+    for name, column in spec["unlabelled"]:
+        path = data_dir / name
+        if not path.is_file():
+            logger.warning("word-vector corpus file %s not found; skipped", path)
+            continue
+        with path.open(encoding="utf-8", newline="") as fh:
+            seen: set[str] = set()
+            for rec in csv.DictReader(fh):
+                value = (rec.get(column) or "").strip()
+                if value and value not in seen:
+                    seen.add(value)
+                    texts.append(value)
+    sentences = [normalize_news(part) for text in texts for part in _SENTENCE_RE.split(text)]
+    return [words for words in tokenize([s for s in sentences if len(s) >= 4]) if words]
+
+
+def train_word_vectors(data_dir: Path, train_rows: list[Row], spec: dict) -> tuple[WordVectors, dict]:
+    """Skip-gram word2vec on the corpus above (gensim, training only), as shipped (int8 rows)."""
+    from gensim.models import Word2Vec  # training only
+
+    corpus = word_vector_corpus(data_dir, train_rows, spec)
+    model = Word2Vec(
+        sentences=corpus,
+        vector_size=spec["vector_size"],
+        window=spec["window"],
+        min_count=spec["min_count"],
+        sg=1,
+        negative=spec["negative"],
+        epochs=spec["epochs"],
+        seed=spec["seed"],
+        workers=1,
+        hashfxn=_word2vec_hash,
+    )
+    words = list(model.wv.index_to_key[: spec["max_vocab"]])  # most frequent first
+    table = WordVectors(words, np.array([model.wv[w] for w in words])).quantised()
+    report = {
+        "sentences": len(corpus),
+        "tokens": sum(len(s) for s in corpus),
+        "vocabulary_trained": len(model.wv.index_to_key),
+        "vocabulary_shipped": len(words),
+    }
+    return table, report
+
+
+def fit_head(
+    spec: dict,
+    texts: list[str],
+    y: np.ndarray,
+    sample_weight: np.ndarray,
+    wordvec: WordVectors | None = None,
+) -> LinearHead:
     """Fit one linear head (logistic regression on its feature blocks) and return it as shipped:
     idf rounded to float16 and int8 weights, so every figure computed from it is the shipped arithmetic."""
     from scipy import sparse
@@ -197,9 +284,16 @@ def fit_head(spec: dict, texts: list[str], y: np.ndarray, sample_weight: np.ndar
     blocks = [
         FeatureBlock(b["kind"], int(b["n_features"]), int(b.get("ngram_max", 0))) for b in spec["blocks"]
     ]
+    tokens = tokenize(norm) if any(b.uses_words for b in blocks) else None
     parts, idfs = [], []
     for block in blocks:
-        rows, cols = block.pairs(norm)
+        if block.dense:
+            if wordvec is None or wordvec.dim != block.n_features:
+                raise ValueError("a wordvec block needs word vectors of its dimension (RECIPE['wordvec'])")
+            parts.append(sparse.csr_matrix(wordvec.mean_vectors(tokens)))
+            idfs.append(np.ones(block.n_features, dtype=np.float32))
+            continue
+        rows, cols = block.pairs(norm, tokens)
         counts = sparse.csr_matrix(
             (np.ones(rows.shape[0], dtype=np.float32), (rows, cols)),
             shape=(len(norm), block.n_features),
@@ -218,7 +312,15 @@ def fit_head(spec: dict, texts: list[str], y: np.ndarray, sample_weight: np.ndar
         coef = np.hstack([np.zeros_like(coef), coef])
         bias = np.array([0.0, bias[0]], dtype=np.float32)
     q, scale = quantise(coef)
-    return LinearHead(spec["normalizer"], blocks, q.astype(np.float32) * scale, bias, np.concatenate(idfs))
+    uses_wordvec = any(b.dense for b in blocks)
+    return LinearHead(
+        spec["normalizer"],
+        blocks,
+        q.astype(np.float32) * scale,
+        bias,
+        np.concatenate(idfs),
+        wordvec=wordvec if uses_wordvec else None,
+    )
 
 
 def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
@@ -257,7 +359,9 @@ def fit_decision_bias(logits: np.ndarray, y: np.ndarray, grid: dict) -> np.ndarr
     return best_bias
 
 
-def train_news_head(rows: list[Row], spec: dict) -> tuple[LinearHead, dict]:
+def train_news_head(
+    rows: list[Row], spec: dict, wordvec: WordVectors | None = None
+) -> tuple[LinearHead, dict]:
     """News head: K-fold out-of-fold logits fix the decision bias and the temperature, then a final fit
     on all rows carries both."""
     texts = [r.text for r in rows]
@@ -268,11 +372,11 @@ def train_news_head(rows: list[Row], spec: dict) -> tuple[LinearHead, dict]:
     oof = np.zeros((len(rows), 3))
     for f in range(k):
         tr = fold != f
-        head = fit_head(spec, [t for t, m in zip(texts, tr, strict=True) if m], y[tr], w[tr])
+        head = fit_head(spec, [t for t, m in zip(texts, tr, strict=True) if m], y[tr], w[tr], wordvec)
         oof[~tr] = head.logits([t for t, m in zip(texts, tr, strict=True) if not m])
     bias = fit_decision_bias(oof, y, spec["bias_grid"])
     temperature = fit_temperature(oof + bias, y)
-    head = fit_head(spec, texts, y, w)
+    head = fit_head(spec, texts, y, w, wordvec)
     head.bias = (head.bias + bias).astype(np.float32)
     head.temperature = temperature
     report = {
@@ -393,7 +497,11 @@ def train(data_dir: Path, out_stem: Path, recipe: dict | None = None) -> dict:
     news_rows = [r for r in train_rows if r.dataset in recipe["news"]["sets"]]
     heads: dict[str, LinearHead] = {}
     reports: dict[str, dict] = {}
-    heads["news"], reports["news"] = train_news_head(news_rows, recipe["news"])
+    wordvec = None
+    if any(b["kind"] == "wordvec" for b in recipe["news"]["blocks"]):
+        wordvec, reports["wordvec"] = train_word_vectors(data_dir, train_rows, recipe["wordvec"])
+        logger.info("word vectors: %s", reports["wordvec"])
+    heads["news"], reports["news"] = train_news_head(news_rows, recipe["news"], wordvec)
     heads["social"], reports["social"] = train_social_head(train_rows, recipe)
     heads["router"], reports["router"] = train_router(train_rows, data_dir, recipe["router"])
 
@@ -413,7 +521,10 @@ def train(data_dir: Path, out_stem: Path, recipe: dict | None = None) -> dict:
         }
     meta = {
         "name": "project",
-        "kind": "news + social linear heads (hashed char n-gram / word tf-idf, logistic regression) with a router",
+        "kind": (
+            "news + social linear heads (hashed char n-gram / word tf-idf, news also mean word2vec vectors; "
+            "logistic regression) with a router"
+        ),
         "labels": list(LABELS),
         "heads": {name: head.to_json() for name, head in heads.items()},
         "recipe": recipe,

@@ -13,6 +13,7 @@ from analysis.sentiment import (
     LABELS,
     LinearSentimentModel,
     SentimentResult,
+    WordVectors,
     article_text,
     get_model,
     hash_ngrams,
@@ -55,14 +56,17 @@ def test_project_model_loads_fast_and_has_news_social_and_router_heads():
         head = model.heads[name]
         assert head.weights.shape == (sum(b.n_features for b in head.blocks), 3)
     assert model.heads["router"].weights.shape[1] == 2
-    assert {b.kind for b in model.heads["news"].blocks} == {"char", "word"}
+    assert [b.kind for b in model.heads["news"].blocks] == ["char", "word", "wordvec"]
+    wordvec = model.heads["news"].wordvec
+    assert wordvec is not None and wordvec.dim == model.heads["news"].blocks[-1].n_features
+    assert len(wordvec.words) > 20_000 and "审计" in wordvec.index
     assert model.meta["labels"] == list(LABELS)
     assert model.meta["training"]["n_trained"] > 10_000
     size = sum(
         (sentiment.MODEL_DIR / f"{sentiment.PROJECT_MODEL_STEM}{ext}").stat().st_size
         for ext in (".npz", ".json")
     )
-    assert size < 4 * 2**20
+    assert size < 8 * 2**20  # about 6 MB: int8 weights and the 51k-word vector table
 
 
 def test_router_sends_headlines_to_news_and_posts_to_social():
@@ -108,6 +112,33 @@ def test_hash_word_pairs_are_deterministic_per_word():
     assert again_cols.tolist() == first
     assert cols[rows == 2].tolist() == [first[0]]  # "审计" hashes to the same bucket in any text
     assert ((cols >= 0) & (cols < 2**16)).all()
+
+
+def test_word_vectors_mean_is_normalised_over_known_words_and_round_trips():
+    table = WordVectors(["审计", "发现", "问题"], np.array([[3.0, 0.0], [0.0, 4.0], [1.0, 1.0]]))
+    out = table.mean_vectors([["审计", "发现", "未知词"], ["未知词"], [], ["问题", "问题"]])
+    assert out.shape == (4, 2)
+    assert out[0] == pytest.approx([0.6, 0.8])  # mean (1.5, 2.0), unknown word ignored, unit length
+    assert out[1].tolist() == [0.0, 0.0] and out[2].tolist() == [0.0, 0.0]
+    assert out[3] == pytest.approx([2**-0.5, 2**-0.5])
+    back = WordVectors.from_arrays(table.save_arrays("news"), "news")
+    assert back.words == table.words
+    assert np.abs(back.vectors - table.vectors).max() <= 4.0 / 127  # int8 rows, one scale per row
+    assert WordVectors.from_arrays({}, "news") is None
+
+
+def test_news_head_word_vectors_move_the_logits():
+    head = get_model().heads["news"]
+    text = "审计发现挪用扶贫资金"
+    with_vectors = head.logits([text])
+    lo = head.offsets[-2]
+    saved = head.weights[lo:].copy()
+    try:
+        head.weights[lo:] = 0.0
+        without = head.logits([text])
+    finally:
+        head.weights[lo:] = saved
+    assert not np.allclose(with_vectors, without)
 
 
 def test_get_model_is_cached_once_per_process():
@@ -234,13 +265,13 @@ def test_conformance_held_out_bdci_macro_f1(shared_data):
     _train, held_out = split_rows(sets, list(meta["recipe"]["train_sets"]), meta["recipe"]["split"])
     rows = held_out["bdci2019"]
     texts, gold = [r.text for r in rows], [r.polarity for r in rows]
-    # floors measured on the held-out dev split (router 0.690, news head 0.692 at training; target 0.75 is
-    # not met, see SENTIMENT_MODEL_CARD.md)
+    # floors measured on the held-out dev split (router 0.708, news head 0.706 at training, 0.690 / 0.692
+    # before the word vectors; target 0.75 is not met, see SENTIMENT_MODEL_CARD.md)
     fig = evaluate(get_model().predict_proba(texts), gold, False)
-    assert fig["macro_f1"] >= 0.67
-    assert fig["accuracy"] >= 0.72
+    assert fig["macro_f1"] >= 0.69
+    assert fig["accuracy"] >= 0.74
     news = evaluate(get_model().predict_proba(texts, domain="news"), gold, False)
-    assert news["macro_f1"] >= 0.67
+    assert news["macro_f1"] >= 0.69
     assert news["per_class_f1"]["pos"] >= 0.49  # the decision bias lifts the rare class (0.47 before it)
     polar = held_out["covid19"]
     for domain in (None, "social"):
@@ -269,6 +300,10 @@ def test_trainer_is_deterministic_on_small_recipe(shared_data, tmp_path):
     recipe["news"]["bias_grid"]["steps"] = 9
     recipe["router"]["social_sets"] = ["covid19"]
     recipe["router"]["extra_news_file"] = None
+    recipe["news"]["blocks"][-1]["n_features"] = 8
+    recipe["wordvec"].update(
+        labelled_sets=["bdci2019"], unlabelled=[], vector_size=8, epochs=1, min_count=2, max_vocab=500
+    )
     a = train(shared_data, tmp_path / "a", recipe)
     b = train(shared_data, tmp_path / "b", recipe)
     assert (tmp_path / "a.npz").read_bytes() == (tmp_path / "b.npz").read_bytes()
