@@ -5,7 +5,8 @@ and shipped as one ``.npz`` of int8 weights plus a JSON metadata file under ``an
 pickle, no scikit-learn at inference): ``news`` (headlines; hashed char 1-2-grams + jieba words + their
 mean word2vec vector, tuned for macro-F1), ``social`` (Weibo posts; hashed char 1-2-grams) and ``router``
 (p(news) per text).  Callers pass ``domain="news"`` / ``"social"`` when they know the register, or leave
-it None to mix the heads by the router.  SnowNLP's review-trained model stays selectable as the named baseline ``snownlp``.
+it None to mix the heads by the router.  SnowNLP's review-trained model stays selectable as the named
+baseline ``snownlp``.
 """
 
 from __future__ import annotations
@@ -329,7 +330,8 @@ def block_values(
 
 class LinearHead:
     """Feature blocks (hashed ones sublinear tf-idf, each block L2-normalised) -> linear logits /
-    temperature.  A head with a ``wordvec`` block carries its WordVectors table."""
+    temperature.  A head with a ``wordvec`` block carries the model's WordVectors table (one table, shared
+    by the heads that use it, stored once under the ``wordvec`` prefix)."""
 
     def __init__(
         self,
@@ -404,8 +406,6 @@ class LinearHead:
             f"{prefix}__bias": self.bias.astype(np.float32),
             f"{prefix}__idf": self.idf.astype(np.float16),
         }
-        if self.wordvec is not None:
-            arrays.update(self.wordvec.save_arrays(prefix))
         return arrays
 
     def to_json(self) -> dict:
@@ -416,7 +416,7 @@ class LinearHead:
         }
 
     @classmethod
-    def from_arrays(cls, spec: dict, arrays, prefix: str) -> LinearHead:
+    def from_arrays(cls, spec: dict, arrays, prefix: str, wordvec: WordVectors | None = None) -> LinearHead:
         q = arrays[f"{prefix}__weights_q"].astype(np.float32)
         weights = q * arrays[f"{prefix}__weights_scale"].astype(np.float32)[None, :]
         return cls(
@@ -429,7 +429,7 @@ class LinearHead:
             arrays[f"{prefix}__bias"].astype(np.float32),
             arrays[f"{prefix}__idf"].astype(np.float32),
             float(spec.get("temperature", 1.0)),
-            WordVectors.from_arrays(arrays, prefix),
+            wordvec if any(b.get("kind") == "wordvec" for b in spec["blocks"]) else None,
         )
 
 
@@ -442,6 +442,7 @@ def quantise(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 DOMAINS: tuple[str, str] = ("news", "social")
+WORDVEC_PREFIX = "wordvec"  # the shared word-vector table's arrays in the model .npz
 # Router probabilities this close to 0 or 1 skip the other head entirely (saves its featurisation).
 ROUTER_SKIP = 1e-3
 
@@ -469,7 +470,8 @@ class LinearSentimentModel:
         """Load ``<stem>.json`` (metadata) and ``<stem>.npz`` (weights) written by the trainer."""
         meta = json.loads(stem.with_suffix(".json").read_text(encoding="utf-8"))
         with np.load(stem.with_suffix(".npz"), allow_pickle=False) as arrays:
-            heads = {h: LinearHead.from_arrays(spec, arrays, h) for h, spec in meta["heads"].items()}
+            wordvec = WordVectors.from_arrays(arrays, WORDVEC_PREFIX)
+            heads = {h: LinearHead.from_arrays(spec, arrays, h, wordvec) for h, spec in meta["heads"].items()}
         return cls(name or meta.get("name", stem.name), heads, meta)
 
     def route(self, texts: list[str]) -> np.ndarray:

@@ -26,6 +26,7 @@ from analysis.sentiment import (
     MODEL_DIR,
     NORMALIZERS,
     PROJECT_MODEL_STEM,
+    WORDVEC_PREFIX,
     FeatureBlock,
     LinearHead,
     LinearSentimentModel,
@@ -81,7 +82,7 @@ RECIPE: dict = {
         "cv": {"folds": 5, "salt": "yuqing-sentiment-news-cv-v1"},
         "bias_grid": {"low": -2.0, "high": 2.0, "steps": 41},
     },
-    # word vectors for the news head's ``wordvec`` block: skip-gram word2vec (gensim, one worker, fixed
+    # word vectors for ``wordvec`` blocks (one table, shared by every head that has such a block): skip-gram word2vec (gensim, one worker, fixed
     # seed and hash, so deterministic) on unlabelled text in the news head's normal form: the training
     # rows' texts of ``labelled_sets`` (never a held-out text) and the ``unlabelled`` files' column,
     # split into sentences.  The most frequent ``max_vocab`` words are shipped.
@@ -389,7 +390,9 @@ def train_news_head(
     return head, report
 
 
-def train_social_head(rows: list[Row], recipe: dict) -> tuple[LinearHead, dict]:
+def train_social_head(
+    rows: list[Row], recipe: dict, wordvec: WordVectors | None = None
+) -> tuple[LinearHead, dict]:
     """Social head: every training row with the set weights; temperature from a calibration slice held
     back from a first fit."""
     spec = recipe["social"]
@@ -399,9 +402,9 @@ def train_social_head(rows: list[Row], recipe: dict) -> tuple[LinearHead, dict]:
     w = _weights(rows, recipe)
     fit_rows = [r for r, c in zip(rows, is_cal, strict=True) if not c]
     cal_rows = [r for r, c in zip(rows, is_cal, strict=True) if c]
-    first = fit_head(spec, [r.text for r in fit_rows], y[~is_cal], w[~is_cal])
+    first = fit_head(spec, [r.text for r in fit_rows], y[~is_cal], w[~is_cal], wordvec)
     temperature = fit_temperature(first.logits([r.text for r in cal_rows]), y[is_cal])
-    head = fit_head(spec, [r.text for r in rows], y, w)
+    head = fit_head(spec, [r.text for r in rows], y, w, wordvec)
     head.temperature = temperature
     return head, {"rows": len(rows), "temperature": round(temperature, 6)}
 
@@ -498,16 +501,18 @@ def train(data_dir: Path, out_stem: Path, recipe: dict | None = None) -> dict:
     heads: dict[str, LinearHead] = {}
     reports: dict[str, dict] = {}
     wordvec = None
-    if any(b["kind"] == "wordvec" for b in recipe["news"]["blocks"]):
+    if any(b["kind"] == "wordvec" for head in ("news", "social") for b in recipe[head]["blocks"]):
         wordvec, reports["wordvec"] = train_word_vectors(data_dir, train_rows, recipe["wordvec"])
         logger.info("word vectors: %s", reports["wordvec"])
     heads["news"], reports["news"] = train_news_head(news_rows, recipe["news"], wordvec)
-    heads["social"], reports["social"] = train_social_head(train_rows, recipe)
+    heads["social"], reports["social"] = train_social_head(train_rows, recipe, wordvec)
     heads["router"], reports["router"] = train_router(train_rows, data_dir, recipe["router"])
 
     arrays: dict[str, np.ndarray] = {}
     for name, head in heads.items():
         arrays.update(head.save_arrays(name))
+    if wordvec is not None:
+        arrays.update(wordvec.save_arrays(WORDVEC_PREFIX))
     out_stem.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(out_stem.with_suffix(".npz"), **arrays)
     per_set = {}
