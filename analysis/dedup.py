@@ -9,6 +9,14 @@ candidate is verified on the signatures: a pair matches when its resemblance (Ja
 the shorter text is mostly contained in the longer and covers a real share of it. Matches are joined with
 union–find. Texts under MIN_CHARS content characters only match near-exact copies.
 
+Two vetoes keep templated releases (the same wording filled in by different places) apart: the figures
+each text states (amounts and counts), and the administrative divisions it names (analysis.region).  A
+reprint or an excerpt carries some of its original's figures; two releases from one template share none.
+Places are weighed asymmetrically: a pair is vetoed only when each text's paragraphs are about places the
+other text never names (nor any place containing or inside them), because an excerpt may drop its
+original's place and a reprint may add a line naming another, but two county releases name only their own
+county.
+
 `ReprintIndex` is incremental (add one document at a time) and its state is plain JSON-able data; group
 ids are the id of the group's first-added member and stay stable as the group grows.
 """
@@ -28,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from analysis.region import mention_codes, most_specific
 from analysis.textnorm import content_chars, normalize_text
 
 logger = logging.getLogger(__name__)
@@ -46,9 +55,14 @@ MIN_SHARED = 6  # sampled shingles two texts must share before containment count
 MAX_POSTING = 2000  # an index key seen in more documents than this is boilerplate: not used for candidates
 MAX_VERIFY = 64  # candidates verified per new document (most shared keys first)
 
-_SIG_VERSION = 2
+_SIG_VERSION = 3
 _HEADER = struct.Struct("<BBI")  # version, flags (1 = full set), content length in characters
-_FACTS = struct.Struct("<H")  # version 2: number of fact hashes that follow the header
+_FACTS = struct.Struct("<H")  # version 2+: number of fact hashes that follow the header
+_PLACES = struct.Struct("<H")  # version 3: two place-code lists follow the facts, each with its count
+MAX_PLACES = 64
+# Places count from paragraphs of at least this many characters: headlines, "相关阅读" lines and other
+# furniture a reprint adds are shorter, and the places they name say nothing about the article.
+PLACE_LINE_MIN = 40
 # Facts: amounts and counts with 3+ digits or a decimal point (not years). Reprints and excerpts keep the
 # facts they carry; templated releases from different places ("核查资金8430万元" vs "核查资金1610.9万元")
 # share most of their wording but none of their figures.
@@ -69,6 +83,8 @@ class Signature:
     full: bool
     length: int
     facts: frozenset[int] = frozenset()
+    places: frozenset[str] = frozenset()  # divisions its paragraphs name (see places; empty before v3)
+    mentions: frozenset[str] = frozenset()  # divisions it names anywhere
 
     def sampled(self) -> np.ndarray:
         """The SAMPLE_MOD sample (a full set is reduced; a sampled set is returned as is)."""
@@ -107,6 +123,48 @@ def facts(text: str) -> frozenset[int]:
     return frozenset(out)
 
 
+def _prefixes(adcodes: list[str]) -> frozenset[str]:
+    out = set()
+    for code in adcodes[:MAX_PLACES]:
+        while code.endswith("00") and len(code) > 2:
+            code = code[:-2]
+        out.add(code)
+    return frozenset(out)
+
+
+def places(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(places the paragraphs of `text` are about, every place `text` names anywhere).
+
+    Both are administrative divisions, most specific only (analysis.region), each as its adcode without
+    the trailing zero pairs ("3713" for 临沂市, "371327" for its 莒南县), so that containment is a prefix
+    test.  Paragraphs are lines of PLACE_LINE_MIN+ characters."""
+    normal = normalize_text(text)
+    mentions = mention_codes(normal)
+    if not mentions:
+        return frozenset(), frozenset()
+    spans, start = [], 0
+    for line in normal.split("\n"):
+        if len(line) >= PLACE_LINE_MIN:
+            spans.append((start, start + len(line)))
+        start += len(line) + 1
+    in_paragraphs = [m for m in mentions if any(lo <= m[0] < hi for lo, hi in spans)]
+    return _prefixes(most_specific(in_paragraphs)), _prefixes(most_specific(mentions))
+
+
+def places_related(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Whether some place of `a` is, contains or lies inside some place of `b`."""
+    return any(x.startswith(y) or y.startswith(x) for x in a for y in b)
+
+
+def places_disagree(a: Signature, b: Signature) -> bool:
+    """The place veto: each text is about places (in its paragraphs) that the other never names, nor any
+    place containing or inside them.  An excerpt may drop its original's places, and a reprint may add a
+    line naming others, but a text never loses the places it shares with its source."""
+    if not (a.places and b.places):
+        return False
+    return not places_related(a.places, b.mentions) and not places_related(b.places, a.mentions)
+
+
 def signature(text: str) -> bytes:
     """Compact reprint signature of a text (a few hundred bytes for a news article), for storing."""
     chars = content_chars(text)
@@ -115,10 +173,15 @@ def signature(text: str) -> bytes:
     if not full:
         hashes = hashes[hashes % SAMPLE_MOD == 0]
     fact_hashes = sorted(facts(text))[:65535]
+    about, named = places(text)
+    place_blocks = b""
+    for codes in (sorted(int(c) for c in about), sorted(int(c) for c in named)):
+        place_blocks += _PLACES.pack(len(codes)) + np.asarray(codes, dtype="<u4").tobytes()
     return (
         _HEADER.pack(_SIG_VERSION, 1 if full else 0, len(chars))
         + _FACTS.pack(len(fact_hashes))
         + np.asarray(fact_hashes, dtype="<u4").tobytes()
+        + place_blocks
         + hashes.astype("<u4").tobytes()
     )
 
@@ -129,19 +192,40 @@ def decode_signature(sig: bytes) -> Signature:
         raise ValueError("not a reprint signature")
     version, flags, length = _HEADER.unpack_from(sig)
     offset, fact_set = _HEADER.size, frozenset()
-    if version == 2:
+    place_sets: list[frozenset[str]] = [frozenset(), frozenset()]
+    if version not in (1, 2, 3):
+        raise ValueError(f"unsupported reprint signature version {version}")
+    if version >= 2:
         if len(sig) < offset + _FACTS.size:
             raise ValueError("not a reprint signature")
         (n_facts,) = _FACTS.unpack_from(sig, offset)
         offset += _FACTS.size
+        if len(sig) < offset + 4 * n_facts:
+            raise ValueError("not a reprint signature")
         fact_set = frozenset(int(x) for x in np.frombuffer(sig, dtype="<u4", count=n_facts, offset=offset))
         offset += 4 * n_facts
-    elif version != 1:
-        raise ValueError(f"unsupported reprint signature version {version}")
+    for k in range(2 if version >= 3 else 0):  # places the paragraphs are about, then all named
+        if len(sig) < offset + _PLACES.size:
+            raise ValueError("not a reprint signature")
+        (n_places,) = _PLACES.unpack_from(sig, offset)
+        offset += _PLACES.size
+        if len(sig) < offset + 4 * n_places:
+            raise ValueError("not a reprint signature")
+        place_sets[k] = frozenset(
+            str(int(x)) for x in np.frombuffer(sig, dtype="<u4", count=n_places, offset=offset)
+        )
+        offset += 4 * n_places
     if (len(sig) - offset) % 4:
         raise ValueError("not a reprint signature")
     hashes = np.frombuffer(sig, dtype="<u4", offset=offset).astype(np.uint32)
-    return Signature(hashes=hashes, full=bool(flags & 1), length=int(length), facts=fact_set)
+    return Signature(
+        hashes=hashes,
+        full=bool(flags & 1),
+        length=int(length),
+        facts=fact_set,
+        places=place_sets[0],
+        mentions=place_sets[1],
+    )
 
 
 @dataclass(frozen=True)
@@ -178,6 +262,8 @@ def is_reprint(a: Signature, b: Signature) -> bool:
         return False
     if len(a.facts) >= MIN_FACTS and len(b.facts) >= MIN_FACTS and not (a.facts & b.facts):
         return False  # same wording, different figures: two templated releases, not a reprint
+    if places_disagree(a, b):
+        return False  # same wording about unrelated places: templated releases again
     sim = similarity(a, b)
     if min(a.length, b.length) < MIN_CHARS:
         return sim.jaccard >= SHORT_JACCARD

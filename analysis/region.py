@@ -271,6 +271,17 @@ def _collapse(table: _Table, mentions: list[tuple[int, str]]) -> list[tuple[str,
     return out
 
 
+def mention_codes(text: str) -> list[tuple[int, str]]:
+    """(position, adcode) of every accepted place mention in `text`, in text order."""
+    return _mentions(text)
+
+
+def most_specific(mentions: list[tuple[int, str]]) -> list[str]:
+    """Adcodes of the most specific regions among `mentions` (see mention_codes), ancestors folded in,
+    in order of first mention."""
+    return [adcode for adcode, _, _ in _collapse(_table(), mentions)]
+
+
 def extract_regions(text: str) -> list[Region]:
     """Distinct regions named in `text`, most specific first-level only (a county absorbs its city and
     province), in order of first mention."""

@@ -198,3 +198,56 @@ def test_version_one_signatures_still_decode():
     blob = struct.pack("<BBI", 1, 1, 120) + np.array([4, 8, 12], dtype="<u4").tobytes()
     sig = decode_signature(blob)
     assert list(sig.hashes) == [4, 8, 12] and sig.facts == frozenset() and sig.length == 120
+
+
+PLACE_TEMPLATE = (
+    "{county}审计局召开全面从严治党暨党风廉政建设工作会议，传达学习上级有关会议精神，总结过去一年的工作。\n"
+    "会议要求全体干部职工进一步提高政治站位，强化责任担当，把全面从严治党要求贯穿审计工作全过程。\n"
+    "会议强调，要以更加扎实的作风推动审计工作高质量发展，为{county}经济社会发展提供有力保障。"
+)
+
+
+def test_templated_releases_from_different_counties_are_not_reprints():
+    """The same template filled in by two county bureaus states no figures; the places tell them apart."""
+    from analysis.dedup import places
+
+    a = PLACE_TEMPLATE.format(county="莒南县")
+    b = PLACE_TEMPLATE.format(county="沂水县")
+    sa, sb = decode_signature(signature(a)), decode_signature(signature(b))
+    assert sa.facts == sb.facts == frozenset()
+    assert similarity(sa, sb).jaccard >= 0.5  # the wording alone would make them reprints
+    assert places(a) == (frozenset({"371327"}), frozenset({"371327"}))
+    assert not is_reprint(sa, sb)
+    # a city paper's reprint adds its own city and a headline; it still names the county it is about
+    reprint = "临沂日报讯\n" + a.split("\n", 1)[1] + "\n" + a.split("\n", 1)[0]
+    assert is_reprint(sa, decode_signature(signature(reprint)))
+
+
+def test_excerpt_that_drops_the_place_but_gains_a_related_link_still_joins():
+    """The place veto is asymmetric: an excerpt whose paragraphs name a place its source names only in a
+    short line, and which adds a line naming a third place, still joins its source."""
+    body = "报告指出，部分单位在政府采购、工程建设等领域仍存在管理不规范问题，审计机关已督促相关单位建立健全制度。" * 2
+    original = (
+        "北京市审计局近日公布了年度审计工作报告，报告显示全市审计发现问题资金较上年有所下降，整改工作成效明显。\n"
+        + body
+        + "\n审计组曾赴上海交流学习。"
+    )
+    excerpt = body + "审计组曾赴上海交流学习。\n广州也有类似做法。"  # paragraphs regrouped, a line added
+    so, se = decode_signature(signature(original)), decode_signature(signature(excerpt))
+    assert so.places == frozenset({"11"}) and "31" in so.mentions
+    assert se.places == frozenset({"31"}) and "4401" in se.mentions
+    assert is_reprint(so, se)
+
+
+def test_version_two_signatures_have_no_places_and_never_veto():
+    import struct
+
+    import numpy as np
+
+    text = PLACE_TEMPLATE.format(county="莒南县")
+    v3 = decode_signature(signature(text))
+    blob = struct.pack("<BBI", 2, 1 if v3.full else 0, v3.length) + struct.pack("<H", 0)
+    v2 = decode_signature(blob + np.asarray(v3.hashes, dtype="<u4").tobytes())
+    assert v2.places == v2.mentions == frozenset()
+    other = decode_signature(signature(PLACE_TEMPLATE.format(county="沂水县")))
+    assert is_reprint(v2, other)  # stored before places existed: wording alone decides, as it did then
