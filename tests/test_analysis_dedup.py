@@ -226,7 +226,10 @@ def test_templated_releases_from_different_counties_are_not_reprints():
 def test_excerpt_that_drops_the_place_but_gains_a_related_link_still_joins():
     """The place veto is asymmetric: an excerpt whose paragraphs name a place its source names only in a
     short line, and which adds a line naming a third place, still joins its source."""
-    body = "报告指出，部分单位在政府采购、工程建设等领域仍存在管理不规范问题，审计机关已督促相关单位建立健全制度。" * 2
+    body = (
+        "报告指出，部分单位在政府采购、工程建设等领域仍存在管理不规范问题，审计机关已督促相关单位建立健全制度。"
+        * 2
+    )
     original = (
         "北京市审计局近日公布了年度审计工作报告，报告显示全市审计发现问题资金较上年有所下降，整改工作成效明显。\n"
         + body
