@@ -58,7 +58,7 @@ MAX_VERIFY = 64  # candidates verified per new document (most shared keys first)
 _SIG_VERSION = 3
 _HEADER = struct.Struct("<BBI")  # version, flags (1 = full set), content length in characters
 _FACTS = struct.Struct("<H")  # version 2+: number of fact hashes that follow the header
-_PLACES = struct.Struct("<H")  # version 3: two place-code lists follow the facts, each with its count
+_PLACES = struct.Struct("<H")  # version 3: three more lists follow the facts, each with its count
 MAX_PLACES = 64
 # Places count from paragraphs of at least this many characters: headlines, "相关阅读" lines and other
 # furniture a reprint adds are shorter, and the places they name say nothing about the article.
@@ -83,6 +83,7 @@ class Signature:
     full: bool
     length: int
     facts: frozenset[int] = frozenset()
+    strong: frozenset[int] = frozenset()  # the strong subset of facts (see strong_facts; empty before v3)
     places: frozenset[str] = frozenset()  # divisions its paragraphs name (see places; empty before v3)
     mentions: frozenset[str] = frozenset()  # divisions it names anywhere
 
@@ -112,15 +113,35 @@ def shingle_hashes(chars: str, k: int = SHINGLE) -> np.ndarray:
     return np.unique((acc >> np.uint64(32)).astype(np.uint32))
 
 
-def facts(text: str) -> frozenset[int]:
-    """Hashes of the figures stated in `text`: numbers with 3+ digits or a decimal point, years excluded."""
-    out = set()
+def _figures(text: str) -> list[str]:
+    out = []
     for m in _FACT.finditer(normalize_text(text)):
         tok = m.group(0)
         if "." not in tok and (len(tok) < 3 or (len(tok) == 4 and tok[:2] in ("19", "20"))):
             continue
-        out.add(zlib.crc32(tok.encode("ascii")))
-    return frozenset(out)
+        out.append(tok)
+    return out
+
+
+def facts(text: str) -> frozenset[int]:
+    """Hashes of the figures stated in `text`: numbers with 3+ digits or a decimal point, years excluded."""
+    return frozenset(zlib.crc32(tok.encode("ascii")) for tok in _figures(text))
+
+
+def strong_facts(text: str) -> frozenset[int]:
+    """The subset of `facts` two unrelated texts rarely share by chance: figures with a decimal point or
+    4+ digits (two releases can both say "108个项目"; they rarely both say "44.11亿元")."""
+    return frozenset(zlib.crc32(tok.encode("ascii")) for tok in _figures(text) if "." in tok or len(tok) >= 4)
+
+
+def figures_disagree(
+    a_facts: frozenset[int], a_strong: frozenset[int], b_facts: frozenset[int], b_strong: frozenset[int]
+) -> bool:
+    """The figures veto: both texts state figures and share none.  When both state MIN_FACTS strong
+    figures, those decide (a shared 3-digit count is too often a coincidence); otherwise all figures do."""
+    if len(a_strong) >= MIN_FACTS and len(b_strong) >= MIN_FACTS:
+        return a_strong.isdisjoint(b_strong)
+    return len(a_facts) >= MIN_FACTS and len(b_facts) >= MIN_FACTS and a_facts.isdisjoint(b_facts)
 
 
 def _prefixes(adcodes: list[str]) -> frozenset[str]:
@@ -174,8 +195,12 @@ def signature(text: str) -> bytes:
         hashes = hashes[hashes % SAMPLE_MOD == 0]
     fact_hashes = sorted(facts(text))[:65535]
     about, named = places(text)
-    place_blocks = b""
-    for codes in (sorted(int(c) for c in about), sorted(int(c) for c in named)):
+    place_blocks = b""  # version 3: strong figures, then places the paragraphs are about, then all named
+    for codes in (
+        sorted(strong_facts(text))[:65535],
+        sorted(int(c) for c in about),
+        sorted(int(c) for c in named),
+    ):
         place_blocks += _PLACES.pack(len(codes)) + np.asarray(codes, dtype="<u4").tobytes()
     return (
         _HEADER.pack(_SIG_VERSION, 1 if full else 0, len(chars))
@@ -192,7 +217,7 @@ def decode_signature(sig: bytes) -> Signature:
         raise ValueError("not a reprint signature")
     version, flags, length = _HEADER.unpack_from(sig)
     offset, fact_set = _HEADER.size, frozenset()
-    place_sets: list[frozenset[str]] = [frozenset(), frozenset()]
+    v3_lists: list[list[int]] = [[], [], []]  # strong figures, places about, places named
     if version not in (1, 2, 3):
         raise ValueError(f"unsupported reprint signature version {version}")
     if version >= 2:
@@ -204,16 +229,14 @@ def decode_signature(sig: bytes) -> Signature:
             raise ValueError("not a reprint signature")
         fact_set = frozenset(int(x) for x in np.frombuffer(sig, dtype="<u4", count=n_facts, offset=offset))
         offset += 4 * n_facts
-    for k in range(2 if version >= 3 else 0):  # places the paragraphs are about, then all named
+    for k in range(3 if version >= 3 else 0):
         if len(sig) < offset + _PLACES.size:
             raise ValueError("not a reprint signature")
         (n_places,) = _PLACES.unpack_from(sig, offset)
         offset += _PLACES.size
         if len(sig) < offset + 4 * n_places:
             raise ValueError("not a reprint signature")
-        place_sets[k] = frozenset(
-            str(int(x)) for x in np.frombuffer(sig, dtype="<u4", count=n_places, offset=offset)
-        )
+        v3_lists[k] = [int(x) for x in np.frombuffer(sig, dtype="<u4", count=n_places, offset=offset)]
         offset += 4 * n_places
     if (len(sig) - offset) % 4:
         raise ValueError("not a reprint signature")
@@ -223,8 +246,9 @@ def decode_signature(sig: bytes) -> Signature:
         full=bool(flags & 1),
         length=int(length),
         facts=fact_set,
-        places=place_sets[0],
-        mentions=place_sets[1],
+        strong=frozenset(v3_lists[0]),
+        places=frozenset(str(x) for x in v3_lists[1]),
+        mentions=frozenset(str(x) for x in v3_lists[2]),
     )
 
 
@@ -260,7 +284,7 @@ def is_reprint(a: Signature, b: Signature) -> bool:
     """The reprint rule: near-exact for short texts; else high resemblance or a substantial excerpt."""
     if a.length == 0 or b.length == 0:
         return False
-    if len(a.facts) >= MIN_FACTS and len(b.facts) >= MIN_FACTS and not (a.facts & b.facts):
+    if figures_disagree(a.facts, a.strong, b.facts, b.strong):
         return False  # same wording, different figures: two templated releases, not a reprint
     if places_disagree(a, b):
         return False  # same wording about unrelated places: templated releases again

@@ -24,8 +24,14 @@ big enough to fill more than that share of the window keeps together through its
 cosine, not through its place name.) Local statistics take effect once
 the window holds LOCAL_MIN_DOCS documents (before that: global IDF only, as a small corpus says nothing).
 Figures are a soft signal: a document and an event that both state figures (analysis.dedup.facts: amounts
-and counts with 3+ digits or decimals) but share none — two templated releases about two towns — are two
+and counts with 3+ digits or decimals; when both state strong ones, decimals or 4+ digits, those) but share
+none — two templated releases about two towns — are two
 stories, whatever the cosine (the veto analysis.dedup applies to reprints; reprints are pre-merged anyway).
+Places are the other side of templated releases: a document and an event do not join when each is about
+places (administrative divisions its paragraphs name) that the other never names, nor any place containing
+or inside them (the rule analysis.dedup.places_disagree applies to reprints): two county bureaus' releases
+from one template, or two counties' own reports, are two stories.  A report naming only the city joins an
+event about one of its counties, and the reverse.
 
 State is plain JSON-able data (`to_state`/`from_state`) so an incremental run resumes where it stopped.
 """
@@ -41,6 +47,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from analysis.dedup import facts as text_facts
+from analysis.dedup import figures_disagree, places_related, strong_facts
+from analysis.dedup import places as text_places
 from analysis.text import cut, idf_table, tag
 from analysis.textnorm import normalize_text
 
@@ -69,8 +77,8 @@ COMMON_SHARE = 0.5  # ... in this share or more it keeps only MIN_SPECIFICITY (l
 MIN_SPECIFICITY = 0.05
 SPECIFIC = 0.5  # terms at least this specific find candidate events and count as shared terms
 ANCHOR_MAX_SHARE = 0.08  # a name in more of the window's documents (the monitored region) anchors nothing
-MIN_FACTS = 2  # a document and an event both stating this many figures, none shared: two stories
 FACTS_CAP = 256  # figures remembered per event
+PLACES_CAP = 64  # places remembered per event (each of: paragraphs are about, named anywhere)
 _STATE_VERSION = 2
 
 # Function words, reporting verbs and news furniture that jieba's IDF does not push down far enough.
@@ -175,18 +183,31 @@ def doc_vector(title: str, text: str, max_terms: int = DOC_TERMS) -> dict[str, f
 
 
 def doc_features(
-    title: str, text: str, names: bool = True, facts: Iterable[int] | None = None
-) -> tuple[dict[str, float], set[str], frozenset[int]]:
-    """What `EventClusterer.add` needs of a document: its vector, (with `names`) its anchors, and the
-    figures it states (analysis.dedup.facts of the body, or of the title when there is no body: the
-    figures a reprint signature carries, so a caller holding the signature passes them as `facts`)."""
+    title: str,
+    text: str,
+    names: bool = True,
+    facts: Iterable[int] | None = None,
+    places: tuple[Iterable[str], Iterable[str]] | None = None,
+    strong: Iterable[int] | None = None,
+) -> tuple[dict[str, float], set[str], frozenset[int], frozenset[str], frozenset[str], frozenset[int]]:
+    """What `EventClusterer.add` needs of a document: its vector, (with `names`) its anchors, the figures
+    it states and its places (analysis.dedup.facts and .places of the body, or of the title when there is
+    no body: what a reprint signature carries, so a caller holding the signature passes `facts`, `strong`
+    = signature.strong and `places` = (signature.places, signature.mentions))."""
     title_norm, text_norm = _normalized(title), _normalized(text)
+    source = text if (text or "").strip() else (title or "")
     if facts is None:
-        facts = text_facts(text if (text or "").strip() else (title or ""))
+        facts = text_facts(source)
+    if strong is None:
+        strong = strong_facts(source)
+    about, named = text_places(source) if places is None else places
     return (
         _vector(title_norm, text_norm),
         (_anchors_of(title_norm, text_norm) if names else set()),
         frozenset(facts),
+        frozenset(about),
+        frozenset(named),
+        frozenset(strong),
     )
 
 
@@ -307,7 +328,19 @@ class _LocalStats:
 
 
 class _Event:
-    __slots__ = ("eid", "members", "centroid", "norm", "first", "last", "anchors", "facts")
+    __slots__ = (
+        "eid",
+        "members",
+        "centroid",
+        "norm",
+        "first",
+        "last",
+        "anchors",
+        "facts",
+        "strong",
+        "about",
+        "named",
+    )
 
     def __init__(self, eid: Any, first: float) -> None:
         self.eid = eid
@@ -318,6 +351,9 @@ class _Event:
         self.last = first
         self.anchors: Counter[str] = Counter()  # name -> members whose title/lead carries it
         self.facts: set[int] = set()  # figures stated by members (up to FACTS_CAP)
+        self.strong: set[int] = set()  # their strong subset (analysis.dedup.strong_facts; up to FACTS_CAP)
+        self.about: set[str] = set()  # places members' paragraphs are about (up to PLACES_CAP)
+        self.named: set[str] = set()  # places members name anywhere (up to PLACES_CAP)
 
     def core_anchors(self) -> set[str]:
         """Names that recur in the event (in at least ANCHOR_SUPPORT of its members; all names of a
@@ -413,13 +449,14 @@ class EventClusterer:
         facts: frozenset[int],
         t: float,
         label_entry: bool = False,
+        places: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset()),
+        strong: frozenset[int] = frozenset(),
     ) -> tuple[Any, float]:
         # a hot-list entry is a few words naming a story already in the news: the article threshold and
         # LABEL_MIN_SHARED specific terms in common are enough, without a shared name
         need = self.threshold if label_entry else self.threshold_for(len(vec))
         min_shared = LABEL_MIN_SHARED if label_entry else self.min_shared
         best: tuple[float, int, Any] | None = None
-        has_facts = len(facts) >= MIN_FACTS
         # Candidates: events listed under the document's specific terms (a term in most documents finds
         # every event: not a reason to compare). The listings are an upper bound of the shared specific
         # terms, so events listed under fewer than `min_shared` of them cannot pass and are not scored.
@@ -438,8 +475,17 @@ class EventClusterer:
             sim, shared = _cosine(vec, event.centroid, event.norm, specific)
             if shared < min_shared or sim < need:
                 continue
-            if has_facts and len(event.facts) >= MIN_FACTS and facts.isdisjoint(event.facts):
+            if figures_disagree(facts, strong, frozenset(event.facts), frozenset(event.strong)):
                 continue  # both state figures, none shared: another release from the same template
+            about, named = places
+            if (
+                not label_entry
+                and about
+                and event.about
+                and not places_related(about, event.named)
+                and not places_related(event.about, named)
+            ):
+                continue  # about places the other never names: the same template filled in elsewhere
             if (
                 not label_entry
                 and self.anchor_free_threshold is not None
@@ -461,11 +507,18 @@ class EventClusterer:
         facts: frozenset[int],
         t: float,
         vote: bool,
+        places: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset()),
+        strong: frozenset[int] = frozenset(),
     ) -> None:
         event.members.append(doc_id)
         event.anchors.update(names)
         if len(event.facts) < FACTS_CAP:
             event.facts.update(sorted(facts)[: FACTS_CAP - len(event.facts)])
+        if len(event.strong) < FACTS_CAP:
+            event.strong.update(sorted(strong - event.strong)[: FACTS_CAP - len(event.strong)])
+        for mine, new in ((event.about, places[0]), (event.named, places[1])):
+            if len(mine) < PLACES_CAP:
+                mine.update(sorted(new - mine)[: PLACES_CAP - len(mine)])
         event.first = min(event.first, t)
         event.last = max(event.last, t)
         if vote:
@@ -502,7 +555,8 @@ class EventClusterer:
         event on shared specific terms alone and does not move that event's centroid.
 
         `features` = `doc_features(title, text)` computed beforehand (e.g. in another process) saves
-        computing them here; the result is the same. A 2-tuple (vector, names) without figures is accepted.
+        computing them here; the result is the same. Shorter tuples (vector, names[, figures[, about,
+        named]]) are accepted: what is missing vetoes nothing.
         """
         if doc_id in self._doc_event:
             return self._doc_event[doc_id]
@@ -512,15 +566,25 @@ class EventClusterer:
         raw = features[0]
         names = set(features[1]) if self.anchor_free_threshold is not None else set()
         facts = frozenset(features[2]) if len(features) > 2 else frozenset()
+        places = (
+            (frozenset(features[3]), frozenset(features[4]))
+            if len(features) > 4
+            else (frozenset(), frozenset())
+        )
+        strong = frozenset(features[5]) if len(features) > 5 else frozenset()
         vec, specific = self._reweight(raw)
         self._doc_vec[doc_id] = vec
         self._doc_time[doc_id] = t
         self._doc_anchors[doc_id] = sorted(names)
         if reprint_group is not None and reprint_group in self._group_event:
             event = self._events[self._group_event[reprint_group]]
-            self._attach(event, doc_id, vec, names, facts, t, vote=False)
+            self._attach(event, doc_id, vec, names, facts, t, vote=False, places=places, strong=strong)
             return event.eid  # a reprint is not counted again in the window's document frequencies
-        eid, sim = self._best_event(vec, specific, names, facts, t, label_entry) if vec else (None, 0.0)
+        eid, sim = (
+            self._best_event(vec, specific, names, facts, t, label_entry, places, strong)
+            if vec
+            else (None, 0.0)
+        )
         if eid is None:
             event = _Event(doc_id, t)
             self._events[doc_id] = event
@@ -530,7 +594,17 @@ class EventClusterer:
         else:
             event = self._events[eid]
             logger.debug("doc %s joins event %s (cosine %.3f)", doc_id, eid, sim)
-        self._attach(event, doc_id, vec, names, facts, t, vote=not (label_entry and eid is not None))
+        self._attach(
+            event,
+            doc_id,
+            vec,
+            names,
+            facts,
+            t,
+            vote=not (label_entry and eid is not None),
+            places=places,
+            strong=strong,
+        )
         self._local.add(t, sorted(set(raw) | names))
         if reprint_group is not None:
             self._group_event[reprint_group] = event.eid
@@ -620,6 +694,9 @@ class EventClusterer:
                     "last": e.last,
                     "anchors": sorted(e.anchors.items()),
                     "facts": sorted(e.facts),
+                    "strong": sorted(e.strong),
+                    "about": sorted(e.about),
+                    "named": sorted(e.named),
                 }
                 for eid in self._order
                 for e in (self._events[eid],)
@@ -662,6 +739,9 @@ class EventClusterer:
             event.centroid = {w: float(v) for w, v in item["centroid"]}
             event.anchors = Counter({w: int(n) for w, n in item["anchors"]})
             event.facts = {int(f) for f in item.get("facts", [])}
+            event.strong = {int(f) for f in item.get("strong", [])}
+            event.about = {str(p) for p in item.get("about", [])}
+            event.named = {str(p) for p in item.get("named", [])}
             event.norm = math.sqrt(sum(v * v for v in event.centroid.values()))
             self._events[event.eid] = event
             self._rank[event.eid] = len(self._order)

@@ -103,16 +103,24 @@ def _aware(value: datetime | None) -> datetime | None:
 REGION_CHARS = 2000  # body characters read for the region
 
 
-Features = tuple[bytes, dict[str, float], list[str], list[int], Region | None]
+# signature, event vector, names, figures, places (paragraphs are about, named anywhere), strong figures,
+# region
+Features = tuple[
+    bytes, dict[str, float], list[str], list[int], list[str], list[str], list[int], Region | None
+]
 
 
 def document_features(row: Mapping[str, Any]) -> Features:
-    """The pure, per-document part of stage 2 (signature; event vector, names and figures; region);
+    """The pure, per-document part of stage 2 (signature; event vector, names, figures, places; region);
     picklable, so a process pool can compute it while the main process places documents in order."""
     title, body = row["title"] or "", row["body"] or ""
     sig = signature(body if body.strip() else title)
-    vec, names, facts = doc_features(title, body, facts=decode_signature(sig).facts)  # figures: computed once
-    return sig, vec, sorted(names), sorted(facts), primary_region(title, body[:REGION_CHARS])
+    decoded = decode_signature(sig)  # figures and places: computed once, for reprints and events
+    vec, names, facts, about, named, strong = doc_features(
+        title, body, facts=decoded.facts, places=(decoded.places, decoded.mentions), strong=decoded.strong
+    )
+    region = primary_region(title, body[:REGION_CHARS])
+    return sig, vec, sorted(names), sorted(facts), sorted(about), sorted(named), sorted(strong), region
 
 
 def document_stage2(
@@ -122,12 +130,12 @@ def document_stage2(
     features: Features | None = None,
 ) -> dict[str, Any]:
     """Place one document: reprint group, event and region. Returns the document columns to write."""
-    sig, vec, names, facts, region = features or document_features(row)
+    sig, vec, names, facts, about, named, strong, region = features or document_features(row)
     when = _aware(row["published_at"]) or _aware(row["first_seen_at"])
     group = index.add_signature(row["id"], sig, when, row["source"])
     event_id = clusterer.add(
         row["id"], row["title"] or "", row["body"] or "", when, reprint_group=group,
-        features=(vec, names, facts), label_entry=row.get("platform") == "hotlist",
+        features=(vec, names, facts, about, named, strong), label_entry=row.get("platform") == "hotlist",
     )  # fmt: skip
     return {
         "id": row["id"],

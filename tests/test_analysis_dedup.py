@@ -254,3 +254,24 @@ def test_version_two_signatures_have_no_places_and_never_veto():
     assert v2.places == v2.mentions == frozenset()
     other = decode_signature(signature(PLACE_TEMPLATE.format(county="沂水县")))
     assert is_reprint(v2, other)  # stored before places existed: wording alone decides, as it did then
+
+
+def test_a_shared_three_digit_count_does_not_defeat_the_figures_veto():
+    """Two numbered announcements from one template: counts like "108个项目" can coincide, amounts with
+    decimals do not; when both state strong figures (decimals, 4+ digits), those decide."""
+    from analysis.dedup import facts, figures_disagree, strong_facts
+
+    tpl = (
+        "根据《中华人民共和国审计法》的规定，审计署对{p}个省（区、市）{topic}进行了审计，重点抽查了108个项目，"
+        "涉及资金{a}亿元。审计发现，部分单位挪用{topic}{b}亿元，用于弥补办公经费、偿还债务等，已责令整改。"
+    )
+    a = tpl.format(p=27, topic="农业保险保费补贴", a="44.11", b="4121.2")
+    b = tpl.format(p=14, topic="养老保险基金", a="48.49", b="67.22")
+    assert facts(a) & facts(b)  # the shared count "108"
+    assert strong_facts(a) <= facts(a) and len(strong_facts(a)) == 2
+    assert figures_disagree(facts(a), strong_facts(a), facts(b), strong_facts(b))
+    sa, sb = decode_signature(signature(a)), decode_signature(signature(b))
+    assert sa.strong == strong_facts(a) and not is_reprint(sa, sb)
+    # a reprint shares its strong figures; with only weak figures the old all-figures rule applies
+    assert not figures_disagree(facts(a), strong_facts(a), facts(a), strong_facts(a))
+    assert not figures_disagree(facts(a), frozenset(), facts(b), frozenset())

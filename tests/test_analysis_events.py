@@ -272,6 +272,29 @@ def test_disjoint_figures_keep_templated_releases_apart_even_in_a_small_corpus()
     assert len(doc_features(title, body)[2]) >= 2
 
 
+COUNTY_TEMPLATE = (
+    "{county}审计局召开全面从严治党暨党风廉政建设工作会议，传达学习上级有关会议精神，总结过去一年的工作。\n"
+    "会议要求全体干部职工进一步提高政治站位，强化责任担当，把全面从严治党要求贯穿审计工作全过程。\n"
+    "会议强调，要以更加扎实的作风推动审计工作高质量发展，为{county}经济社会发展提供有力保障。"
+)
+
+
+def test_templated_releases_about_other_counties_do_not_join_on_wording_alone() -> None:
+    title = "审计局召开全面从严治党工作会议"
+    a, b = (COUNTY_TEMPLATE.format(county=c) for c in ("莒南县", "沂水县"))
+    assert doc_features(title, a)[3] == frozenset({"371327"})
+    without_places = EventClusterer()
+    without_places.add(1, title, a, T0, features=doc_features(title, a)[:3])
+    assert without_places.add(2, title, b, T0 + timedelta(hours=1), features=doc_features(title, b)[:3]) == 1
+    clusterer = EventClusterer()
+    clusterer.add(1, title, a, T0)
+    assert clusterer.add(2, title, b, T0 + timedelta(hours=1)) == 2  # other county: another story
+    again = a.replace("全过程", "各环节")  # the same county's release, lightly edited by a reprinting site
+    assert clusterer.add(3, title, again, T0 + timedelta(hours=2)) == 1
+    state = json.loads(json.dumps(clusterer.to_state(), ensure_ascii=False))
+    assert EventClusterer.from_state(state).add(4, title, b, T0 + timedelta(hours=3)) == 2
+
+
 def test_local_statistics_survive_the_state_round_trip_and_old_states_load() -> None:
     docs = _local_corpus()
     whole = _run(docs)

@@ -254,6 +254,11 @@ def test_document_features_take_the_figures_from_the_reprint_signature() -> None
     from analysis.dedup import decode_signature, facts
     from analysis.hotspots import document_features
 
-    sig, vec, names, figures, region = document_features({"title": "平山县挪用扶贫资金", "body": AUDIT_BODY})
+    sig, vec, names, figures, about, named, strong, region = document_features(
+        {"title": "平山县挪用扶贫资金", "body": AUDIT_BODY}
+    )
     assert figures == sorted(facts(AUDIT_BODY)) == sorted(decode_signature(sig).facts) and len(figures) >= 2
+    assert about == sorted(decode_signature(sig).places) and named == sorted(decode_signature(sig).mentions)
+    assert named and set(about) <= set(named)
+    assert strong == sorted(decode_signature(sig).strong) and set(strong) <= set(figures)
     assert "平山县" in names and vec and region is not None and region.county == "平山县"
