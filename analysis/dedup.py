@@ -30,6 +30,7 @@ import struct
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -135,7 +136,10 @@ def strong_facts(text: str) -> frozenset[int]:
 
 
 def figures_disagree(
-    a_facts: frozenset[int], a_strong: frozenset[int], b_facts: frozenset[int], b_strong: frozenset[int]
+    a_facts: AbstractSet[int],
+    a_strong: AbstractSet[int],
+    b_facts: AbstractSet[int],
+    b_strong: AbstractSet[int],
 ) -> bool:
     """The figures veto: both texts state figures and share none.  When both state MIN_FACTS strong
     figures, those decide (a shared 3-digit count is too often a coincidence); otherwise all figures do."""

@@ -475,7 +475,7 @@ class EventClusterer:
             sim, shared = _cosine(vec, event.centroid, event.norm, specific)
             if shared < min_shared or sim < need:
                 continue
-            if figures_disagree(facts, strong, frozenset(event.facts), frozenset(event.strong)):
+            if figures_disagree(facts, strong, event.facts, event.strong):
                 continue  # both state figures, none shared: another release from the same template
             about, named = places
             if (
