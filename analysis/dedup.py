@@ -162,17 +162,21 @@ def places(text: str) -> tuple[frozenset[str], frozenset[str]]:
 
     Both are administrative divisions, most specific only (analysis.region), each as its adcode without
     the trailing zero pairs ("3713" for 临沂市, "371327" for its 莒南县), so that containment is a prefix
-    test.  Paragraphs are lines of PLACE_LINE_MIN+ characters."""
+    test.  Paragraphs are lines of PLACE_LINE_MIN+ characters, or every line when none is that long."""
     normal = normalize_text(text)
     mentions = mention_codes(normal)
     if not mentions:
         return frozenset(), frozenset()
-    spans, start = [], 0
-    for line in normal.split("\n"):
-        if len(line) >= PLACE_LINE_MIN:
-            spans.append((start, start + len(line)))
-        start += len(line) + 1
-    in_paragraphs = [m for m in mentions if any(lo <= m[0] < hi for lo, hi in spans)]
+    lines = normal.split("\n")
+    if all(len(line) < PLACE_LINE_MIN for line in lines):
+        in_paragraphs = mentions  # a post or a brief: all of it is paragraph
+    else:
+        spans, start = [], 0
+        for line in lines:
+            if len(line) >= PLACE_LINE_MIN:
+                spans.append((start, start + len(line)))
+            start += len(line) + 1
+        in_paragraphs = [m for m in mentions if any(lo <= m[0] < hi for lo, hi in spans)]
     return _prefixes(most_specific(in_paragraphs)), _prefixes(most_specific(mentions))
 
 
@@ -324,6 +328,7 @@ class ReprintIndex:
         self._times: list[str | None] = []
         self._sources: list[str | None] = []
         self._parent: list[int] = []
+        self._members: dict[int, list[int]] = {}  # root -> positions of its group
         self._postings: dict[int, list[int]] = {}
         self.last_merged: list[Any] = []  # group ids the last `add` folded into the returned group
 
@@ -348,7 +353,32 @@ class ReprintIndex:
             return ri
         root, child = (ri, rj) if ri < rj else (rj, ri)
         self._parent[child] = root
+        self._members[root].extend(self._members.pop(child))
         return root
+
+    def _conflict(self, a: list[int], b: list[int]) -> bool:
+        """Whether two groups, taken whole, fail the figures or the place veto: a document that matches
+        members of both (a release with its place or figures left out) must not bridge them."""
+        sides = []
+        for group in (a, b):
+            sigs = [self._sigs[p] for p in group]
+            sides.append(
+                (
+                    frozenset().union(*(s.facts for s in sigs)),
+                    frozenset().union(*(s.strong for s in sigs)),
+                    frozenset().union(*(s.places for s in sigs)),
+                    frozenset().union(*(s.mentions for s in sigs)),
+                )
+            )
+        (fa, sa, pa, na), (fb, sb, pb, nb) = sides
+        if figures_disagree(fa, sa, fb, sb):
+            return True
+        return bool(pa and pb and not places_related(pa, nb) and not places_related(pb, na))
+
+    def _rebuild_members(self) -> None:
+        self._members = {}
+        for pos in range(len(self._parent)):
+            self._members.setdefault(self._find(pos), []).append(pos)
 
     @staticmethod
     def _index_keys(sig: Signature) -> np.ndarray:
@@ -398,13 +428,21 @@ class ReprintIndex:
         self._times.append(_time_key(published_at))
         self._sources.append(source)
         self._parent.append(pos)
+        self._members[pos] = [pos]
         for key in self._index_keys(decoded).tolist():
             self._postings.setdefault(key, []).append(pos)
-        roots_before = {self._find(other) for other in matches}
+        roots_before: list[int] = []  # the matched groups, best match first
         for other in matches:
-            self._union(pos, other)
+            r = self._find(other)
+            if r not in roots_before:
+                roots_before.append(r)
+        for r in roots_before:
+            # the first group matched directly; another joins only if the groups do not conflict whole
+            if self._find(pos) != pos and self._conflict(self._members[self._find(pos)], self._members[r]):
+                continue
+            self._union(pos, r)
         root = self._find(pos)
-        self.last_merged = [self._ids[r] for r in sorted(roots_before) if r != root]
+        self.last_merged = [self._ids[r] for r in sorted(roots_before) if self._find(r) == root and r != root]
         if matches:
             logger.debug("doc %s joins reprint group %s (%d matches)", doc_id, self._ids[root], len(matches))
         return self._ids[root]
@@ -467,6 +505,7 @@ class ReprintIndex:
         self._times = [times[p] for p in keep]
         self._sources = [sources[p] for p in keep]
         self._parent = [new_pos[roots[p]] for p in keep]  # a kept group keeps its root (its first member)
+        self._rebuild_members()
         self._postings = {}
         for i, sig in enumerate(self._sigs):
             for key in self._index_keys(sig).tolist():
@@ -493,7 +532,7 @@ class ReprintIndex:
     @classmethod
     def from_state(cls, state: Mapping[str, Any]) -> ReprintIndex:
         """Rebuild an index from `to_state()` output; groups are restored as they were, not recomputed."""
-        if state.get("version") not in (1, _SIG_VERSION):  # version-1 signatures carry no facts; still valid
+        if state.get("version") not in (1, 2, _SIG_VERSION):  # older signatures carry less; still valid
             raise ValueError(f"unsupported reprint state version {state.get('version')!r}")
         index = cls()
         for pos, (doc_id, blob_b64, t, src, root) in enumerate(state["docs"]):
@@ -508,6 +547,7 @@ class ReprintIndex:
             index._parent.append(int(root))
             for key in index._index_keys(decoded).tolist():
                 index._postings.setdefault(key, []).append(pos)
+        index._rebuild_members()
         return index
 
 

@@ -275,3 +275,35 @@ def test_a_shared_three_digit_count_does_not_defeat_the_figures_veto():
     # a reprint shares its strong figures; with only weak figures the old all-figures rule applies
     assert not figures_disagree(facts(a), strong_facts(a), facts(a), strong_facts(a))
     assert not figures_disagree(facts(a), frozenset(), facts(b), frozenset())
+
+
+def test_short_posts_about_different_county_bureaus_are_not_reprints():
+    """A post has no long paragraph: all of it counts, so the same complaint about two bureaus is two."""
+    from analysis.dedup import places
+
+    tpl = "{c}审计局工作人员态度太差了，打电话咨询审计结果，说了两句就挂了"
+    a, b = tpl.format(c="会泽县"), tpl.format(c="淅川县")
+    assert places(a)[0] == frozenset({"530326"})
+    sa, sb = decode_signature(signature(a)), decode_signature(signature(b))
+    assert similarity(sa, sb).jaccard >= 0.8  # near-exact wording
+    assert not is_reprint(sa, sb)
+    assert is_reprint(sa, decode_signature(signature(a + "！！")))
+
+
+def test_a_release_without_its_place_does_not_bridge_two_county_releases():
+    """The vetoes are pairwise, union-find is transitive: a copy with the county left out matches both
+    county releases, and joins only the first group it matched."""
+    a = PLACE_TEMPLATE.format(county="莒南县")
+    b = PLACE_TEMPLATE.format(county="沂水县")
+    bridge = PLACE_TEMPLATE.format(county="本县")
+    index = ReprintIndex()
+    assert index.add("a", a) == "a"
+    assert index.add("b", b) == "b"
+    assert index.add("x", bridge) == "a"
+    assert index.group_of("b") == "b" and index.last_merged == []
+    resumed = ReprintIndex.from_state(json.loads(json.dumps(index.to_state())))
+    assert resumed.add("y", bridge) == "a" and resumed.group_of("b") == "b"
+    # a state saved by the previous signature version (2) still loads
+    old = index.to_state()
+    old["version"] = 2
+    assert ReprintIndex.from_state(old).groups() == index.groups()
