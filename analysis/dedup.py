@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from analysis.region import mention_codes, most_specific
+from analysis.region import adcode_prefix, mention_codes, most_specific
 from analysis.textnorm import content_chars, normalize_text
 
 logger = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ MAX_VERIFY = 64  # candidates verified per new document (most shared keys first)
 _SIG_VERSION = 3
 _HEADER = struct.Struct("<BBI")  # version, flags (1 = full set), content length in characters
 _FACTS = struct.Struct("<H")  # version 2+: number of fact hashes that follow the header
-_PLACES = struct.Struct("<H")  # version 3: three more lists follow the facts, each with its count
+_COUNT = struct.Struct("<H")  # version 3: three more lists follow the facts, each after its count
 MAX_PLACES = 64
 # Places count from paragraphs of at least this many characters: headlines, "相关阅读" lines and other
 # furniture a reprint adds are shorter, and the places they name say nothing about the article.
@@ -149,12 +149,7 @@ def figures_disagree(
 
 
 def _prefixes(adcodes: list[str]) -> frozenset[str]:
-    out = set()
-    for code in adcodes[:MAX_PLACES]:
-        while code.endswith("00") and len(code) > 2:
-            code = code[:-2]
-        out.add(code)
-    return frozenset(out)
+    return frozenset(adcode_prefix(code) for code in adcodes[:MAX_PLACES])
 
 
 def places(text: str) -> tuple[frozenset[str], frozenset[str]]:
@@ -180,18 +175,20 @@ def places(text: str) -> tuple[frozenset[str], frozenset[str]]:
     return _prefixes(most_specific(in_paragraphs)), _prefixes(most_specific(mentions))
 
 
-def places_related(a: frozenset[str], b: frozenset[str]) -> bool:
+def places_related(a: AbstractSet[str], b: AbstractSet[str]) -> bool:
     """Whether some place of `a` is, contains or lies inside some place of `b`."""
     return any(x.startswith(y) or y.startswith(x) for x in a for y in b)
 
 
-def places_disagree(a: Signature, b: Signature) -> bool:
+def places_disagree(
+    a_about: AbstractSet[str], a_named: AbstractSet[str], b_about: AbstractSet[str], b_named: AbstractSet[str]
+) -> bool:
     """The place veto: each text is about places (in its paragraphs) that the other never names, nor any
     place containing or inside them.  An excerpt may drop its original's places, and a reprint may add a
     line naming others, but a text never loses the places it shares with its source."""
-    if not (a.places and b.places):
+    if not (a_about and b_about):
         return False
-    return not places_related(a.places, b.mentions) and not places_related(b.places, a.mentions)
+    return not places_related(a_about, b_named) and not places_related(b_about, a_named)
 
 
 def signature(text: str) -> bytes:
@@ -209,7 +206,7 @@ def signature(text: str) -> bytes:
         sorted(int(c) for c in about),
         sorted(int(c) for c in named),
     ):
-        place_blocks += _PLACES.pack(len(codes)) + np.asarray(codes, dtype="<u4").tobytes()
+        place_blocks += _COUNT.pack(len(codes)) + np.asarray(codes, dtype="<u4").tobytes()
     return (
         _HEADER.pack(_SIG_VERSION, 1 if full else 0, len(chars))
         + _FACTS.pack(len(fact_hashes))
@@ -238,10 +235,10 @@ def decode_signature(sig: bytes) -> Signature:
         fact_set = frozenset(int(x) for x in np.frombuffer(sig, dtype="<u4", count=n_facts, offset=offset))
         offset += 4 * n_facts
     for k in range(3 if version >= 3 else 0):
-        if len(sig) < offset + _PLACES.size:
+        if len(sig) < offset + _COUNT.size:
             raise ValueError("not a reprint signature")
-        (n_places,) = _PLACES.unpack_from(sig, offset)
-        offset += _PLACES.size
+        (n_places,) = _COUNT.unpack_from(sig, offset)
+        offset += _COUNT.size
         if len(sig) < offset + 4 * n_places:
             raise ValueError("not a reprint signature")
         v3_lists[k] = [int(x) for x in np.frombuffer(sig, dtype="<u4", count=n_places, offset=offset)]
@@ -294,7 +291,7 @@ def is_reprint(a: Signature, b: Signature) -> bool:
         return False
     if figures_disagree(a.facts, a.strong, b.facts, b.strong):
         return False  # same wording, different figures: two templated releases, not a reprint
-    if places_disagree(a, b):
+    if places_disagree(a.places, a.mentions, b.places, b.mentions):
         return False  # same wording about unrelated places: templated releases again
     sim = similarity(a, b)
     if min(a.length, b.length) < MIN_CHARS:
@@ -371,9 +368,7 @@ class ReprintIndex:
                 )
             )
         (fa, sa, pa, na), (fb, sb, pb, nb) = sides
-        if figures_disagree(fa, sa, fb, sb):
-            return True
-        return bool(pa and pb and not places_related(pa, nb) and not places_related(pb, na))
+        return figures_disagree(fa, sa, fb, sb) or places_disagree(pa, na, pb, nb)
 
     def _rebuild_members(self) -> None:
         self._members = {}

@@ -47,7 +47,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from analysis.dedup import facts as text_facts
-from analysis.dedup import figures_disagree, places_related, strong_facts
+from analysis.dedup import figures_disagree, places_disagree, strong_facts
 from analysis.dedup import places as text_places
 from analysis.text import cut, idf_table, tag
 from analysis.textnorm import normalize_text
@@ -477,14 +477,7 @@ class EventClusterer:
                 continue
             if figures_disagree(facts, strong, event.facts, event.strong):
                 continue  # both state figures, none shared: another release from the same template
-            about, named = places
-            if (
-                not label_entry
-                and about
-                and event.about
-                and not places_related(about, event.named)
-                and not places_related(event.about, named)
-            ):
+            if not label_entry and places_disagree(*places, event.about, event.named):
                 continue  # about places the other never names: the same template filled in elsewhere
             if (
                 not label_entry

@@ -306,6 +306,16 @@ def primary_region(title: str, text: str) -> Region | None:
     return _region(table, best[0])
 
 
+def adcode_prefix(code: str) -> str:
+    """An adcode without its trailing zero pairs ("37" for 山东省, "3713" for 临沂市, "371327" for 莒南县):
+    a region lies within another exactly when its prefix starts with the other's."""
+    if code.endswith("0000"):
+        return code[:2]
+    if code.endswith("00"):
+        return code[:4]
+    return code
+
+
 @functools.lru_cache(maxsize=256)
 def _configured_code(configured: str) -> str | None:
     """Adcode prefix for a configured local area: "371327", "莒南县", "山东省临沂市莒南县", "临沂"."""
@@ -318,11 +328,7 @@ def _configured_code(configured: str) -> str | None:
             logger.warning("local area %r names no known region", configured)
             return None
         code = regions[-1].adcode
-    if code.endswith("0000"):
-        return code[:2]
-    if code.endswith("00"):
-        return code[:4]
-    return code
+    return adcode_prefix(code)
 
 
 def matches_local(region: Region | None, configured: str) -> bool:

@@ -251,14 +251,12 @@ class WordVectors:
         return out / norms[:, None]
 
     def save_arrays(self, prefix: str) -> dict[str, np.ndarray]:
-        scale = np.abs(self.vectors).max(axis=1) / 127.0
-        scale[scale == 0] = 1.0
-        q = np.clip(np.rint(self.vectors / scale[:, None]), -127, 127).astype(np.int8)
+        q, scale = quantise(self.vectors.T)  # one scale per word
         vocab = np.frombuffer("\n".join(self.words).encode("utf-8"), dtype=np.uint8)
         return {
             f"{prefix}__wv_vocab": vocab,
-            f"{prefix}__wv_q": q,
-            f"{prefix}__wv_scale": scale.astype(np.float32),
+            f"{prefix}__wv_q": np.ascontiguousarray(q.T),
+            f"{prefix}__wv_scale": scale,
         }
 
     @classmethod
@@ -271,8 +269,8 @@ class WordVectors:
 
     def quantised(self) -> WordVectors:
         """The table as shipped (int8 rows), so training sees the arithmetic inference will use."""
-        arrays = self.save_arrays("x")
-        return WordVectors.from_arrays(arrays, "x")
+        q, scale = quantise(self.vectors.T)
+        return WordVectors(self.words, (q.astype(np.float32) * scale[None, :]).T)
 
 
 def normalize_news(text: str) -> str:

@@ -225,17 +225,8 @@ def word_vector_corpus(data_dir: Path, train_rows: list[Row], spec: dict) -> lis
     """Sentences (as jieba word lists, news normal form) for the word vectors; see RECIPE["wordvec"]."""
     texts = [r.text for r in train_rows if r.dataset in spec["labelled_sets"]]
     for name, column in spec["unlabelled"]:
-        path = data_dir / name
-        if not path.is_file():
-            logger.warning("word-vector corpus file %s not found; skipped", path)
-            continue
-        with path.open(encoding="utf-8", newline="") as fh:
-            seen: set[str] = set()
-            for rec in csv.DictReader(fh):
-                value = (rec.get(column) or "").strip()
-                if value and value not in seen:
-                    seen.add(value)
-                    texts.append(value)
+        values = read_text_column(data_dir / name, column, "left out of the word-vector corpus")
+        texts.extend(dict.fromkeys(v.strip() for v in values))  # distinct values, first-seen order
     sentences = [normalize_news(part) for text in texts for part in _SENTENCE_RE.split(text)]
     return [words for words in tokenize([s for s in sentences if len(s) >= 4]) if words]
 
@@ -409,16 +400,21 @@ def train_social_head(
     return head, {"rows": len(rows), "temperature": round(temperature, 6)}
 
 
+def read_text_column(path: Path, column: str, missing: str) -> list[str]:
+    """The non-blank values of one column of an unlabelled CSV, as written; [] with a warning ending in
+    `missing` when the file is absent."""
+    if not path.is_file():
+        logger.warning("%s not found; %s", path, missing)
+        return []
+    with path.open(encoding="utf-8", newline="") as fh:
+        return [rec[column] for rec in csv.DictReader(fh) if (rec.get(column) or "").strip()]
+
+
 def read_router_news(data_dir: Path, name: str | None) -> list[str]:
     """Unlabelled news headlines for the router (empty when the file is absent or not asked for)."""
     if not name:
         return []
-    path = data_dir / name
-    if not path.is_file():
-        logger.warning("router news file %s not found; router trains on labelled headlines only", path)
-        return []
-    with path.open(encoding="utf-8", newline="") as fh:
-        return [rec["text"] for rec in csv.DictReader(fh) if (rec.get("text") or "").strip()]
+    return read_text_column(data_dir / name, "text", "router trains on labelled headlines only")
 
 
 def train_router(train_rows: list[Row], data_dir: Path, spec: dict) -> tuple[LinearHead, dict]:
