@@ -43,7 +43,7 @@ def run_demo(*, data_dir: Path | None = None, dashboard: bool = True, base_port:
     from analysis.runner import analyze
     from crawler.runner import run_crawl
     from store.db import open_store
-    from yuqing.cli import dashboard_command, print_crawl_summary, stage2_line
+    from yuqing.console import dashboard_command, print_crawl_summary, stage2_line
     from yuqing.demo.corpus import build_corpus
     from yuqing.demo.sites import DemoSites, write_sources_yaml
     from yuqing.demo.sitewatch import SiteWatchDemo, print_summary

@@ -1,5 +1,5 @@
 """`yuqing events ...`: list hotspots with their response class and countdown, show one, change its status,
-record a response. Registered by yuqing.cli through `register(subparsers)`."""
+record a response."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import logging
 import sys
 from datetime import UTC, datetime
 
+from yuqing.cli.common import _settings
+
 logger = logging.getLogger(__name__)
 
 CLASS_NAMES = {"A": "A类", "B": "B类", None: "无需回应"}
@@ -15,7 +17,6 @@ CLASS_NAMES = {"A": "A类", "B": "B类", None: "无需回应"}
 
 def _engine(args):
     from store.db import open_store
-    from yuqing.cli import _settings
 
     settings = _settings(args)
     return open_store(settings.resolved_db_url, upgrade=True), settings.dashboard.timezone
@@ -152,8 +153,6 @@ def cmd_respond(args, out=None) -> int:
 
 
 def _engine_tz(args) -> str:
-    from yuqing.cli import _settings
-
     return _settings(args).dashboard.timezone
 
 

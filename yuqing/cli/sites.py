@@ -20,13 +20,9 @@ from pathlib import Path
 
 import yaml
 
+from yuqing.cli.common import _settings
+
 logger = logging.getLogger(__name__)
-
-
-def _settings(args):
-    from config.loader import load_settings
-
-    return load_settings(args.config) if args.config else load_settings()
 
 
 def _sitewatch(args):
@@ -316,13 +312,3 @@ def register(subparsers) -> None:
     s.add_argument("--by", required=True, help="who approves the new baseline (kept in the audit log)")
     s.add_argument("--no-crawl", action="store_true", help="only drop the baselines")
     s.set_defaults(func=cmd_rebaseline)
-
-
-def main(argv: list[str] | None = None) -> int:  # convenience: python -m yuqing.cli_sitewatch …
-    from yuqing.cli import main as cli_main
-
-    return cli_main(["sites", *(argv or sys.argv[1:])])
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,39 @@
+"""`yuqing analyze`: analyse the documents not analysed yet and print what was found."""
+
+from __future__ import annotations
+
+from yuqing.cli.common import _settings
+from yuqing.console import stage2_line
+
+
+def cmd_analyze(args) -> int:
+    from analysis.runner import analyze
+    from store.db import open_store
+
+    settings = _settings(args)
+    engine = open_store(settings.resolved_db_url, upgrade=True)
+    stats = analyze(
+        engine, sentiment_model=args.model or settings.analysis.sentiment_model,
+        batch_size=settings.analysis.batch_size, keywords_k=settings.analysis.keywords_per_document,
+    )  # fmt: skip
+    if stats.documents == 0:
+        print("没有需要分析的新文档。")
+    else:
+        print(f"已分析 {stats.documents} 篇文档，用时 {stats.seconds:.1f} 秒")
+        print("  情感：" + "，".join(f"{_SENT.get(k, k)} {v}" for k, v in sorted(stats.by_sentiment.items())))
+        print("  指向：" + "，".join(f"{_TARGET.get(k, k)} {v}" for k, v in sorted(stats.by_target.items())))
+    if stats.stage2 is not None and stats.stage2.documents:
+        print(stage2_line(stats.stage2))
+    return 0
+
+
+_SENT = {"neg": "负面", "neu": "中性", "pos": "正面"}
+_TARGET = {"office": "批评审计机关", "audited": "审计发现（被审计单位）", "other": "其他"}
+
+
+def register(subparsers) -> None:
+    s = subparsers.add_parser(
+        "analyze", help="analyse documents not analysed yet (keywords, sentiment, target)"
+    )
+    s.add_argument("--model", help="sentiment model: project or snownlp (default from settings)")
+    s.set_defaults(func=cmd_analyze)
