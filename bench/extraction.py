@@ -34,8 +34,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from crawler.dates import SHANGHAI, parse_datetime
 from crawler.extract import decode_html, extract_article
+from crawler.extract.dates import SHANGHAI, parse_datetime
 
 logger = logging.getLogger(__name__)
 

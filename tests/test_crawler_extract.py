@@ -1,4 +1,6 @@
-"""Tests for crawler.extract / crawler.dates: decoding, date parsing, article extraction on fixture pages."""
+"""Tests for crawler.extract.extract_article: article extraction on fixture pages, junk input, real pages.
+
+Decoding and date parsing have their own files (test_crawler_extract_encoding.py, _dates.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from bench.extraction import char_f1, truth_day
-from crawler.dates import SHANGHAI, date_from_url, parse_datetime
-from crawler.extract import MAX_HTML_CHARS, decode_html, decode_html_detailed, extract_article
+from crawler.extract import MAX_HTML_CHARS, decode_html, extract_article
+from crawler.extract.dates import SHANGHAI
 
 PAGES = Path(__file__).resolve().parent / "fixtures" / "pages"
 CASES = sorted(p.with_name(p.name.replace(".expected.json", "")) for p in PAGES.rglob("*.expected.json"))
@@ -44,121 +46,6 @@ def test_fixture_page_extracts_expected_fields(case: Path):
         assert snippet not in out["body"]
     assert out["lang"] == "zh"
     assert out["extractor"] in ("density", "trafilatura")
-
-
-# --- decoding -------------------------------------------------------------------------------------------
-
-
-def test_decode_gbk_page_whose_meta_says_gb2312_uses_gb18030():
-    raw, _ = _load(PAGES / "sina" / "gbk_meta_gb2312")
-    text, encoding, path = decode_html_detailed(raw)
-    assert (encoding, path) == ("gb18030", "meta")
-    assert "朱镕基" in text  # 镕 is in GBK but not in GB2312
-
-
-def test_decode_meta_utf8_but_bytes_gbk():
-    raw, _ = _load(PAGES / "local" / "meta_utf8_bytes_gbk")
-    text, encoding = decode_html(raw)
-    assert encoding == "gb18030" and "市审计局通报部门预算执行审计情况" in text
-
-
-def test_decode_meta_gb2312_but_bytes_utf8():
-    raw, _ = _load(PAGES / "audit_gov" / "announcement_meta_gb2312_bytes_utf8")
-    text, encoding = decode_html(raw, declared="gb2312")
-    assert encoding == "utf-8" and "审计署办公厅" in text
-
-
-@pytest.mark.parametrize(
-    "raw, expected_encoding",
-    [
-        (b"\xef\xbb\xbf<p>\xe5\xae\xa1\xe8\xae\xa1</p>", "utf-8"),
-        (b"\xff\xfe" + "<p>审计</p>".encode("utf-16-le"), "utf-16-le"),
-    ],
-)
-def test_decode_strips_bom(raw: bytes, expected_encoding: str):
-    text, encoding = decode_html(raw)
-    assert encoding == expected_encoding and text == "<p>审计</p>"
-
-
-def test_decode_http_header_charset_wins_over_missing_meta():
-    raw = "<html><body><p>审计署公布2018年第3号审计结果公告，涉及资金情况。</p></body></html>".encode("gbk")
-    text, encoding, path = decode_html_detailed(raw, declared="GBK")
-    assert (encoding, path) == ("gb18030", "declared") and "审计结果公告" in text
-
-
-def test_decode_tolerates_a_stray_bad_byte():
-    good = "<meta charset=gbk><p>" + "审计整改工作推进会召开。" * 200 + "</p>"
-    raw = good.encode("gbk") + b"\x81"  # a truncated double-byte character at the end
-    text, encoding, path = decode_html_detailed(raw)
-    assert encoding == "gb18030" and path == "meta-lenient" and text.count("审计整改") == 200
-
-
-def test_decode_empty_bytes():
-    assert decode_html(b"") == ("", "utf-8")
-
-
-# --- dates ----------------------------------------------------------------------------------------------
-
-DNOW = datetime(2024, 3, 10, 12, 0, tzinfo=SHANGHAI)
-
-
-@pytest.mark.parametrize(
-    "text, expected",
-    [
-        ("2018年05月16日 10:20", "2018-05-16T10:20:00+08:00"),
-        ("2018年5月6日", "2018-05-06T00:00:00+08:00"),
-        ("发布时间：2018-05-16", "2018-05-16T00:00:00+08:00"),
-        ("2018-05-16 10:20:30", "2018-05-16T10:20:30+08:00"),
-        ("2018/5/16", "2018-05-16T00:00:00+08:00"),
-        ("2018.05.16", "2018-05-16T00:00:00+08:00"),
-        ("05-16 10:20", "2023-05-16T10:20:00+08:00"),  # no year: the latest such day not in the future
-        ("03-09 10:20", "2024-03-09T10:20:00+08:00"),
-        ("3小时前", "2024-03-10T09:00:00+08:00"),
-        ("10分钟前", "2024-03-10T11:50:00+08:00"),
-        ("昨天 10:20", "2024-03-09T10:20:00+08:00"),
-        ("前天", "2024-03-08T00:00:00+08:00"),
-        ("刚刚", "2024-03-10T12:00:00+08:00"),
-        ("2018-05-16T02:20:00Z", "2018-05-16T10:20:00+08:00"),
-        ("2018-05-16T10:20:00+02:00", "2018-05-16T16:20:00+08:00"),
-        ("Wed, 16 May 2018 02:20:00 GMT", "2018-05-16T10:20:00+08:00"),
-        ("Wed, 16 May 2018 10:20:00 +0800", "2018-05-16T10:20:00+08:00"),
-        ("发布日期： 9/17/2004 5:54:13 PM", "2004-09-17T17:54:13+08:00"),
-        ("２０１８年５月６日", "2018-05-06T00:00:00+08:00"),
-    ],
-)
-def test_parse_datetime_formats(text: str, expected: str):
-    got = parse_datetime(text, DNOW)
-    assert got is not None and got.isoformat() == expected
-    assert got.utcoffset().total_seconds() == 8 * 3600
-
-
-@pytest.mark.parametrize(
-    "text", ["2030-01-01", "1990-05-16", "2024-03-12 10:00", "没有日期", "", "2018-13-45"]
-)
-def test_parse_datetime_rejects_implausible_or_missing(text: str):
-    assert parse_datetime(text, DNOW) is None
-
-
-def test_parse_datetime_accepts_naive_now():
-    assert parse_datetime("1小时前", datetime(2024, 3, 10, 12, 0)).isoformat() == "2024-03-10T11:00:00+08:00"
-
-
-@pytest.mark.parametrize(
-    "url, day",
-    [
-        ("http://politics.people.com.cn/n1/2018/0516/c1001-29993423.html", "2018-05-16"),
-        ("http://www.xinhuanet.com/politics/2018-05/16/c_1122840000.htm", "2018-05-16"),
-        ("http://news.example.cn/a/20180516/123.html", "2018-05-16"),
-        ("http://example.cn/2018/05/16/slug", "2018-05-16"),
-    ],
-)
-def test_date_from_url(url: str, day: str):
-    got = date_from_url(url, DNOW)
-    assert got is not None and got.date().isoformat() == day
-
-
-def test_date_from_url_without_date():
-    assert date_from_url("http://www.audit.gov.cn/n5/index.html", DNOW) is None
 
 
 # --- robustness -----------------------------------------------------------------------------------------

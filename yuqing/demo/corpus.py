@@ -21,7 +21,7 @@ from typing import Any
 
 from analysis.plans import match_plans
 from config.loader import Plan, load_plans
-from crawler.dates import SHANGHAI
+from crawler.extract.dates import SHANGHAI
 from yuqing.demo import texts
 from yuqing.demo.texts import Story
 

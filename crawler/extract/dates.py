@@ -1,4 +1,5 @@
-"""Parse the publication times written on Chinese news pages into aware Asia/Shanghai datetimes.
+"""Publication time: parse the times written on Chinese news pages into aware Asia/Shanghai datetimes, and
+find the one that dates an article (meta tags, JSON-LD, the dateline under the headline, htmldate, the URL).
 
 Pure functions with a hand-written regex core (no dateparser: it is slow and guesses too freely on
 Chinese text). `now` is always passed in, so relative forms ("3小时前", "昨天 10:20") are deterministic.
@@ -10,6 +11,7 @@ import logging
 import re
 from datetime import datetime, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
+from typing import Any
 
 logger = logging.getLogger(__name__)
 
@@ -267,3 +269,114 @@ def date_from_url(url: str, now: datetime) -> datetime | None:
             if dt is not None and _plausible(dt, now):
                 return dt
     return None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the publication time of a page
+
+_DATE_META = (
+    "article:published_time", "og:article:published_time", "og:published_time", "pubdate", "publishdate",
+    "publish_date", "publishtime", "publish-date", "published_time", "article.published", "sailthru.date",
+    "dc.date.issued", "dc.date", "dcterms.created", "dcterms.date", "datepublished", "date", "weibo:article:create_at",
+    "firstpublishedtime", "releasedate", "contentpublishtime", "ptime", "created",
+)  # fmt: skip
+_DATE_LABEL = re.compile(
+    r"(?:发布|发表|更新|出版|录入|添加|上传|提交|刊发|稿件)\s*(?:时间|日期)\s*[：:]?|(?:时间|日期)\s*[：:]|发布于|发表于|由\S{1,12}于|published|posted",
+    re.I,
+)
+_COPYRIGHT = re.compile(r"copyright|版权所有|©|ICP", re.I)
+
+
+def find_published(
+    html: str,
+    url: str,
+    meta: dict[str, str],
+    ld: list[dict[str, Any]],
+    page_text: str,
+    head: tuple[int, int],
+    body: str,
+    now: datetime,
+) -> datetime | None:
+    """When the article was published: meta tags, then JSON-LD, then the visible dateline (htmldate when
+    that is weak), then a date in the URL."""
+    published = None
+    for key in _DATE_META:
+        if key in meta:
+            published = parse_datetime(meta[key], now)
+            if published:
+                break
+    if published is None:
+        for item in ld:
+            for key in ("datePublished", "dateCreated", "uploadDate"):
+                if isinstance(item.get(key), str):
+                    published = parse_datetime(item[key], now)
+                    if published:
+                        break
+            if published:
+                break
+    if published is None:
+        published, strong = _visible_date(page_text, head, body, now)
+        if not strong:
+            published = _htmldate(html, url, now) or published
+    if published is None:
+        published = date_from_url(url, now)
+    return published
+
+
+def _on_short_line(text: str, pos: int, limit: int = 50) -> bool:
+    """Relative times ("3小时前", "昨天 10:20") count only on a short metadata line, not in running text."""
+    start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", pos)
+    return (end if end >= 0 else len(text)) - start <= limit
+
+
+def _visible_date(
+    page_text: str, head: tuple[int, int], body: str, now: datetime
+) -> tuple[datetime | None, bool]:
+    """(date, strong): a date between the headline and the body, or a labelled one, or the last one just
+    before the body is strong; the first one in or after the body, or anywhere, is weak."""
+    if not page_text:
+        return None, False
+    h_start, h_end = head
+    found = [
+        (pos, dt, kind)
+        for pos, dt, kind in find_datetimes(page_text, now)
+        if not _COPYRIGHT.search(page_text[max(0, pos - 40) : pos])
+    ]
+    if h_start >= 0:
+        near = [f for f in found if h_start <= f[0] < h_end]
+        near = [f for f in near if f[2] not in RELATIVE_KINDS or _on_short_line(page_text, f[0])]
+        if near:
+            timed = [f for f in near if f[1].hour or f[1].minute or f[1].second]
+            return (timed or near)[0][1], True
+    absolute = [f for f in found if f[2] not in RELATIVE_KINDS]
+    labelled = [f for f in absolute if _DATE_LABEL.search(page_text[max(0, f[0] - 14) : f[0]])]
+    if labelled:
+        return labelled[0][1], True
+    body_start = page_text.find(body[:30]) if body else -1
+    if body_start > 0:
+        before = [f for f in absolute if max(0, body_start - 600) <= f[0] < body_start]
+        if before:
+            return before[-1][1], True
+        after = [f for f in absolute if body_start <= f[0] <= body_start + len(body) + 300]
+        if after:
+            return after[0][1], False
+    return (absolute[0][1] if absolute else None), False
+
+
+def _htmldate(html: str, url: str, now: datetime) -> datetime | None:
+    """htmldate's guess (scripts, archive markers, the latest plausible date): a last resort."""
+    try:
+        from htmldate import find_date
+
+        found = find_date(
+            html, url=url or None, original_date=True, extensive_search=True, outputformat="%Y-%m-%d"
+        )
+    except Exception:  # htmldate is optional and raises on odd trees
+        logger.debug("htmldate failed", exc_info=True)
+        return None
+    if not found:
+        return None
+    if found.endswith("-01-01") and not re.search(r"(?<!\d)0?1\s*月\s*0?1\s*日|-01-01|/01/01|\.01\.01", html):
+        return None  # htmldate pads a bare year ("2026年工作会") to 1 January: that is no publication date
+    return parse_datetime(found, now)
