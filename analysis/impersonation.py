@@ -1,12 +1,12 @@
 """Impersonation scoring: explainable name rules and candidate-site verdicts (仿冒网站识别).
 
-Pure functions over evidence produced by :mod:`analysis.sitecheck_extract`:
+Pure functions over evidence read from fetched pages by :mod:`crawler.extract.sitecheck`:
 
 * ``score_org_name(name)`` -> :class:`NameVerdict` for organisation names (illegal-org patterns);
 * ``valid_site_code(code)`` -> bool for 政府网站标识码;
 * ``official_profile(evidence)`` -> :class:`OfficialProfile` of the site being protected;
-* ``score_site(evidence, official)`` / ``check_site(final_url, status, html, redirect_chain,
-  favicon_bytes, official=...)`` -> :class:`SiteVerdict`.
+* ``score_site(evidence, official)`` -> :class:`SiteVerdict` (``crawler.extract.sitecheck.check_site``
+  reads a page and scores it in one step).
 
 Every verdict lists the signals that fired, with the Chinese text that fired them. Lexicons,
 weights and thresholds come from ``config/impersonation.yaml`` (``load_impersonation_config``).
@@ -27,7 +27,6 @@ from pydantic import BaseModel, ConfigDict
 from analysis.sitecheck_extract import (
     ExtractLexicon,
     SiteEvidence,
-    extract_site_evidence,
     host_matches,
     host_of,
     jaccard,
@@ -141,7 +140,7 @@ class ImpersonationConfig(_Strict):
     tiers: Tiers = Tiers()
 
     def lexicon(self) -> ExtractLexicon:
-        """The word lists :func:`extract_site_evidence` needs."""
+        """The word lists :func:`crawler.extract.sitecheck.extract_site_evidence` needs."""
         s = self.site
         return ExtractLexicon(
             audit_refs=s.audit_refs,
@@ -482,22 +481,6 @@ def official_profile(
         tag_paths=evidence.tag_paths,
         classes=evidence.classes,
     )
-
-
-def check_site(
-    final_url: str,
-    status: int,
-    html: str,
-    redirect_chain: Sequence[str] = (),
-    favicon_bytes: bytes | None = None,
-    *,
-    official: OfficialProfile | None = None,
-    cfg: ImpersonationConfig | None = None,
-) -> SiteVerdict:
-    """Extract evidence from one fetched candidate and score it (the spider's single entry point)."""
-    cfg = cfg or load_impersonation_config()
-    ev = extract_site_evidence(final_url, status, html, redirect_chain, favicon_bytes, lexicon=cfg.lexicon())
-    return score_site(ev, official, cfg)
 
 
 def score_site(

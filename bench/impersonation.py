@@ -40,13 +40,13 @@ from analysis import integrity
 from analysis.impersonation import (
     TIER_ACT,
     TIER_NONE,
-    check_site,
     load_impersonation_config,
     official_profile,
     score_org_name,
     valid_site_code,
 )
-from analysis.sitecheck_extract import extract_site_evidence, favicon_url, parse_html
+from analysis.sitecheck_extract import parse_html
+from crawler.extract.sitecheck import check_site, extract_site_evidence, favicon_url
 
 logger = logging.getLogger(__name__)
 

@@ -29,8 +29,9 @@ from analysis.impersonation import (
     load_impersonation_config,
     score_org_name,
 )
-from analysis.sitecheck_extract import extract_site_evidence, host_matches, host_of
+from analysis.sitecheck_extract import host_matches, host_of
 from analysis.sitewatch_config import Discovery, Resolver, SiteWatchConfig
+from crawler.extract.sitecheck import extract_site_evidence
 from store.schema import documents
 from store.sitewatch import FOUND_MANUAL, candidate_key, upsert_candidate
 

@@ -1,4 +1,5 @@
-"""Tests for analysis.impersonation and analysis.sitecheck_extract (no network: HTML is inline)."""
+"""Tests for analysis.impersonation and the evidence crawler.extract.sitecheck reads for it (no network: HTML
+is inline)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from analysis.impersonation import (
     TIER_ACT,
     TIER_NONE,
     TIER_REVIEW,
-    check_site,
     is_gov_host,
     load_impersonation_config,
     official_profile,
@@ -20,7 +20,7 @@ from analysis.impersonation import (
     tier_for,
     valid_site_code,
 )
-from analysis.sitecheck_extract import extract_site_evidence, favicon_hash, favicon_url
+from crawler.extract.sitecheck import check_site, extract_site_evidence, favicon_hash, favicon_url
 
 OFFICIAL_HTML = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>中华人民共和国审计署</title></head>
 <body><div id="header" class="header"><img class="logo" alt="中华人民共和国审计署" src="/logo.png"></div>

@@ -1,6 +1,6 @@
 """Candidate check spider (仿冒网站核查): fetch the official homepage first (the comparison profile), then each
 candidate's homepage, its favicon and a few linked same-site pages; record every redirect (HTTP and
-meta-refresh), and hand the pages to `analysis.impersonation.check_site` for evidence and a verdict.
+meta-refresh), and hand the pages to `crawler.extract.sitecheck.check_site` for evidence and a verdict.
 
 Safety: requests pass the private-address guard (a candidate that redirects into a private or loopback
 network is refused and the refusal is stored as the check's error), responses are capped by
@@ -25,13 +25,13 @@ from scrapy.http import Response
 from analysis.impersonation import (
     OfficialProfile,
     SiteVerdict,
-    check_site,
     load_impersonation_config,
     official_profile,
 )
-from analysis.sitecheck_extract import extract_site_evidence, favicon_url, host_of, parse_html
+from analysis.sitecheck_extract import host_of, parse_html
 from analysis.sitewatch_config import SiteWatchConfig, load_sitewatch_config
 from config.loader import Source
+from crawler.extract.sitecheck import check_site, extract_site_evidence, favicon_url
 from crawler.sitewatch_pipelines import SiteCheckItem
 from crawler.spiders._base import BaseMonitorSpider
 from store.db import open_store
