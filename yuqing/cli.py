@@ -115,7 +115,7 @@ PROBLEMS = {
 
 
 def cmd_crawl(args) -> int:
-    from crawler.runner import run_crawl, select_sources
+    from jobs.crawl import run_crawl, select_sources
 
     settings = _settings(args)
     sources = load_sources(settings.path(settings.sources_file))
@@ -131,7 +131,7 @@ def cmd_crawl(args) -> int:
 
 # --------------------------------------------------------------------------- analyze
 def cmd_analyze(args) -> int:
-    from analysis.runner import analyze
+    from jobs.analysis import analyze
     from store.db import open_store
 
     settings = _settings(args)
