@@ -6,7 +6,8 @@ Class B (其他需要回应的政务舆情): a response within 48 hours. Otherwi
 The decision is rule based and explainable: word lists live in `config/response_rules.yaml` (editable by
 administrators), casualty counts and earthquake magnitudes are parsed from Arabic and Chinese numerals, and
 every result carries the rule and the words that fired so the press officer sees why. This module also holds
-the deadline arithmetic, the countdown text and the event-status workflow.
+the deadline arithmetic, the countdown text, and the event statuses and response kinds (which status may
+follow which is the workflow module's rule, in the orchestration layer).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ ClassName = Literal["A", "B"]
 
 CLASS_LABELS: dict[str, str] = {"A": "特别重大/重大突发事件", "B": "其他需回应的政务舆情"}
 
-# ----------------------------------------------------------------------------------- workflow constants
+# ----------------------------------------------------------------------- event statuses, response kinds
 
 STATUS_PENDING = "待研判"
 STATUS_HANDLING = "处置中"
@@ -46,13 +47,6 @@ STATUSES: tuple[str, ...] = (
     STATUS_CLOSED,
     STATUS_NO_RESPONSE,
 )
-TRANSITIONS: dict[str, frozenset[str]] = {
-    STATUS_PENDING: frozenset({STATUS_HANDLING, STATUS_NO_RESPONSE}),
-    STATUS_HANDLING: frozenset({STATUS_RESPONDED, STATUS_NO_RESPONSE}),
-    STATUS_RESPONDED: frozenset({STATUS_CLOSED}),
-    STATUS_CLOSED: frozenset(),
-    STATUS_NO_RESPONSE: frozenset(),
-}
 
 KIND_AUTHORITATIVE_INFO = "发布权威信息"
 KIND_PRESS_CONFERENCE = "新闻发布会"
@@ -66,11 +60,6 @@ RESPONSE_KINDS: tuple[str, ...] = (
     KIND_INTERVIEW,
     KIND_CLARIFICATION,
 )
-
-
-def can_transition(old: str, new: str) -> bool:
-    """True when an event may move from status `old` to status `new` (待研判 → 处置中 → 已回应 → 已结束)."""
-    return new in TRANSITIONS.get(old, frozenset())
 
 
 # ----------------------------------------------------------------------------------------- deadlines

@@ -1,7 +1,7 @@
 """Benchmark the whole analysis stage (stage 1 + stage 2) from and into the store, per kind of document.
 
 For each kind, N documents are built from ../shared/data texts and inserted into a fresh SQLite file with
-store.queries.upsert_documents (not timed); then `analysis.runner.analyze` runs once (timed: keywords,
+store.queries.upsert_documents (not timed); then `jobs.analysis.analyze` runs once (timed: keywords,
 sentiment, target, reprint groups, events, heat, response classes, all reads and writes) and once more
 straight away (the incremental run, timed).
 - short: Weibo-length posts (platform weibo, no title) from the sentiment sets (NLPCC 2013 and COVID-19
@@ -143,7 +143,7 @@ def _warm_up(kind: str, data: Path, now: datetime, tmp: Path) -> float:
     """Analyse WARM_UP_DOCS documents in a throw-away store, so the lazily loaded resources (tokenizer,
     sentiment model, division table, response rules: loaded once per process) are not counted as throughput;
     returns the seconds it took."""
-    from analysis.runner import analyze
+    from jobs.analysis import analyze
     from store.db import open_store
     from store.queries import upsert_documents
 
@@ -160,7 +160,7 @@ def _warm_up(kind: str, data: Path, now: datetime, tmp: Path) -> float:
 def run_kind(kind: str, n: int, data: Path, warm: bool = True) -> dict[str, Any]:
     """One kind, in this process: build, insert (untimed), analyse twice (timed). With `warm`, a small
     throw-away run first loads what a long-running process loads once (reported as `warm_up_s`)."""
-    from analysis.runner import analyze
+    from jobs.analysis import analyze
     from store.db import open_store
     from store.queries import upsert_documents
 
@@ -205,13 +205,11 @@ def run_kind(kind: str, n: int, data: Path, warm: bool = True) -> dict[str, Any]
 
 
 def _state_sizes(engine) -> dict[str, float]:
-    from sqlalchemy import select
-
-    from store.schema import analysis_state
+    from store.hotspots import all_states
 
     with engine.connect() as conn:
-        rows = conn.execute(select(analysis_state.c.key, analysis_state.c.value)).all()
-    return {k: round(len(json.dumps(v)) / 1024, 1) for k, v in rows}
+        states = all_states(conn)
+    return {k: round(len(json.dumps(v)) / 1024, 1) for k, v in states.items()}
 
 
 def main(argv: list[str] | None = None) -> int:

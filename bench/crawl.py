@@ -50,8 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from config.loader import Source, load_settings
-    from crawler.runner import run_crawl
     from crawler.spiders.news_listing import NewsListingSpider
+    from jobs.crawl import run_crawl
 
     parent, child = mp.Pipe()
     server = mp.get_context("spawn").Process(target=_serve, args=(args.articles, child), daemon=True)

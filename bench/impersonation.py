@@ -302,8 +302,8 @@ def bench_sites(manifest: dict, web: FixtureWeb) -> dict:
 
     from analysis.sitewatch_config import load_sitewatch_config
     from config.loader import load_settings
-    from crawler.runner import run_crawl
     from crawler.spiders.impersonation import ImpersonationSpider
+    from jobs.crawl import run_crawl
     from store.db import open_store
     from store.sitewatch import list_candidates
 

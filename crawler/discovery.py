@@ -3,9 +3,10 @@ register, resolved through a configured DNS server with dnspython), search queri
 names and claim words (as `search` sources for the search_results spider), hosts and organisation names
 found in crawled documents, and hosts added by hand in the config.
 
-Every finder returns `Found` records (url, method, detail); `store_found` upserts them into
-site_candidates by host, where `yuqing sites check` picks them up. No name is resolved except through the
-resolver configured under `discovery.resolver` (tests point it at a stub server on 127.0.0.1).
+Every finder returns `Found` records (url, method, detail); the site-watch job reads the stored documents for
+the finders that need them and upserts what they find into site_candidates by host, where `yuqing sites
+check` picks them up. No SQL here. No name is resolved except through the resolver configured under
+`discovery.resolver` (tests point it at a stub server on 127.0.0.1).
 """
 
 from __future__ import annotations
@@ -15,10 +16,6 @@ import logging
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
-
-from sqlalchemy import select
-from sqlalchemy.engine import Connection
 
 from analysis.impersonation import (
     TIER_NONE,
@@ -32,8 +29,7 @@ from analysis.impersonation import (
 from analysis.sitecheck_extract import host_matches, host_of
 from analysis.sitewatch_config import Discovery, Resolver, SiteWatchConfig
 from crawler.extract.sitecheck import extract_site_evidence
-from store.schema import documents
-from store.sitewatch import FOUND_MANUAL, candidate_key, upsert_candidate
+from store.sitewatch import FOUND_MANUAL, candidate_key
 
 logger = logging.getLogger(__name__)
 
@@ -232,16 +228,11 @@ def search_sources(sw: SiteWatchConfig, extra_queries: Iterable[str] = ()) -> li
     ]
 
 
-def hosts_from_search(conn: Connection, sw: SiteWatchConfig, icfg: ImpersonationConfig | None = None,
-                      source_names: Sequence[str] | None = None) -> list[Found]:  # fmt: skip
-    """Hosts of the pages the discovery search sources led to (documents stored from those sources)."""
+def search_result_hosts(rows: Iterable[tuple[str, str | None, str]], sw: SiteWatchConfig,
+                        icfg: ImpersonationConfig | None = None) -> list[Found]:  # fmt: skip
+    """Hosts of the pages the discovery search sources led to, from (url, title, source) of the documents
+    stored from those sources."""
     icfg = icfg or load_impersonation_config()
-    names = list(source_names) if source_names is not None else [e.name for e in sw.discovery.search.engines]
-    if not names:
-        return []
-    rows = conn.execute(
-        select(documents.c.url, documents.c.title, documents.c.source).where(documents.c.source.in_(names))
-    ).all()
     found: dict[str, Found] = {}
     for url, title, source in rows:
         host = host_of(url)
@@ -269,21 +260,15 @@ def scan_document(
     return claims, orgs
 
 
-def scan_documents(conn: Connection, sw: SiteWatchConfig, icfg: ImpersonationConfig | None = None, *,
-                   since: datetime | None = None, limit: int = 5000) -> tuple[list[Found], list[OrgMention]]:  # fmt: skip
-    """Hosts of documents that claim a tie to the audit office or name a suspicious audit organisation,
-    and those organisation names (for search queries and the press officer)."""
+def document_candidates(rows: Iterable[tuple[str, str | None, str | None]], sw: SiteWatchConfig,
+                        icfg: ImpersonationConfig | None = None) -> tuple[list[Found], list[OrgMention]]:  # fmt: skip
+    """From (url, title, body) of crawled documents: hosts of documents that claim a tie to the audit office
+    or name a suspicious audit organisation, and those organisation names (for search queries and the press
+    officer)."""
     icfg = icfg or load_impersonation_config()
-    q = (
-        select(documents.c.url, documents.c.title, documents.c.body)
-        .order_by(documents.c.id.desc())
-        .limit(limit)
-    )
-    if since is not None:
-        q = q.where(documents.c.first_seen_at >= since)
     hosts: dict[str, Found] = {}
     names: dict[str, OrgMention] = {}
-    for url, title, body in conn.execute(q):
+    for url, title, body in rows:
         claims, orgs = scan_document(url, title or "", body or "", icfg)
         for o in orgs:
             if o.name not in names or o.score > names[o.name].score:
@@ -295,23 +280,9 @@ def scan_documents(conn: Connection, sw: SiteWatchConfig, icfg: ImpersonationCon
     return list(hosts.values()), sorted(names.values(), key=lambda o: (-o.score, o.name))
 
 
-# --------------------------------------------------------------------------- manual and storage
+# --------------------------------------------------------------------------- manual
 def manual_candidates(sw: SiteWatchConfig) -> list[Found]:
     return [Found(c.url, FOUND_MANUAL, c.note or "配置文件") for c in sw.candidates]
-
-
-def store_found(conn: Connection, found: Iterable[Found], *, now: datetime) -> tuple[int, int]:
-    """Upsert candidates by host; returns (new, already known)."""
-    new = known = 0
-    for f in found:
-        try:
-            _, created = upsert_candidate(conn, f.url, method=f.method, detail=f.detail, now=now)
-        except ValueError as exc:
-            logger.warning("candidate %r skipped: %s", f.url, exc)
-            continue
-        new += created
-        known += not created
-    return new, known
 
 
 def _home(url: str) -> str:

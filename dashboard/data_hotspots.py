@@ -1,5 +1,5 @@
 """The 热点与回应 page's door to the store: cached, display-ready event tables, and the two writes
-(status change, response) that go through analysis.hotspots' workflow rules and then clear the caches.
+(status change, response) that go through the workflow (jobs.workflows) and then clear the caches.
 
 Cached functions take the DB URL and every filter as arguments (the cache key captures every input).
 Crawled text (titles, sources, URLs) stays in table cells and is never rendered as markdown or HTML.
@@ -14,11 +14,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from analysis import hotspots as workflow
 from analysis.heat import BASELINE_DAYS, is_new, plan_bursts
 from analysis.region import Region, matches_local
-from analysis.response import CLASS_LABELS, TRANSITIONS, countdown
+from analysis.response import CLASS_LABELS, countdown
 from dashboard.data import engine, fmt_time, safe_link
+from jobs import workflows
 from store import hotspots as q
 from store import reports
 
@@ -187,11 +187,8 @@ def event_detail(db_url: str, tz_name: str, event_id: int) -> dict[str, Any] | N
 
 
 def next_statuses(status: str) -> list[str]:
-    """Statuses an event in `status` may move to (analysis.response.TRANSITIONS), in workflow order."""
-    from analysis.response import STATUSES
-
-    allowed = TRANSITIONS.get(status, frozenset())
-    return [s for s in STATUSES if s in allowed]
+    """Statuses an event in `status` may move to (jobs.workflows.EVENT_TRANSITIONS), in workflow order."""
+    return list(workflows.next_statuses(workflows.ENTITY_EVENT, status))
 
 
 def _clear() -> None:
@@ -200,8 +197,8 @@ def _clear() -> None:
 
 
 def change_status(db_url: str, event_id: int, new: str, by_whom: str) -> str:
-    """Apply a status change (validated and logged by analysis.hotspots); raises WorkflowError."""
-    old = workflow.change_status(engine(db_url), event_id, new, by_whom)
+    """Apply a status change (validated and logged by jobs.workflows); raises WorkflowError."""
+    old = workflows.change_event_status(engine(db_url), event_id, new, by_whom)
     _clear()
     return old
 
@@ -209,15 +206,15 @@ def change_status(db_url: str, event_id: int, new: str, by_whom: str) -> str:
 def add_response(
     db_url: str, event_id: int, kind: str, by_whom: str, url: str, responded_at: datetime
 ) -> int:
-    """Record a response (validated and logged by analysis.hotspots); raises WorkflowError."""
-    rid = workflow.record_response(
+    """Record a response (validated and logged by jobs.workflows); raises WorkflowError."""
+    rid = workflows.record_response(
         engine(db_url), event_id, kind, by_whom, url=url, responded_at=responded_at
     )
     _clear()
     return rid
 
 
-WorkflowError = workflow.WorkflowError
+WorkflowError = workflows.WorkflowError
 __all__ = ["CLASS_LABELS", "CLASS_OPTIONS", "WorkflowError", "add_response", "change_status", "class_codes",
            "event_detail", "events", "next_statuses", "with_countdown"]  # fmt: skip
 

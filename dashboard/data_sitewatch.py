@@ -1,6 +1,6 @@
 """The site-watch pages' door to the store: cached, display-ready frames of candidates, snapshots and
-findings, plus the few writes a press officer makes (add a candidate, change a status), which clear the
-caches they affect. Queries live in `store.sitewatch`; this module only shapes their results.
+findings, plus the few writes a press officer makes (add a candidate, change a status: `jobs.workflows`), which
+clear the caches they affect. Queries live in `store.sitewatch`; this module only shapes their results.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from analysis.impersonation import TIER_LABELS, load_impersonation_config
 from analysis.integrity import SEVERITY_LABELS, SEVERITY_RANK
 from analysis.referral import METHOD_LABELS, evidence_facts, referral_csv, referral_html
 from dashboard.data import engine, fmt_time, safe_link
+from jobs import workflows
 from store import sitewatch as sw
 
 logger = logging.getLogger(__name__)
@@ -138,21 +139,16 @@ def office_name() -> str:
 
 
 def add_candidate(db_url: str, url: str, by_whom: str, note: str = "") -> tuple[int, bool]:
-    """Store a hand-added candidate (checked at the next `yuqing sites check`); ValueError on a bad URL."""
-    who = (by_whom or "").strip()
-    if not who:
-        raise ValueError("请填写操作人")
-    with engine(db_url).begin() as conn:
-        res = sw.upsert_candidate(conn, url, method=sw.FOUND_MANUAL, detail=note or "看板添加",
-                                  now=datetime.now(UTC), by_whom=who)  # fmt: skip
+    """Store a hand-added candidate (checked at the next `yuqing sites check`); ValueError (WorkflowError
+    without a user) on bad input."""
+    res = workflows.add_candidate(engine(db_url), url, by_whom, detail=note or "看板添加")
     candidates.clear()
     return res
 
 
 def change_status(db_url: str, candidate_id: int, status: str, by_whom: str, note: str = "") -> None:
-    """Move a candidate along the workflow (store.sitewatch.WorkflowError when not allowed)."""
-    with engine(db_url).begin() as conn:
-        sw.set_status(conn, candidate_id, status, by_whom=by_whom, now=datetime.now(UTC), note=note or None)
+    """Move a candidate along the workflow (jobs.workflows.WorkflowError when not allowed)."""
+    workflows.change_candidate_status(engine(db_url), candidate_id, status, by_whom, note=note or None)
     candidates.clear()
 
 

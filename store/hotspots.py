@@ -1,9 +1,9 @@
 """Reads and writes for hotspots: stage-2 document batches, analysis state, events, responses, audit log.
 
 Plain SQLAlchemy Core over `store.schema`, the same on SQLite and PostgreSQL. Decisions (what an event is,
-its heat, its class, which status changes are allowed) are made in `analysis.hotspots`; this module only
-moves rows. Event ids are the id of the event's first document (see `analysis.events`), so inserts carry
-explicit ids.
+its heat, its class) are made in `analysis`; which status changes are allowed, and what goes to the audit
+log (`store.audit`), in the workflow module of the orchestration layer above. This module only moves rows.
+Event ids are the id of the event's first document (see `analysis.events`), so inserts carry explicit ids.
 """
 
 from __future__ import annotations
@@ -60,6 +60,11 @@ def get_state(conn: Connection, key: str) -> Any | None:
     ).scalar_one_or_none()
 
 
+def all_states(conn: Connection) -> dict[str, Any]:
+    """Every stored JSON value by key."""
+    return {k: v for k, v in conn.execute(select(analysis_state.c.key, analysis_state.c.value))}
+
+
 def put_state(conn: Connection, key: str, value: Any, now: datetime) -> None:
     """Store (insert or replace) a JSON value under `key`."""
     stmt = _insert(conn, analysis_state).values(key=key, value=value, updated_at=now)
@@ -113,6 +118,11 @@ def write_stage2(conn: Connection, results: Sequence[dict[str, Any]]) -> None:
     keys = [k for k in results[0] if k != "id"]
     stmt = update(documents).where(documents.c.id == bindparam("_id")).values({k: bindparam(k) for k in keys})
     conn.execute(stmt, [{"_id": r["id"], **{k: r[k] for k in keys}} for r in results])
+
+
+def clear_stage2_marks(conn: Connection) -> None:
+    """Mark every document as not yet through stage 2 (the next run places them all again)."""
+    conn.execute(update(documents).values(stage2_at=None))
 
 
 def regroup_reprints(conn: Connection, old_groups: Sequence[Any], new_group: Any) -> int:
@@ -204,39 +214,19 @@ def set_deadline(conn: Connection, event_id: int, deadline_at: datetime | None, 
     )
 
 
-def set_status(conn: Connection, event_id: int, old: str, new: str, by_whom: str, now: datetime,
-               note: str | None = None) -> bool:  # fmt: skip
-    """Move an event from `old` to `new` and log it; False (nothing written) if its status is no longer `old`."""
+def set_status(conn: Connection, event_id: int, old: str, new: str, now: datetime) -> bool:
+    """Move an event from `old` to `new`; False (nothing written) if its status is no longer `old`."""
     res = conn.execute(
         update(events)
         .where(and_(events.c.id == event_id, events.c.status == old))
         .values(status=new, updated_at=now)
     )
-    if not res.rowcount:
-        return False
-    log_action(conn, "event", event_id, "status", old, new, by_whom, now, note)
-    return True
-
-
-def log_action(conn: Connection, entity: str, entity_id: int, action: str, old: str | None, new: str | None,
-               by_whom: str, now: datetime, note: str | None = None) -> None:  # fmt: skip
-    conn.execute(
-        audit_log.insert().values(
-            entity=entity,
-            entity_id=entity_id,
-            action=action,
-            old_value=old,
-            new_value=new,
-            by_whom=by_whom,
-            at=now,
-            note=note,
-        )  # fmt: skip
-    )
+    return bool(res.rowcount)
 
 
 def add_response(conn: Connection, event_id: int, kind: str, url: str | None, responded_at: datetime,
                  by_whom: str, now: datetime, note: str | None = None) -> int:  # fmt: skip
-    """Record a response (and an audit-log line); returns its id."""
+    """Record a response; returns its id."""
     res = conn.execute(
         responses.insert().values(
             event_id=event_id,
@@ -248,7 +238,6 @@ def add_response(conn: Connection, event_id: int, kind: str, url: str | None, re
             created_at=now,
         )  # fmt: skip
     )
-    log_action(conn, "event", event_id, "response", None, f"{kind} {url or ''}".strip(), by_whom, now, note)
     return int(res.inserted_primary_key[0])
 
 

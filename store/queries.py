@@ -125,6 +125,26 @@ def update_crawl_run(conn: Connection, run_id: int, **values: Any) -> None:
     conn.execute(update(crawl_runs).where(crawl_runs.c.id == run_id).values(**values))
 
 
+def interrupt_open_crawl_runs(conn: Connection) -> int:
+    """Close the crawl runs a killed process left `running` (status interrupted); returns how many."""
+    res = conn.execute(
+        update(crawl_runs)
+        .where(crawl_runs.c.status == "running")
+        .values(status="interrupted", finish_reason="process ended before the crawl finished")
+    )
+    return int(res.rowcount or 0)
+
+
+def crawl_runs_since(conn: Connection, started: datetime) -> list[dict[str, Any]]:
+    """The crawl_runs rows started at or after `started`, in the order they were written."""
+    rows = (
+        conn.execute(select(crawl_runs).where(crawl_runs.c.started_at >= started).order_by(crawl_runs.c.id))
+        .mappings()
+        .all()
+    )
+    return [dict(r) for r in rows]
+
+
 def record_source_health(
     conn: Connection, name: str, *, ok: bool, when: datetime, error: str | None = None
 ) -> None:

@@ -1,5 +1,7 @@
-"""Reads and writes for site watch: impersonation candidates (upsert by host, check results, status workflow
-with audit log), own-site snapshots (baseline, latest, status) and integrity findings (open / resolved).
+"""Reads and writes for site watch: impersonation candidates (upsert by host, check results, status), own-site
+snapshots (baseline, latest, status), integrity findings (open / resolved), and the crawled documents that
+discovery scans. Which status changes are allowed, and what goes to the audit log, is decided by the
+workflow module of the orchestration layer above.
 
 All functions take an open SQLAlchemy connection (the caller owns the transaction) and an aware `now`.
 """
@@ -17,7 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 from sqlalchemy import and_, null, or_, select, update
 from sqlalchemy.engine import Connection
 
-from store.schema import audit_log, integrity_findings, site_candidates, site_snapshots
+from store.schema import audit_log, documents, integrity_findings, site_candidates, site_snapshots
 
 logger = logging.getLogger(__name__)
 
@@ -26,13 +28,6 @@ STATUS_REPORTED = "已报送"
 STATUS_HANDLED = "已处置"
 STATUS_FALSE = "误报"
 STATUSES = (STATUS_PENDING, STATUS_REPORTED, STATUS_HANDLED, STATUS_FALSE)
-# 待核实 → 已报送 → 已处置, or 误报; a closed case can be reopened (→ 待核实).
-TRANSITIONS: dict[str, tuple[str, ...]] = {
-    STATUS_PENDING: (STATUS_REPORTED, STATUS_FALSE),
-    STATUS_REPORTED: (STATUS_HANDLED, STATUS_FALSE, STATUS_PENDING),
-    STATUS_HANDLED: (STATUS_PENDING,),
-    STATUS_FALSE: (STATUS_PENDING,),
-}
 ENTITY_CANDIDATE = "site_candidate"
 ENTITY_SNAPSHOT = "site_snapshot"
 FOUND_MANUAL = "manual"
@@ -43,10 +38,6 @@ SNAPSHOT_ERROR = "error"
 
 
 _HOST_RE = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")
-
-
-class WorkflowError(ValueError):
-    """A status change the workflow does not allow (message in Chinese, shown to the user)."""
 
 
 # --------------------------------------------------------------------------- candidates
@@ -82,12 +73,8 @@ def upsert_candidate(
     method: str,
     detail: str = "",
     now: datetime,
-    by_whom: str | None = None,
 ) -> tuple[int, bool]:
-    """Insert a candidate by host, or add how it was found again to an existing one. Returns (id, created).
-
-    A hand-added candidate (``by_whom`` given) also writes an audit-log row.
-    """
+    """Insert a candidate by host, or add how it was found again to an existing one. Returns (id, created)."""
     host, clean = candidate_key(url)
     found = {"method": method, "detail": detail[:500], "at": now.isoformat(timespec="seconds")}
     row = conn.execute(
@@ -110,8 +97,6 @@ def upsert_candidate(
                 .where(site_candidates.c.id == cid)
                 .values(found_by=[*known, found][-50:])
             )
-    if by_whom:
-        _log(conn, ENTITY_CANDIDATE, cid, "add", None, clean, by_whom, now, detail or None)
     return cid, created
 
 
@@ -170,28 +155,20 @@ def record_check(conn: Connection, url: str, result: dict[str, Any], *, now: dat
 
 
 def set_status(
-    conn: Connection, candidate_id: int, status: str, *, by_whom: str, now: datetime, note: str | None = None
-) -> None:
-    """Move a candidate along the workflow and log who did it and when; WorkflowError if not allowed."""
-    if status not in STATUSES:
-        raise WorkflowError(f"未知状态“{status}”，可选：{'、'.join(STATUSES)}")
-    who = (by_whom or "").strip()
-    if not who:
-        raise WorkflowError("请填写操作人")
-    row = conn.execute(select(site_candidates.c.status).where(site_candidates.c.id == candidate_id)).first()
-    if row is None:
-        raise WorkflowError(f"没有编号为 {candidate_id} 的候选网站")
-    old = row.status
-    if status == old:
-        raise WorkflowError(f"状态已是“{old}”")
-    if status not in TRANSITIONS.get(old, ()):
-        allowed = "、".join(TRANSITIONS.get(old, ())) or "无"
-        raise WorkflowError(f"不能从“{old}”改为“{status}”（可改为：{allowed}）")
-    values: dict[str, Any] = {"status": status, "status_by": who[:100], "status_at": now}
+    conn: Connection, candidate_id: int, old: str, new: str, *, by_whom: str, now: datetime,
+    note: str | None = None,
+) -> bool:  # fmt: skip
+    """Move a candidate from status `old` to `new`, noting who and when (and the note, if any); False
+    (nothing written) if its status is no longer `old`."""
+    values: dict[str, Any] = {"status": new, "status_by": by_whom[:100], "status_at": now}
     if note:
         values["note"] = note[:2000]
-    conn.execute(update(site_candidates).where(site_candidates.c.id == candidate_id).values(**values))
-    _log(conn, ENTITY_CANDIDATE, candidate_id, "status", old, status, who, now, note)
+    res = conn.execute(
+        update(site_candidates)
+        .where(and_(site_candidates.c.id == candidate_id, site_candidates.c.status == old))
+        .values(**values)
+    )
+    return bool(res.rowcount)
 
 
 def get_candidate(conn: Connection, candidate_id: int) -> dict[str, Any] | None:
@@ -222,18 +199,6 @@ def history(conn: Connection, entity: str, entity_id: int) -> list[dict[str, Any
         .order_by(audit_log.c.at, audit_log.c.id)
     )
     return [dict(r) for r in conn.execute(q).mappings()]
-
-
-def _log(
-    conn: Connection, entity: str, entity_id: int, action: str, old: str | None, new: str | None,
-    by_whom: str, now: datetime, note: str | None = None,
-) -> None:  # fmt: skip
-    conn.execute(
-        audit_log.insert().values(
-            entity=entity, entity_id=entity_id, action=action, old_value=old, new_value=new,
-            by_whom=by_whom[:100], at=now, note=note,
-        )
-    )  # fmt: skip
 
 
 # --------------------------------------------------------------------------- own-site snapshots
@@ -278,8 +243,9 @@ def record_snapshot(
     )
 
 
-def clear_baselines(conn: Connection, urls: Iterable[str] = (), *, by_whom: str, now: datetime) -> int:
-    """Drop stored baselines (all, or of ``urls``) so the next watch stores new ones; logged per page."""
+def clear_baselines(conn: Connection, urls: Iterable[str] = ()) -> list[tuple[int, str]]:
+    """Drop stored baselines (all, or of ``urls``) so the next watch stores new ones; returns the (id, url)
+    of the snapshots whose baseline was dropped."""
     q = select(site_snapshots.c.id, site_snapshots.c.url, site_snapshots.c.baseline)
     urls = list(urls)
     if urls:
@@ -291,18 +257,7 @@ def clear_baselines(conn: Connection, urls: Iterable[str] = (), *, by_whom: str,
             .where(site_snapshots.c.id == r.id)
             .values(baseline=null(), baseline_at=None)
         )
-        _log(
-            conn,
-            ENTITY_SNAPSHOT,
-            int(r.id),
-            "rebaseline",
-            None,
-            r.url,
-            by_whom,
-            now,
-            "网站改版后重新建立基线",
-        )
-    return len(rows)
+    return [(int(r.id), r.url) for r in rows]
 
 
 def list_snapshots(conn: Connection) -> list[dict[str, Any]]:
@@ -366,6 +321,33 @@ def list_findings(
         q = q.where(integrity_findings.c.url == url)
     q = q.order_by(integrity_findings.c.found_at.desc(), integrity_findings.c.id.desc())
     return [dict(r) for r in conn.execute(q).mappings()]
+
+
+# --------------------------------------------------------------------------- documents for discovery
+def documents_from_sources(conn: Connection, names: Sequence[str]) -> list[tuple[str, str | None, str]]:
+    """(url, title, source) of the stored documents of the given sources."""
+    if not names:
+        return []
+    rows = conn.execute(
+        select(documents.c.url, documents.c.title, documents.c.source).where(
+            documents.c.source.in_(list(names))
+        )
+    ).all()
+    return [tuple(r) for r in rows]
+
+
+def recent_documents(
+    conn: Connection, *, since: datetime | None = None, limit: int = 5000
+) -> list[tuple[str, str | None, str | None]]:
+    """(url, title, body) of the newest `limit` stored documents (first seen at or after `since`)."""
+    q = (
+        select(documents.c.url, documents.c.title, documents.c.body)
+        .order_by(documents.c.id.desc())
+        .limit(limit)
+    )
+    if since is not None:
+        q = q.where(documents.c.first_seen_at >= since)
+    return [tuple(r) for r in conn.execute(q)]
 
 
 def html_digest(html: str) -> str:

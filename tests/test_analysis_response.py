@@ -1,4 +1,5 @@
-"""Tests for analysis.response: response class rules, numerals, deadlines, countdown and status workflow."""
+"""Tests for analysis.response: response class rules, numerals, deadlines, countdown, statuses and response kinds
+(the transitions between statuses: test_jobs_workflows)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import pytest
 from analysis.response import (
     RESPONSE_KINDS,
     STATUSES,
-    can_transition,
     classify_response,
     countdown,
     deadlines,
@@ -209,15 +209,8 @@ def test_countdown_text_before_and_after_deadline():
     assert overdue and seconds < 0 and text == "已超时 1小时5分"
 
 
-def test_status_workflow_transitions():
+def test_statuses_and_response_kinds():
     assert STATUSES == ("待研判", "处置中", "已回应", "已结束", "无需回应")
-    assert can_transition("待研判", "处置中") and can_transition("处置中", "已回应")
-    assert can_transition("已回应", "已结束")
-    assert can_transition("待研判", "无需回应") and can_transition("处置中", "无需回应")
-    assert not can_transition("待研判", "已回应")
-    assert not can_transition("已结束", "处置中")
-    assert not can_transition("无需回应", "已结束")
-    assert not can_transition("未知", "处置中")
     assert RESPONSE_KINDS == ("发布权威信息", "新闻发布会", "吹风会", "接受采访", "澄清")
 
 

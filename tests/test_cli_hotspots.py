@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from test_analysis_hotspots import NOW, build_store, doc_rows
+from test_jobs_analysis import NOW, build_store, doc_rows
 
-from analysis.hotspots import run_stage2
+from jobs.analysis import run_stage2
 from store.hotspots import get_event
 from yuqing.cli import main
 

@@ -13,9 +13,9 @@ from scrapy.crawler import CrawlerRunner
 from sqlalchemy import select
 
 from config.loader import Source, load_settings
-from crawler.runner import prepare_store
 from crawler.settings import scrapy_settings
 from crawler.spiders.news_listing import NewsListingSpider
+from jobs.crawl import prepare_store
 from store.db import open_store
 from store.schema import crawl_runs, documents, sources
 from tests.conftest import FIXTURES

@@ -1,5 +1,5 @@
 """Candidate discovery: look-alike names, resolution through a stub DNS server on 127.0.0.1, search queries and
-sources, hosts and organisation names in crawled documents, and the site-watch config's validation."""
+sources, and the site-watch config's validation (hosts and names in stored documents: test_jobs_sites)."""
 
 from __future__ import annotations
 
@@ -12,24 +12,16 @@ import dns.rcode
 import dns.rdatatype
 import dns.rrset
 import pytest
-from sqlalchemy import select
 
 from analysis.sitewatch_config import Discovery, Resolver, load_sitewatch_config
 from config.loader import ConfigError, Source
 from crawler.discovery import (
-    Found,
     build_queries,
     discover_lookalikes,
-    hosts_from_search,
     lookalike_names,
     resolve_names,
-    scan_documents,
     search_sources,
-    store_found,
 )
-from store.db import open_store
-from store.queries import upsert_documents
-from store.schema import site_candidates
 
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
@@ -149,63 +141,6 @@ def test_search_queries_combine_office_names_and_claim_words(sw):
     assert sources and all(
         s.kind == "search" and "{query}" in s.url and s.queries == build_queries(sw) for s in sources
     )
-
-
-@pytest.fixture
-def engine(tmp_path):
-    eng = open_store(f"sqlite:///{tmp_path}/d.db")
-    yield eng
-    eng.dispose()
-
-
-def _doc(url, title, body, source="某新闻网"):
-    return {
-        "url": url,
-        "source": source,
-        "title": title,
-        "body": body,
-        "content_hash": url[-8:],
-        "fetched_at": NOW,
-    }
-
-
-def test_documents_yield_claiming_hosts_and_suspicious_names(engine, sw):
-    with engine.begin() as conn:
-        upsert_documents(conn, [
-            _doc("https://www.sjpx-center.com/news/1.html", "培训通知", "本中心受审计署委托，开展审计人员资格培训。"),
-            _doc("https://news.example.cn/a.html", "报道", "中华审计发展促进会在京召开会议，部署全国审计证书发放工作。"),
-            _doc("https://www.people.com.cn/n/2.html", "要闻", "某公司声称与审计署合作。"),  # ignored portal
-            _doc("https://sjt.example.gov.cn/x.html", "通知", "经审计署批准，本厅开展培训。"),  # government host
-            _doc("https://www.weather.cn/x.html", "天气", "明天晴。"),
-        ])  # fmt: skip
-        hosts, names = scan_documents(conn, sw)
-    assert sorted(f.host for f in hosts) == ["news.example.cn", "www.sjpx-center.com"]
-    sj = next(f for f in hosts if f.host == "www.sjpx-center.com")
-    assert (
-        sj.url == "https://www.sjpx-center.com/" and sj.method == "document" and "受审计署委托" in sj.detail
-    )
-    assert [n.name for n in names] == ["中华审计发展促进会"] and names[
-        0
-    ].url == "https://news.example.cn/a.html"
-
-
-def test_search_result_hosts_become_candidates_and_store_counts_new_and_known(engine, sw):
-    engine_name = sw.discovery.search.engines[0].name
-    with engine.begin() as conn:
-        upsert_documents(conn, [
-            _doc("http://www.zgsjpx.com/about.html", "中国审计培训网", "授权培训", source=engine_name),
-            _doc("http://www.zgsjpx.com/other.html", "中国审计培训网", "授权培训", source=engine_name),
-            _doc("https://www.audit.gov.cn/n1.html", "审计署", "官网", source=engine_name),  # official
-            _doc("http://www.other.cn/1.html", "无关", "无关"),  # not from a discovery search source
-        ])  # fmt: skip
-        found = hosts_from_search(conn, sw)
-        assert [f.host for f in found] == ["www.zgsjpx.com"] and found[0].method == "search"
-        assert store_found(conn, [*found, Found("HTTP://WWW.ZGSJPX.COM/x", "manual", "配置")], now=NOW) == (
-            1,
-            1,
-        )
-        row = conn.execute(select(site_candidates)).mappings().one()
-    assert row["host"] == "www.zgsjpx.com" and [f["method"] for f in row["found_by"]] == ["search", "manual"]
 
 
 def test_sitewatch_config_errors_name_file_and_key(tmp_path):

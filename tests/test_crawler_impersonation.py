@@ -21,9 +21,9 @@ from analysis.sitewatch_config import load_sitewatch_config
 from bench.impersonation import SITES, FixtureWeb
 from config.loader import load_settings
 from crawler.hostmap import HostMapMiddleware, lookup
-from crawler.runner import prepare_store
 from crawler.settings import scrapy_settings
 from crawler.spiders.impersonation import ImpersonationSpider
+from jobs.crawl import prepare_store
 from store.db import open_store
 from store.schema import crawl_runs, documents
 from store.sitewatch import list_candidates

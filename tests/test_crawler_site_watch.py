@@ -16,11 +16,12 @@ from scrapy.crawler import CrawlerRunner
 
 from analysis.sitewatch_config import Column, WatchedPage, load_sitewatch_config
 from config.loader import load_settings
-from crawler.runner import prepare_store
 from crawler.settings import scrapy_settings
 from crawler.spiders.site_watch import SiteWatchSpider
+from jobs.crawl import prepare_store
+from jobs.sites import rebaseline
 from store.db import open_store
-from store.sitewatch import clear_baselines, get_snapshot, list_findings
+from store.sitewatch import get_snapshot, list_findings
 
 HOST = "www.audit.gov.cn"
 HIDDEN = (
@@ -190,8 +191,7 @@ async def test_baseline_then_tamper_then_fix_then_rebaseline(site, tmp_path):
     _, _, open_f, _ = await _watch(settings, site, [watched()])
     assert {f["kind"] for f in open_f} == {"defacement"}
     engine = open_store(settings.resolved_db_url, upgrade=False)
-    with engine.begin() as conn:
-        assert clear_baselines(conn, [url], by_whom="管理员", now=datetime.now(UTC)) == 1
+    assert rebaseline(engine, [url], by_whom="管理员", now=datetime.now(UTC)) == 1
     engine.dispose()
     _, snaps, open_f, _ = await _watch(settings, site, [watched()])
     assert snaps[url]["latest"]["baseline_created"] is True and open_f == []

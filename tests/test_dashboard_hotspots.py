@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
-from test_analysis_hotspots import NOW, base_documents, insert
+from test_jobs_analysis import NOW, base_documents, insert
 
-from analysis.hotspots import run_stage2
+from jobs.analysis import run_stage2
 from store.db import open_store
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")

@@ -1,5 +1,6 @@
-"""Site-watch storage on SQLite and PostgreSQL: candidates by host, check results, the status workflow with its
-audit log, snapshots and baselines, findings opened/refreshed/resolved; and the `yuqing sites` store commands."""
+"""Site-watch storage on SQLite and PostgreSQL: candidates by host, check results, conditional status updates,
+snapshots and baselines (dropped and logged through jobs), findings opened/refreshed/resolved; and the
+`yuqing sites` store commands. The status workflow itself: test_jobs_workflows."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from jobs.sites import rebaseline
+from jobs.workflows import add_candidate
 from store.db import open_store
-from store.schema import audit_log, integrity_findings
+from store.schema import integrity_findings
 from store.sitewatch import (
     ENTITY_CANDIDATE,
-    WorkflowError,
     candidate_key,
     candidates_to_check,
     clear_baselines,
@@ -66,10 +68,9 @@ def test_upsert_by_host_keeps_one_row_and_every_way_it_was_found(engine):
         c, created_c = upsert_candidate(
             conn, "http://www.zgsjpx.com/", method="dnstwist", detail="移至 .com", now=T0
         )
-        d, _ = upsert_candidate(
-            conn, "www.other.cn", method="manual", detail="群众举报", now=T0, by_whom="张三"
-        )
         row = get_candidate(conn, a)
+    d, _ = add_candidate(engine, "www.other.cn", "张三", detail="群众举报", now=T0)  # by hand: logged
+    with engine.connect() as conn:
         logged = history(conn, ENTITY_CANDIDATE, d)
     assert a == b == c and (created_a, created_b, created_c) == (True, False, False)
     assert [f["method"] for f in row["found_by"]] == ["dnstwist", "search"]  # the repeat is not added twice
@@ -91,7 +92,8 @@ def test_check_results_are_stored_and_due_candidates_selected(engine):
             {"score": None, "error": "已拦截：目标为内网地址"},
             now=T0 - timedelta(days=10),
         )
-        set_status(conn, ids[2], "误报", by_whom="李四", now=T0)
+        assert set_status(conn, ids[2], "待核实", "误报", by_whom="李四", now=T0)
+        assert not set_status(conn, ids[2], "待核实", "已报送", by_whom="王五", now=T0)  # no longer 待核实
         due = candidates_to_check(conn, now=T0 + timedelta(days=1), recheck_days=7)
         due_all = candidates_to_check(conn, now=T0, include_all=True)
         picked = candidates_to_check(conn, now=T0, ids=[ids[0]])
@@ -116,36 +118,6 @@ def test_check_results_are_stored_and_due_candidates_selected(engine):
     )
 
 
-def test_status_workflow_logs_who_and_when_and_refuses_skips(engine):
-    with engine.begin() as conn:
-        cid, _ = upsert_candidate(conn, "http://fake.cn/", method="manual", now=T0)
-    with engine.begin() as conn:
-        set_status(conn, cid, "已报送", by_whom="王五", now=T0 + timedelta(hours=1), note="网信办 2026-118")
-        set_status(conn, cid, "已处置", by_whom="赵六", now=T0 + timedelta(days=3))
-    for bad, msg in (("误报", "不能从“已处置”改为“误报”"), ("已处置", "状态已是"), ("已删除", "未知状态")):
-        with pytest.raises(WorkflowError, match=msg), engine.begin() as conn:
-            set_status(conn, cid, bad, by_whom="王五", now=T0)
-    with pytest.raises(WorkflowError, match="操作人"), engine.begin() as conn:
-        set_status(conn, cid, "待核实", by_whom="  ", now=T0)
-    with engine.begin() as conn:
-        set_status(conn, cid, "待核实", by_whom="王五", now=T0 + timedelta(days=4))  # reopened
-        row = get_candidate(conn, cid)
-        log = history(conn, ENTITY_CANDIDATE, cid)
-        n_log = len(conn.execute(select(audit_log.c.id)).all())
-    assert (
-        row["status"] == "待核实"
-        and row["status_by"] == "王五"
-        and row["status_at"] == T0 + timedelta(days=4)
-    )
-    assert row["note"] == "网信办 2026-118"
-    assert [(h["old_value"], h["new_value"], h["by_whom"], h["at"]) for h in log] == [
-        ("待核实", "已报送", "王五", T0 + timedelta(hours=1)),
-        ("已报送", "已处置", "赵六", T0 + timedelta(days=3)),
-        ("已处置", "待核实", "王五", T0 + timedelta(days=4)),
-    ]
-    assert log[0]["note"] == "网信办 2026-118" and n_log == 3  # refused changes wrote nothing
-
-
 def test_snapshots_baselines_and_rebaseline_log(engine):
     url = "https://www.audit.gov.cn/"
     with engine.begin() as conn:
@@ -158,10 +130,10 @@ def test_snapshots_baselines_and_rebaseline_log(engine):
             and snap["site"] == "审计署"
             and snap["last_checked_at"] == T0 + timedelta(hours=1)
         )
-        assert clear_baselines(conn, by_whom="管理员", now=T0 + timedelta(days=1)) == 1
-        assert (
-            clear_baselines(conn, by_whom="管理员", now=T0 + timedelta(days=1)) == 0
-        )  # nothing left to clear
+    assert rebaseline(engine, by_whom="管理员", now=T0 + timedelta(days=1)) == 1
+    assert rebaseline(engine, by_whom="管理员", now=T0 + timedelta(days=1)) == 0  # nothing left to clear
+    with engine.begin() as conn:
+        assert clear_baselines(conn) == []  # the store part: (id, url) of what it dropped
         snap = get_snapshot(conn, url)
         log = history(conn, "site_snapshot", snap["id"])
     assert snap["baseline"] is None and snap["baseline_at"] is None

@@ -12,7 +12,8 @@ import streamlit as st
 
 from dashboard import components
 from dashboard import data_sitewatch as data
-from store.sitewatch import STATUS_PENDING, STATUS_REPORTED, STATUSES, TRANSITIONS, WorkflowError
+from jobs.workflows import ENTITY_CANDIDATE, WorkflowError, next_statuses
+from store.sitewatch import STATUS_PENDING, STATUS_REPORTED, STATUSES
 
 FLASH = "imp_flash"  # message kept across the rerun that follows a change
 
@@ -64,7 +65,7 @@ else:
         components.table(data.evidence_frame(cand), "imp_evidence", hide_index=True)
 
         st.markdown(f"**处理状态：{cand['status']}**")
-        options = list(TRANSITIONS.get(cand["status"], ()))
+        options = list(next_statuses(ENTITY_CANDIDATE, cand["status"]))
         s1, s2, s3 = st.columns([1, 1, 2])
         new_status = s1.selectbox("改为", options, key="imp_new_status")
         who = s2.text_input("操作人", key="imp_who")

@@ -7,7 +7,7 @@ from yuqing.console import stage2_line
 
 
 def cmd_analyze(args) -> int:
-    from analysis.runner import analyze
+    from jobs.analysis import analyze
     from store.db import open_store
 
     settings = _settings(args)

@@ -8,7 +8,7 @@ from yuqing.console import print_crawl_summary
 
 
 def cmd_crawl(args) -> int:
-    from crawler.runner import run_crawl, select_sources
+    from jobs.crawl import run_crawl, select_sources
 
     settings = _settings(args)
     sources = load_sources(settings.path(settings.sources_file))

@@ -113,11 +113,11 @@ def cmd_show(args, out=None) -> int:
 
 def cmd_status(args, out=None) -> int:
     out = out or sys.stdout
-    from analysis.hotspots import WorkflowError, change_status
+    from jobs.workflows import WorkflowError, change_event_status
 
     engine, _ = _engine(args)
     try:
-        old = change_status(engine, args.id, args.new_status, args.by, note=args.note)
+        old = change_event_status(engine, args.id, args.new_status, args.by, note=args.note)
     except WorkflowError as exc:
         print(f"无法修改状态：{exc}", file=sys.stderr)
         return 1
@@ -129,7 +129,7 @@ def cmd_status(args, out=None) -> int:
 
 def cmd_respond(args, out=None) -> int:
     out = out or sys.stdout
-    from analysis.hotspots import WorkflowError, record_response
+    from jobs.workflows import WorkflowError, record_response
 
     engine, _ = _engine(args)
     at = None

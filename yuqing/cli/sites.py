@@ -43,53 +43,39 @@ def _score(v) -> str:
 
 # --------------------------------------------------------------------------- discover
 def cmd_discover(args) -> int:
-    from crawler.discovery import (
-        discover_lookalikes,
-        hosts_from_search,
-        manual_candidates,
-        scan_documents,
-        search_sources,
-        store_found,
-    )
+    from crawler.discovery import search_sources
+    from jobs.sites import discover
 
     settings, sw = _settings(args), _sitewatch(args)
     now = datetime.now(UTC)
-    found = manual_candidates(sw)
-    print(f"配置中人工添加的候选：{len(found)} 个")
+    print(f"配置中人工添加的候选：{len(sw.candidates)} 个")
     if args.search:
         from config.loader import Source
-        from crawler.runner import run_crawl
+        from jobs.crawl import run_crawl
 
         sources = [Source(**s) for s in search_sources(sw)]
         print(f"运行 {len(sources)} 个搜索信源（{len(sources[0].queries) if sources else 0} 个查询词）…")
         run_crawl(settings, [sources])
     engine = _engine(settings)
-    orgs = []
-    with engine.begin() as conn:
-        from_search = hosts_from_search(conn, sw)
-        print(f"搜索结果中的网站：{len(from_search)} 个")
-        found += from_search
-        if not args.no_documents:
-            doc_hosts, orgs = scan_documents(conn, sw)
-            print(
-                f"采集文档中涉及审计机关声称或可疑名称的网站：{len(doc_hosts)} 个；可疑机构名称 {len(orgs)} 个"
-            )
-            found += doc_hosts
-    if not args.no_dns:
-        look = discover_lookalikes(sw)
+    try:
+        run = discover(engine, sw, documents=not args.no_documents, lookalikes=not args.no_dns, now=now)
+    finally:
+        engine.dispose()
+    print(f"搜索结果中的网站：{run.from_search} 个")
+    if not args.no_documents:
         print(
-            f"可解析的相似域名：{len(look)} 个（解析服务器 {', '.join(sw.discovery.resolver.nameservers)}）"
+            f"采集文档中涉及审计机关声称或可疑名称的网站：{run.from_documents} 个；可疑机构名称 {len(run.orgs)} 个"
         )
-        found += look
-    with engine.begin() as conn:
-        new, known = store_found(conn, found, now=now)
-    engine.dispose()
-    print(f"候选网站：新增 {new} 个，已有 {known} 个。运行 `yuqing sites check` 核查新候选。")
-    for o in orgs[:20]:
+    if not args.no_dns:
+        print(
+            f"可解析的相似域名：{run.lookalikes} 个（解析服务器 {', '.join(sw.discovery.resolver.nameservers)}）"
+        )
+    print(f"候选网站：新增 {run.new} 个，已有 {run.known} 个。运行 `yuqing sites check` 核查新候选。")
+    for o in run.orgs[:20]:
         print(f"  可疑名称 {o.name}（{o.score} 分）见 {o.url}")
     if args.write_sources:
         out = Path(args.write_sources)
-        data = {"sources": search_sources(sw, [o.name for o in orgs[:20]])}
+        data = {"sources": search_sources(sw, [o.name for o in run.orgs[:20]])}
         out.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
         print(f"搜索信源已写入 {out}（可合并到 sources.yaml，由 search_results 爬虫采集）")
     return 0
@@ -97,40 +83,27 @@ def cmd_discover(args) -> int:
 
 # --------------------------------------------------------------------------- check
 def cmd_check(args) -> int:
-    from crawler.runner import run_crawl
-    from crawler.spiders.impersonation import ImpersonationSpider
-    from store.sitewatch import list_candidates
+    from jobs.sites import check_candidates
 
     settings, sw = _settings(args), _sitewatch(args)
-    started = datetime.now(UTC)
-    source = ImpersonationSpider.default_source(sw)
-    spider = ImpersonationSpider.configured(sitewatch=sw, urls=list(args.urls), ids=list(args.id or ()),
-                                            recheck_all=args.all)  # fmt: skip
-    runs = run_crawl(settings, [[source]], spider_overrides={source.name: spider})
-    engine = _engine(settings)
-    with engine.connect() as conn:
-        rows = [r for r in list_candidates(conn) if r["last_checked_at"] and r["last_checked_at"] >= started]
-    engine.dispose()
+    run = check_candidates(settings, sw, urls=list(args.urls), ids=list(args.id or ()), recheck_all=args.all)
+    rows = run.checked
     print(f"本次核查 {len(rows)} 个网站：")
     for r in rows:
         extra = f"  核查异常：{r['check_error']}" if r["check_error"] else ""
         codes = ",".join(s["code"] for s in r["signals"] or [])
         print(f"  {_score(r['score'])}{(r['tier'] or '-'):<7}{r['host']:<32}{codes}{extra}")
-    return 0 if runs else 1
+    return 0 if run.runs else 1
 
 
 # --------------------------------------------------------------------------- workflow
 def cmd_add(args) -> int:
-    from store.sitewatch import FOUND_MANUAL, upsert_candidate
+    from jobs.workflows import add_candidate
 
     settings = _settings(args)
     engine = _engine(settings)
     try:
-        with engine.begin() as conn:
-            cid, created = upsert_candidate(
-                conn, args.url, method=FOUND_MANUAL, detail=args.note or "命令行添加", now=datetime.now(UTC),
-                by_whom=args.by,
-            )  # fmt: skip
+        cid, created = add_candidate(engine, args.url, args.by, detail=args.note or "命令行添加")
     except ValueError as exc:
         print(f"无法添加：{exc}", file=sys.stderr)
         return 2
@@ -156,12 +129,11 @@ def cmd_list(args) -> int:
 
 
 def cmd_status(args) -> int:
-    from store.sitewatch import WorkflowError, set_status
+    from jobs.workflows import WorkflowError, change_candidate_status
 
     engine = _engine(_settings(args))
     try:
-        with engine.begin() as conn:
-            set_status(conn, args.id, args.status, by_whom=args.by, now=datetime.now(UTC), note=args.note)
+        change_candidate_status(engine, args.id, args.status, args.by, note=args.note)
     except WorkflowError as exc:
         print(f"无法更改状态：{exc}", file=sys.stderr)
         return 2
@@ -195,57 +167,44 @@ def cmd_export(args) -> int:
 
 
 # --------------------------------------------------------------------------- own site
-def _run_watch(settings, sw) -> list[dict]:
-    from crawler.runner import run_crawl
-    from crawler.spiders.site_watch import SiteWatchSpider
-
-    source = SiteWatchSpider.default_source(sw)
-    return run_crawl(
-        settings, [[source]], spider_overrides={source.name: SiteWatchSpider.configured(sitewatch=sw)}
-    )
-
-
-def print_watch_summary(settings, out=sys.stdout) -> None:
-    from store.sitewatch import list_findings, list_snapshots
-
-    engine = _engine(settings)
-    with engine.connect() as conn:
-        snaps, findings = list_snapshots(conn), list_findings(conn)
-    engine.dispose()
+def print_watch_summary(run, out=sys.stdout) -> None:
+    """Every watched page with its state, then the open findings (of a `jobs.sites.WatchRun`)."""
     labels = {"ok": "正常", "findings": "有问题", "error": "无法访问"}
-    for s in snaps:
+    for s in run.snapshots:
         latest = s["latest"] or {}
         base = "（本次建立基线）" if latest.get("baseline_created") else ""
         print(f"  {labels.get(s['status'], s['status'])}  {s['url']}{base}", file=out)
-    print(f"未处理的问题 {len(findings)} 个：", file=out)
-    for f in findings:
+    print(f"未处理的问题 {len(run.findings)} 个：", file=out)
+    for f in run.findings:
         print(f"  [{f['severity']}] {f['url']}  {f['summary']}", file=out)
 
 
 def cmd_watch(args) -> int:
+    from jobs.sites import watch
+
     settings, sw = _settings(args), _sitewatch(args)
     if not sw.watch:
         print("配置中没有要监测的页面（official_sites.yaml 的 watch:）")
         return 1
-    runs = _run_watch(settings, sw)
-    print_watch_summary(settings)
-    return 0 if runs else 1
+    run = watch(settings, sw)
+    print_watch_summary(run)
+    return 0 if run.runs else 1
 
 
 def cmd_rebaseline(args) -> int:
-    from store.sitewatch import clear_baselines
+    from jobs.sites import rebaseline, watch
 
     settings, sw = _settings(args), _sitewatch(args)
     engine = _engine(settings)
-    with engine.begin() as conn:
-        n = clear_baselines(conn, args.urls, by_whom=args.by, now=datetime.now(UTC))
-    engine.dispose()
+    try:
+        n = rebaseline(engine, args.urls, by_whom=args.by)
+    finally:
+        engine.dispose()
     print(f"已清除 {n} 个页面的基线。")
     if args.no_crawl:
         print("下次 `yuqing sites watch` 时以当时的页面建立新基线。")
         return 0
-    _run_watch(settings, sw)
-    print_watch_summary(settings)
+    print_watch_summary(watch(settings, sw))
     return 0
 
 

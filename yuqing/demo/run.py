@@ -40,8 +40,8 @@ def demo_settings(data_dir: Path, sources_file: Path):
 
 def run_demo(*, data_dir: Path | None = None, dashboard: bool = True, base_port: int | None = 18700,
              dashboard_port: int | None = None, out=sys.stdout) -> int:  # fmt: skip
-    from analysis.runner import analyze
-    from crawler.runner import run_crawl
+    from jobs.analysis import analyze
+    from jobs.crawl import run_crawl
     from store.db import open_store
     from yuqing.console import dashboard_command, print_crawl_summary, stage2_line
     from yuqing.demo.corpus import build_corpus

@@ -308,18 +308,17 @@ class SiteWatchDemo:
 
     def prepare(self, settings: Any) -> SiteWatchPlan:
         """Discovery into the store (hand-added candidates + look-alikes through the stub DNS), then the plan."""
-        from crawler.discovery import discover_lookalikes, manual_candidates, store_found
         from crawler.spiders.impersonation import ImpersonationSpider
         from crawler.spiders.site_watch import SiteWatchSpider
+        from jobs.sites import discover
         from store.db import open_store
 
         cfg = self.config()
-        manual = manual_candidates(cfg)
-        look = discover_lookalikes(cfg)
         engine = open_store(settings.resolved_db_url, upgrade=True)
-        with engine.begin() as conn:
-            new, known = store_found(conn, [*manual, *look], now=datetime.now(UTC))
-        engine.dispose()
+        try:
+            found = discover(engine, cfg, search_results=False, documents=False, lookalikes=True)
+        finally:
+            engine.dispose()
         check_src = ImpersonationSpider.default_source(cfg)
         watch_src = SiteWatchSpider.default_source(cfg)
         return SiteWatchPlan(
@@ -332,8 +331,8 @@ class SiteWatchDemo:
                     sitewatch=cfg, host_map=self.host_map, after_close=self.tamper
                 ),
             },
-            candidates=new + known,
-            found={"manual": len(manual), "lookalikes": len(look)},
+            candidates=found.new + found.known,
+            found={"manual": found.manual, "lookalikes": found.lookalikes},
         )
 
     def summary(self, settings: Any) -> dict:
@@ -387,7 +386,7 @@ def print_summary(s: dict, out=sys.stdout) -> None:
 
 def run_sitewatch_demo(settings: Any, out=sys.stdout) -> dict:
     """Run the whole site-watch demo in this process (it must not have run the Twisted reactor yet)."""
-    from crawler.runner import run_crawl
+    from jobs.crawl import run_crawl
 
     settings = demo_sitewatch_settings(settings)
     with SiteWatchDemo() as demo:

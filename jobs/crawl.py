@@ -1,4 +1,10 @@
-"""Run configured sources through their spiders in one Scrapy process, then report what each run did."""
+"""The crawl job: run configured sources through their spiders in one Scrapy process, then report what each
+run did (the `crawl_runs` rows it wrote).
+
+Progress: each spider run writes its own `crawl_runs` row (crawler.extensions), and every document is
+upserted by canonical URL, so a crawl killed at any point and run again stores each page once; runs a killed
+process left `running` are marked `interrupted` when the next crawl starts.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +13,10 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
-
 from config.loader import Settings, Source
 from crawler.settings import scrapy_settings
 from store.db import open_store
-from store.queries import sync_sources
-from store.schema import crawl_runs
+from store.queries import crawl_runs_since, interrupt_open_crawl_runs, sync_sources
 
 logger = logging.getLogger(__name__)
 
@@ -68,11 +71,7 @@ def prepare_store(settings: Settings, sources: Sequence[Source]) -> None:
     engine = open_store(settings.resolved_db_url, upgrade=True)
     with engine.begin() as conn:
         sync_sources(conn, [s.as_row() for s in sources])
-        conn.execute(
-            update(crawl_runs)
-            .where(crawl_runs.c.status == "running")
-            .values(status="interrupted", finish_reason="process ended before the crawl finished")
-        )
+        interrupt_open_crawl_runs(conn)
     engine.dispose()
 
 
@@ -132,12 +131,10 @@ def run_crawl(
         logger.error("%d crawl(s) failed to run: %s", len(failures), "; ".join(failures))
     engine = open_store(settings.resolved_db_url, upgrade=False)
     with engine.connect() as conn:
-        rows = (
-            conn.execute(
-                select(crawl_runs).where(crawl_runs.c.started_at >= started).order_by(crawl_runs.c.id)
-            )
-            .mappings()
-            .all()
-        )
+        runs = crawl_runs_since(conn, started)
     engine.dispose()
-    return [dict(r) for r in rows]
+    logger.info(
+        "crawl: %d run(s), %d stored, %d updated, %d failed to run",
+        len(runs), sum(r["stored"] or 0 for r in runs), sum(r["updated"] or 0 for r in runs), len(failures),
+    )  # fmt: skip
+    return runs

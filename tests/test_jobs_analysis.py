@@ -1,5 +1,6 @@
-"""Stage 2 (analysis.hotspots) on a small store: reprints and 首发, events, counts, class and deadline,
-incremental runs that keep people's statuses, the status / response workflow, and bounded state."""
+"""The analysis job (jobs.analysis) on a small store. Stage 1: idempotent, re-scores on a new model. Stage 2:
+reprints and 首发, events, counts, class and deadline, incremental runs that keep people's statuses, a killed
+run redone from the previous state. The document factory here is shared by other store-backed tests."""
 
 from __future__ import annotations
 
@@ -8,20 +9,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
-from analysis.dedup import ReprintIndex
-from analysis.events import EventClusterer
-from analysis.hotspots import (
-    STATE_EVENTS,
-    STATE_REPRINTS,
-    WorkflowError,
-    change_status,
-    record_response,
-    run_stage2,
-)
+from analysis.documents import analysis_version
+from jobs.analysis import STATE_EVENTS, STATE_REPRINTS, analyze, run_stage2
+from jobs.workflows import change_event_status
 from store.db import open_store
-from store.hotspots import get_event, get_state, list_responses
+from store.hotspots import get_event, get_state
 from store.queries import upsert_documents
-from store.schema import audit_log, documents
+from store.schema import documents
 
 NOW = datetime(2025, 6, 10, 12, 0, tzinfo=UTC)
 
@@ -146,7 +140,7 @@ def test_second_run_does_nothing_and_new_document_joins_keeping_status(store) ->
     run_stage2(engine, now=NOW)
     rows = doc_rows(engine)
     eid = rows["a1"]["event_id"]
-    change_status(engine, eid, "处置中", "张三", now=NOW)
+    change_event_status(engine, eid, "处置中", "张三", now=NOW)
     again = run_stage2(engine, now=NOW + timedelta(minutes=1))
     assert again.documents == 0 and again.events_touched == 0
     with engine.connect() as conn:
@@ -180,42 +174,9 @@ def test_heat_refresh_of_untouched_live_events_only_when_due(store) -> None:
     assert event["response_class"] == "A"  # a class is never lowered as the story cools
 
 
-def test_status_workflow_is_validated_and_logged(store) -> None:
-    engine, _ = store
-    run_stage2(engine, now=NOW)
-    eid = doc_rows(engine)["b1"]["event_id"]
-    with pytest.raises(WorkflowError, match="不能"):
-        change_status(engine, eid, "已结束", "张三", now=NOW)
-    with pytest.raises(WorkflowError, match="操作人"):
-        change_status(engine, eid, "处置中", "  ", now=NOW)
-    assert change_status(engine, eid, "处置中", "张三", now=NOW) == "待研判"
-    with engine.connect() as conn:
-        log = conn.execute(select(audit_log)).mappings().all()
-    assert [(r["old_value"], r["new_value"], r["by_whom"]) for r in log] == [("待研判", "处置中", "张三")]
-
-
-def test_response_moves_deadline_and_status(store) -> None:
-    engine, _ = store
-    run_stage2(engine, now=NOW)
-    rows = doc_rows(engine)
-    eid = rows["b1"]["event_id"]
-    with pytest.raises(WorkflowError):
-        record_response(engine, eid, "发布权威信息", "李四", url="javascript:alert(1)", now=NOW)
-    with pytest.raises(WorkflowError):
-        record_response(engine, eid, "发朋友圈", "李四", now=NOW)
-    record_response(engine, eid, "发布权威信息", "李四", url="https://www.example.gov.cn/r.html", now=NOW)
-    with engine.connect() as conn:
-        event = get_event(conn, eid)
-        responses = list_responses(conn, [eid])
-    # authoritative information discharges the 5-hour deadline; the press conference (24 h) is next
-    assert event["deadline_at"] == rows["b1"]["first_seen_at"] + timedelta(hours=24)
-    assert event["status"] == "已回应"
-    assert responses["kind"].tolist() == ["发布权威信息"] and responses["by_whom"].tolist() == ["李四"]
-
-
 def test_killed_run_is_redone_from_previous_state(store, monkeypatch) -> None:
     engine, _ = store
-    import analysis.hotspots as hs
+    import jobs.analysis as hs
 
     def boom(*args, **kwargs):
         raise RuntimeError("killed")
@@ -228,37 +189,33 @@ def test_killed_run_is_redone_from_previous_state(store, monkeypatch) -> None:
     assert run_stage2(engine, now=NOW).documents == 5
 
 
-def test_reprint_index_prune_keeps_live_groups_and_their_ids() -> None:
-    index = ReprintIndex()
-    t0 = datetime(2025, 1, 1, tzinfo=UTC)
-    index.add(1, AUDIT_BODY, t0)
-    index.add(2, BLAST_BODY, t0)
-    index.add(3, "来源：新华网\n" + BLAST_BODY, t0 + timedelta(days=20))
-    assert index.prune(t0 + timedelta(days=10)) == 1
-    assert 1 not in index and index.group_of(3) == 2
-    assert index.add(4, BLAST_BODY, t0 + timedelta(days=21)) == 2
-    assert ReprintIndex.from_state(index.to_state()).group_of(4) == 2
+# ------------------------------------------------------------------------------------------ stage 1
 
 
-def test_event_clusterer_prune_forgets_dormant_events() -> None:
-    clusterer = EventClusterer(window_days=7)
-    t0 = datetime(2025, 1, 1, tzinfo=UTC)
-    old = clusterer.add(1, "响水县化工企业爆炸", BLAST_BODY, t0)
-    new = clusterer.add(2, "平山县挪用扶贫资金", AUDIT_BODY, t0 + timedelta(days=20))
-    assert clusterer.prune(t0 + timedelta(days=20)) == [old]
-    assert 1 not in clusterer and clusterer.events() == {new: [2]}
-    assert len(clusterer.to_state()["docs"]) == 1
+def _doc(i, title, body, platform="news"):
+    now = datetime(2026, 11, 21, tzinfo=UTC)
+    return {"url": f"http://a.cn/{i}", "source": "s", "platform": platform, "level": "county", "title": title,
+            "body": body, "published_at": now, "fetched_at": now, "plans": ["p"], "terms": [], "content_hash": str(i)}  # fmt: skip
 
 
-def test_document_features_take_the_figures_from_the_reprint_signature() -> None:
-    from analysis.dedup import decode_signature, facts
-    from analysis.hotspots import document_features
-
-    sig, vec, names, figures, about, named, strong, region = document_features(
-        {"title": "平山县挪用扶贫资金", "body": AUDIT_BODY}
-    )
-    assert figures == sorted(facts(AUDIT_BODY)) == sorted(decode_signature(sig).facts) and len(figures) >= 2
-    assert about == sorted(decode_signature(sig).places) and named == sorted(decode_signature(sig).mentions)
-    assert named and set(about) <= set(named)
-    assert strong == sorted(decode_signature(sig).strong) and set(strong) <= set(figures)
-    assert "平山县" in names and vec and region is not None and region.county == "平山县"
+def test_analyze_is_idempotent_and_rescores_when_the_model_changes(tmp_path):
+    engine = open_store(f"sqlite:///{tmp_path}/a.db")
+    with engine.begin() as conn:
+        upsert_documents(conn, [
+            _doc(1, "审计发现某县挪用扶贫资金3000万元 多名干部被问责", "审计署公告显示，某县挪用扶贫资金。" * 5),
+            _doc(2, "", "审计局的整改监督形同虚设，问题年年查年年有！", "weibo"),
+        ])  # fmt: skip
+    first = analyze(engine, stage2=False)
+    assert first.documents == 2
+    assert analyze(engine, stage2=False).documents == 0
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(documents.c.sentiment_label, documents.c.analysis_version, documents.c.target)
+        ).all()
+    assert {r.analysis_version for r in rows} == {analysis_version("project")}
+    assert {r.target for r in rows} <= {"office", "audited", "other"}
+    # documents analysed by other weights (an older model) are analysed again
+    with engine.begin() as conn:
+        conn.execute(update(documents).values(analysis_version="1:project-0000000000"))
+    assert analyze(engine, stage2=False).documents == 2
+    engine.dispose()

@@ -1,0 +1,180 @@
+"""The people's workflows, in one place: event status and responses (待研判 → 处置中 → 已回应 → 已结束, or
+无需回应) and impersonation-candidate status (待核实 → 已报送 → 已处置, or 误报; a closed case can be
+reopened). One table of allowed transitions per entity, one error type, the acting user passed in, and every
+change written to the audit log by the one writer (`store.audit.log_action`) in the transaction that makes it.
+
+Each action is one transaction; a status change applies only when the status is still the one read
+(conditional update), so a concurrent change is refused instead of overwritten. Imports neither Scrapy nor
+Streamlit: the CLI and the dashboard both call it.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from sqlalchemy.engine import Engine
+
+from analysis.response import (
+    RESPONSE_KINDS,
+    STATUS_CLOSED,
+    STATUS_HANDLING,
+    STATUS_NO_RESPONSE,
+    STATUS_PENDING,
+    STATUS_RESPONDED,
+    next_deadline,
+)
+from store import hotspots as events_store
+from store import sitewatch as sites_store
+from store.audit import log_action
+from store.sitewatch import STATUS_FALSE as CANDIDATE_FALSE
+from store.sitewatch import STATUS_HANDLED as CANDIDATE_HANDLED
+from store.sitewatch import STATUS_PENDING as CANDIDATE_PENDING
+from store.sitewatch import STATUS_REPORTED as CANDIDATE_REPORTED
+
+logger = logging.getLogger(__name__)
+
+ENTITY_EVENT = "event"
+ENTITY_CANDIDATE = sites_store.ENTITY_CANDIDATE
+
+# Allowed status changes, per entity, each list in workflow order.
+EVENT_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    STATUS_PENDING: (STATUS_HANDLING, STATUS_NO_RESPONSE),
+    STATUS_HANDLING: (STATUS_RESPONDED, STATUS_NO_RESPONSE),
+    STATUS_RESPONDED: (STATUS_CLOSED,),
+    STATUS_CLOSED: (),
+    STATUS_NO_RESPONSE: (),
+}
+CANDIDATE_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    CANDIDATE_PENDING: (CANDIDATE_REPORTED, CANDIDATE_FALSE),
+    CANDIDATE_REPORTED: (CANDIDATE_HANDLED, CANDIDATE_FALSE, CANDIDATE_PENDING),
+    CANDIDATE_HANDLED: (CANDIDATE_PENDING,),
+    CANDIDATE_FALSE: (CANDIDATE_PENDING,),
+}
+TRANSITIONS: dict[str, dict[str, tuple[str, ...]]] = {
+    ENTITY_EVENT: EVENT_TRANSITIONS,
+    ENTITY_CANDIDATE: CANDIDATE_TRANSITIONS,
+}
+
+
+class WorkflowError(ValueError):
+    """A change the workflow does not allow, or bad input for it; the message is Chinese, for the user."""
+
+
+def next_statuses(entity: str, status: str) -> tuple[str, ...]:
+    """Statuses an `entity` ("event" or "site_candidate") in `status` may move to, in workflow order."""
+    return TRANSITIONS[entity].get(status, ())
+
+
+def can_transition(entity: str, old: str, new: str) -> bool:
+    """True when an `entity` may move from status `old` to status `new`."""
+    return new in next_statuses(entity, old)
+
+
+def _actor(by_whom: str | None, message: str = "请填写操作人") -> str:
+    who = (by_whom or "").strip()
+    if not who:
+        raise WorkflowError(message)
+    return who
+
+
+# ------------------------------------------------------------------------------------------ events
+
+
+def change_event_status(engine: Engine, event_id: int, new: str, by_whom: str, *, now: datetime | None = None,
+                        note: str | None = None) -> str:  # fmt: skip
+    """Move an event to status `new` and log who did it. Returns the old status; raises WorkflowError with a
+    Chinese message when not allowed."""
+    now = now or datetime.now(UTC)
+    by_whom = _actor(by_whom)
+    with engine.begin() as conn:
+        event = events_store.get_event(conn, event_id)
+        if event is None:
+            raise WorkflowError(f"事件 {event_id} 不存在")
+        old = event["status"]
+        if not can_transition(ENTITY_EVENT, old, new):
+            raise WorkflowError(f"状态不能从「{old}」改为「{new}」")
+        if not events_store.set_status(conn, event_id, old, new, now):
+            raise WorkflowError("状态已被他人修改，请刷新后重试")
+        log_action(conn, ENTITY_EVENT, event_id, "status", old, new, by_whom, now, note)
+    logger.info("event %s: %s -> %s by %s", event_id, old, new, by_whom)
+    return old
+
+
+def record_response(engine: Engine, event_id: int, kind: str, by_whom: str, *, url: str | None = None,
+                    responded_at: datetime | None = None, note: str | None = None,
+                    now: datetime | None = None) -> int:  # fmt: skip
+    """Log a response (kind, URL, time, who), recompute the next deadline, and move a 待研判 / 处置中 event
+    to 已回应 (both steps logged). Returns the response id; raises WorkflowError for bad input."""
+    now = now or datetime.now(UTC)
+    responded_at = responded_at or now
+    url = (url or "").strip() or None
+    if kind not in RESPONSE_KINDS:
+        raise WorkflowError(f"回应方式须为：{'、'.join(RESPONSE_KINDS)}")
+    by_whom = _actor(by_whom, "请填写回应人")
+    if url is not None and not url.lower().startswith(("http://", "https://")):
+        raise WorkflowError("回应链接须以 http:// 或 https:// 开头")
+    if responded_at.tzinfo is None:
+        raise WorkflowError("回应时间缺少时区")
+    with engine.begin() as conn:
+        event = events_store.get_event(conn, event_id)
+        if event is None:
+            raise WorkflowError(f"事件 {event_id} 不存在")
+        response_id = events_store.add_response(conn, event_id, kind, url, responded_at, by_whom, now, note)
+        done = f"{kind} {url or ''}".strip()
+        log_action(conn, ENTITY_EVENT, event_id, "response", None, done, by_whom, now, note)
+        kinds = events_store.response_kinds(conn, event_id)
+        due = next_deadline(event["response_class"], event["first_seen_at"], kinds)
+        events_store.set_deadline(conn, event_id, due.due if due else None, now)
+        status = event["status"]
+        for step in (STATUS_HANDLING, STATUS_RESPONDED):
+            if status in (STATUS_PENDING, STATUS_HANDLING) and can_transition(ENTITY_EVENT, status, step):
+                if events_store.set_status(conn, event_id, status, step, now):
+                    log_action(conn, ENTITY_EVENT, event_id, "status", status, step, by_whom, now, "记录回应")
+                status = step
+    logger.info("event %s: response %s recorded by %s", event_id, kind, by_whom)
+    return response_id
+
+
+# -------------------------------------------------------------------------------------- candidates
+
+
+def add_candidate(engine: Engine, url: str, by_whom: str, *, detail: str = "", now: datetime | None = None
+                  ) -> tuple[int, bool]:  # fmt: skip
+    """Add a candidate site by hand (or note again that a known one was reported) and log who did it.
+    Returns (id, created); raises WorkflowError without a user and ValueError for a URL without a host."""
+    now = now or datetime.now(UTC)
+    by_whom = _actor(by_whom)
+    _, clean = sites_store.candidate_key(url)
+    with engine.begin() as conn:
+        cid, created = sites_store.upsert_candidate(
+            conn, url, method=sites_store.FOUND_MANUAL, detail=detail, now=now
+        )
+        log_action(conn, ENTITY_CANDIDATE, cid, "add", None, clean, by_whom, now, detail or None)
+    logger.info("candidate %s (%s) added by %s", cid, clean, by_whom)
+    return cid, created
+
+
+def change_candidate_status(engine: Engine, candidate_id: int, status: str, by_whom: str, *,
+                            now: datetime | None = None, note: str | None = None) -> str:  # fmt: skip
+    """Move a candidate along the workflow and log who did it and when. Returns the old status; raises
+    WorkflowError with a Chinese message when not allowed."""
+    now = now or datetime.now(UTC)
+    if status not in sites_store.STATUSES:
+        raise WorkflowError(f"未知状态“{status}”，可选：{'、'.join(sites_store.STATUSES)}")
+    who = _actor(by_whom)
+    with engine.begin() as conn:
+        row = sites_store.get_candidate(conn, candidate_id)
+        if row is None:
+            raise WorkflowError(f"没有编号为 {candidate_id} 的候选网站")
+        old = row["status"]
+        if status == old:
+            raise WorkflowError(f"状态已是“{old}”")
+        if not can_transition(ENTITY_CANDIDATE, old, status):
+            allowed = "、".join(next_statuses(ENTITY_CANDIDATE, old)) or "无"
+            raise WorkflowError(f"不能从“{old}”改为“{status}”（可改为：{allowed}）")
+        if not sites_store.set_status(conn, candidate_id, old, status, by_whom=who, now=now, note=note):
+            raise WorkflowError("状态已被他人修改，请刷新后重试")
+        log_action(conn, ENTITY_CANDIDATE, candidate_id, "status", old, status, who, now, note)
+    logger.info("candidate %s: %s -> %s by %s", candidate_id, old, status, who)
+    return old

@@ -1,0 +1,260 @@
+"""The workflows (jobs.workflows): event status and responses, candidate status and hand-added candidates —
+one transition table per entity, one error type, the acting user required, and every change written to
+the audit log by the one writer (store.audit.log_action), never a refused one."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+from test_jobs_analysis import NOW, build_store, doc_rows
+
+import jobs.workflows as wf
+from jobs.analysis import run_stage2
+from jobs.workflows import (
+    ENTITY_CANDIDATE,
+    ENTITY_EVENT,
+    WorkflowError,
+    add_candidate,
+    can_transition,
+    change_candidate_status,
+    change_event_status,
+    next_statuses,
+    record_response,
+)
+from store import hotspots as q
+from store.audit import log_action
+from store.db import open_store
+from store.hotspots import get_event, list_responses
+from store.schema import audit_log
+from store.sitewatch import get_candidate, history, upsert_candidate
+
+T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture()
+def store(tmp_path):
+    engine, ids = build_store(tmp_path / "t.db")
+    yield engine, ids
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.requires_postgres)])
+def engine(request, tmp_path):
+    if request.param == "sqlite":
+        eng = open_store(f"sqlite:///{tmp_path}/sw.db")
+        yield eng
+        eng.dispose()
+        return
+    eng = open_store(request.getfixturevalue("pg_schema_url"))
+    try:
+        yield eng
+    finally:
+        eng.dispose()
+
+
+def _audit_rows(engine) -> list[dict]:
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(select(audit_log).order_by(audit_log.c.id)).mappings()]
+
+
+# ------------------------------------------------------------------------------------------ tables
+
+
+def test_event_status_transitions():
+    assert can_transition(ENTITY_EVENT, "待研判", "处置中") and can_transition(
+        ENTITY_EVENT, "处置中", "已回应"
+    )
+    assert can_transition(ENTITY_EVENT, "已回应", "已结束")
+    assert can_transition(ENTITY_EVENT, "待研判", "无需回应") and can_transition(
+        ENTITY_EVENT, "处置中", "无需回应"
+    )
+    assert not can_transition(ENTITY_EVENT, "待研判", "已回应")
+    assert not can_transition(ENTITY_EVENT, "已结束", "处置中")
+    assert not can_transition(ENTITY_EVENT, "无需回应", "已结束")
+    assert not can_transition(ENTITY_EVENT, "未知", "处置中")
+    assert next_statuses(ENTITY_EVENT, "待研判") == ("处置中", "无需回应")  # in workflow order
+
+
+def test_candidate_status_transitions():
+    assert next_statuses(ENTITY_CANDIDATE, "待核实") == ("已报送", "误报")
+    assert next_statuses(ENTITY_CANDIDATE, "已报送") == ("已处置", "误报", "待核实")
+    assert next_statuses(ENTITY_CANDIDATE, "已处置") == ("待核实",) == next_statuses(ENTITY_CANDIDATE, "误报")
+    assert not can_transition(ENTITY_CANDIDATE, "待核实", "已处置")
+    assert next_statuses(ENTITY_CANDIDATE, "未知") == ()
+
+
+# ------------------------------------------------------------------------------------------ events
+
+
+def test_status_workflow_is_validated_and_logged(store) -> None:
+    engine, _ = store
+    run_stage2(engine, now=NOW)
+    eid = doc_rows(engine)["b1"]["event_id"]
+    with pytest.raises(WorkflowError, match="不能"):
+        change_event_status(engine, eid, "已结束", "张三", now=NOW)
+    with pytest.raises(WorkflowError, match="操作人"):
+        change_event_status(engine, eid, "处置中", "  ", now=NOW)
+    assert change_event_status(engine, eid, "处置中", "张三", now=NOW) == "待研判"
+    with engine.connect() as conn:
+        log = conn.execute(select(audit_log)).mappings().all()
+    assert [(r["old_value"], r["new_value"], r["by_whom"]) for r in log] == [("待研判", "处置中", "张三")]
+
+
+def test_concurrent_status_change_is_refused_and_not_logged(store, monkeypatch) -> None:
+    engine, _ = store
+    run_stage2(engine, now=NOW)
+    eid = doc_rows(engine)["b1"]["event_id"]
+    real_get_event = q.get_event
+
+    def stale_read(conn, event_id):  # someone else moved the event after we read it
+        event = real_get_event(conn, event_id)
+        assert q.set_status(conn, event_id, "待研判", "处置中", NOW)
+        log_action(conn, ENTITY_EVENT, event_id, "status", "待研判", "处置中", "张三", NOW)
+        return event
+
+    monkeypatch.setattr(wf.events_store, "get_event", stale_read)
+    with pytest.raises(WorkflowError, match="已被他人修改"):
+        change_event_status(engine, eid, "无需回应", "李四", now=NOW)
+    monkeypatch.undo()
+    # the refused change wrote nothing (its transaction, the simulated rival's change with it, rolled back);
+    # the store's conditional update applies once, and only the workflow writes the audit row
+    with engine.begin() as conn:
+        assert q.set_status(conn, eid, "待研判", "处置中", NOW)
+        assert not q.set_status(conn, eid, "待研判", "无需回应", NOW)  # someone changed it meanwhile
+    change_event_status(engine, eid, "无需回应", "李四", now=NOW)
+    with engine.connect() as conn:
+        assert len(q.event_audit_log(conn, eid)) == 1
+
+
+def test_response_moves_deadline_and_status(store) -> None:
+    engine, _ = store
+    run_stage2(engine, now=NOW)
+    rows = doc_rows(engine)
+    eid = rows["b1"]["event_id"]
+    with pytest.raises(WorkflowError):
+        record_response(engine, eid, "发布权威信息", "李四", url="javascript:alert(1)", now=NOW)
+    with pytest.raises(WorkflowError):
+        record_response(engine, eid, "发朋友圈", "李四", now=NOW)
+    record_response(engine, eid, "发布权威信息", "李四", url="https://www.example.gov.cn/r.html", now=NOW)
+    with engine.connect() as conn:
+        event = get_event(conn, eid)
+        responses = list_responses(conn, [eid])
+    # authoritative information discharges the 5-hour deadline; the press conference (24 h) is next
+    assert event["deadline_at"] == rows["b1"]["first_seen_at"] + timedelta(hours=24)
+    assert event["status"] == "已回应"
+    assert responses["kind"].tolist() == ["发布权威信息"] and responses["by_whom"].tolist() == ["李四"]
+    log = _audit_rows(engine)
+    assert [(r["action"], r["old_value"], r["new_value"], r["note"]) for r in log] == [
+        ("response", None, "发布权威信息 https://www.example.gov.cn/r.html", None),
+        ("status", "待研判", "处置中", "记录回应"),
+        ("status", "处置中", "已回应", "记录回应"),
+    ]
+
+
+# -------------------------------------------------------------------------------------- candidates
+
+
+def test_status_workflow_logs_who_and_when_and_refuses_skips(engine):
+    with engine.begin() as conn:
+        cid, _ = upsert_candidate(conn, "http://fake.cn/", method="manual", now=T0)
+    change_candidate_status(
+        engine, cid, "已报送", "王五", now=T0 + timedelta(hours=1), note="网信办 2026-118"
+    )
+    change_candidate_status(engine, cid, "已处置", "赵六", now=T0 + timedelta(days=3))
+    for bad, msg in (("误报", "不能从“已处置”改为“误报”"), ("已处置", "状态已是"), ("已删除", "未知状态")):
+        with pytest.raises(WorkflowError, match=msg):
+            change_candidate_status(engine, cid, bad, "王五", now=T0)
+    with pytest.raises(WorkflowError, match="操作人"):
+        change_candidate_status(engine, cid, "待核实", "  ", now=T0)
+    with pytest.raises(WorkflowError, match="没有编号为 999 的候选网站"):
+        change_candidate_status(engine, 999, "已报送", "王五", now=T0)
+    assert (
+        change_candidate_status(engine, cid, "待核实", "王五", now=T0 + timedelta(days=4)) == "已处置"
+    )  # reopened
+    with engine.connect() as conn:
+        row = get_candidate(conn, cid)
+        log = history(conn, ENTITY_CANDIDATE, cid)
+        n_log = len(conn.execute(select(audit_log.c.id)).all())
+    assert (
+        row["status"] == "待核实"
+        and row["status_by"] == "王五"
+        and row["status_at"] == T0 + timedelta(days=4)
+    )
+    assert row["note"] == "网信办 2026-118"
+    assert [(h["old_value"], h["new_value"], h["by_whom"], h["at"]) for h in log] == [
+        ("待核实", "已报送", "王五", T0 + timedelta(hours=1)),
+        ("已报送", "已处置", "赵六", T0 + timedelta(days=3)),
+        ("已处置", "待核实", "王五", T0 + timedelta(days=4)),
+    ]
+    assert log[0]["note"] == "网信办 2026-118" and n_log == 3  # refused changes wrote nothing
+
+
+def test_hand_added_candidate_is_logged_and_needs_a_user(engine):
+    with pytest.raises(WorkflowError, match="请填写操作人"):
+        add_candidate(engine, "www.other.cn", " ", detail="群众举报", now=T0)
+    with pytest.raises(ValueError):
+        add_candidate(engine, "ftp://bad", "张三", now=T0)
+    cid, created = add_candidate(engine, "www.other.cn", "张三", detail="群众举报", now=T0)
+    again, created_again = add_candidate(engine, "http://WWW.OTHER.CN/x", "李四", now=T0)
+    with engine.connect() as conn:
+        logged = history(conn, ENTITY_CANDIDATE, cid)
+        row = get_candidate(conn, cid)
+    assert (created, created_again, again) == (True, False, cid)
+    assert [(h["action"], h["by_whom"], h["new_value"], h["note"]) for h in logged] == [
+        ("add", "张三", "http://www.other.cn/", "群众举报"),
+        ("add", "李四", "http://www.other.cn/x", None),
+    ]
+    assert row["status"] == "待核实" and [f["detail"] for f in row["found_by"]] == ["群众举报", ""]
+
+
+# -------------------------------------------------------------------------------------- one module
+
+
+def test_both_workflows_share_one_error_type_and_one_audit_writer(store, monkeypatch) -> None:
+    engine, _ = store
+    run_stage2(engine, now=NOW)
+    eid = doc_rows(engine)["b1"]["event_id"]
+    calls: list[tuple] = []
+
+    def spy(conn, *args, **kwargs):
+        calls.append(args[:3])
+        return log_action(conn, *args, **kwargs)
+
+    monkeypatch.setattr(wf, "log_action", spy)
+    cid, _ = add_candidate(engine, "http://fake.cn/", "王五", now=NOW)
+    change_candidate_status(engine, cid, "已报送", "王五", now=NOW)
+    change_event_status(engine, eid, "处置中", "张三", now=NOW)
+    record_response(engine, eid, "新闻发布会", "李四", now=NOW)
+    errors = []
+    for bad in (
+        lambda: change_event_status(engine, eid, "待研判", "张三", now=NOW),
+        lambda: change_event_status(engine, 10**6, "处置中", "张三", now=NOW),
+        lambda: record_response(engine, eid, "新闻发布会", "", now=NOW),
+        lambda: change_candidate_status(engine, cid, "已处置", "", now=NOW),
+        lambda: change_candidate_status(engine, cid, "已报送", "王五", now=NOW),
+        lambda: add_candidate(engine, "http://x.cn/", "", now=NOW),
+    ):
+        with pytest.raises(WorkflowError) as exc:
+            bad()
+        errors.append(str(exc.value))
+    assert errors == [
+        "状态不能从「已回应」改为「待研判」", f"事件 {10**6} 不存在", "请填写回应人", "请填写操作人",
+        "状态已是“已报送”", "请填写操作人",
+    ]  # fmt: skip
+    rows = _audit_rows(engine)
+    # every audit row was written through the one writer, and only for changes that were made
+    assert (
+        [(r["entity"], r["entity_id"], r["action"]) for r in rows]
+        == calls
+        == [
+            (ENTITY_CANDIDATE, cid, "add"),
+            (ENTITY_CANDIDATE, cid, "status"),
+            (ENTITY_EVENT, eid, "status"),
+            (ENTITY_EVENT, eid, "response"),
+            (ENTITY_EVENT, eid, "status"),
+        ]
+    )
+    assert [r["by_whom"] for r in rows] == ["王五", "王五", "张三", "李四", "李四"]
+    assert issubclass(WorkflowError, ValueError)  # the dashboard's add form catches ValueError
