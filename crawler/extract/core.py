@@ -15,7 +15,7 @@ from typing import Any
 from crawler.extract.body import find_body
 from crawler.extract.byline import find_author
 from crawler.extract.dates import SHANGHAI, find_published
-from crawler.extract.htmlprocessing import load_html, page_text
+from crawler.extract.htmlprocessing import load_html, page_texts
 from crawler.extract.language import find_language
 from crawler.extract.media import find_media
 from crawler.extract.metadata import json_ld, meta_map
@@ -72,13 +72,13 @@ def _extract(html: str, url: str, now: datetime, tuning: Tuning) -> dict[str, An
     title, _title_el = find_title(root, meta)
 
     body, extractor = find_body(root, html, url, tuning)
-    visible = page_text(root)
+    visible, dated = page_texts(root)
 
     h_start, h_end = _head_span(visible, title, body)
     head_text = visible[h_start:h_end] if h_start >= 0 else ""
     head_text += "\n" + "\n".join(body.split("\n")[:2])[:300]
 
-    published = find_published(html, url, meta, ld, visible, (h_start, h_end), body, now)
+    published = find_published(html, url, meta, ld, dated, (h_start, h_end), body, now)
 
     tail_text = "\n".join(body.split("\n")[-3:])[-400:]
     body_end = visible.find(tail_text[-30:]) if tail_text else -1
