@@ -88,6 +88,30 @@ class DashboardSettings(Strict):
     timezone: str = Field("Asia/Shanghai", description="timezone used to display times and to cut days")
 
 
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+class ReportSettings(Strict):
+    unit_name: str = Field(
+        "审计机关新闻宣传部门", min_length=1, description="unit named in the report header and masthead"
+    )
+    mark: str = Field("内部资料 注意保存", description="classification mark printed on every report")
+    daily_time: str = Field(
+        "08:30", description="HH:MM (dashboard.timezone) at which a 日报 is cut and due; weekly reports too"
+    )
+    recipients: list[str] = Field(
+        default_factory=list, description="e-mail addresses the scheduler sends the 日报 to"
+    )
+    top_events: int = Field(5, ge=1, le=100, description="重点舆情 listed at most per report")
+
+    @field_validator("daily_time")
+    @classmethod
+    def _hhmm(cls, value: str) -> str:
+        if not _HHMM.match(str(value)):
+            raise ValueError(f"{value!r} must be a time of day like 08:30")
+        return str(value)
+
+
 class Settings(BaseSettings):
     """All application settings. Secrets (DB passwords, tokens) come only from the environment."""
 
@@ -110,6 +134,7 @@ class Settings(BaseSettings):
     crawl: CrawlSettings = CrawlSettings()
     analysis: AnalysisSettings = AnalysisSettings()
     dashboard: DashboardSettings = DashboardSettings()
+    report: ReportSettings = ReportSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -23,6 +23,7 @@ PAGES = [
     st.Page("views/sources.py", title="信源健康", icon=":material/monitor_heart:"),
     st.Page("views/impersonation.py", title="仿冒网站", icon=":material/gpp_maybe:"),
     st.Page("views/site_security.py", title="网站安全", icon=":material/shield:"),
+    st.Page("views/reports.py", title="舆情报告", icon="📄"),
 ]
 
 st.navigation(PAGES).run()

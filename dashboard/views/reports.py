@@ -1,0 +1,73 @@
+"""报告 page: pick a 日报 / 周报 (day, 方案) or a 专报 (event), preview it, download it as Word, HTML or Markdown.
+
+The preview is the report's HTML, every crawled text escaped by the renderer (st.html also sanitises it).
+Session-state keys: rp_kind, rp_date, rp_plan, rp_event.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import streamlit as st
+
+from config.loader import load_settings
+from dashboard import components, data
+from dashboard import data_reports as rd
+from jobs.report_render import MEDIA_TYPES
+from jobs.reports import KIND_TITLES, ReportError
+
+ctx = components.page_context()
+settings = load_settings()  # page_context() has checked it
+st.title("舆情报告")
+st.caption(
+    "日报、周报按 report.daily_time 切分统计时段（未选日期时统计截至现在的24小时或7天）；专报针对单个事件。"
+    "每个数字和引文都注明信息来源。"
+)
+
+ALL_PLANS = "全部方案"
+kind = st.radio(
+    "报告类型",
+    ["daily", "weekly", "event"],
+    format_func=lambda k: KIND_TITLES[k].removeprefix("舆情"),
+    horizontal=True,
+    key="rp_kind",
+)
+now = datetime.now(UTC).replace(second=0, microsecond=0)
+today = data.today_in(ctx.tz_name, now)
+day = plan = event_id = None
+if kind == "event":
+    choices = rd.event_choices(ctx.db_url)
+    if not choices:
+        st.info("暂无热点事件：请先运行 yuqing analyze 或 yuqing demo。")
+        st.stop()
+    labels = dict(choices)
+    event_id = st.selectbox("事件", list(labels), format_func=lambda i: labels[i], key="rp_event")
+else:
+    left, right = st.columns(2)
+    day = left.date_input(
+        "报告日期（留空：截至现在）", value=None, max_value=today, key="rp_date", format="YYYY-MM-DD"
+    )
+    plans = data.filter_options(ctx.db_url, tuple(data.configured_plan_names(ctx.plans_path)))["plans"]
+    picked = right.selectbox("监测方案", [ALL_PLANS, *plans], key="rp_plan")
+    plan = None if picked == ALL_PLANS else picked
+
+key = rd.settings_key(settings)
+try:
+    report = rd.report(ctx.db_url, key, kind, day, plan, event_id, now, settings)
+except ReportError as exc:
+    st.error(f"无法生成报告：{exc}")
+    st.stop()
+
+st.text(report.summary)  # plain text: the summary quotes a crawled title
+cols = st.columns(3)
+for col, (fmt, label) in zip(cols, (("docx", "下载 Word"), ("html", "下载 HTML"), ("md", "下载 Markdown")), strict=True):
+    col.download_button(
+        label,
+        data=lambda fmt=fmt: rd.rendered(ctx.db_url, key, kind, day, plan, event_id, now, fmt, settings),
+        file_name=f"{report.file_stem}.{fmt}",
+        mime=MEDIA_TYPES[fmt],
+        key=f"rp_download_{fmt}",
+        on_click="ignore",
+    )
+with st.container(key="rp_preview", border=True):
+    st.html(rd.preview_html(report))

@@ -1,0 +1,113 @@
+"""Reads for the 日报 / 周报 / 专报 (jobs.reports): events that need attention, the 方案 of events' documents,
+hot-list sources, and the site-watch items new in a period.
+
+Documents of a period come from `store.reports.fetch_documents`, events' documents, texts and responses from
+`store.hotspots`; this module holds only the queries those two do not. Plain SQLAlchemy Core, the same on
+SQLite and PostgreSQL; every `start`/`end` is an aware datetime and windows are half-open [start, end).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, select
+from sqlalchemy.engine import Connection
+
+from store.hotspots import _chunks
+from store.schema import documents, events, integrity_findings, site_candidates, sources
+
+logger = logging.getLogger(__name__)
+
+OPEN_STATUSES = ("待研判", "处置中")  # an event in one of these may still owe a response
+
+
+def open_class_events(conn: Connection, before: datetime) -> list[int]:
+    """Ids of events with a response class (A / B) that are still open (待研判 / 处置中) and were first
+    detected before `before`: their deadlines belong in every report until someone closes them."""
+    rows = conn.execute(
+        select(events.c.id).where(
+            and_(
+                events.c.response_class.is_not(None),
+                events.c.status.in_(OPEN_STATUSES),
+                events.c.first_seen_at < before,
+            )
+        )
+    ).scalars()
+    return [int(i) for i in rows]
+
+
+def _plans(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return [value]
+    return [str(v) for v in value] if isinstance(value, list | tuple) else [str(value)]
+
+
+def event_plans(conn: Connection, event_ids: Sequence[int]) -> dict[int, set[str]]:
+    """event id -> the 方案 matched by any of its documents."""
+    out: dict[int, set[str]] = {int(e): set() for e in event_ids}
+    for chunk in _chunks(list(event_ids)):
+        rows = conn.execute(
+            select(documents.c.event_id, documents.c.plans).where(documents.c.event_id.in_(chunk))
+        )
+        for eid, plans in rows:
+            out[int(eid)].update(_plans(plans))
+    return out
+
+
+def hotlist_source_names(conn: Connection) -> set[str]:
+    """Names of the configured sources of kind `hotlist` (热搜 / 热榜)."""
+    return set(conn.execute(select(sources.c.name).where(sources.c.kind == "hotlist")).scalars())
+
+
+def new_candidates(
+    conn: Connection, start: datetime, end: datetime, *, tier: str = "act", exclude_status: str = "误报"
+) -> list[dict[str, Any]]:
+    """Impersonation candidates first seen in [start, end) whose last check put them at `tier`, highest
+    score first (those marked `exclude_status` left out)."""
+    c = site_candidates.c
+    rows = conn.execute(
+        select(
+            c.id, c.host, c.url, c.final_url, c.title, c.score, c.tier, c.signals, c.status, c.first_seen_at
+        )
+        .where(
+            and_(c.first_seen_at >= start, c.first_seen_at < end, c.tier == tier, c.status != exclude_status)
+        )
+        .order_by(c.score.desc(), c.id)
+    ).mappings()
+    return [dict(r) for r in rows]
+
+
+def pending_candidates(conn: Connection, before: datetime, *, tier: str = "act", status: str = "待核实") -> int:
+    """How many candidates first seen before `before` are at `tier` and still have status `status`."""
+    c = site_candidates.c
+    cond = and_(c.tier == tier, c.status == status, c.first_seen_at < before)
+    return len(conn.execute(select(c.id).where(cond)).all())
+
+
+def new_findings(
+    conn: Connection, start: datetime, end: datetime, severities: Sequence[str]
+) -> list[dict[str, Any]]:
+    """Own-site integrity findings found in [start, end) with one of `severities`, newest first."""
+    f = integrity_findings.c
+    rows = conn.execute(
+        select(f.id, f.url, f.kind, f.severity, f.summary, f.found_at, f.resolved_at)
+        .where(and_(f.found_at >= start, f.found_at < end, f.severity.in_(list(severities))))
+        .order_by(f.found_at.desc(), f.id.desc())
+    ).mappings()
+    return [dict(r) for r in rows]
+
+
+def open_findings(conn: Connection, before: datetime, severities: Sequence[str]) -> int:
+    """How many findings found before `before` with one of `severities` are still unresolved."""
+    f = integrity_findings.c
+    cond = and_(f.resolved_at.is_(None), f.found_at < before, f.severity.in_(list(severities)))
+    return len(conn.execute(select(f.id).where(cond)).all())
