@@ -34,9 +34,7 @@ def report(
     _settings: Settings,
 ) -> Report:  # fmt: skip
     """The report as of `minute`; raises jobs.reports.ReportError for a choice that cannot be reported."""
-    return build_report(
-        _settings, engine(db_url), kind, day=day, plan=plan, event_id=event_id, now=minute
-    )
+    return build_report(_settings, engine(db_url), kind, day=day, plan=plan, event_id=event_id, now=minute)
 
 
 def preview_html(rep: Report) -> str:

@@ -12,7 +12,7 @@ import logging
 from functools import lru_cache
 from pathlib import Path
 
-from jobs.reports import Chart
+from jobs.report_model import Chart
 
 logger = logging.getLogger(__name__)
 

@@ -31,7 +31,7 @@ from docx.shared import Cm, Inches, Pt, RGBColor
 from analysis.digest import fmt_time
 from jobs.report_chart import chart_png
 from jobs.report_layout import GENERATED_NOTE, masthead_lines, numbered, reference_line, safe_url
-from jobs.reports import Chart, Para, Report, Span, Subheading, Table
+from jobs.report_model import Chart, Para, Report, Span, Subheading, Table
 
 logger = logging.getLogger(__name__)
 
@@ -337,8 +337,8 @@ def render_docx(report: Report) -> bytes:
         doc.add_heading("信息来源", level=1)
         for r in report.references:
             p = doc.add_paragraph()
-            _run(p, f"[{r.number}] {reference_line(r, report.timezone)}", size=SMALL_PT)
-            _hyperlink(p, r.url, r.url, SMALL_PT)
+            _run(p, f"[{r.number}] {reference_line(r, report.timezone)}", size=SMALL_PT).add_break()
+            _hyperlink(p, r.url, r.url, SMALL_PT)  # on its own line: a long URL cannot break the text
             _spacing(p, line=18, after=2)
             p.paragraph_format.left_indent = Pt(SMALL_PT * 2.5)
             p.paragraph_format.first_line_indent = Pt(-SMALL_PT * 2.5)

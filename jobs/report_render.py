@@ -19,7 +19,7 @@ from analysis.digest import fmt_time
 from jobs.report_chart import chart_png
 from jobs.report_docx import render_docx
 from jobs.report_layout import GENERATED_NOTE, cite_text, masthead_lines, numbered, reference_line, safe_url
-from jobs.reports import Chart, Para, Report, Span, Subheading, Table
+from jobs.report_model import Chart, Para, Report, Span, Subheading, Table
 
 logger = logging.getLogger(__name__)
 

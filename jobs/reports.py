@@ -1,4 +1,5 @@
-"""舆情日报 / 周报 / 专报: assemble a `Report` (sections, blocks, numbered references) from store reads.
+"""舆情日报 / 周报 / 专报: assemble a `Report` (`jobs.report_model`: sections, blocks, numbered references)
+from store reads.
 
 This module only assembles data; `jobs.report_render` turns a Report into .docx, HTML or Markdown. Every
 judgement and suggestion in the text comes from the rules in `analysis.digest` and `analysis.response`;
@@ -19,7 +20,7 @@ import logging
 import time as clock
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -46,6 +47,19 @@ from analysis.impersonation import TIER_ACT
 from analysis.integrity import SEVERITY_HIGH, SEVERITY_LABELS, SEVERITY_MEDIUM
 from analysis.response import load_rules
 from config.loader import ConfigError, Settings, load_plans
+from jobs.report_model import (
+    CITE_MAX,
+    Block,
+    Chart,
+    Para,
+    References,
+    Report,
+    Section,
+    Span,
+    Subheading,
+    Table,
+    aware,
+)
 from store import digest as store_digest
 from store import hotspots as store_hotspots
 from store import reports as store_reports
@@ -67,7 +81,6 @@ PLATFORM_LABELS = {
     "hotlist": "热榜",
 }
 SENTIMENT_SHORT = {"neg": "负面", "neu": "中性", "pos": "正面"}
-CITE_MAX = 10  # a count cites at most this many of its documents ("等" marks the rest)
 QUOTES_MAX = 5  # representative criticisms quoted
 TIMELINE_MAX = 12  # rows in a 专报's spread timeline
 VIEWS_MAX = 8  # representative views in a 专报
@@ -77,156 +90,6 @@ SUMMARY_CHARS = 200
 
 class ReportError(ValueError):
     """The report cannot be built as asked (a date outside the data, an unknown event or 方案)."""
-
-
-# ----------------------------------------------------------------------------------------- the model
-
-
-@dataclass(frozen=True)
-class Span:
-    """A run of text, optionally followed by citations [n] and optionally a link (shown as its URL)."""
-
-    text: str
-    refs: tuple[int, ...] = ()
-    bold: bool = False
-    url: str | None = None
-
-
-@dataclass(frozen=True)
-class Para:
-    spans: tuple[Span, ...]
-    style: Literal["body", "item", "quote", "note"] = "body"
-
-    @property
-    def text(self) -> str:
-        return "".join(s.text for s in self.spans)
-
-
-@dataclass(frozen=True)
-class Subheading:
-    text: str
-
-
-@dataclass(frozen=True)
-class Table:
-    columns: tuple[str, ...]
-    rows: tuple[tuple[Span, ...], ...]
-    caption: str = ""
-
-
-@dataclass(frozen=True)
-class Chart:
-    """Daily volume by sentiment: one count per day for each series (renderers draw it as a PNG)."""
-
-    title: str
-    days: tuple[str, ...]  # 'YYYY-MM-DD'
-    series: tuple[tuple[str, tuple[int, ...]], ...]  # (负面 / 中性 / 正面 / 未分析, counts)
-
-
-Block = Para | Subheading | Table | Chart
-
-
-@dataclass(frozen=True)
-class Section:
-    key: str
-    title: str
-    blocks: tuple[Block, ...]
-
-
-@dataclass(frozen=True)
-class Reference:
-    number: int
-    doc_id: int
-    title: str
-    source: str
-    time: datetime | None
-    url: str
-
-
-@dataclass(frozen=True)
-class Report:
-    kind: str
-    title: str  # 舆情日报 / 舆情周报 / 舆情专报
-    subject: str  # the event's title for a 专报, else ''
-    unit_name: str
-    mark: str
-    issue_date: str  # 2026年12月1日
-    period_text: str
-    start: datetime
-    end: datetime
-    generated_at: datetime
-    timezone: str
-    plan: str | None
-    quiet: bool
-    summary: str  # plain text, at most 200 characters (robots, e-mail preview)
-    sections: tuple[Section, ...]
-    references: tuple[Reference, ...]
-    event_id: int | None = None
-    counts: dict[str, Any] = field(default_factory=dict)  # the headline figures, for callers and tests
-
-    def section(self, key: str) -> Section | None:
-        return next((s for s in self.sections if s.key == key), None)
-
-    def plain_text(self) -> str:
-        """Every heading, paragraph and table cell as plain text, one per line (search, tests, robots)."""
-        lines = [self.title, self.subject, self.period_text]
-        for s in self.sections:
-            lines.append(s.title)
-            for b in s.blocks:
-                if isinstance(b, Para):
-                    lines.append(b.text)
-                elif isinstance(b, Subheading):
-                    lines.append(b.text)
-                elif isinstance(b, Table):
-                    lines.extend(" ".join(c.text for c in row) for row in b.rows)
-        lines.extend(f"[{r.number}] {r.title} {r.source} {r.url}" for r in self.references)
-        return "\n".join(x for x in lines if x)
-
-    @property
-    def file_stem(self) -> str:
-        """A file name without extension: 舆情日报_2026-12-01."""
-        if self.kind == "event":
-            return f"{self.title}_事件{self.event_id}"
-        return f"{self.title}_{self.end.astimezone(ZoneInfo(self.timezone)).date().isoformat()}"
-
-
-class _References:
-    """Numbers documents in order of first citation; citing a document twice gives the same number."""
-
-    def __init__(self, tz: str) -> None:
-        self.tz = tz
-        self._by_id: dict[int, Reference] = {}
-
-    def cite(self, doc: dict[str, Any]) -> int:
-        doc_id = int(doc["id"])
-        ref = self._by_id.get(doc_id)
-        if ref is None:
-            t = doc.get("published_at")
-            t = _aware(t) if t is not None and not pd.isna(t) else _aware(doc.get("first_seen_at"))
-            ref = Reference(
-                len(self._by_id) + 1,
-                doc_id,
-                str(doc.get("title") or ""),
-                str(doc.get("source") or ""),
-                t,
-                str(doc["url"]),
-            )
-            self._by_id[doc_id] = ref
-        return ref.number
-
-    def cite_many(self, docs: Sequence[dict[str, Any]], cap: int = CITE_MAX) -> tuple[int, ...]:
-        return tuple(self.cite(d) for d in list(docs)[:cap])
-
-    def all(self) -> tuple[Reference, ...]:
-        return tuple(sorted(self._by_id.values(), key=lambda r: r.number))
-
-
-def _aware(value: Any) -> datetime | None:
-    if value is None or (not isinstance(value, datetime) and pd.isna(value)):
-        return None
-    if isinstance(value, pd.Timestamp):
-        value = value.to_pydatetime()
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 def _p(*spans: Span | str, style: str = "body") -> Para:
@@ -246,7 +109,7 @@ def _level_rank(value: Any) -> int:
 
 
 def _doc_time(d: dict[str, Any]) -> datetime:
-    return _aware(d.get("published_at")) or _aware(d["first_seen_at"])
+    return aware(d.get("published_at")) or aware(d["first_seen_at"])
 
 
 def _engagement(d: dict[str, Any]) -> int:
@@ -314,7 +177,7 @@ def _responses_by_event(conn, ids: Sequence[int]) -> dict[int, list[dict[str, An
     for r in df.to_dict("records"):
         out[int(r["event_id"])].append(r)
     for rows in out.values():
-        rows.sort(key=lambda r: (_aware(r["responded_at"]), r["id"]))
+        rows.sort(key=lambda r: (aware(r["responded_at"]), r["id"]))
     return out
 
 
@@ -325,7 +188,7 @@ def _event_views(conn, ids: Sequence[int], now: datetime) -> list[_EventView]:
     views = []
     for eid, row in rows.items():
         kinds = [r["kind"] for r in responses[eid]]
-        states = deadline_states(row["response_class"], _aware(row["first_seen_at"]), kinds, now)
+        states = deadline_states(row["response_class"], aware(row["first_seen_at"]), kinds, now)
         views.append(_EventView(row, docs[eid], kinds, responses[eid], states))
     return views
 
@@ -377,14 +240,14 @@ def _response_spans(v: _EventView, tz: str) -> list[Span]:
         return spans
     for i, r in enumerate(v.responses):
         sep = "；" if i else ""
-        spans.append(Span(f"{sep}{fmt_time(_aware(r['responded_at']), tz)} {r['kind']}（{r['by_whom']}）"))
+        spans.append(Span(f"{sep}{fmt_time(aware(r['responded_at']), tz)} {r['kind']}（{r['by_whom']}）"))
         if r.get("url"):
             spans.append(Span(" ", url=str(r["url"])))
     return spans
 
 
 def _event_blocks(
-    v: _EventView, refs: _References, tz: str, hot_sources: set[str], *, period: bool
+    v: _EventView, refs: References, tz: str, hot_sources: set[str], *, period: bool
 ) -> list[Block]:
     """The 重点舆情 entry of one event: 首发, spread, sources by level, sentiment, class, deadline, status."""
     row = v.row
@@ -527,7 +390,7 @@ def _site_blocks(conn, start: datetime, end: datetime, tz: str) -> tuple[list[Bl
             blocks.append(
                 _p(
                     Span(
-                        f"{c['host']}（评分{score}，状态：{c['status']}，首次发现{fmt_time(_aware(c['first_seen_at']), tz)}"
+                        f"{c['host']}（评分{score}，状态：{c['status']}，首次发现{fmt_time(aware(c['first_seen_at']), tz)}"
                         f"{title}）" + (f"；依据：{why}" if why else "")
                     ),
                     Span(" ", url=str(c["final_url"] or c["url"])),
@@ -542,7 +405,7 @@ def _site_blocks(conn, start: datetime, end: datetime, tz: str) -> tuple[list[Bl
                 _p(
                     Span(
                         f"【{SEVERITY_LABELS.get(f['severity'], f['severity'])}】{f['summary']}"
-                        f"（发现于{fmt_time(_aware(f['found_at']), tz)}，{state}）"
+                        f"（发现于{fmt_time(aware(f['found_at']), tz)}，{state}）"
                     ),
                     Span(" ", url=str(f["url"])),
                     style="item",
@@ -564,7 +427,7 @@ def _site_blocks(conn, start: datetime, end: datetime, tz: str) -> tuple[list[Bl
     return blocks, len(cands), len(finds), extra
 
 
-def _critic_blocks(conn, docs: list[dict[str, Any]], refs: _References, tz: str) -> list[Block]:
+def _critic_blocks(conn, docs: list[dict[str, Any]], refs: References, tz: str) -> list[Block]:
     if not docs:
         return [_p("本期未监测到批评审计机关的信息。")]
     seen: set[Any] = set()
@@ -676,7 +539,7 @@ def _period_report(
     prev = every[(t >= pd.Timestamp(prev_start)) & (t < pd.Timestamp(start))]
     trend = every[(t >= pd.Timestamp(trend_start)) & (t < pd.Timestamp(trend_end))]
     c, p = _counts(cur), _counts(prev)
-    refs = _References(tz)
+    refs = References(tz)
     rules = load_rules()
     hot_sources = store_digest.hotlist_source_names(conn)
 
@@ -732,7 +595,7 @@ def _period_report(
             :QUIET_TOP
         ]
         if hottest:
-            blocks: list[Block] = [_p("本期关注度较高的信息：")]
+            blocks: list[Block] = [_p("本期无需回应的舆情；相关信息较多的事件如下：")]
             for v in hottest:
                 first = _first_doc(v)
                 cite = (refs.cite(first),) if first else ()
@@ -745,7 +608,7 @@ def _period_report(
                         style="item",
                     )
                 )
-            sections.append(Section("events", "重点舆情", tuple(blocks)))
+            sections.append(Section("events", "关注度较高的信息", tuple(blocks)))
     else:
         ev_blocks: list[Block] = []
         for v in top:
@@ -783,7 +646,7 @@ def _period_report(
 
     issue = end.astimezone(ZoneInfo(tz)).date()
     summary_head = (
-        f"{KIND_TITLES[kind]}（{_cn_date(issue)}）：相关信息{c['documents']}篇（{change_text(c['documents'], p['documents'])}），"
+        f"{KIND_TITLES[kind]}（{_cn_date(issue)}）：相关信息{c['documents']}篇，{change_text(c['documents'], p['documents'])}；"
         f"负面{c['negative']}篇，批评审计机关{c['critics']}篇。"
     )
     tail = "本期无重大舆情。" if quiet else f"需回应A类{n_a}件、B类{n_b}件，超时{len(overdue)}件。"
@@ -853,7 +716,7 @@ def _event_summary(v: _EventView, tz: str, now: datetime) -> tuple[str, Any]:
     return clip(body, allowed) + risk.sentence, risk
 
 
-def _timeline(v: _EventView, refs: _References, tz: str, hot_sources: set[str]) -> Table:
+def _timeline(v: _EventView, refs: References, tz: str, hot_sources: set[str]) -> Table:
     first = _first_doc(v)
     picks: dict[int, str] = {}
     if first is not None:
@@ -879,10 +742,10 @@ def _timeline(v: _EventView, refs: _References, tz: str, hot_sources: set[str]) 
                 Span(str(d["title"]), refs=(refs.cite(d),)),
             )
         )
-    return Table(("时间", "信源", "级别", "传播节点", "标题"), tuple(rows), "传播时间线")
+    return Table(("时间", "信源", "级别", "传播节点", "标题"), tuple(rows))
 
 
-def _views(conn, v: _EventView, refs: _References, tz: str) -> list[Block]:
+def _views(conn, v: _EventView, refs: References, tz: str) -> list[Block]:
     groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for d in v.docs:
         groups.setdefault((d["platform"] or "news", d["level"] or ""), []).append(d)
@@ -890,13 +753,15 @@ def _views(conn, v: _EventView, refs: _References, tz: str) -> list[Block]:
     picked = [min(groups[k], key=lambda d: (-_engagement(d), _doc_time(d), d["id"])) for k in keys]
     texts = store_hotspots.document_texts(conn, [int(d["id"]) for d in picked], chars=600)
     blocks: list[Block] = []
+    quoted: set[str] = set()
     for k, d in zip(keys, picked, strict=True):
         title, body = texts.get(int(d["id"]), (d["title"], ""))
         senti = SENTIMENT_SHORT.get(d["sentiment_label"], "未分析")
         who = f"{PLATFORM_LABELS.get(k[0], k[0])}·{_level(k[1] or None)}（{len(groups[k])}篇，{d['source']}，{senti}）："
-        blocks.append(
-            _p(Span(who, bold=True), Span(f"「{quote(title, body)}」", refs=(refs.cite(d),)), style="quote")
-        )
+        said = quote(title, body)
+        text = "转载上述内容" if said in quoted else f"「{said}」"
+        quoted.add(said)
+        blocks.append(_p(Span(who, bold=True), Span(text, refs=(refs.cite(d),)), style="quote"))
     return blocks or [_p("暂无可引用的观点。")]
 
 
@@ -908,14 +773,14 @@ def _event_report(settings: Settings, conn, event_id: int, now: datetime) -> Rep
         raise ReportError(f"事件 {event_id} 不存在")
     v = views[0]
     row = v.row
-    refs = _References(tz)
+    refs = References(tz)
     rules = load_rules()
     hot_sources = store_digest.hotlist_source_names(conn)
     summary, risk = _event_summary(v, tz, now)
     sections = [Section("summary", "基本情况", (_p(summary),))]
     sections.append(Section("timeline", "传播时间线", (_timeline(v, refs, tz, hot_sources),)))
     sections.append(Section("views", "各方观点", tuple(_views(conn, v, refs, tz))))
-    times = [_doc_time(d) for d in v.docs] or [_aware(row["first_seen_at"])]
+    times = [_doc_time(d) for d in v.docs] or [aware(row["first_seen_at"])]
     start = min(times)
     last_day = now.astimezone(ZoneInfo(tz)).date()
     first_day = max(
@@ -960,7 +825,7 @@ def _event_report(settings: Settings, conn, event_id: int, now: datetime) -> Rep
     for r in v.responses:
         if r.get("note"):
             resp.append(
-                _p(f"{fmt_time(_aware(r['responded_at']), tz)} {r['kind']} 备注：{r['note']}", style="note")
+                _p(f"{fmt_time(aware(r['responded_at']), tz)} {r['kind']} 备注：{r['note']}", style="note")
             )
     sections.append(Section("response", "回应与处置", tuple(resp)))
     open_ = pending(v.states)

@@ -86,7 +86,9 @@ def new_candidates(
     return [dict(r) for r in rows]
 
 
-def pending_candidates(conn: Connection, before: datetime, *, tier: str = "act", status: str = "待核实") -> int:
+def pending_candidates(
+    conn: Connection, before: datetime, *, tier: str = "act", status: str = "待核实"
+) -> int:
     """How many candidates first seen before `before` are at `tier` and still have status `status`."""
     c = site_candidates.c
     cond = and_(c.tier == tier, c.status == status, c.first_seen_at < before)

@@ -73,7 +73,9 @@ def test_advice_comes_from_deadlines_hint_and_status_only() -> None:
     now = T0 + timedelta(hours=6)
     text = event_advice(title="化工厂爆炸", cls="A", rule="A.casualties", status="待研判", assignee=None,
                         states=deadline_states("A", T0, [], now), rules=rules, tz=TZ)  # fmt: skip
-    assert text.startswith("「化工厂爆炸」（A类）：发布权威信息时限（2025-06-10 15:00）已过，已超时 1小时0分，应立即发布权威信息")
+    assert text.startswith(
+        "「化工厂爆炸」（A类）：发布权威信息时限（2025-06-10 15:00）已过，已超时 1小时0分，应立即发布权威信息"
+    )
     assert "须于2025-06-11 10:00前召开新闻发布会（剩余 18小时0分）" in text
     assert text.endswith("当前状态为待研判，尚未指定处置人。")
     rumor = event_advice(title="谣言", cls="B", rule="B.rumor", status="处置中", assignee="张三",
@@ -93,9 +95,9 @@ def test_change_phrases() -> None:
     assert change_text(3, 0) == "上期为0" and change_text(0, 0) == "与上期持平"
     assert share_change_text(0.2, 0.1) == "上期10.0%，上升10.0个百分点"
     assert share_change_text(0.2, None) == "上期无数据"
-    assert reason_text("B", "B类（其他需回应的政务舆情）：针对审计机关本身的批评。须48小时内回应, 建议优先核实并回应。") == (
-        "针对审计机关本身的批评。须48小时内回应，建议优先核实并回应。"
-    )
+    assert reason_text(
+        "B", "B类（其他需回应的政务舆情）：针对审计机关本身的批评。须48小时内回应, 建议优先核实并回应。"
+    ) == ("针对审计机关本身的批评。须48小时内回应，建议优先核实并回应。")
 
 
 def test_quote_prefers_the_sentence_about_audit_and_stays_short() -> None:

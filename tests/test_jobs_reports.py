@@ -30,7 +30,7 @@ SECTIONS = ("概况", "重点舆情", "批评审计机关的声音", "趋势与�
 EVENT_SECTIONS = ("基本情况", "传播时间线", "各方观点", "传播趋势", "回应与处置", "待办时限", "处置建议")
 
 
-def seed(path) -> str:
+def seed(path_or_url) -> str:
     """The analysis test stories (an audit story reprinted twice, a class-A explosion, criticism of a county
     audit office whose title carries a <script>), one ordinary story three days earlier, an impersonating site
     at act tier and a high own-site finding; stage 2 run at NOW. Returns the DB URL."""
@@ -42,7 +42,7 @@ def seed(path) -> str:
     quiet = datetime(2025, 6, 6, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai
     rows.append(doc("q1", "审计署发布审计工作报告解读", "审计署今天发布审计工作报告解读文章，介绍审计整改总体情况。",
                     "中国审计报", quiet, quiet, level="central", sentiment="neu", target="other"))  # fmt: skip
-    url = f"sqlite:///{path}"
+    url = str(path_or_url) if "://" in str(path_or_url) else f"sqlite:///{path_or_url}"
     engine = open_store(url)
     insert(engine, rows)
     run_stage2(engine, now=NOW)
@@ -114,7 +114,9 @@ def test_every_reference_resolves_and_every_citation_has_a_reference(store, sett
     for kind in ("daily", "weekly"):
         report = build_report(settings, store, kind, now=NOW)
         _resolves(store, report)
-        cited = {n for s in report.sections for b in s.blocks for sp in getattr(b, "spans", ()) for n in sp.refs}
+        cited = {
+            n for s in report.sections for b in s.blocks for sp in getattr(b, "spans", ()) for n in sp.refs
+        }
         assert cited == {r.number for r in report.references}
     quote = next(b for b in build_report(settings, store, "daily", now=NOW).section("criticism").blocks
                  if b.style == "quote")  # fmt: skip
@@ -154,7 +156,9 @@ def test_quiet_period_gives_a_short_report_with_volumes(store, settings) -> None
     assert report.quiet and [s.key for s in report.sections] == ["overview", "events", "advice"]
     text = report.plain_text()
     assert "本期无重大舆情" in text and "本期共监测到与审计工作相关的信息1篇" in text
-    assert report.start == datetime(2025, 6, 6, 0, 30, tzinfo=UTC) and report.end == datetime(2025, 6, 7, 0, 30, tzinfo=UTC)
+    assert report.start == datetime(2025, 6, 6, 0, 30, tzinfo=UTC) and report.end == datetime(
+        2025, 6, 7, 0, 30, tzinfo=UTC
+    )
     assert "审计署发布审计工作报告解读" in text and "本期无需回应或待处置的事项" in text
     docx = Document(io.BytesIO(render(report, "docx")))
     assert any("本期无重大舆情" in p.text for p in docx.paragraphs)
@@ -167,7 +171,9 @@ def test_html_escapes_crawled_text_and_is_self_contained(store, settings) -> Non
     page = render_html(report)
     assert XSS not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert page.startswith("<!DOCTYPE html>") and 'src="data:image/png;base64,' in page
-    assert not re.search(r'(src|href)="(?!data:image/png|#ref-|https?://)', page)  # nothing external but links
+    assert not re.search(
+        r'(src|href)="(?!data:image/png|#ref-|https?://)', page
+    )  # nothing external but links
     for r in report.references:
         assert f'<li id="ref-{r.number}" value="{r.number}">' in page
     fragment = render_html(report, standalone=False)
@@ -240,3 +246,37 @@ def test_periods_cut_at_the_daily_time(settings) -> None:
     assert daily_report_due(settings, today_morning) is None
     assert daily_report_due(settings, NOW) == date(2025, 6, 10)
     assert daily_report_due(settings, NOW, last_sent=date(2025, 6, 10)) is None
+
+
+@pytest.mark.requires_postgres
+def test_daily_report_on_postgresql(pg_schema_url, settings) -> None:
+    seed(pg_schema_url)
+    engine = open_store(pg_schema_url, upgrade=False)
+    try:
+        report = build_report(settings, engine, "daily", now=NOW)
+        assert (
+            report.counts["class_a"] == 1
+            and report.counts["candidates"] == 1
+            and report.counts["findings"] == 1
+        )
+        assert _events(engine)["A"]["title"] in report.plain_text()
+        _resolves(engine, report)
+        quiet = build_report(settings, engine, "daily", day=QUIET_DAY, plan="审计署全国", now=NOW)
+        assert quiet.quiet and quiet.counts["documents"] == 1
+    finally:
+        engine.dispose()
+
+
+def test_chart_is_a_png_drawn_with_the_cjk_font() -> None:
+    from pathlib import Path
+
+    from jobs.report_chart import chart_png, cjk_font_path
+    from jobs.report_model import Chart
+
+    png = chart_png(
+        Chart("近7日信息量（按情感）", ("2025-06-09", "2025-06-10"), (("负面", (1, 2)), ("中性", (3, 0))))
+    )
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 5000
+    if not Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc").exists():
+        pytest.skip("fonts-wqy-microhei is not installed (.ci/run installs it)")
+    assert cjk_font_path().endswith("wqy-microhei.ttc")

@@ -60,7 +60,9 @@ except ReportError as exc:
 
 st.text(report.summary)  # plain text: the summary quotes a crawled title
 cols = st.columns(3)
-for col, (fmt, label) in zip(cols, (("docx", "下载 Word"), ("html", "下载 HTML"), ("md", "下载 Markdown")), strict=True):
+for col, (fmt, label) in zip(
+    cols, (("docx", "下载 Word"), ("html", "下载 HTML"), ("md", "下载 Markdown")), strict=True
+):
     col.download_button(
         label,
         data=lambda fmt=fmt: rd.rendered(ctx.db_url, key, kind, day, plan, event_id, now, fmt, settings),

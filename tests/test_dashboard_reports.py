@@ -1,0 +1,79 @@
+"""The 舆情报告 page under AppTest: a 日报 preview with download buttons, crawled text escaped in the preview,
+the quiet day, a 专报 picked by event, and a bad choice shown as an error."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+from test_jobs_reports import QUIET_DAY, XSS, seed
+
+APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch):
+    url = seed(tmp_path / "dash.db")
+    monkeypatch.setenv("MONITOR_DB_URL", url)
+    return url
+
+
+def page() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.switch_page("views/reports.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def preview(at: AppTest) -> str:
+    return at.get_by_key("rp_preview").get("html")[0].proto.body
+
+
+@pytest.mark.slow
+def test_weekly_preview_is_escaped_and_offers_three_downloads(db) -> None:
+    at = page()
+    at.radio(key="rp_kind").set_value("weekly").run()
+    assert not at.exception
+    body = preview(at)
+    assert "舆情周报" in body and "一、概况" in body and "二、重点舆情" in body
+    assert XSS not in body and "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+    labels = {b.label for b in at.get("download_button")}
+    assert labels == {"下载 Word", "下载 HTML", "下载 Markdown"}
+    assert any("舆情周报（" in t.value for t in at.text)
+
+
+def test_quiet_day_and_future_day(db) -> None:
+    at = page()
+    at.date_input(key="rp_date").set_value(QUIET_DAY).run()
+    assert not at.exception and "本期无重大舆情" in preview(at)
+    at.selectbox(key="rp_plan").set_value("审计署全国").run()
+    assert "监测方案：审计署全国" in preview(at)
+
+
+@pytest.mark.slow
+def test_event_report_picked_from_the_list(db) -> None:
+    at = page()
+    at.radio(key="rp_kind").set_value("event").run()
+    picker = at.selectbox(key="rp_event")
+    assert "A类" in picker.options[0]  # class A first
+    body = preview(at)
+    assert "舆情专报" in body and "风险研判：" in body and "传播时间线" in body
+    b_event = next(o for o in picker.options if "B类" in o)
+    picker.set_value(int(b_event.split()[0].lstrip("#"))).run()
+    assert not at.exception and "&lt;script&gt;" in preview(at)
+
+
+def test_date_is_bounded_by_today(db) -> None:
+    at = page()
+    assert at.date_input(key="rp_date").value is None  # 截至现在
+    assert at.date_input(key="rp_date").proto.max.startswith(str(date.today().year))
