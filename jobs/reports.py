@@ -45,8 +45,8 @@ from analysis.digest import (
 )
 from analysis.impersonation import TIER_ACT
 from analysis.integrity import SEVERITY_HIGH, SEVERITY_LABELS, SEVERITY_MEDIUM
-from analysis.response import load_rules
 from config.loader import ConfigError, Settings, load_plans
+from config.response_rules import load_rules
 from jobs.report_model import (
     CITE_MAX,
     Block,

@@ -18,7 +18,7 @@ from analysis.digest import (
     share_change_text,
     urgency_key,
 )
-from analysis.response import load_rules
+from config.response_rules import load_rules
 
 T0 = datetime(2025, 6, 10, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 TZ = "Asia/Shanghai"
