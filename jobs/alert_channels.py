@@ -300,12 +300,14 @@ def send_mail(channel: SmtpChannel, to: str, part: dict[str, Any], key: str, *, 
     ip = resolve_checked(channel.host, channel.port, allowed)
     ctx = ssl.create_default_context(cafile=channel.ca_file)
     try:
+        # the constructors connect (to the pinned address) and keep the host name for TLS verification
         if channel.security == "ssl":
-            smtp: smtplib.SMTP = _PinnedSMTPSSL(ip, timeout=timeout, context=ctx)
+            smtp: smtplib.SMTP = _PinnedSMTPSSL(
+                ip, host=channel.host, port=channel.port, timeout=timeout, context=ctx
+            )
         else:
-            smtp = _PinnedSMTP(ip, timeout=timeout)
+            smtp = _PinnedSMTP(ip, host=channel.host, port=channel.port, timeout=timeout)
         try:
-            smtp.connect(channel.host, channel.port)
             if channel.security == "starttls":
                 smtp.ehlo()
                 smtp.starttls(context=ctx)

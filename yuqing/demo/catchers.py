@@ -142,7 +142,7 @@ class MailCatcher:
             and self.login is not None
             and (auth_data.login.decode(), auth_data.password.decode()) == self.login
         )
-        return AuthResult(success=ok)
+        return AuthResult(success=ok, handled=False)
 
     @property
     def port(self) -> int:
