@@ -11,8 +11,9 @@ may be told, deliver them with retry and backoff, and escalate events nobody has
    **dedup key** (`trigger:entity|recipient|channel`) is unique: re-reading the overlap, a second run, or a
    second process never adds a row twice. An escalation also writes an `audit_log` row, in the same
    transaction. The cursor moves in that transaction too.
-2. **Compose** (one transaction per recipient channel). Pending items wait for the recipient's delivery
-   window, quiet hours, minimum interval and daily cap (urgent items do not wait). When they may go, they are
+2. **Compose** (one transaction per recipient channel). Urgent items go at once in a message of their own;
+   the others wait for the recipient's delivery window, quiet hours, minimum interval (counted from the last
+   message, urgent ones included) and daily cap. When they may go, they are
    merged (items of one trigger and event become one block with a count), rendered once into the channel's
    payloads (split under its limit) and written as one `alert_messages` row; the items point at it. Pending
    escalation and deadline items whose event has meanwhile been handled are cancelled instead.
@@ -267,9 +268,13 @@ class _Reader:
         ]  # fmt: skip
 
     def _integrity_high(self, rule: Rule) -> list[_Item]:
+        """One alert per page, problem and local day: a finding resolved by a clean check and found again the
+        same day (a flapping page, or the demo run twice) is not news again; another day it is."""
+        tz = _zone(self.settings.dashboard.timezone)
         rows = q.open_findings(self.conn, self.since, "high")
         return [
-            _Item(key=f"integrity_high:{r['id']}", trigger="integrity_high", group=f"url:{r['url']}",
+            _Item(key=f"integrity_high:{r['url']}|{_finding_key(r)}|{r['found_at'].astimezone(tz).date()}",
+                  trigger="integrity_high", group=f"url:{r['url']}",
                   facts={"title": f"本单位网站发现高危问题：{r['url']}", "url": r["url"], "kind": r["kind"],
                          "summary": r["summary"]})
             for r in rows
@@ -285,6 +290,11 @@ class _Reader:
                          "last_success_at": _iso(r["last_success_at"])})
             for r in q.failing_sources(self.conn, n)
         ]  # fmt: skip
+
+
+def _finding_key(row: dict[str, Any]) -> str:
+    ev = row.get("evidence")
+    return str(ev.get("key")) if isinstance(ev, dict) and ev.get("key") else f"{row['kind']}:{row['id']}"
 
 
 def _zone(tz: str):
@@ -414,8 +424,8 @@ def _compose(engine: Engine, settings: Settings, cfg: AlertsConfig, clock: Calla
 
 def _compose_one(conn, settings: Settings, cfg: AlertsConfig, now: datetime, name: str, channel_name: str,
                  items: list[dict[str, Any]], run: AlertRun) -> int:  # fmt: skip
-    """Compose at most one message for a recipient channel from its pending items (in the caller's
-    transaction); returns 1 if it did."""
+    """Compose messages for a recipient channel from its pending items (in the caller's transaction): one of
+    the urgent items, one of the others when the recipient may be told now; returns how many."""
     tz = settings.dashboard.timezone
     recipient = cfg.recipient(name)
     channel = cfg.channels.get(channel_name)
@@ -431,24 +441,28 @@ def _compose_one(conn, settings: Settings, cfg: AlertsConfig, now: datetime, nam
             items = [i for i in items if i["id"] not in stale]
     if not items:
         return 0
-    verdict = gate(
-        now=now, tz=tz, urgent=False, windows=_windows(recipient),
-        quiet=parse_span(recipient.quiet_hours) if recipient.quiet_hours else None,
-        last_message_at=q.last_message_at(conn, name, channel_name),
-        min_interval_minutes=recipient.min_interval_minutes,
-        sent_today=q.messages_since(conn, name, channel_name, local_day_start(now, tz)),
-        daily_cap=recipient.daily_cap,
-    )  # fmt: skip
-    if not verdict.allowed:  # urgent items go now; the others wait, with the reason noted
-        held = [i["id"] for i in items if not i["urgent"]]
-        if held:
-            q.note_items(conn, held, f"等待：{verdict.reason}")
-            run.waiting += len(held)
-        items = [i for i in items if i["urgent"]]
-        if not items:
-            return 0
-    _write_message(conn, settings, recipient, channel_name, channel, items, now)
-    return 1
+    urgent = [i for i in items if i["urgent"]]
+    normal = [i for i in items if not i["urgent"]]
+    composed = 0
+    if urgent:  # urgent items go at once, in a message of their own (its subject names them)
+        _write_message(conn, settings, recipient, channel_name, channel, urgent, now)
+        composed += 1
+    if normal:
+        verdict = gate(
+            now=now, tz=tz, urgent=False, windows=_windows(recipient),
+            quiet=parse_span(recipient.quiet_hours) if recipient.quiet_hours else None,
+            last_message_at=q.last_message_at(conn, name, channel_name),
+            min_interval_minutes=recipient.min_interval_minutes,
+            sent_today=q.messages_since(conn, name, channel_name, local_day_start(now, tz)),
+            daily_cap=recipient.daily_cap,
+        )  # fmt: skip
+        if verdict.allowed:
+            _write_message(conn, settings, recipient, channel_name, channel, normal, now)
+            composed += 1
+        else:  # they wait, with the reason noted
+            q.note_items(conn, [i["id"] for i in normal], f"等待：{verdict.reason}")
+            run.waiting += len(normal)
+    return composed
 
 
 def _write_message(conn, settings: Settings, recipient: Recipient, channel_name: str,

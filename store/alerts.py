@@ -109,7 +109,7 @@ def open_findings(conn: Connection, since: datetime, severity: str) -> list[dict
     """Unresolved integrity findings of `severity` found at or after `since`."""
     f = integrity_findings.c
     rows = conn.execute(
-        select(f.id, f.url, f.kind, f.severity, f.summary, f.found_at)
+        select(f.id, f.url, f.kind, f.severity, f.summary, f.evidence, f.found_at)
         .where(and_(f.severity == severity, f.resolved_at.is_(None), f.found_at >= since)).order_by(f.id)
     ).mappings()  # fmt: skip
     return [dict(r) for r in rows]

@@ -656,3 +656,20 @@ def test_recipient_removed_from_config_cancels_its_waiting_items(engine, hooks):
     ])  # fmt: skip
     result = run(engine, smaller, env, T0 + timedelta(minutes=1))
     assert result.cancelled == 1 and items(engine)[0]["status"] == "cancelled" and not received(hooks, "team")
+
+
+def test_integrity_finding_flapping_the_same_day_alerts_once(engine, hooks):
+    from store.sitewatch import sync_findings
+
+    env: dict[str, str] = {}
+    cfg = config(
+        hooks, env, rules=[{"name": "网站安全高危", "trigger": "integrity_high", "roles": ["值班领导"]}]
+    )
+    url = "https://www.audit.gov.cn/"
+    finding = {"kind": "hidden_link", "severity": "high", "summary": "暗链", "evidence": {"region": "footer"}}
+    for at, present in ((T0, True), (T0 + timedelta(hours=1), False), (T0 + timedelta(hours=2), True),
+                        (T0 + timedelta(days=1), False), (T0 + timedelta(days=1, hours=1), True)):  # fmt: skip
+        with engine.begin() as conn:
+            sync_findings(conn, url, [finding] if present else [], now=at)
+        run(engine, cfg, env, at + timedelta(minutes=1))
+    assert len(received(hooks, "leader")) == 2  # day one (found, resolved, found again), and day two
