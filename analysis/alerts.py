@@ -41,6 +41,7 @@ TRIGGER_ORDER = ("escalation", "event_class_a", "deadline_passed", "integrity_hi
 TITLE_CHARS = 80
 SUBJECT_TITLE_CHARS = 30
 KEY_MAX = 200
+REPEAT_RESERVE_BYTES = 160  # a resent part's 补发 note (text and JSON overhead) must still fit the limit
 
 
 def bounded_key(key: str, limit: int = KEY_MAX) -> str:
@@ -432,8 +433,9 @@ def shrink(b: Block, room: int) -> Block:
 
 
 def split_blocks(blocks: Sequence[Block], split: Split) -> list[list[Block]]:
-    """Greedy: as many blocks per part as fit under the limit (footer placeholder for the worst case)."""
-    placeholder = footer("0" * 16, 99, 99)
+    """Greedy: as many blocks per part as fit under the limit. The footer placeholder is the worst case plus
+    room for the note a part gets when it is sent again after a crash (`jobs.alert_channels`)."""
+    placeholder = footer("0" * 16, 99, 99) + " " * REPEAT_RESERVE_BYTES
     parts: list[list[Block]] = []
     current: list[Block] = []
     for b in blocks:

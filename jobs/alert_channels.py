@@ -177,6 +177,32 @@ def render_parts(channel: AnyChannel, subject: str, blocks: Sequence[Block], key
     raise ChannelError(f"未知渠道类型：{getattr(channel, 'type', channel)!r}")
 
 
+REPEAT_NOTE = "（补发：上次发送时进程中断，如已收到请忽略）"
+
+
+def flag_possible_repeat(part: dict[str, Any]) -> dict[str, Any]:
+    """The same part marked as a possible repeat: sent again after the process sending it died before it could
+    record the channel's answer (it may have arrived). The message key stays the same."""
+    p = json.loads(json.dumps(part, ensure_ascii=False))
+    if "msgtype" in p:  # 企业微信 / 钉钉
+        body = p[p["msgtype"]]
+        field = "content" if "content" in body else "text"
+        body[field] = f"{REPEAT_NOTE}\n{body[field]}"
+    elif p.get("msg_type") == "text":
+        p["content"]["text"] = f"{REPEAT_NOTE}\n{p['content']['text']}"
+    elif p.get("msg_type") == "post":
+        zh = p["content"]["post"]["zh_cn"]
+        zh["content"] = [[{"tag": "text", "text": REPEAT_NOTE}], *zh["content"]]
+    elif "html" in p:  # mail
+        p["subject"] = f"［补发］{p['subject']}"
+        p["text"] = f"{REPEAT_NOTE}\n\n{p['text']}"
+        p["html"] = p["html"].replace("<body>", f"<body><p>{REPEAT_NOTE}</p>", 1)
+    else:  # generic webhook
+        p["possible_duplicate"] = True
+        p["text"] = f"{REPEAT_NOTE}\n{p.get('text', '')}"
+    return p
+
+
 # ------------------------------------------------------------------------------------ signatures
 def dingtalk_sign(secret: str, timestamp_ms: str) -> str:
     """钉钉 加签: urlencode(base64(HmacSHA256(key=secret, msg=f"{timestamp}\\n{secret}")))."""

@@ -28,9 +28,10 @@ message's `status`, `parts_sent` and lease (delivery). A process killed anywhere
 run completes: unsent messages are sent, a message left `sending` is taken again once its lease expires,
 resuming after its last accepted part. The guarantee is at-least-once with one narrow window: if the process
 dies after a channel accepted a part and before `parts_sent` is committed (one HTTP round trip plus one
-small UPDATE), that part is sent again after the lease. Every part carries the message key (编号) in its text,
-as the webhook's `Idempotency-Key` and in the mail's `Message-ID`, so a receiver or a reader can drop the
-repeat. Nothing is lost: a row is only marked sent after its channel accepted it.
+small UPDATE), that part is sent again after the lease, marked as a possible repeat (补发). Every part carries
+the message key (编号) in its text, as the webhook's `Idempotency-Key` and in the mail's `Message-ID`, so a
+receiver or a reader can drop the repeat. Nothing is lost: a row is only marked sent after its channel
+accepted it.
 """
 
 from __future__ import annotations
@@ -56,13 +57,12 @@ from analysis.alerts import (
     retry_delay,
     subject,
 )
-from analysis.event_summary import iso_utc
 from analysis.heat import BASELINE_DAYS, plan_bursts
 from analysis.region import Region, matches_local
 from analysis.response import STATUS_HANDLING, STATUS_PENDING
 from config.alerts import AlertsConfig, EscalationStep, Recipient, Rule, load_alerts, parse_span
 from config.loader import Settings
-from jobs.alert_channels import AnyChannel, ChannelError, render_parts, send_part
+from jobs.alert_channels import AnyChannel, ChannelError, flag_possible_repeat, render_parts, send_part
 from store import alerts as q
 from store import hotspots
 from store.audit import log_action
@@ -128,6 +128,11 @@ class _Item:
     heat: float = 0.0
     plans: frozenset[str] = frozenset()
     regions: tuple[Region, ...] = ()
+
+
+def iso_utc(value: datetime) -> str:
+    """`value` in UTC as ISO text to the second (the form `analysis.event_summary` stores state times in)."""
+    return value.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -514,7 +519,10 @@ def _send_message(engine: Engine, cfg: AlertsConfig, msg: dict[str, Any], clock:
                 f"渠道 {msg['channel_name']} 的类型已改为 {channel.type}，消息按 {msg['channel']} 生成"
             )
         for index in range(done, len(parts)):
-            sender(channel, parts[index], key=msg["message_key"], index=index + 1, address=msg["address"], env=env,
+            part = parts[index]
+            if index == done and msg.get("reclaimed"):  # the part a killed process may have delivered
+                part = flag_possible_repeat(part)
+            sender(channel, part, key=msg["message_key"], index=index + 1, address=msg["address"], env=env,
                    timeout=d.timeout_seconds, allowed=d.allow_private_networks)  # fmt: skip
             with (
                 engine.begin() as conn

@@ -250,15 +250,18 @@ def claim_message(
     conn: Connection, message_id: int, now: datetime, lease: timedelta
 ) -> dict[str, Any] | None:
     """Take a due message for sending (status sending, lease from now, one more attempt); None if another
-    process has it or it is no longer due."""
+    process has it or it is no longer due. `reclaimed` in the result says a process that held it died (its
+    lease expired while it was sending), so the part it was sending may have arrived."""
     m = alert_messages.c
+    before = conn.execute(select(m.status).where(m.id == message_id)).scalar_one_or_none()
     res = conn.execute(
         update(alert_messages).where(and_(m.id == message_id, _due(now, lease)))
         .values(status=MSG_SENDING, claimed_at=now, attempts=m.attempts + 1)
     )  # fmt: skip
     if not res.rowcount:
         return None
-    return dict(conn.execute(select(alert_messages).where(m.id == message_id)).mappings().one())
+    row = dict(conn.execute(select(alert_messages).where(m.id == message_id)).mappings().one())
+    return {**row, "reclaimed": before == MSG_SENDING}
 
 
 def mark_part_sent(conn: Connection, message_id: int, parts_sent: int, now: datetime) -> bool:

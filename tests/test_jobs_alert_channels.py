@@ -304,3 +304,26 @@ def test_smtp_temporary_refusal_is_a_channel_error():
             deliver(ch, _mail_parts(ch), {}, address="wang@example.cn")
         deliver(ch, _mail_parts(ch), {}, address="wang@example.cn")
         assert len(mail.received) == 1
+
+
+def test_a_part_flagged_as_possible_repeat_still_fits_and_is_accepted(hooks):
+    from jobs.alert_channels import REPEAT_NOTE, flag_possible_repeat
+
+    env = {"W": hooks.expect("wc", "wecom", token="k"), "F": hooks.expect("fs", "feishu", secret="s"), "FS": "s",
+           "D": hooks.expect("dd", "dingtalk", token="t", secret="SEC1"), "DS": "SEC1", "H": hooks.expect("hk", "webhook")}  # fmt: skip
+    bs = blocks(60, title="网友质疑审计局走过场" * 5)
+    for ch in (channel(type="wecom", url_env="W"), channel(type="feishu", url_env="F", secret_env="FS"),
+               channel(type="dingtalk", url_env="D", secret_env="DS"), channel(type="webhook", url_env="H")):  # fmt: skip
+        parts = render_parts(ch, subject(bs), bs, "0123456789abcdef")
+        deliver(ch, [flag_possible_repeat(p) for p in parts], env)
+    assert not hooks.rejected and all(REPEAT_NOTE in r.text for r in hooks.received)
+    assert [r.body.get("possible_duplicate") for r in hooks.received if r.channel == "webhook"] == [True]
+    with MailCatcher() as mail:
+        ch = channel(
+            type="smtp", host="127.0.0.1", port=mail.port, security="none", sender="yuqing@example.cn"
+        )
+        deliver(ch, [flag_possible_repeat(p) for p in _mail_parts(ch)], {}, address="wang@example.cn")
+    assert (
+        mail.received[0].body["subject"].startswith("［补发］")
+        and REPEAT_NOTE in mail.received[0].body["html"]
+    )

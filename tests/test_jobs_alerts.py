@@ -278,7 +278,10 @@ def test_crash_between_send_and_mark_resends_only_the_unmarked_part(engine, hook
     run(engine, cfg, env, T0 + timedelta(seconds=121))
     parts = [(r.key, r.part) for r in hooks.received]
     assert parts.count((msg["message_key"], 1)) == 1  # recorded before the kill: never again
-    assert parts.count((msg["message_key"], 2)) == 2  # the window: sent again with the same key
+    assert parts.count((msg["message_key"], 2)) == 2  # the window: sent again with the same key, flagged
+    again = [r for r in hooks.received if r.part == 2][1]
+    assert again.body["markdown"]["content"].startswith("（补发：上次发送时进程中断，如已收到请忽略）")
+    assert all("补发" not in r.text for r in hooks.received if r.part != 2)
     assert sorted(set(parts)) == [(msg["message_key"], p) for p in range(1, total + 1)]
     assert messages(engine)[0]["status"] == "sent" and not hooks.rejected
 
