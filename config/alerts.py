@@ -20,23 +20,8 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from config.loader import ConfigError, Strict, _read_yaml
 from config.loader import _format_validation_error as format_validation_error
 
-# Trigger -> Chinese label shown in messages and lists.
-TRIGGERS: dict[str, str] = {
-    "event_class_a": "A类事件",
-    "event_class_b": "B类事件",
-    "office_criticism": "批评审计机关",
-    "plan_burst": "方案声量突增",
-    "deadline_soon": "回应时限将到",
-    "deadline_passed": "回应已超时",
-    "site_act": "仿冒网站",
-    "integrity_high": "网站安全高危",
-    "source_failing": "信源连续失败",
-    "escalation": "升级提醒",
-}
-RULE_TRIGGERS = tuple(t for t in TRIGGERS if t != "escalation")
 # Triggers about events or documents: they accept the 方案 / 本地 / heat filters.
 EVENT_TRIGGERS = ("event_class_a", "event_class_b", "office_criticism", "deadline_soon", "deadline_passed")
-ROBOT_TYPES = ("wecom", "dingtalk", "feishu", "webhook")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _ENV = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

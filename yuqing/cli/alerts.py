@@ -13,6 +13,7 @@ import sys
 from datetime import UTC, datetime
 
 from yuqing.cli.common import _settings
+from yuqing.console import alert_run_line
 
 logger = logging.getLogger(__name__)
 
@@ -46,26 +47,6 @@ def _local(value, tz: str) -> str:
     return value.astimezone(ZoneInfo(tz)).strftime("%m-%d %H:%M") if value is not None else "—"
 
 
-def run_summary(run) -> str:
-    """One Chinese line for an AlertRun."""
-    from analysis.alerts import TRIGGER_LABELS
-
-    if run.disabled:
-        return "预警未启用（alerts.yaml 中 enabled: false）"
-    new = "、".join(f"{TRIGGER_LABELS.get(k, k)} {v}" for k, v in sorted(run.new_items.items())) or "无"
-    line = (f"预警：新增待发 {sum(run.new_items.values())} 条（{new}），升级 {run.escalations} 次；"
-            f"生成消息 {run.composed} 条，送达 {run.delivered} 条")  # fmt: skip
-    if run.retrying:
-        line += f"，失败待重试 {run.retrying} 条"
-    if run.failed:
-        line += f"，放弃 {run.failed} 条"
-    if run.waiting:
-        line += f"；{run.waiting} 条等待接收时段或发送间隔"
-    if run.cancelled:
-        line += f"；撤销 {run.cancelled} 条（事件已处理）"
-    return line
-
-
 def cmd_run(args, out=None) -> int:
     out = out or sys.stdout
     from jobs.alerts import run_alerts
@@ -76,7 +57,7 @@ def cmd_run(args, out=None) -> int:
         run = run_alerts(settings, engine, config=cfg)
     finally:
         engine.dispose()
-    print(run_summary(run), file=out)
+    print(alert_run_line(run), file=out)
     for err in run.errors[:10]:
         print(f"  失败：{err}", file=out)
     return 1 if run.failed else 0

@@ -137,9 +137,9 @@ class DemoAlerts:
 
     def print_summary(self, run, sent: list[dict[str, Any]], out=sys.stdout) -> None:
         """What the alert job did, what the catchers received, and each delivered message's subject."""
-        from yuqing.cli.alerts import run_summary
+        from yuqing.console import alert_run_line
 
-        print(run_summary(run), file=out)
+        print(alert_run_line(run), file=out)
         got = Counter(CHANNEL_NAMES.get(r.channel, r.channel) for r in self.received())
         rejected = len(self.hooks.rejected)
         if got:
