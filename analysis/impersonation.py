@@ -2,14 +2,15 @@
 
 Pure functions over evidence read from fetched pages by :mod:`crawler.extract.sitecheck`:
 
-* ``score_org_name(name)`` -> :class:`NameVerdict` for organisation names (illegal-org patterns);
+* ``score_org_name(name, cfg)`` -> :class:`NameVerdict` for organisation names (illegal-org patterns);
 * ``valid_site_code(code)`` -> bool for 政府网站标识码;
-* ``official_profile(evidence)`` -> :class:`OfficialProfile` of the site being protected;
-* ``score_site(evidence, official)`` -> :class:`SiteVerdict` (``crawler.extract.sitecheck.check_site``
+* ``official_profile(evidence, cfg)`` -> :class:`OfficialProfile` of the site being protected;
+* ``score_site(evidence, official, cfg=cfg)`` -> :class:`SiteVerdict` (``crawler.extract.sitecheck.check_site``
   reads a page and scores it in one step).
 
 Every verdict lists the signals that fired, with the Chinese text that fired them. Lexicons,
-weights and thresholds come from ``config/impersonation.yaml`` (``load_impersonation_config``).
+weights and thresholds come from ``config/impersonation.yaml``: the caller loads it
+(``config.impersonation.load_impersonation_config``) and passes the :class:`ImpersonationConfig` in.
 """
 
 from __future__ import annotations
@@ -18,11 +19,6 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
-
-import yaml
-from pydantic import BaseModel, ConfigDict
 
 from analysis.sitecheck_extract import (
     ExtractLexicon,
@@ -32,10 +28,9 @@ from analysis.sitecheck_extract import (
     jaccard,
     layout_similarity,
 )
+from config.impersonation import ImpersonationConfig
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_CONFIG_PATH = Path(__file__).resolve().parents[1] / "config" / "impersonation.yaml"
 
 TIER_ACT = "act"
 TIER_REVIEW = "review"
@@ -44,138 +39,23 @@ TIER_LABELS = {TIER_ACT: "建议处置", TIER_REVIEW: "待核实", TIER_NONE: "�
 
 
 # ----------------------------------------------------------------------------------------------
-# Configuration
+# Configuration (the typed file lives in config.impersonation; the caller loads it and passes it in)
 # ----------------------------------------------------------------------------------------------
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class NameWeights(_Strict):
-    national_prefix: int = 30
-    supranational_prefix: int = 30
-    org_form: int = 20
-    illegal_typical_form: int = 5
-    loose_form: int = 20
-    grandiose_term: int = 10
-    grandiose_cap: int = 20
-    authority_term: int = 25
-    stacked_forms: int = 15
-    regional_branch: int = 20
-    clan: int = 20
-    latin_letters: int = 15
-    audit_term: int = 15
-
-
-class NameRules(_Strict):
-    national_prefixes: tuple[str, ...]
-    supranational_prefixes: tuple[str, ...]
-    org_forms: tuple[str, ...]
-    loose_forms: tuple[str, ...]
-    grandiose_terms: tuple[str, ...]
-    authority_terms: tuple[str, ...]
-    audit_terms: tuple[str, ...] = ("审计",)
-    clan_terms: tuple[str, ...] = ()
-    region_words: tuple[str, ...] = ()
-    illegal_typical_forms: tuple[str, ...] = ()
-    weights: NameWeights = NameWeights()
-
-
-class SiteWeights(_Strict):
-    gov_posing: int = 40
-    site_code_on_non_gov: int = 35
-    site_code_copied: int = 10
-    badge_on_non_gov: int = 35
-    authorisation_claim: int = 45
-    cooperation_claim: int = 35
-    official_status_claim: int = 15
-    fee_with_training: int = 15
-    audit_org_name: int = 30
-    audit_org_name_no_prefix: int = 15
-    suspicious_org_name: int = 15
-    no_icp: int = 10
-    text_similarity: int = 30
-    layout_similarity: int = 25
-    favicon_copied: int = 25
-    parked_cap: int = 20
-
-
-class SiteThresholds(_Strict):
-    text_similarity: float = 0.35
-    layout_similarity: float = 0.6
-
-
-class SiteRules(_Strict):
-    audit_refs: tuple[str, ...]
-    authorisation_words: tuple[str, ...]
-    cooperation_words: tuple[str, ...]
-    training_cert_words: tuple[str, ...]
-    official_status_words: tuple[str, ...]
-    negation_words: tuple[str, ...]
-    fee_words: tuple[str, ...]
-    parked_markers: tuple[str, ...]
-    gov_body_patterns: tuple[str, ...]
-    weights: SiteWeights = SiteWeights()
-    thresholds: SiteThresholds = SiteThresholds()
-
-
-class OfficialSite(_Strict):
-    name: str
-    host: str
-
-
-class Tiers(_Strict):
-    act: int = 80
-    review: int = 50
-
-
-class ImpersonationConfig(_Strict):
-    """Typed form of ``config/impersonation.yaml`` (unknown keys are an error)."""
-
-    official_domains: tuple[str, ...]
-    gov_suffixes: tuple[str, ...] = (".gov.cn", ".政务", ".xn--zfr164b")
-    legit_orgs: tuple[str, ...] = ()
-    official_site: OfficialSite
-    names: NameRules
-    site: SiteRules
-    tiers: Tiers = Tiers()
-
-    def lexicon(self) -> ExtractLexicon:
-        """The word lists :func:`crawler.extract.sitecheck.extract_site_evidence` needs."""
-        s = self.site
-        return ExtractLexicon(
-            audit_refs=s.audit_refs,
-            authorisation_words=s.authorisation_words,
-            cooperation_words=s.cooperation_words,
-            training_cert_words=s.training_cert_words,
-            official_status_words=s.official_status_words,
-            negation_words=s.negation_words,
-            fee_words=s.fee_words,
-            parked_markers=s.parked_markers,
-            org_forms=self.names.org_forms,
-            national_prefixes=self.names.national_prefixes,
-        )
-
-
-def load_impersonation_config(path: str | Path | None = None) -> ImpersonationConfig:
-    """Load and validate the impersonation config (default: the shipped ``config/impersonation.yaml``)."""
-    if path is None:
-        return _default_config()  # parsed once per process
-    return _load(Path(path))
-
-
-@lru_cache(maxsize=1)
-def _default_config() -> ImpersonationConfig:
-    return _load(DEFAULT_CONFIG_PATH)
-
-
-def _load(p: Path) -> ImpersonationConfig:
-    with p.open(encoding="utf-8") as fh:
-        data = yaml.safe_load(fh) or {}
-    cfg = ImpersonationConfig.model_validate(data)
-    for pat in cfg.site.gov_body_patterns:
-        re.compile(pat)  # fail fast on a bad pattern
-    logger.debug("loaded impersonation config from %s", p)
-    return cfg
+def site_lexicon(cfg: ImpersonationConfig) -> ExtractLexicon:
+    """The word lists :func:`crawler.extract.sitecheck.extract_site_evidence` needs, from the config."""
+    s = cfg.site
+    return ExtractLexicon(
+        audit_refs=s.audit_refs,
+        authorisation_words=s.authorisation_words,
+        cooperation_words=s.cooperation_words,
+        training_cert_words=s.training_cert_words,
+        official_status_words=s.official_status_words,
+        negation_words=s.negation_words,
+        fee_words=s.fee_words,
+        parked_markers=s.parked_markers,
+        org_forms=cfg.names.org_forms,
+        national_prefixes=cfg.names.national_prefixes,
+    )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -235,9 +115,9 @@ class SiteVerdict:
         }
 
 
-def tier_for(score: int, cfg: ImpersonationConfig | None = None) -> str:
+def tier_for(score: int, cfg: ImpersonationConfig) -> str:
     """Map a 0–100 score to a tier: act (≥ act threshold), review (≥ review threshold) or none."""
-    t = (cfg or load_impersonation_config()).tiers
+    t = cfg.tiers
     if score >= t.act:
         return TIER_ACT
     if score >= t.review:
@@ -309,16 +189,14 @@ def valid_site_code(code: str) -> bool:
     return not (pref == 0 and county != 0)
 
 
-def is_gov_host(host: str, cfg: ImpersonationConfig | None = None) -> bool:
+def is_gov_host(host: str, cfg: ImpersonationConfig) -> bool:
     """True for hosts under the government-only suffixes (.gov.cn, .政务)."""
-    cfg = cfg or load_impersonation_config()
     h = host.lower().rstrip(".")
     return any(h.endswith(s.lower()) for s in cfg.gov_suffixes)
 
 
-def is_official_host(host: str, cfg: ImpersonationConfig | None = None) -> bool:
+def is_official_host(host: str, cfg: ImpersonationConfig) -> bool:
     """True when the host is on the official-domain allowlist (or a subdomain of an entry)."""
-    cfg = cfg or load_impersonation_config()
     return host_matches(host, cfg.official_domains)
 
 
@@ -329,20 +207,18 @@ def _clean_name(name: str) -> str:
     return re.sub(r"[\s\u3000]+", "", name or "").replace("（", "(").replace("）", ")")
 
 
-def is_legit_org(name: str, cfg: ImpersonationConfig | None = None) -> bool:
+def is_legit_org(name: str, cfg: ImpersonationConfig) -> bool:
     """Exact allowlist match on the cleaned name."""
-    cfg = cfg or load_impersonation_config()
     return _clean_name(name) in {_clean_name(n) for n in cfg.legit_orgs}
 
 
-def score_org_name(name: str, cfg: ImpersonationConfig | None = None) -> NameVerdict:
+def score_org_name(name: str, cfg: ImpersonationConfig) -> NameVerdict:
     """Score an organisation name for illegal-organisation patterns (0–100, explainable).
 
     A national prefix alone is worth too little to flag (most legitimate national bodies carry
     one); it has to combine with an organisational form plus grandiose, quasi-regulatory, loose or
     stacked-form signals. Allowlisted organisations always score 0.
     """
-    cfg = cfg or load_impersonation_config()
     r = cfg.names
     w = r.weights
     n = _clean_name(name)
@@ -465,11 +341,8 @@ class OfficialProfile:
     classes: frozenset[str] = frozenset()
 
 
-def official_profile(
-    evidence: SiteEvidence | None, cfg: ImpersonationConfig | None = None
-) -> OfficialProfile:
+def official_profile(evidence: SiteEvidence | None, cfg: ImpersonationConfig) -> OfficialProfile:
     """Build the comparison profile from the official site's own evidence (``None``: names only)."""
-    cfg = cfg or load_impersonation_config()
     if evidence is None:
         return OfficialProfile(host=cfg.official_site.host, name=cfg.official_site.name)
     return OfficialProfile(
@@ -484,10 +357,9 @@ def official_profile(
 
 
 def score_site(
-    ev: SiteEvidence, official: OfficialProfile | None = None, cfg: ImpersonationConfig | None = None
+    ev: SiteEvidence, official: OfficialProfile | None = None, *, cfg: ImpersonationConfig
 ) -> SiteVerdict:
     """Score one candidate's evidence; allowlisted hosts and redirects to them are never flagged."""
-    cfg = cfg or load_impersonation_config()
     official = official or official_profile(None, cfg)
     w = cfg.site.weights
     th = cfg.site.thresholds

@@ -4,30 +4,26 @@ Class A (特别重大/重大突发事件): authoritative information within 5 ho
 Class B (其他需要回应的政务舆情): a response within 48 hours. Otherwise no response is required.
 
 The decision is rule based and explainable: word lists live in `config/response_rules.yaml` (editable by
-administrators), casualty counts and earthquake magnitudes are parsed from Arabic and Chinese numerals, and
-every result carries the rule and the words that fired so the press officer sees why. This module also holds
+administrators; the caller loads them with `config.response_rules.load_rules` and passes them in), casualty
+counts and earthquake magnitudes are parsed from Arabic and Chinese numerals, and every result carries the
+rule and the words that fired so the press officer sees why. This module also holds
 the deadline arithmetic, the countdown text, and the event statuses and response kinds (which status may
 follow which is the workflow module's rule, in the orchestration layer).
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from config.response_rules import ClassARules, ResponseRules
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_RULES_PATH = Path(__file__).resolve().parents[1] / "config" / "response_rules.yaml"
 
 ClassName = Literal["A", "B"]
 
@@ -120,79 +116,6 @@ def countdown(deadline: datetime, now: datetime) -> tuple[int, bool, str]:
     hours, mins = divmod(minutes, 60)
     text = f"{'已超时' if overdue else '剩余'} {hours}小时{mins}分"
     return seconds, overdue, text
-
-
-# ------------------------------------------------------------------------------------------ rule file
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class IncidentType(_Strict):
-    label: str
-    terms: tuple[str, ...]
-    escalators: tuple[str, ...] = ()
-
-
-class ClassARules(_Strict):
-    deaths_with_incident: int = 1
-    deaths_alone: int = 3
-    injured_with_incident: int = 3
-    poisoned_with_incident: int = 3
-    trapped_with_incident: int = 1
-    min_magnitude: float = 5.0
-    incident_types: dict[str, IncidentType]
-    severe_terms: tuple[str, ...] = ()
-    blocked_prefixes: tuple[str, ...] = ()
-    blocked_suffixes: tuple[str, ...] = ()
-    past_suffixes: tuple[str, ...] = ()
-
-
-class BCategory(_Strict):
-    label: str
-    terms: tuple[str, ...] = ()
-    needs: tuple[str, ...] = ()
-    hint: str = ""
-
-
-class ClassBRules(_Strict):
-    categories: dict[str, BCategory]
-    heat_threshold: float = 60
-    negative_share_threshold: float = 0.5
-
-
-class ResponseRules(_Strict):
-    window_chars: int = Field(300, gt=0)
-    b_window_chars: int = Field(600, gt=0)
-    class_a: ClassARules
-    class_b: ClassBRules
-
-
-_REQUIRED_B = ("rumor", "office_criticism", "emergency_minor")
-
-
-def load_rules(path: str | Path | None = None) -> ResponseRules:
-    """Read and validate a response-rules YAML file (default: the shipped `config/response_rules.yaml`).
-
-    Raises ValueError naming the file and the problem when the file is malformed.
-    """
-    resolved = Path(path) if path is not None else DEFAULT_RULES_PATH
-    return _load_rules_cached(str(resolved.resolve()))
-
-
-@functools.lru_cache(maxsize=8)
-def _load_rules_cached(path: str) -> ResponseRules:
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-        rules = ResponseRules.model_validate(data)
-    except (OSError, yaml.YAMLError, ValidationError) as exc:
-        raise ValueError(f"{path}: invalid response rules: {exc}") from exc
-    missing = [name for name in _REQUIRED_B if name not in rules.class_b.categories]
-    if missing:
-        raise ValueError(f"{path}: class_b.categories lacks {', '.join(missing)}")
-    logger.debug("loaded response rules from %s", path)
-    return rules
 
 
 # ---------------------------------------------------------------------------------- numeral parsing
@@ -526,14 +449,13 @@ def classify_response(
     target: str | None = None,
     heat: float | None = None,
     negative_share: float | None = None,
-    rules: ResponseRules | None = None,
+    rules: ResponseRules,
 ) -> ResponseClass:
     """Response class of a hotspot from its title and representative text (plus pipeline signals).
 
     `target` is the sentiment target ("office" = the audit institution itself); `heat` is 0–100 and
     `negative_share` 0–1 over the event's documents. The reason is Chinese and names the rule and words.
     """
-    rules = rules or load_rules()
     a_window = _window(title, text, rules.window_chars)
     b_window = _window(title, text, rules.b_window_chars)
     categories = rules.class_b.categories

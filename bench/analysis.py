@@ -227,6 +227,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     kinds = args.kind or ["short", "article"]
     if args.worker:  # one kind in this process; print its result as JSON
+        from analysis import text
+        from config.resources import load_text_resources
+
+        text.configure(load_text_resources())
         print(json.dumps(run_kind(kinds[0], args.n, data, warm=not args.cold), ensure_ascii=False))
         return 0
     results: dict[str, dict[str, Any]] = {}

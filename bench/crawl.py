@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    from config.loader import Source, load_settings
+    from config.loader import Source, load_plans, load_settings
     from crawler.spiders.news_listing import NewsListingSpider
     from jobs.crawl import run_crawl
 
@@ -74,7 +74,9 @@ def main(argv: list[str] | None = None) -> int:
                 custom_settings = {"ITEM_PIPELINES": {f"{__name__}.DiscardPipeline": 100}}
 
             # discard first, so any warm-up cost falls on the baseline, not on the pipeline being measured
-            runs = run_crawl(settings, [[discard], [full]], spider_overrides={"bench-discard": DiscardSpider},
+            plans = load_plans(settings.path(settings.plans_file))
+            runs = run_crawl(settings, [[discard], [full]], plans=plans,
+                             spider_overrides={"bench-discard": DiscardSpider},
                              overrides={"LOG_LEVEL": "ERROR"})  # fmt: skip
     finally:
         parent.send("stop")

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from analysis import text
 from analysis.events import (
     DEFAULT_ANCHOR_FREE_THRESHOLD,
     DEFAULT_SHORT_THRESHOLD,
@@ -30,6 +31,7 @@ from analysis.events import (
     EventClusterer,
 )
 from bench._common import emit, make_parser, shared_data_dir, timed
+from config.resources import load_text_resources
 
 SYNTHETIC_START = datetime(2024, 1, 1, 8, 0)
 NLPCC_ROWS = 2000
@@ -174,6 +176,7 @@ def default_sets(root: Path) -> dict[str, tuple[list[dict[str, Any]], float | No
 
 
 def main(argv: list[str] | None = None) -> int:
+    text.configure(load_text_resources())
     parser = make_parser(__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, help="CSV with text,label[,title,published_at]")
     parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD, help="cosine to join an event")

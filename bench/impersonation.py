@@ -40,12 +40,13 @@ from analysis import integrity
 from analysis.impersonation import (
     TIER_ACT,
     TIER_NONE,
-    load_impersonation_config,
     official_profile,
     score_org_name,
+    site_lexicon,
     valid_site_code,
 )
 from analysis.sitecheck_extract import parse_html
+from config.impersonation import load_impersonation_config
 from crawler.extract.sitecheck import check_site, extract_site_evidence, favicon_url
 
 logger = logging.getLogger(__name__)
@@ -300,8 +301,8 @@ def bench_sites(manifest: dict, web: FixtureWeb) -> dict:
     size/time limits, private-address guard), verdicts stored in a scratch SQLite store and read back."""
     import tempfile
 
-    from analysis.sitewatch_config import load_sitewatch_config
     from config.loader import load_settings
+    from config.sitewatch import load_sitewatch_config
     from crawler.spiders.impersonation import ImpersonationSpider
     from jobs.crawl import run_crawl
     from store.db import open_store
@@ -321,8 +322,9 @@ def bench_sites(manifest: dict, web: FixtureWeb) -> dict:
         settings = settings.model_copy(update={"db_url": f"sqlite:///{tmp}/bench.db", "crawl": crawl})
         source = ImpersonationSpider.default_source(sw)
         spider = ImpersonationSpider.configured(
-            sitewatch=sw, urls=[f"http://{site['host']}/" for site in manifest["sites"]], host_map=host_map
-        )
+            sitewatch=sw, impersonation=load_impersonation_config(),
+            urls=[f"http://{site['host']}/" for site in manifest["sites"]], host_map=host_map,
+        )  # fmt: skip
         t0 = time.perf_counter()
         run_crawl(
             settings, [[source]], overrides={"LOG_LEVEL": "WARNING"}, spider_overrides={source.name: spider}
@@ -381,7 +383,7 @@ def bench_sites_standin(manifest: dict, web: FixtureWeb) -> dict:
             off.html,
             off.redirect_chain,
             _fetch_favicon(off, web),
-            lexicon=cfg.lexicon(),
+            lexicon=site_lexicon(cfg),
         ),
         cfg,
     )

@@ -17,7 +17,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from analysis.response import classify_response, load_rules
+from analysis.response import classify_response
+from config.response_rules import load_rules
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("MONITOR_SHARED_DATA", ROOT.parent / "shared" / "data"))

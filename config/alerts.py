@@ -5,7 +5,7 @@ The file says *what* is worth telling (rules over triggers, limited by 方案, �
 cap), *how* (named channels: SMTP, 企业微信 / 钉钉 / 飞书 group robots, a generic JSON webhook; each names the
 environment variables holding its URL and secret), when an untouched event is sent up a level (escalation),
 and how delivery retries. A typo, wrong type or dangling name raises `ConfigError` with one line naming the
-file, the key and the problem (the project's one formatter, `_format_validation_error`).
+file, the key and the problem (the project's one formatter, `config.errors.format_validation_error`).
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from config.loader import ConfigError, Strict, _read_yaml
-from config.loader import _format_validation_error as format_validation_error
+from config.errors import ConfigError, format_validation_error
+from config.files import read_yaml
+from config.loader import Strict
 
 # Triggers about events or documents: they accept the 方案 / 本地 / heat filters.
 EVENT_TRIGGERS = ("event_class_a", "event_class_b", "office_criticism", "deadline_soon", "deadline_passed")
@@ -316,7 +317,7 @@ def load_alerts(path: str | Path) -> AlertsConfig:
     file = Path(path)
     if not file.exists():
         raise ConfigError(f"{file}: file not found")
-    data = _read_yaml(file)
+    data = read_yaml(file)
     try:
         return AlertsConfig.model_validate(data or {})
     except ValidationError as exc:

@@ -2,7 +2,12 @@
 
 Precedence for settings: explicit kwargs, then `MONITOR_*` environment variables (nested with `__`), then
 `config/settings.yaml`, then defaults. Any typo, wrong type or invalid regex raises `ConfigError` with one
-message naming the file, the key and the problem.
+message naming the file, the key and the problem (`config.errors.format_validation_error`).
+
+The other files have their own modules: site watch in `config.sitewatch`, impersonation scoring in
+`config.impersonation`, response rules in `config.response_rules`, the dictionary and stopwords in
+`config.resources`. Entry points (the CLI, the dashboard, benchmarks, `crawler.settings` for a bare
+`scrapy crawl`) load them; everything below receives what they loaded.
 """
 
 from __future__ import annotations
@@ -14,23 +19,19 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, YamlConfigSettingsSource
 
+from config.errors import ConfigError, format_validation_error
+from config.files import CONFIG_DIR, ROOT, read_yaml
+
 logger = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parents[1]
-CONFIG_DIR = ROOT / "config"
 SETTINGS_FILE_ENV = "MONITOR_CONFIG"
 
 LEVELS = ("central", "provincial", "municipal", "county", "self-media", "official")
 KINDS = ("rss", "list", "search", "weibo", "wechat", "hotlist", "official", "site_check")
 PLATFORMS = ("news", "weibo", "wechat", "official", "forum", "video", "hotlist")
-
-
-class ConfigError(ValueError):
-    """Invalid configuration; the message names the file, the key and the problem."""
 
 
 class Strict(BaseModel):
@@ -144,18 +145,6 @@ class Settings(BaseSettings):
         return self.db_url
 
 
-def _format_validation_error(file: str | Path, exc: ValidationError, prefix: str = "") -> str:
-    lines = []
-    for err in exc.errors():
-        loc = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in err["loc"]).replace(".[", "[")
-        key = f"{prefix}{loc}" if loc else prefix.rstrip(".") or "(top level)"
-        msg = err["msg"]
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key (typo?)"
-        lines.append(f"{file}: {key}: {msg}")
-    return "; ".join(lines)
-
-
 def settings_file() -> Path:
     return Path(os.environ.get(SETTINGS_FILE_ENV) or CONFIG_DIR / "settings.yaml")
 
@@ -167,7 +156,7 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
         raise ConfigError(f"{file}: file not found")
     try:
         if file.exists():
-            _read_yaml(file)  # syntax errors get a clear message before pydantic sees the file
+            read_yaml(file)  # syntax errors get a clear message before pydantic sees the file
 
         class _FileSettings(Settings):
             model_config = SettingsConfigDict(yaml_file=str(file) if file.exists() else None)
@@ -175,18 +164,8 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
         return _FileSettings(**overrides)
     except ValidationError as exc:
         raise ConfigError(
-            _format_validation_error(file, exc) + " (environment MONITOR_* variables override the file)"
+            format_validation_error(file, exc) + " (environment MONITOR_* variables override the file)"
         ) from None
-
-
-def _read_yaml(file: Path) -> Any:
-    try:
-        with file.open(encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
-    except FileNotFoundError:
-        raise ConfigError(f"{file}: file not found") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{file}: invalid YAML: {exc}".replace("\n", " ")) from None
 
 
 # --------------------------------------------------------------------------- sources.yaml
@@ -262,11 +241,11 @@ class SourcesFile(Strict):
 
 def load_sources(path: str | Path) -> list[Source]:
     file = Path(path)
-    data = _read_yaml(file)
+    data = read_yaml(file)
     try:
         return SourcesFile.model_validate(data or {"sources": []}).sources
     except ValidationError as exc:
-        raise ConfigError(_format_validation_error(file, exc)) from None
+        raise ConfigError(format_validation_error(file, exc)) from None
 
 
 # --------------------------------------------------------------------------- keywords.yaml (监测方案)
@@ -356,11 +335,11 @@ class PlansFile(Strict):
 
 def load_plans(path: str | Path) -> list[Plan]:
     file = Path(path)
-    data = _read_yaml(file)
+    data = read_yaml(file)
     try:
         return [p for p in PlansFile.model_validate(data or {"plans": []}).plans if p.enabled]
     except ValidationError as exc:
-        raise ConfigError(_format_validation_error(file, exc)) from None
+        raise ConfigError(format_validation_error(file, exc)) from None
 
 
 class AppConfig(BaseModel):

@@ -19,15 +19,15 @@ from dataclasses import dataclass
 
 from analysis.impersonation import (
     TIER_NONE,
-    ImpersonationConfig,
     is_gov_host,
     is_legit_org,
     is_official_host,
-    load_impersonation_config,
     score_org_name,
+    site_lexicon,
 )
 from analysis.sitecheck_extract import host_matches, host_of
-from analysis.sitewatch_config import Discovery, Resolver, SiteWatchConfig
+from config.impersonation import ImpersonationConfig
+from config.sitewatch import Discovery, Resolver, SiteWatchConfig
 from crawler.extract.sitecheck import extract_site_evidence
 from store.sitewatch import FOUND_MANUAL, candidate_key
 
@@ -93,7 +93,7 @@ def _split_official(domain: str, icfg: ImpersonationConfig) -> tuple[str, str]:
     return (parts[-2], parts[-1]) if len(parts) >= 2 else (d, "")
 
 
-def lookalike_names(disc: Discovery, icfg: ImpersonationConfig | None = None) -> list[tuple[str, str]]:
+def lookalike_names(disc: Discovery, icfg: ImpersonationConfig) -> list[tuple[str, str]]:
     """Look-alike names of the official domains as (name, how), deterministic order, at most max_names.
 
     Each label (audit of audit.gov.cn) is moved under every registrable suffix in every form
@@ -102,7 +102,6 @@ def lookalike_names(disc: Discovery, icfg: ImpersonationConfig | None = None) ->
     """
     from dnstwist import Fuzzer
 
-    icfg = icfg or load_impersonation_config()
     out: dict[str, str] = {}
 
     def add(name: str, how: str) -> None:
@@ -182,9 +181,8 @@ def resolve_names(names: Sequence[str], cfg: Resolver) -> dict[str, list[str]]:
     return {n: ips for n, ips in results.items() if ips}
 
 
-def discover_lookalikes(sw: SiteWatchConfig, icfg: ImpersonationConfig | None = None) -> list[Found]:
+def discover_lookalikes(sw: SiteWatchConfig, icfg: ImpersonationConfig) -> list[Found]:
     """Look-alike names that resolve, as candidates."""
-    icfg = icfg or load_impersonation_config()
     names = lookalike_names(sw.discovery, icfg)
     how = dict(names)
     resolved = resolve_names([n for n, _ in names], sw.discovery.resolver)
@@ -229,10 +227,9 @@ def search_sources(sw: SiteWatchConfig, extra_queries: Iterable[str] = ()) -> li
 
 
 def search_result_hosts(rows: Iterable[tuple[str, str | None, str]], sw: SiteWatchConfig,
-                        icfg: ImpersonationConfig | None = None) -> list[Found]:  # fmt: skip
+                        icfg: ImpersonationConfig) -> list[Found]:  # fmt: skip
     """Hosts of the pages the discovery search sources led to, from (url, title, source) of the documents
     stored from those sources."""
-    icfg = icfg or load_impersonation_config()
     found: dict[str, Found] = {}
     for url, title, source in rows:
         host = host_of(url)
@@ -248,7 +245,7 @@ def scan_document(
     """Claims tying the page to the audit office, and suspicious audit-related organisation names, in a
     stored document's text (the text is wrapped as escaped HTML for the evidence extractor)."""
     page = f"<html><head><title>{html_lib.escape(title or '')}</title></head><body><p>{html_lib.escape(body or '')}</p></body></html>"
-    ev = extract_site_evidence(url, 200, page, lexicon=icfg.lexicon())
+    ev = extract_site_evidence(url, 200, page, lexicon=site_lexicon(icfg))
     claims = [c.text for c in ev.claims if c.kind in ("authorisation", "cooperation")]
     orgs = []
     for name in ev.org_names:
@@ -261,11 +258,10 @@ def scan_document(
 
 
 def document_candidates(rows: Iterable[tuple[str, str | None, str | None]], sw: SiteWatchConfig,
-                        icfg: ImpersonationConfig | None = None) -> tuple[list[Found], list[OrgMention]]:  # fmt: skip
+                        icfg: ImpersonationConfig) -> tuple[list[Found], list[OrgMention]]:  # fmt: skip
     """From (url, title, body) of crawled documents: hosts of documents that claim a tie to the audit office
     or name a suspicious audit organisation, and those organisation names (for search queries and the press
     officer)."""
-    icfg = icfg or load_impersonation_config()
     hosts: dict[str, Found] = {}
     names: dict[str, OrgMention] = {}
     for url, title, body in rows:

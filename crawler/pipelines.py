@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from scrapy.exceptions import CloseSpider, DropItem
 
 from analysis.plans import match_plans
-from config.loader import ConfigError, load_plans
+from config.loader import ConfigError
 from crawler.items import ArticleItem
 from crawler.urls import canonical_url
 from store.db import StoreError, open_store
@@ -84,7 +84,10 @@ class NormalizePipeline:
 
 
 class PlanFilterPipeline:
-    """Keep items that at least one 监测方案 matches; drop the rest, counted by reason."""
+    """Keep items that at least one 监测方案 matches; drop the rest, counted by reason.
+
+    The plans come loaded in the `MONITOR_PLANS` setting when the crawl job runs the crawl; under a bare
+    `scrapy crawl` the pipeline reads the `MONITOR_PLANS_FILE` setting's file through `crawler.settings`."""
 
     def __init__(self, crawler, plans):
         self.crawler = crawler
@@ -92,12 +95,15 @@ class PlanFilterPipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
-        path = crawler.settings.get("MONITOR_PLANS_FILE")
-        try:
-            plans = load_plans(path)
-        except ConfigError as exc:
-            raise CloseSpider(f"invalid 监测方案: {exc}") from None
-        return cls(crawler, plans)
+        plans = crawler.settings.get("MONITOR_PLANS")
+        if plans is None:
+            from crawler.settings import standalone_plans
+
+            try:
+                plans = standalone_plans(crawler.settings.get("MONITOR_PLANS_FILE"))
+            except ConfigError as exc:
+                raise CloseSpider(f"invalid 监测方案: {exc}") from None
+        return cls(crawler, list(plans))
 
     def process_item(self, item: ArticleItem):
         m = match_plans(self.plans, item.title, item.body)

@@ -1,74 +1,43 @@
-"""Scrapy settings, derived from the one typed settings object in `config.loader` (one source of truth)."""
+"""What a bare `scrapy crawl NAME` reads (scrapy.cfg: `default = crawler.settings`): the Scrapy settings built
+from `config/settings.yaml` (or `$MONITOR_CONFIG`) by `crawler.scrapy_settings`.
+
+This is an entry point, and the one module below the jobs layer that loads configuration files. The crawl
+job hands spiders and pipelines what it loaded (a `Source`, the site-watch and impersonation configs, the
+监测方案 as `MONITOR_PLANS`); a spider or pipeline started by a bare `scrapy crawl` has nothing handed to it
+and loads through the `standalone_*` functions below.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
 
-from config.loader import Settings, load_settings
-
-BOT_NAME = "crawler"
-SPIDER_MODULES = ["crawler.spiders"]
-NEWSPIDER_MODULE = "crawler.spiders"
-
-
-def scrapy_settings(settings: Settings) -> dict[str, Any]:
-    """Translate application settings into Scrapy settings (pipelines, middlewares, politeness, Redis)."""
-    c = settings.crawl
-    out: dict[str, Any] = {
-        "BOT_NAME": BOT_NAME,
-        "SPIDER_MODULES": SPIDER_MODULES,
-        "NEWSPIDER_MODULE": NEWSPIDER_MODULE,
-        "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
-        "USER_AGENT": c.user_agent,
-        "ROBOTSTXT_OBEY": c.robots_txt_obey,
-        "DOWNLOAD_DELAY": c.download_delay,
-        "CONCURRENT_REQUESTS": c.concurrent_requests,
-        "CONCURRENT_REQUESTS_PER_DOMAIN": c.concurrent_requests_per_domain,
-        "AUTOTHROTTLE_ENABLED": c.autothrottle,
-        "AUTOTHROTTLE_START_DELAY": max(c.download_delay, 0.01),
-        "AUTOTHROTTLE_TARGET_CONCURRENCY": float(c.concurrent_requests_per_domain),
-        "DOWNLOAD_TIMEOUT": c.download_timeout,
-        "DOWNLOAD_MAXSIZE": c.max_page_bytes,
-        "DOWNLOAD_WARNSIZE": c.max_page_bytes // 2,
-        "RETRY_TIMES": 2,
-        "COOKIES_ENABLED": False,
-        "TELNETCONSOLE_ENABLED": False,
-        "FEED_EXPORT_ENCODING": "utf-8",
-        "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
-        "DEPTH_LIMIT": 0,  # spiders enforce per-source depth themselves
-        "HTTPERROR_ALLOW_ALL": False,
-        "MONITOR_DB_URL": settings.resolved_db_url,
-        "MONITOR_PLANS_FILE": str(settings.path(settings.plans_file)),
-        "MONITOR_STORE_BATCH_SIZE": c.store_batch_size,
-        "MONITOR_ALLOW_PRIVATE_NETWORKS": list(c.allow_private_networks),
-        "MONITOR_DEFAULT_DEPTH": c.default_depth,
-        "ITEM_PIPELINES": {
-            "crawler.pipelines.NormalizePipeline": 100,
-            "crawler.pipelines.PlanFilterPipeline": 200,
-            "crawler.pipelines.DedupPipeline": 300,
-            "crawler.pipelines.StoragePipeline": 900,
-        },
-        "DOWNLOADER_MIDDLEWARES": {
-            "crawler.middlewares.PrivateAddressGuardMiddleware": 50,
-        },
-        "EXTENSIONS": {
-            "crawler.extensions.CrawlRunRecorder": 500,
-        },
-        "LOG_LEVEL": "INFO",
-        "LOG_FORMATTER": "crawler.logformatter.MonitorLogFormatter",
-    }
-    if settings.redis_url:
-        out.update(
-            {
-                # queue and fingerprints shared by every process crawling the same source; cleared when the
-                # crawl ends so that the next scheduled crawl re-reads list pages
-                "SCHEDULER": "crawler.scheduler.SourceScheduler",
-                "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
-                "SCHEDULER_PERSIST": False,
-                "REDIS_URL": settings.redis_url,
-            }
-        )
-    return out
-
+from config.impersonation import ImpersonationConfig, load_impersonation_config
+from config.loader import ConfigError, Plan, Source, load_plans, load_settings, load_sources
+from config.sitewatch import SiteWatchConfig, load_sitewatch_config
+from crawler.scrapy_settings import scrapy_settings
 
 globals().update(scrapy_settings(load_settings()))
+
+
+def standalone_source(name: str) -> Source:
+    """The configured source called `name` (`scrapy crawl rss -a source=NAME`)."""
+    settings = load_settings()
+    for s in load_sources(settings.path(settings.sources_file)):
+        if s.name == name:
+            return s
+    raise ConfigError(f"{settings.sources_file}: no source named {name!r}")
+
+
+def standalone_plans(path: str | Path) -> list[Plan]:
+    """The enabled 监测方案 of the plans file named by the `MONITOR_PLANS_FILE` setting."""
+    return load_plans(path)
+
+
+def standalone_sitewatch() -> SiteWatchConfig:
+    """The site-watch config (`config/official_sites.yaml` or `$MONITOR_SITEWATCH_FILE`)."""
+    return load_sitewatch_config()
+
+
+def standalone_impersonation() -> ImpersonationConfig:
+    """The impersonation scoring config (`config/impersonation.yaml`)."""
+    return load_impersonation_config()

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from analysis.impersonation import TIER_LABELS, load_impersonation_config
+from analysis.impersonation import TIER_LABELS
 from analysis.integrity import SEVERITY_LABELS, SEVERITY_RANK
 from analysis.referral import METHOD_LABELS, evidence_facts, referral_csv, referral_html
 from dashboard.data import engine, fmt_time, safe_link
@@ -128,8 +128,9 @@ def referral_files(
 
 def office_name() -> str:
     """The protected office's name for referral sheets (site-watch config, else the impersonation config)."""
-    from analysis.sitewatch_config import load_sitewatch_config
-    from config.loader import ConfigError
+    from config.errors import ConfigError
+    from config.impersonation import load_impersonation_config
+    from config.sitewatch import load_sitewatch_config
 
     try:
         return load_sitewatch_config().official.name

@@ -39,8 +39,8 @@ from analysis.documents import analysis_version, analyze_batch
 from analysis.event_summary import iso_utc, summarise_event
 from analysis.events import EventClusterer
 from analysis.placement import document_features, document_stage2, document_time
-from analysis.response import ResponseRules, load_rules
 from analysis.sentiment import get_model
+from config.response_rules import ResponseRules, load_rules
 from store import hotspots as q
 from store.queries import finish_analysis_run, iter_unanalyzed, start_analysis_run, write_analysis
 

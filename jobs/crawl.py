@@ -13,8 +13,8 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from config.loader import Settings, Source
-from crawler.settings import scrapy_settings
+from config.loader import Plan, Settings, Source
+from crawler.scrapy_settings import scrapy_settings
 from store.db import open_store
 from store.queries import crawl_runs_since, interrupt_open_crawl_runs, sync_sources
 
@@ -79,12 +79,15 @@ def run_crawl(
     settings: Settings,
     batches: Sequence[Sequence[Source]],
     *,
+    plans: Sequence[Plan] | None = None,
     overrides: dict[str, Any] | None = None,
     spider_overrides: dict[str, type] | None = None,
 ) -> list[dict]:
     """Crawl: sources within a batch run concurrently, batches one after another. Blocks until done.
 
-    Returns the crawl_runs rows written by this call. One call per process (Twisted's reactor cannot restart).
+    `plans`: the 监测方案 the caller loaded from `settings.plans_file`, handed to the plan filter (without
+    them the filter reads the file itself). Returns the crawl_runs rows written by this call. One call per
+    process (Twisted's reactor cannot restart).
     """
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.reactor import install_reactor, is_reactor_installed
@@ -93,7 +96,7 @@ def run_crawl(
     started = datetime.now(UTC)
     all_sources = [s for batch in batches for s in batch]
     prepare_store(settings, all_sources)
-    scrapy_cfg = scrapy_settings(settings)
+    scrapy_cfg = scrapy_settings(settings, plans)
     scrapy_cfg.update(overrides or {})
     if not is_reactor_installed():
         install_reactor(scrapy_cfg["TWISTED_REACTOR"])

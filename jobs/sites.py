@@ -17,9 +17,9 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from analysis.impersonation import ImpersonationConfig
-from analysis.sitewatch_config import SiteWatchConfig
+from config.impersonation import ImpersonationConfig
 from config.loader import Settings
+from config.sitewatch import SiteWatchConfig
 from crawler.discovery import (
     Found,
     OrgMention,
@@ -54,7 +54,7 @@ class DiscoveryRun:
     known: int = 0
 
 
-def hosts_from_search(engine: Engine, sw: SiteWatchConfig, icfg: ImpersonationConfig | None = None,
+def hosts_from_search(engine: Engine, sw: SiteWatchConfig, icfg: ImpersonationConfig,
                       source_names: Sequence[str] | None = None) -> list[Found]:  # fmt: skip
     """Hosts of the pages the discovery search sources led to (documents stored from those sources)."""
     names = list(source_names) if source_names is not None else [e.name for e in sw.discovery.search.engines]
@@ -65,7 +65,7 @@ def hosts_from_search(engine: Engine, sw: SiteWatchConfig, icfg: ImpersonationCo
     return search_result_hosts(rows, sw, icfg)
 
 
-def scan_documents(engine: Engine, sw: SiteWatchConfig, icfg: ImpersonationConfig | None = None, *,
+def scan_documents(engine: Engine, sw: SiteWatchConfig, icfg: ImpersonationConfig, *,
                    since: datetime | None = None, limit: int = 5000) -> tuple[list[Found], list[OrgMention]]:  # fmt: skip
     """Hosts of crawled documents that claim a tie to the audit office or name a suspicious audit
     organisation, and those organisation names (the newest `limit` documents, first seen since `since`)."""
@@ -93,7 +93,7 @@ def store_found(engine: Engine, found: Iterable[Found], *, now: datetime) -> tup
 
 def discover(engine: Engine, sw: SiteWatchConfig, *, search_results: bool = True, documents: bool = True,
              lookalikes: bool = True, now: datetime | None = None,
-             icfg: ImpersonationConfig | None = None) -> DiscoveryRun:  # fmt: skip
+             icfg: ImpersonationConfig) -> DiscoveryRun:  # fmt: skip
     """Find candidates — hand-added in the config, hosts the search sources led to, hosts of crawled
     documents claiming a tie to the office, look-alike domains that resolve (DNS) — and store them."""
     now = now or datetime.now(UTC)
@@ -129,14 +129,14 @@ class CheckRun:
     checked: list[dict[str, Any]]
 
 
-def check_candidates(settings: Settings, sw: SiteWatchConfig, *, urls: Sequence[str] = (),
-                     ids: Sequence[int] = (), recheck_all: bool = False) -> CheckRun:  # fmt: skip
+def check_candidates(settings: Settings, sw: SiteWatchConfig, *, icfg: ImpersonationConfig,
+                     urls: Sequence[str] = (), ids: Sequence[int] = (), recheck_all: bool = False) -> CheckRun:  # fmt: skip
     """Check the candidates that are due (or the given URLs / ids) with the impersonation spider."""
     from crawler.spiders.impersonation import ImpersonationSpider
 
     started = datetime.now(UTC)
     source = ImpersonationSpider.default_source(sw)
-    spider = ImpersonationSpider.configured(sitewatch=sw, urls=list(urls), ids=list(ids),
+    spider = ImpersonationSpider.configured(sitewatch=sw, impersonation=icfg, urls=list(urls), ids=list(ids),
                                             recheck_all=recheck_all)  # fmt: skip
     runs = run_crawl(settings, [[source]], spider_overrides={source.name: spider})
     engine = _engine(settings)

@@ -76,3 +76,14 @@ def pg_schema_url():
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def text_resources():
+    """What an entry point does once per process: hand analysis.text the shipped dictionary and stopwords."""
+    from analysis import text
+    from config.resources import load_text_resources
+
+    resources = load_text_resources()
+    text.configure(resources)
+    return resources

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from analysis.documents import sentiment_input
 
 
@@ -16,3 +18,15 @@ def test_articles_are_read_by_headline_with_the_news_head_and_posts_whole_with_t
     )
     text, domain = sentiment_input("通报", "某县审计局通报专项审计发现的问题", "news")
     assert domain == "news" and text.startswith("通报。某县审计局")
+
+
+def test_keywords_need_the_resources_the_entry_point_hands_over(monkeypatch, text_resources):
+    from analysis import text
+
+    assert text.extract_keywords("审计署发布审计结果公告，审计发现问题已整改。", 3)
+    monkeypatch.setattr(text, "_resources", None)
+    with pytest.raises(RuntimeError, match="not configured"):
+        text.resources()
+    monkeypatch.undo()
+    text.configure(text_resources)  # the same files again: nothing changes
+    assert text.resources() == text_resources

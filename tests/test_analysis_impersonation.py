@@ -13,14 +13,16 @@ from analysis.impersonation import (
     TIER_NONE,
     TIER_REVIEW,
     is_gov_host,
-    load_impersonation_config,
     official_profile,
     score_org_name,
     score_site,
     tier_for,
     valid_site_code,
 )
+from config.impersonation import load_impersonation_config
 from crawler.extract.sitecheck import check_site, extract_site_evidence, favicon_hash, favicon_url
+
+CFG = load_impersonation_config()
 
 OFFICIAL_HTML = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>中华人民共和国审计署</title></head>
 <body><div id="header" class="header"><img class="logo" alt="中华人民共和国审计署" src="/logo.png"></div>
@@ -43,7 +45,7 @@ def page(title: str, body: str, footer: str = "某某公司 版权所有 京ICP�
 @pytest.fixture(scope="module")
 def official():
     ev = extract_site_evidence("http://www.audit.gov.cn/", 200, OFFICIAL_HTML, (), FAVICON)
-    return official_profile(ev)
+    return official_profile(ev, CFG)
 
 
 def codes(verdict) -> set[str]:
@@ -52,63 +54,67 @@ def codes(verdict) -> set[str]:
 
 # ---------------------------------------------------------------- names
 def test_name_national_prefix_alone_not_flagged():
-    v = score_org_name("中国红十字会")
+    v = score_org_name("中国红十字会", CFG)
     assert "national_prefix" in codes(v)
     assert v.tier == TIER_NONE
 
 
 def test_name_prefix_with_org_form_goes_to_review_not_act():
-    v = score_org_name("中国汽车用品协会")
+    v = score_org_name("中国汽车用品协会", CFG)
     assert v.tier == TIER_REVIEW
     assert {"national_prefix", "org_form"} <= codes(v)
 
 
 def test_name_loose_form_and_grandiose_terms_reach_act():
-    v = score_org_name("中华国学文化产业发展联盟")
+    v = score_org_name("中华国学文化产业发展联盟", CFG)
     assert v.tier == TIER_ACT
     assert {"loose_form", "grandiose_terms"} <= codes(v)
     assert any("联盟" in r for r in v.reasons)
 
 
 def test_name_authority_terms_fire():
-    v = score_org_name("全国书画等级考评委员会")
+    v = score_org_name("全国书画等级考评委员会", CFG)
     assert "authority_terms" in codes(v) and v.tier == TIER_ACT
 
 
 def test_name_regional_branch_of_national_body():
-    v = score_org_name("中国周易文化研究会浙江分会")
+    v = score_org_name("中国周易文化研究会浙江分会", CFG)
     assert "regional_branch" in codes(v)
 
 
 def test_name_clan_and_latin_letters():
-    assert "clan" in codes(score_org_name("世界李氏宗亲联谊会"))
-    assert "latin_letters" in codes(score_org_name("中国VR产业协会"))
+    assert "clan" in codes(score_org_name("世界李氏宗亲联谊会", CFG))
+    assert "latin_letters" in codes(score_org_name("中国VR产业协会", CFG))
 
 
 def test_name_supranational_prefix():
-    v = score_org_name("国际书画艺术家协会")
+    v = score_org_name("国际书画艺术家协会", CFG)
     assert "supranational_prefix" in codes(v) and v.tier != TIER_NONE
 
 
 def test_name_ordinary_local_body_not_flagged():
-    assert score_org_name("杭州市西湖区书法协会").tier == TIER_NONE
-    assert score_org_name("南京审计大学").tier == TIER_NONE
+    assert score_org_name("杭州市西湖区书法协会", CFG).tier == TIER_NONE
+    assert score_org_name("南京审计大学", CFG).tier == TIER_NONE
 
 
 def test_name_allowlist_never_flagged():
     for n in ("中国内部审计协会", "中国注册会计师协会", "中国审计学会", "中华人民共和国审计署"):
-        v = score_org_name(n)
+        v = score_org_name(n, CFG)
         assert v.score == 0 and v.tier == TIER_NONE and codes(v) == {"allowlisted"}
 
 
 def test_name_audit_term_with_national_prefix():
-    v = score_org_name("中国审计协会")
+    v = score_org_name("中国审计协会", CFG)
     assert "audit_term" in codes(v) and v.tier == TIER_REVIEW
 
 
 def test_tiers_thresholds():
-    assert tier_for(80) == TIER_ACT and tier_for(79) == TIER_REVIEW and tier_for(50) == TIER_REVIEW
-    assert tier_for(49) == TIER_NONE
+    assert (
+        tier_for(80, CFG) == TIER_ACT
+        and tier_for(79, CFG) == TIER_REVIEW
+        and tier_for(50, CFG) == TIER_REVIEW
+    )
+    assert tier_for(49, CFG) == TIER_NONE
 
 
 # ---------------------------------------------------------------- 标识码
@@ -191,6 +197,7 @@ def test_site_authorisation_claim(official):
         200,
         page("审计人员培训网", "<p>本站为审计署授权培训基地，报名费1800元，结业颁发证书。</p>"),
         official=official,
+        cfg=CFG,
     )
     assert "authorisation_claim" in codes(v)
     sig = next(s for s in v.signals if s.code == "authorisation_claim")
@@ -204,6 +211,7 @@ def test_site_cooperation_claim(official):
         200,
         page("某教育", "<p>我们与审计署合作推出能力证书，学费3980元。</p>"),
         official=official,
+        cfg=CFG,
     )
     assert "cooperation_claim" in codes(v)
 
@@ -214,6 +222,7 @@ def test_site_negated_claim_does_not_fire(official):
         200,
         page("法治新闻", "<p>审计署从未授权任何机构开展培训，所谓“审计署指定”均为假冒。</p>"),
         official=official,
+        cfg=CFG,
     )
     assert "authorisation_claim" not in codes(v) and not v.flagged
 
@@ -227,13 +236,18 @@ def test_site_entrusted_by_state_council_is_not_a_claim(official):
             "<p>受国务院委托，审计署审计长向全国人大常委会报告整改情况。</p>",
         ),
         official=official,
+        cfg=CFG,
     )
     assert not ({"authorisation_claim", "gov_posing"} & codes(v)) and v.tier == TIER_NONE
 
 
 def test_site_site_code_copied_on_non_gov_host(official):
     v = check_site(
-        "http://copy.test/", 200, page("某中心", "<p>欢迎</p>", "网站标识码：bm56000001"), official=official
+        "http://copy.test/",
+        200,
+        page("某中心", "<p>欢迎</p>", "网站标识码：bm56000001"),
+        official=official,
+        cfg=CFG,
     )
     assert {"site_code_on_non_gov", "site_code_copied"} <= codes(v)
 
@@ -244,6 +258,7 @@ def test_site_badge_on_non_gov_host(official):
         200,
         page("某中心", "<p>欢迎</p>", "<img src='/dzjg.png' alt='党政机关'>"),
         official=official,
+        cfg=CFG,
     )
     assert "badge_on_non_gov" in codes(v)
 
@@ -255,17 +270,17 @@ def test_site_gov_host_may_use_code_and_badge(official):
         "主办单位：江苏省审计厅 网站标识码：3200000024 <img alt='党政机关' src='/r.png'>",
     )
     for host in ("sjt.jiangsu.gov.cn", "sjj.lishui.xn--zfr164b"):
-        v = check_site(f"http://{host}/", 200, html, official=official)
+        v = check_site(f"http://{host}/", 200, html, official=official, cfg=CFG)
         assert v.tier == TIER_NONE and not (
             {"gov_posing", "site_code_on_non_gov", "badge_on_non_gov"} & codes(v)
         )
-    assert is_gov_host("审计局.某县.政务")
+    assert is_gov_host("审计局.某县.政务", CFG)
 
 
 def test_site_lookalike_host_is_not_gov_or_official(official):
-    assert not is_gov_host("www.audit.gov.cn.example.com")
+    assert not is_gov_host("www.audit.gov.cn.example.com", CFG)
     html = page("中华人民共和国审计署", "<p>审计要闻</p>", "版权所有：中华人民共和国审计署")
-    v = check_site("http://www.audit.gov.cn.example.com/", 200, html, official=official)
+    v = check_site("http://www.audit.gov.cn.example.com/", 200, html, official=official, cfg=CFG)
     assert "gov_posing" in codes(v) and "allowlisted" not in codes(v)
 
 
@@ -275,6 +290,7 @@ def test_site_gov_posing_off_gov_host(official):
         200,
         page("湖北省审计厅", "<p>整改保证金缴纳</p>", "主办单位：湖北省审计厅"),
         official=official,
+        cfg=CFG,
     )
     assert "gov_posing" in codes(v)
     assert next(s for s in v.signals if s.code == "gov_posing").evidence == "湖北省审计厅"
@@ -282,7 +298,11 @@ def test_site_gov_posing_off_gov_host(official):
 
 def test_site_no_icp_only_with_other_signals(official):
     bare = check_site(
-        "http://plain.test/", 200, "<html><title>小店</title><body>欢迎光临</body></html>", official=official
+        "http://plain.test/",
+        200,
+        "<html><title>小店</title><body>欢迎光临</body></html>",
+        official=official,
+        cfg=CFG,
     )
     assert "no_icp" not in codes(bare) and bare.score == 0
     v = check_site(
@@ -290,23 +310,26 @@ def test_site_no_icp_only_with_other_signals(official):
         200,
         page("审计署培训中心", "<p>报名</p>", "审计署培训中心 版权所有"),
         official=official,
+        cfg=CFG,
     )
     assert "no_icp" in codes(v)
 
 
 def test_site_text_and_layout_similarity_and_favicon(official):
     clone = OFFICIAL_HTML.replace("京ICP备05000001号", "")
-    v = check_site("http://www.audit-gov.test/", 200, clone, (), FAVICON, official=official)
+    v = check_site("http://www.audit-gov.test/", 200, clone, (), FAVICON, official=official, cfg=CFG)
     assert {"text_similarity", "layout_similarity", "favicon_copied", "gov_posing"} <= codes(v)
     assert v.tier == TIER_ACT
     other = check_site(
-        "http://shop.test/", 200, page("网店", "<p>商品列表</p>"), (), b"other", official=official
+        "http://shop.test/", 200, page("网店", "<p>商品列表</p>"), (), b"other", official=official, cfg=CFG
     )
     assert not ({"text_similarity", "layout_similarity", "favicon_copied"} & codes(other))
 
 
 def test_site_audit_org_name_with_national_prefix(official):
-    v = check_site("http://zgsj.test/", 200, page("中国审计培训网", "<p>欢迎访问</p>"), official=official)
+    v = check_site(
+        "http://zgsj.test/", 200, page("中国审计培训网", "<p>欢迎访问</p>"), official=official, cfg=CFG
+    )
     assert "audit_org_name" in codes(v)
 
 
@@ -314,17 +337,23 @@ def test_site_allowlisted_host_never_flagged(official):
     html = page(
         "中国内部审计协会", "<p>受审计署委托开展培训，报名费2000元，颁发证书。</p>", "网站标识码：bm56000001"
     )
-    v = check_site("http://www.ciia.com.cn/", 200, html, official=official)
+    v = check_site("http://www.ciia.com.cn/", 200, html, official=official, cfg=CFG)
     assert v.score == 0 and v.tier == TIER_NONE and codes(v) == {"allowlisted"}
 
 
 def test_site_redirect_to_official_not_flagged(official):
     v = check_site(
-        "http://www.audit.gov.cn/", 200, OFFICIAL_HTML, ["http://cnao-old.test/"], FAVICON, official=official
+        "http://www.audit.gov.cn/",
+        200,
+        OFFICIAL_HTML,
+        ["http://cnao-old.test/"],
+        FAVICON,
+        official=official,
+        cfg=CFG,
     )
     assert v.tier == TIER_NONE and v.signals[0].label == "跳转至官方网站"
     meta = "<html><head><meta http-equiv='refresh' content='0;url=http://www.audit.gov.cn/'></head><body>跳转中</body></html>"
-    assert check_site("http://old.test/", 200, meta, official=official).tier == TIER_NONE
+    assert check_site("http://old.test/", 200, meta, official=official, cfg=CFG).tier == TIER_NONE
 
 
 def test_site_parked_domain_is_low(official):
@@ -333,17 +362,23 @@ def test_site_parked_domain_is_low(official):
         "<p>该域名正在出售，审计署拼音域名，适合审计咨询</p>",
         "网站标识码：bm56000001",
     )
-    v = check_site("http://shenjishu.test/", 200, html, official=official)
+    v = check_site("http://shenjishu.test/", 200, html, official=official, cfg=CFG)
     assert "parked" in codes(v) and v.score <= 20 and v.tier == TIER_NONE
 
 
 def test_site_unreachable_is_none(official):
-    assert check_site("http://gone.test/", 404, "<html>404</html>", official=official).tier == TIER_NONE
+    assert (
+        check_site("http://gone.test/", 404, "<html>404</html>", official=official, cfg=CFG).tier == TIER_NONE
+    )
 
 
 def test_site_verdict_to_dict_has_chinese_labels(official):
     v = check_site(
-        "http://px.test/", 200, page("审计署培训中心", "<p>受审计署委托举办培训</p>"), official=official
+        "http://px.test/",
+        200,
+        page("审计署培训中心", "<p>受审计署委托举办培训</p>"),
+        official=official,
+        cfg=CFG,
     )
     d = v.to_dict()
     assert d["tier_label"] in ("建议处置", "待核实") and d["signals"][0]["label"]
@@ -353,7 +388,7 @@ def test_score_site_works_without_official_profile():
     ev = extract_site_evidence(
         "http://x.test/", 200, page("中国审计培训网", "<p>审计署授权培训基地，培训费2000元，颁发证书</p>")
     )
-    assert score_site(ev).flagged
+    assert score_site(ev, cfg=CFG).flagged
 
 
 # ---------------------------------------------------------------- config
@@ -378,7 +413,7 @@ def test_config_allowlist_is_editable(tmp_path):
     )
     cfg = load_impersonation_config(custom)
     assert score_org_name("中国会计学会", cfg).score == 0
-    assert score_org_name("中国会计学会").score > 0
+    assert score_org_name("中国会计学会", CFG).score > 0
 
 
 # ---------------------------------------------------------------- conformance and bench
@@ -389,9 +424,9 @@ def test_names_conformance_on_shared_data(shared_data):
         illegal = [r["name"] for r in csv.DictReader(fh)]
     with (d / "legit_org_names.csv").open(encoding="utf-8") as fh:
         legit = [r["name"] for r in csv.DictReader(fh)]
-    recall = sum(score_org_name(n).tier != TIER_NONE for n in illegal) / len(illegal)
+    recall = sum(score_org_name(n, CFG).tier != TIER_NONE for n in illegal) / len(illegal)
     assert recall >= 0.88, recall  # target 0.90
-    assert sum(score_org_name(n).tier == TIER_ACT for n in legit) == 0
+    assert sum(score_org_name(n, CFG).tier == TIER_ACT for n in legit) == 0
     with (d / "gov_site_codes.csv").open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     acc = sum(valid_site_code(r["code"]) == (r["label"] == "valid_format") for r in rows) / len(rows)

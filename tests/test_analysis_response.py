@@ -14,14 +14,15 @@ from analysis.response import (
     classify_response,
     countdown,
     deadlines,
-    load_rules,
     next_deadline,
     parse_casualties,
     parse_count,
     parse_magnitudes,
 )
+from config.response_rules import load_rules
 
 T0 = datetime(2026, 3, 1, 8, 0)
+RULES = load_rules()
 
 
 @pytest.mark.parametrize(
@@ -90,7 +91,7 @@ def test_parse_magnitudes_needs_earthquake_context():
     ],
 )
 def test_emergencies_with_severity_are_class_a(title, text, rule):
-    result = classify_response(title, text)
+    result = classify_response(title, text, rules=RULES)
     assert result.cls == "A"
     assert result.rule == rule
     assert "5小时" in result.reason and result.terms
@@ -113,17 +114,19 @@ def test_emergencies_with_severity_are_class_a(title, text, rule):
     ],
 )
 def test_ordinary_news_is_not_class_a(title, text):
-    assert classify_response(title, text).cls != "A"
+    assert classify_response(title, text, rules=RULES).cls != "A"
 
 
 def test_minor_emergency_is_class_b_with_reason():
-    result = classify_response("辽宁海城发生4.3级地震", "震中附近有震感，尚无人员伤亡报告。")
+    result = classify_response("辽宁海城发生4.3级地震", "震中附近有震感，尚无人员伤亡报告。", rules=RULES)
     assert result.cls == "B" and result.rule == "B.emergency_minor"
     assert "地震" in result.reason and "48小时" in result.reason
 
 
 def test_rumour_is_class_b_with_clarification_hint():
-    result = classify_response("网传某县审计局长被带走系谣言", "经核实，该消息纯属捏造，当地已报警处理。")
+    result = classify_response(
+        "网传某县审计局长被带走系谣言", "经核实，该消息纯属捏造，当地已报警处理。", rules=RULES
+    )
     assert result.cls == "B" and result.rule == "B.rumor"
     assert "澄清" in result.hint and "网信" in result.reason
     assert "谣言" in result.terms
@@ -131,29 +134,38 @@ def test_rumour_is_class_b_with_clarification_hint():
 
 def test_office_criticism_is_at_least_class_b():
     text = "有网友发帖称审计组工作作风粗暴，整改跟踪流于形式。"
-    assert classify_response("网帖称审计组作风粗暴", text).cls is None
-    result = classify_response("网帖称审计组作风粗暴", text, target="office")
+    assert classify_response("网帖称审计组作风粗暴", text, rules=RULES).cls is None
+    result = classify_response("网帖称审计组作风粗暴", text, target="office", rules=RULES)
     assert result.cls == "B" and result.rule == "B.office_criticism"
     assert "审计机关本身" in result.reason
 
 
 def test_public_interest_needs_a_concern_signal():
-    assert classify_response("市医保新规今起实施", "新规明确了报销比例和范围。").cls is None
-    result = classify_response("医保报销比例下调引发质疑", "不少市民反映报销比例下调，网友质疑政策公平性。")
+    assert classify_response("市医保新规今起实施", "新规明确了报销比例和范围。", rules=RULES).cls is None
+    result = classify_response(
+        "医保报销比例下调引发质疑", "不少市民反映报销比例下调，网友质疑政策公平性。", rules=RULES
+    )
     assert result.cls == "B"
     assert result.rule in ("B.public_interest", "B.policy_misreading")
 
 
 def test_hot_negative_event_is_class_b():
-    result = classify_response("某局发布通报", "通报称相关工作正常推进。", heat=80, negative_share=0.7)
+    result = classify_response(
+        "某局发布通报", "通报称相关工作正常推进。", heat=80, negative_share=0.7, rules=RULES
+    )
     assert result.cls == "B" and result.rule == "B.heat_negative"
     assert (
-        classify_response("某局发布通报", "通报称相关工作正常推进。", heat=80, negative_share=0.2).cls is None
+        classify_response(
+            "某局发布通报", "通报称相关工作正常推进。", heat=80, negative_share=0.2, rules=RULES
+        ).cls
+        is None
     )
 
 
 def test_no_rule_gives_none_with_chinese_reason():
-    result = classify_response("审计署发布2025年第1号公告", "公告介绍了中央部门预算执行审计情况。")
+    result = classify_response(
+        "审计署发布2025年第1号公告", "公告介绍了中央部门预算执行审计情况。", rules=RULES
+    )
     assert result.cls is None and result.rule == "none" and "无需回应" in result.reason
 
 
@@ -167,7 +179,7 @@ def test_rules_file_is_editable(tmp_path: Path):
         }
     )
     assert classify_response("水库出现重大险情", "下游群众正在转移。", rules=custom).cls == "A"
-    assert classify_response("水库出现重大险情", "下游群众正在转移。").cls != "A"
+    assert classify_response("水库出现重大险情", "下游群众正在转移。", rules=RULES).cls != "A"
     bad = tmp_path / "bad.yaml"
     bad.write_text(
         "window_chars: 300\nclass_a: {incident_types: {}, typo_key: 1}\nclass_b: {categories: {}}\n",
@@ -230,7 +242,7 @@ def test_benefits_paid_to_the_dead_is_an_audit_finding_not_a_casualty():
 
     text = "审计发现，284名已死亡人员仍在领取养老保险待遇，涉及金额312万元；另有死亡人员冒领低保金。"
     assert parse_casualties(text).deaths == 0
-    assert classify_response("审计署公告：社保基金审计发现问题", text).cls != "A"
+    assert classify_response("审计署公告：社保基金审计发现问题", text, rules=RULES).cls != "A"
     assert parse_casualties("化工厂爆炸致3人死亡").deaths == 3
 
 
@@ -240,9 +252,9 @@ def test_routine_release_is_not_a_b_class_hotspot():
 
     title = "河南省审计厅开展乡村振兴资金专项审计 发现问题金额56.27亿元"
     text = "审计组走访群众，核查补贴发放情况；对整改不力的单位进行约谈，相关问题已列入督办清单。"
-    assert classify_response(title, text).cls is None
+    assert classify_response(title, text, rules=RULES).cls is None
     complaint = "多名村民反映补贴被截留，到镇政府讨说法，视频在网上刷屏。"
-    assert classify_response("村民质疑补贴被截留", complaint).cls == "B"
+    assert classify_response("村民质疑补贴被截留", complaint, rules=RULES).cls == "B"
 
 
 def test_casualty_count_keeps_deaths_and_injuries_apart():

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import typing
+
 import pytest
+import yaml
+from pydantic import BaseModel
 
 from config.loader import ROOT, ConfigError, Term, load_config, load_plans, load_settings, load_sources
 
@@ -145,3 +150,146 @@ def test_every_setting_is_documented_in_yaml_and_readme():
     missing_readme = [full for full, _ in names if f"`{full}`" not in readme]
     assert not missing_yaml, f"undocumented in config/settings.yaml: {missing_yaml}"
     assert not missing_readme, f"missing from the README settings table: {missing_readme}"
+
+
+# ---------------------------------------------------------------- every key of every file is documented
+def _nested_models(annotation) -> list[type[BaseModel]]:
+    """The config models inside a field's type (a model, or a list / tuple / dict / optional of models).
+    Config models are the ones read from YAML mappings: they all set extra="forbid" (Term, parsed from a
+    string, does not)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation] if annotation.model_config.get("extra") == "forbid" else []
+    return [m for arg in typing.get_args(annotation) for m in _nested_models(arg)]
+
+
+def _field_paths(model: type[BaseModel], prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every field of `model` and of the config models nested in it, as key paths; `*` stands for the items
+    of a list or the values of a dict (`watch.*.columns.*.max_days`, `class_a.incident_types.*.label`)."""
+    paths = []
+    for name, field in model.model_fields.items():
+        path = (*prefix, name)
+        paths.append(path)
+        wrapped = typing.get_origin(field.annotation) in (list, tuple, dict)
+        for sub in _nested_models(field.annotation):
+            paths += _field_paths(sub, (*path, "*") if wrapped else path)
+    return paths
+
+
+def _comments(text: str) -> list[tuple[str, bool]]:
+    """Per line: the comment text ("" if none) and whether the whole line is a comment. A `#` starts a
+    comment at the start of a line or after a space, outside quotes ("#yaowen li" is a CSS selector)."""
+    out = []
+    for line in text.splitlines():
+        quote, comment = "", ""
+        for i, ch in enumerate(line):
+            if quote:
+                quote = "" if ch == quote else quote
+            elif ch in "'\"":
+                quote = ch
+            elif ch == "#" and (i == 0 or line[i - 1] in " \t"):
+                comment = line[i + 1 :]
+                break
+        out.append((comment, bool(comment) and line.lstrip().startswith("#")))
+    return out
+
+
+def _last_line(node: yaml.Node) -> int:
+    if isinstance(node, yaml.ScalarNode):
+        return node.end_mark.line
+    children = node.value if isinstance(node, yaml.SequenceNode) else [n for kv in node.value for n in kv]
+    return max([node.start_mark.line, *(_last_line(c) for c in children)])
+
+
+def _undocumented_keys(model: type[BaseModel], file) -> list[str]:
+    """Keys of `model` not documented in the comments of `file`, the shipped YAML. A key is documented when
+    the line that sets it carries a comment or follows a comment line, or when a comment in a section that
+    contains it (from the comment lines above the section's key to its last line) names it."""
+    text = file.read_text(encoding="utf-8")
+    comments = _comments(text)
+    root = yaml.compose(text)
+    missing = []
+    for path in _field_paths(model):
+        node, pairs, complete = root, [], True  # the (key, value) nodes along the path in the shipped file
+        for seg in path:
+            if seg == "*" and isinstance(node, yaml.SequenceNode) and node.value:
+                node = node.value[0]
+                continue
+            pair = None
+            if isinstance(node, yaml.MappingNode) and node.value:
+                pair = (
+                    node.value[0]
+                    if seg == "*"
+                    else next((kv for kv in node.value if kv[0].value == seg), None)
+                )
+            if pair is None:
+                complete = False
+                break
+            pairs.append(pair)
+            node = pair[1]
+        if complete:
+            line = pairs[-1][0].start_mark.line
+            if comments[line][0] or (line > 0 and comments[line - 1][1]):
+                continue
+        word = re.compile(rf"(?<![\w.]){re.escape(path[-1])}(?!\w)")
+        sections = pairs[:-1] if complete else pairs
+        for key, value in sections:
+            first = key.start_mark.line
+            while first > 0 and comments[first - 1][1]:
+                first -= 1
+            if any(word.search(c) for c, _ in comments[first : _last_line(value) + 1]):
+                break
+        else:
+            missing.append(".".join(path))
+    return missing
+
+
+def _readme_section(title: str) -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index(title)
+    end = readme.find("\n#", start + len(title))
+    return readme[start : end if end != -1 else None]
+
+
+CONFIG_FILES = {  # file -> how its keys are documented
+    "sources.yaml": ("README", "### Sources (`config/sources.yaml`)", "config.loader", "Source"),
+    "keywords.yaml": ("comments", None, "config.loader", "PlansFile"),
+    "official_sites.yaml": ("comments", None, "config.sitewatch", "SiteWatchConfig"),
+    "impersonation.yaml": ("comments", None, "config.impersonation", "ImpersonationConfig"),
+    "response_rules.yaml": ("comments", None, "config.response_rules", "ResponseRules"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CONFIG_FILES))
+def test_every_key_of_every_config_file_is_documented(name):
+    """settings.yaml: the test above. Sources: a row of the README table per field. The other files: a
+    comment in the shipped YAML on or above the key, or one naming it in a section that contains it."""
+    import importlib
+
+    how, title, module, cls = CONFIG_FILES[name]
+    model = getattr(importlib.import_module(module), cls)
+    if how == "README":
+        section = _readme_section(title)
+        missing = [".".join(p) for p in _field_paths(model) if f"`{p[-1]}`" not in section]
+        assert not missing, f"missing from the README table {title}: {missing}"
+    else:
+        missing = _undocumented_keys(model, ROOT / "config" / name)
+        assert not missing, f"undocumented in config/{name} (add a comment on or above the key): {missing}"
+
+
+def test_documentation_check_reports_keys_without_a_comment(tmp_path):
+    class Inner(BaseModel):
+        model_config = {"extra": "forbid"}
+        documented: int = 1
+        bare: int = 2
+
+    class Outer(BaseModel):
+        model_config = {"extra": "forbid"}
+        inner: Inner
+        items: list[Inner] = []
+
+    f = _write(tmp_path, "x.yaml", "# inner: what it is\ninner:\n  documented: 1  # one\n  bare: 2\n")
+    assert _undocumented_keys(Outer, f) == ["inner.bare", "items", "items.*.documented", "items.*.bare"]
+    f = _write(
+        tmp_path, "y.yaml", "# inner: what it is (bare is explained here)\ninner:\n  documented: 1  # one\n"
+    )
+    assert "inner.bare" not in _undocumented_keys(Outer, f)

@@ -12,8 +12,8 @@ from scrapy import signals
 from scrapy.crawler import CrawlerRunner
 from sqlalchemy import select
 
-from config.loader import Source, load_settings
-from crawler.settings import scrapy_settings
+from config.loader import Source, load_plans, load_settings
+from crawler.scrapy_settings import scrapy_settings
 from crawler.spiders.news_listing import NewsListingSpider
 from jobs.crawl import prepare_store
 from store.db import open_store
@@ -50,8 +50,10 @@ def _source(site: str) -> Source:
     )  # fmt: skip
 
 
-async def _crawl(settings, source):
-    cfg = scrapy_settings(settings)
+async def _crawl(settings, source, plans=None):
+    """Without `plans` the plan filter reads MONITOR_PLANS_FILE itself (a bare `scrapy crawl`); with them
+    it uses MONITOR_PLANS (the crawl job hands over the plans its caller loaded)."""
+    cfg = scrapy_settings(settings, plans)
     cfg["LOG_LEVEL"] = "WARNING"
     runner = CrawlerRunner(cfg)
     crawler = runner.create_crawler(NewsListingSpider)
@@ -70,7 +72,7 @@ async def test_crawl_stores_relevant_articles_and_counts_drops(site, tmp_path):
     settings = _settings(tmp_path)
     source = _source(site)
     prepare_store(settings, [source])
-    crawler, items = await _crawl(settings, source)
+    crawler, items = await _crawl(settings, source, load_plans(settings.path(settings.plans_file)))
 
     assert sorted(i.title for i in items) == sorted(
         ["莒南县审计局开展经济责任审计进点会", "审计署公布2026年第3号审计结果公告 多地挪用扶贫资金"]

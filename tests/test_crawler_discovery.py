@@ -13,8 +13,9 @@ import dns.rdatatype
 import dns.rrset
 import pytest
 
-from analysis.sitewatch_config import Discovery, Resolver, load_sitewatch_config
+from config.impersonation import load_impersonation_config
 from config.loader import ConfigError, Source
+from config.sitewatch import Discovery, Resolver, load_sitewatch_config
 from crawler.discovery import (
     build_queries,
     discover_lookalikes,
@@ -24,6 +25,7 @@ from crawler.discovery import (
 )
 
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+ICFG = load_impersonation_config()
 
 
 class StubDNS:
@@ -76,7 +78,7 @@ def sw():
 
 
 def test_lookalike_names_move_labels_under_registrable_suffixes(sw):
-    names = dict(lookalike_names(sw.discovery))
+    names = dict(lookalike_names(sw.discovery, ICFG))
     for expected in ("audit.cn", "auditgov.cn", "audit-gov.com.cn", "cnao.org.cn", "audit-gov.com"):
         assert expected in names, expected
     assert names["audit-gov.com.cn"] == "audit.gov.cn 移至 .com.cn"
@@ -90,7 +92,7 @@ def test_lookalike_names_move_labels_under_registrable_suffixes(sw):
 def test_lookalike_names_respect_max_names_and_fuzz_suffixes():
     d = Discovery(domains=["audit.gov.cn"], suffixes=["cn", "com"], forms=["{label}"], fuzzers=["omission"],
                   fuzz_suffixes=["cn"], max_names=4)  # fmt: skip
-    names = [n for n, _ in lookalike_names(d)]
+    names = [n for n, _ in lookalike_names(d, ICFG)]
     assert names[:2] == ["audit.cn", "audit.com"] and len(names) == 4
     assert all(n.endswith(".cn") for n in names[2:])  # only .cn names were fuzzed
 
@@ -116,7 +118,7 @@ def test_discover_lookalikes_returns_resolving_names_as_candidates(stub_dns, sw)
     disc = sw.discovery.model_copy(
         update={"resolver": Resolver(nameservers=["127.0.0.1"], port=stub_dns.port, timeout=1.0)}
     )
-    found = discover_lookalikes(sw.model_copy(update={"discovery": disc}))
+    found = discover_lookalikes(sw.model_copy(update={"discovery": disc}), ICFG)
     by_host = {f.host: f for f in found}
     assert set(by_host) == {"audit-gov.com.cn", "auditgov.cn", "adit.cn"}  # audit.gov.cn is never asked
     assert "audit.gov.cn" not in stub_dns.asked

@@ -17,11 +17,12 @@ from scrapy.http import Request
 from scrapy.utils.test import get_crawler
 from sqlalchemy import select
 
-from analysis.sitewatch_config import load_sitewatch_config
 from bench.impersonation import SITES, FixtureWeb
+from config.impersonation import load_impersonation_config
 from config.loader import load_settings
+from config.sitewatch import load_sitewatch_config
 from crawler.hostmap import HostMapMiddleware, lookup
-from crawler.settings import scrapy_settings
+from crawler.scrapy_settings import scrapy_settings
 from crawler.spiders.impersonation import ImpersonationSpider
 from jobs.crawl import prepare_store
 from store.db import open_store
@@ -112,7 +113,9 @@ async def _check(tmp_path, host_map, urls):
     cfg["LOG_LEVEL"] = "WARNING"
     runner = CrawlerRunner(cfg)
     crawler = runner.create_crawler(
-        ImpersonationSpider.configured(sitewatch=sw, urls=urls, host_map=host_map)
+        ImpersonationSpider.configured(
+            sitewatch=sw, impersonation=load_impersonation_config(), urls=urls, host_map=host_map
+        )
     )
     await runner.crawl(crawler, source=source)
     engine = open_store(settings.resolved_db_url, upgrade=False)
@@ -220,3 +223,11 @@ def test_host_map_is_off_unless_configured_and_drops_the_proxy_off_map():
     https = Request("https://www.fake.cn/")
     mw.process_request(https)
     assert "proxy" not in https.meta  # only plain http is served locally
+
+
+def test_bare_scrapy_crawl_loads_both_configs_through_crawler_settings():
+    sw = load_sitewatch_config()
+    spider = ImpersonationSpider(source=ImpersonationSpider.default_source(sw).model_dump())
+    assert spider.cfg == sw and spider.icfg == load_impersonation_config()
+    handed = ImpersonationSpider.configured(sitewatch=_sitewatch(), impersonation=load_impersonation_config())
+    assert handed(source=ImpersonationSpider.default_source(sw)).cfg == _sitewatch()

@@ -14,9 +14,9 @@ import pytest
 import pytest_twisted
 from scrapy.crawler import CrawlerRunner
 
-from analysis.sitewatch_config import Column, WatchedPage, load_sitewatch_config
 from config.loader import load_settings
-from crawler.settings import scrapy_settings
+from config.sitewatch import Column, WatchedPage, load_sitewatch_config
+from crawler.scrapy_settings import scrapy_settings
 from crawler.spiders.site_watch import SiteWatchSpider
 from jobs.crawl import prepare_store
 from jobs.sites import rebaseline

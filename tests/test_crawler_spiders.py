@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+import pytest
 from scrapy import Request
 from scrapy.http import HtmlResponse, TextResponse, XmlResponse
 
-from config.loader import Source
+from config.loader import ConfigError, Source
 from crawler.spiders.news_listing import NewsListingSpider
 from crawler.spiders.rss import RssSpider, feed_entries, parse_feed_date
 from crawler.spiders.search_results import SearchResultsSpider, parse_results
@@ -200,3 +201,10 @@ def test_hot_list_spider_yields_entries_as_documents_with_hotness():
         == []
     )
     assert crawler.stats.get_value("monitor/problems/bad_json") == 1
+
+
+def test_a_source_named_on_the_command_line_is_read_from_the_sources_file():
+    """`scrapy crawl rss -a source=NAME`: the spider finds the source through crawler.settings."""
+    assert RssSpider(source="人民网 时政 RSS").source.url == "http://www.people.com.cn/rss/politics.xml"
+    with pytest.raises(ConfigError, match="no source named '没有这个信源'"):
+        RssSpider(source="没有这个信源")

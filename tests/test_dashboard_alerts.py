@@ -27,7 +27,7 @@ def _fresh_caches():
 
 @pytest.fixture
 def db(tmp_path, monkeypatch):
-    """One message delivered, one failed for good, one waiting for a retry."""
+    """The team gets two messages (class A on its own, then class B), the leader's class-A message fails."""
     from store.db import open_store
 
     url = f"sqlite:///{tmp_path / 'al.db'}"
@@ -51,13 +51,13 @@ def test_sources_page_shows_failed_alerts(db) -> None:
     at.switch_page("views/sources.py").run()
     assert not at.exception, [e.message for e in at.exception]
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["已送达"] == "1" and metrics["发送失败"] == "1" and metrics["失败待重试"] == "0"
+    assert metrics["已送达"] == "2" and metrics["发送失败"] == "1" and metrics["失败待重试"] == "0"
     assert any("发送失败" in e.value for e in at.error)
     failed = at.get_by_key("alerts_failed").dataframe[0].value
     assert failed["收件人"].tolist() == ["王主任"] and failed["状态"].tolist() == ["发送失败"]
     assert failed["错误"].iloc[0].startswith("webhook 返回 HTTP 502")
     latest = at.get_by_key("alerts_latest").dataframe[0].value
-    assert len(latest) == 2 and any(XSS in s for s in latest["主题"])
+    assert len(latest) == 3 and any(XSS in s for s in latest["主题"])
     assert all(XSS not in m.value for m in at.markdown)
 
 

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from analysis.sitewatch_config import ManualCandidate, load_sitewatch_config
+from config.impersonation import load_impersonation_config
+from config.sitewatch import ManualCandidate, load_sitewatch_config
 from crawler.discovery import Found
 from jobs.sites import discover, hosts_from_search, scan_documents, store_found
 from store.db import open_store
@@ -16,6 +17,7 @@ from store.queries import upsert_documents
 from store.schema import site_candidates
 
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+ICFG = load_impersonation_config()
 
 
 @pytest.fixture
@@ -50,7 +52,7 @@ def test_documents_yield_claiming_hosts_and_suspicious_names(engine, sw):
             _doc("https://sjt.example.gov.cn/x.html", "通知", "经审计署批准，本厅开展培训。"),  # government host
             _doc("https://www.weather.cn/x.html", "天气", "明天晴。"),
         ])  # fmt: skip
-    hosts, names = scan_documents(engine, sw)
+    hosts, names = scan_documents(engine, sw, ICFG)
     assert sorted(f.host for f in hosts) == ["news.example.cn", "www.sjpx-center.com"]
     sj = next(f for f in hosts if f.host == "www.sjpx-center.com")
     assert (
@@ -70,7 +72,7 @@ def test_search_result_hosts_become_candidates_and_store_counts_new_and_known(en
             _doc("https://www.audit.gov.cn/n1.html", "审计署", "官网", source=engine_name),  # official
             _doc("http://www.other.cn/1.html", "无关", "无关"),  # not from a discovery search source
         ])  # fmt: skip
-    found = hosts_from_search(engine, sw)
+    found = hosts_from_search(engine, sw, ICFG)
     assert [f.host for f in found] == ["www.zgsjpx.com"] and found[0].method == "search"
     assert store_found(engine, [*found, Found("HTTP://WWW.ZGSJPX.COM/x", "manual", "配置")], now=NOW) == (
         1,
@@ -88,10 +90,10 @@ def test_discovery_stores_manual_search_and_document_candidates_once(engine, sw)
             _doc("http://www.zgsjpx.com/about.html", "中国审计培训网", "授权培训", source=sw.discovery.search.engines[0].name),
             _doc("https://www.sjpx-center.com/news/1.html", "培训通知", "本中心受审计署委托，开展审计人员资格培训。"),
         ])  # fmt: skip
-    run = discover(engine, sw, lookalikes=False, now=NOW)
+    run = discover(engine, sw, lookalikes=False, now=NOW, icfg=ICFG)
     assert (run.manual, run.from_search, run.from_documents, run.lookalikes) == (1, 1, 1, 0)
     assert (run.new, run.known) == (3, 0)
-    again = discover(engine, sw, documents=False, lookalikes=False, now=NOW)
+    again = discover(engine, sw, documents=False, lookalikes=False, now=NOW, icfg=ICFG)
     assert (again.new, again.known, again.from_documents, again.orgs) == (0, 2, 0, [])
     with engine.connect() as conn:
         hosts = sorted(conn.execute(select(site_candidates.c.host)).scalars())

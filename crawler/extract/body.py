@@ -1,55 +1,47 @@
 """Main text: our block-density extractor and trafilatura, and the choice between them.
 
 The density extractor (GNE / readability family) scores every container by the punctuated, non-link
-text inside it and penalises link and menu text; trafilatura runs beside it and the better-looking
-result is kept.
+text inside it and penalises link and menu text; class and id names play no part beyond the
+boilerplate roles `htmlprocessing` knows (comments, related items, share bars, footers). Trafilatura runs
+beside it, and the two are reconciled by how their texts nest (see `_choose`).
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from collections import Counter
 from typing import Any
 
-from crawler.extract.htmlprocessing import Line, attr_text, text_lines
+from crawler.extract.htmlprocessing import Line, text_lines
+from crawler.extract.tuning import DEFAULT, Tuning
 from crawler.extract.utils import BOILERPLATE, SENT_PUNCT, nonspace_len
 
 logger = logging.getLogger(__name__)
 
-_NEG_ATTR = re.compile(
-    r"comment|share|related|recommend|relate|footer|copyright|breadcrumb|crumb|sidebar|side-bar|"
-    r"\bnav|menu|advert|\bads?\b|banner|hot-?news|rank|tags?\b|pager|pagination|login|toolbar|"
-    r"xgyd|xgxw|tuijian|pinglun|bottom|\bfoot",
-    re.I,
-)
-_POS_ATTR = re.compile(r"article|content|main|\btext|body|artibody|endtext|zhengwen|detail|post|entry", re.I)
-
-LINK_PENALTY = 0.5  # weight of a link line's characters against a container
-SHORT_PENALTY = 0.3  # weight of a short unpunctuated line's characters (menus, labels)
+NESTED = 0.95  # share of trafilatura's characters that must be in ours for its text to count as nested
 
 
-def find_body(root: Any, html: str, url: str) -> tuple[str, str]:
+def find_body(root: Any, html: str, url: str, tuning: Tuning = DEFAULT) -> tuple[str, str]:
     """(body, extractor): the density extractor's and trafilatura's bodies, the better one kept."""
-    density, _node = _density_body(root)
+    density, _node = _density_body(root, tuning)
     traf = _trafilatura_body(html, url)
-    return _choose(density, traf)
+    return _choose(density, traf, tuning)
 
 
-def _line_quality(line: Line) -> float:
+def _line_quality(line: Line, tuning: Tuning = DEFAULT) -> float:
     """Positive for sentence-like text, negative for links and short unpunctuated fragments."""
     plain = line.chars - line.link_chars
     if line.boiler or (line.chars and line.link_chars / line.chars > 0.5):
-        return -LINK_PENALTY * line.chars
+        return -tuning.link_penalty * line.chars
     punct = sum(1 for c in line.text if c in SENT_PUNCT)
     if plain >= 10 and punct >= 1:
         return float(plain) * min(1.0, 0.6 + punct * 0.2)
     if plain >= 40:
         return plain * 0.5
-    return -SHORT_PENALTY * plain
+    return -tuning.short_penalty * plain
 
 
-def _density_body(root: Any) -> tuple[str, Any]:
+def _density_body(root: Any, tuning: Tuning = DEFAULT) -> tuple[str, Any]:
     body = root.find(".//body")
     if body is None:
         body = root
@@ -59,7 +51,7 @@ def _density_body(root: Any) -> tuple[str, Any]:
     scores: dict[Any, float] = {}
     parent_of: dict[Any, Any] = {}
     for line in lines:
-        q = _line_quality(line)
+        q = _line_quality(line, tuning)
         el = line.el
         while el is not None:
             scores[el] = scores.get(el, 0.0) + q
@@ -70,15 +62,8 @@ def _density_body(root: Any) -> tuple[str, Any]:
             el = parent
     best, best_score = None, 0.0
     for el, score in scores.items():
-        attr = attr_text(el)
-        weight = 1.0
-        if _NEG_ATTR.search(attr) and not _POS_ATTR.search(attr):
-            weight = 0.6
-        elif _POS_ATTR.search(attr):
-            weight = 1.1
-        s = score * weight
-        if s > best_score:
-            best, best_score = el, s
+        if score > best_score:
+            best, best_score = el, score
     if best is None:
         return "", None
     chosen = [ln for ln in lines if _within(ln.el, best, parent_of)]
@@ -138,28 +123,16 @@ def _chars(text: str) -> Counter[str]:
     return Counter(c for c in text if not c.isspace())
 
 
-def _prose_score(text: str) -> float:
-    """Characters in lines that read like prose, minus those in lines that look like menus or table cells."""
-    score = 0.0
-    for line in text.split("\n"):
-        n = nonspace_len(line)
-        if not n:
-            continue
-        punct = sum(1 for c in line if c in SENT_PUNCT)
-        cells = line.count("|")
-        if n >= 10 and punct and cells * 20 < n and not (n < 80 and BOILERPLATE.search(line)):
-            score += n
-        else:
-            score -= n
-    return score
-
-
 def _clean_trafilatura(text: str) -> str:
     lines = [ln.strip() for ln in text.split("\n")]
     return "\n".join(ln for ln in lines if ln and not (nonspace_len(ln) < 80 and BOILERPLATE.search(ln)))
 
 
-def _choose(density: str, traf: str) -> tuple[str, str]:
+def _choose(density: str, traf: str, tuning: Tuning = DEFAULT) -> tuple[str, str]:
+    """Ours, unless trafilatura's text is nested inside ours and clearly tighter (ours carries extra blocks
+    around the same article: comments, related items, a second post). Two extractors that agree on the
+    core and differ on the edges are best resolved toward the tighter cut; when they disagree on the
+    core, ours stays (its container choice is the structural one)."""
     traf = _clean_trafilatura(traf)
     if not traf.strip():
         return density, "density"
@@ -169,8 +142,6 @@ def _choose(density: str, traf: str) -> tuple[str, str]:
     common = sum((d & t).values())
     d_in_t = common / max(1, sum(d.values()))
     t_in_d = common / max(1, sum(t.values()))
-    if d_in_t >= 0.9 and t_in_d >= 0.6:
-        return density, "density"  # they agree; ours is the tighter cut
-    if _prose_score(traf) > _prose_score(density) * 1.1 + 20:
+    if t_in_d >= NESTED and d_in_t <= tuning.nested_ratio:
         return traf, "trafilatura"
     return density, "density"

@@ -15,11 +15,12 @@ from typing import Any
 from crawler.extract.body import find_body
 from crawler.extract.byline import find_author
 from crawler.extract.dates import SHANGHAI, find_published
-from crawler.extract.htmlprocessing import load_html, page_text
+from crawler.extract.htmlprocessing import load_html, page_texts
 from crawler.extract.language import find_language
 from crawler.extract.media import find_media
 from crawler.extract.metadata import json_ld, meta_map
 from crawler.extract.title import find_title
+from crawler.extract.tuning import DEFAULT, Tuning
 
 logger = logging.getLogger(__name__)
 
@@ -39,11 +40,14 @@ def _empty(problems: list[str]) -> dict[str, Any]:
     }
 
 
-def extract_article(html: str, url: str, *, now: datetime | None = None) -> dict[str, Any]:
+def extract_article(
+    html: str, url: str, *, now: datetime | None = None, tuning: Tuning = DEFAULT
+) -> dict[str, Any]:
     """Extract title, published_at, author, media, body, lang from a decoded page. Never raises.
 
     `extractor` says which path produced the body ("density", "trafilatura", "none"); `problems` lists
     short English codes (empty, too_large, unparsable, no_title, no_body, no_date) for the caller to count.
+    `tuning` is for the benchmark's leave-one-site-out search; callers leave it at the default.
     """
     now = now or datetime.now(SHANGHAI)
     if not isinstance(html, str) or not html.strip():
@@ -52,13 +56,13 @@ def extract_article(html: str, url: str, *, now: datetime | None = None) -> dict
         logger.info("skipping %s: %d characters of HTML exceeds %d", url, len(html), MAX_HTML_CHARS)
         return _empty(["too_large"])
     try:
-        return _extract(html, url or "", now)
+        return _extract(html, url or "", now, tuning)
     except Exception:  # the contract is "never raise": log loudly, return what is safe
         logger.exception("extraction failed for %s", url)
         return _empty(["error"])
 
 
-def _extract(html: str, url: str, now: datetime) -> dict[str, Any]:
+def _extract(html: str, url: str, now: datetime, tuning: Tuning) -> dict[str, Any]:
     root = load_html(html)
     if root is None:
         return _empty(["unparsable"])
@@ -67,14 +71,14 @@ def _extract(html: str, url: str, now: datetime) -> dict[str, Any]:
     ld = json_ld(root)
     title, _title_el = find_title(root, meta)
 
-    body, extractor = find_body(root, html, url)
-    visible = page_text(root)
+    body, extractor = find_body(root, html, url, tuning)
+    visible, dated = page_texts(root)
 
     h_start, h_end = _head_span(visible, title, body)
     head_text = visible[h_start:h_end] if h_start >= 0 else ""
     head_text += "\n" + "\n".join(body.split("\n")[:2])[:300]
 
-    published = find_published(html, url, meta, ld, visible, (h_start, h_end), body, now)
+    published = find_published(html, url, meta, ld, dated, (h_start, h_end), body, now)
 
     tail_text = "\n".join(body.split("\n")[-3:])[-400:]
     body_end = visible.find(tail_text[-30:]) if tail_text else -1

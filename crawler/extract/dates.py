@@ -330,6 +330,18 @@ def _on_short_line(text: str, pos: int, limit: int = 50) -> bool:
     return (end if end >= 0 else len(text)) - start <= limit
 
 
+def _relative_dateline(text: str, found: tuple[int, datetime, str]) -> bool:
+    """A relative time ("3小时前", "昨天 10:20") dates the page only on a short metadata line; a bare
+    "今天" / "昨天" without a clock time does so only after a date label ("发布时间：昨天"), since in a
+    headline ("今天晚上…") it is running text."""
+    pos, dt, kind = found
+    if not _on_short_line(text, pos):
+        return False
+    if kind == "relday" and not (dt.hour or dt.minute):
+        return bool(_DATE_LABEL.search(text[max(0, pos - 14) : pos]))
+    return True
+
+
 def _visible_date(
     page_text: str, head: tuple[int, int], body: str, now: datetime
 ) -> tuple[datetime | None, bool]:
@@ -345,7 +357,7 @@ def _visible_date(
     ]
     if h_start >= 0:
         near = [f for f in found if h_start <= f[0] < h_end]
-        near = [f for f in near if f[2] not in RELATIVE_KINDS or _on_short_line(page_text, f[0])]
+        near = [f for f in near if f[2] not in RELATIVE_KINDS or _relative_dateline(page_text, f)]
         if near:
             timed = [f for f in near if f[1].hour or f[1].minute or f[1].second]
             return (timed or near)[0][1], True

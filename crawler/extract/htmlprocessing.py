@@ -124,7 +124,21 @@ def text_lines(root: Any) -> list[Line]:
 
 def page_text(root: Any) -> str:
     """The visible text of the page's <body>, one line per block (navigation, asides, footers dropped)."""
+    return page_texts(root)[0]
+
+
+def page_texts(root: Any) -> tuple[str, str]:
+    """(text, dated): the page text, and the same text with every character of link-dominated and
+    boilerplate lines (related-link lists, archives, comment and footer containers) blanked out, so that
+    positions agree and a date in such a line is never read as the page's."""
     body = root.find(".//body")
     if body is None:
-        return ""
-    return "\n".join(line.text for line in text_lines(body))
+        return "", ""
+    lines = text_lines(body)
+    text = "\n".join(line.text for line in lines)
+    dated = "\n".join(" " * len(line.text) if _linky(line) else line.text for line in lines)
+    return text, dated
+
+
+def _linky(line: Line) -> bool:
+    return line.boiler or (line.chars > 0 and line.link_chars / line.chars > 0.5)

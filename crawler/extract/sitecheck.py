@@ -19,13 +19,7 @@ from urllib.parse import urljoin
 
 import lxml.html
 
-from analysis.impersonation import (
-    ImpersonationConfig,
-    OfficialProfile,
-    SiteVerdict,
-    load_impersonation_config,
-    score_site,
-)
+from analysis.impersonation import OfficialProfile, SiteVerdict, score_site, site_lexicon
 from analysis.sitecheck_extract import (
     Claim,
     ExtractLexicon,
@@ -35,6 +29,7 @@ from analysis.sitecheck_extract import (
     shingles,
     visible_text,
 )
+from config.impersonation import ImpersonationConfig
 from crawler.extract.title import page_title
 
 # ----------------------------------------------------------------------------------------------
@@ -69,12 +64,13 @@ def check_site(
     favicon_bytes: bytes | None = None,
     *,
     official: OfficialProfile | None = None,
-    cfg: ImpersonationConfig | None = None,
+    cfg: ImpersonationConfig,
 ) -> SiteVerdict:
     """Extract evidence from one fetched candidate and score it (the spider's single entry point)."""
-    cfg = cfg or load_impersonation_config()
-    ev = extract_site_evidence(final_url, status, html, redirect_chain, favicon_bytes, lexicon=cfg.lexicon())
-    return score_site(ev, official, cfg)
+    ev = extract_site_evidence(
+        final_url, status, html, redirect_chain, favicon_bytes, lexicon=site_lexicon(cfg)
+    )
+    return score_site(ev, official, cfg=cfg)
 
 
 def extract_site_evidence(

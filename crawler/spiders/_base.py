@@ -9,7 +9,7 @@ from typing import Any
 import scrapy
 from scrapy.http import Response
 
-from config.loader import ConfigError, Source, load_settings, load_sources
+from config.loader import Source
 from crawler.extract import decode_html_detailed, extract_article
 from crawler.items import ArticleItem
 
@@ -17,7 +17,10 @@ logger = logging.getLogger(__name__)
 
 
 class BaseMonitorSpider(scrapy.Spider):
-    """A spider bound to one configured source (`source=` a Source, a dict, or the name of a configured one)."""
+    """A spider bound to one configured source (`source=` a Source, a dict, or the name of a configured one).
+
+    The crawl job passes the Source it loaded; a name (`scrapy crawl NAME -a source=...`) is looked up in the
+    sources file through `crawler.settings`, the bare `scrapy crawl` entry point."""
 
     kinds: tuple[str, ...] = ()
 
@@ -34,11 +37,9 @@ class BaseMonitorSpider(scrapy.Spider):
             return source
         if isinstance(source, dict):
             return Source(**source)
-        settings = load_settings()
-        for s in load_sources(settings.path(settings.sources_file)):
-            if s.name == source:
-                return s
-        raise ConfigError(f"{settings.sources_file}: no source named {source!r}")
+        from crawler.settings import standalone_source
+
+        return standalone_source(source)
 
     @property
     def max_depth(self) -> int:

@@ -7,7 +7,8 @@ network is refused and the refusal is stored as the check's error), responses ar
 `check.max_page_bytes` and `check.timeout` (Scrapy's download_maxsize / download_timeout meta keys).
 
 Run with `yuqing sites check` (candidates due in the store), or `scrapy crawl impersonation -a source=...`.
-Tests and the demo configure it with `ImpersonationSpider.configured(sitewatch=..., urls=..., host_map=...)`.
+The site-watch job, tests and the demo configure it with `ImpersonationSpider.configured(sitewatch=...,
+impersonation=..., urls=..., host_map=...)`; a bare `scrapy crawl` loads both configs through `crawler.settings`.
 """
 
 from __future__ import annotations
@@ -22,15 +23,11 @@ from urllib.parse import urljoin, urlsplit
 import scrapy
 from scrapy.http import Response
 
-from analysis.impersonation import (
-    OfficialProfile,
-    SiteVerdict,
-    load_impersonation_config,
-    official_profile,
-)
+from analysis.impersonation import OfficialProfile, SiteVerdict, official_profile, site_lexicon
 from analysis.sitecheck_extract import host_of, parse_html
-from analysis.sitewatch_config import SiteWatchConfig, load_sitewatch_config
+from config.impersonation import ImpersonationConfig
 from config.loader import Source
+from config.sitewatch import SiteWatchConfig
 from crawler.extract.sitecheck import check_site, extract_site_evidence, favicon_url
 from crawler.sitewatch_pipelines import SiteCheckItem
 from crawler.spiders._base import BaseMonitorSpider
@@ -101,16 +98,18 @@ class ImpersonationSpider(BaseMonitorSpider):
         "REDIRECT_MAX_TIMES": 5,
         "METAREFRESH_ENABLED": True,
     }
-    # Set by `configured()` (tests, demo) or left None: loaded from config/official_sites.yaml.
+    # Set by `configured()` (the site-watch job, tests, demo); None only under a bare `scrapy crawl`, which
+    # loads config/official_sites.yaml and config/impersonation.yaml through crawler.settings.
     sitewatch: SiteWatchConfig | None = None
+    impersonation: ImpersonationConfig | None = None
     urls: tuple[str, ...] = ()  # check exactly these; empty = the candidates due in the store
     ids: tuple[int, ...] = ()
     recheck_all: bool = False
 
     @classmethod
     def configured(cls, *, host_map: dict[str, str] | None = None, **attrs: Any) -> type[ImpersonationSpider]:
-        """A subclass with class attributes set (sitewatch, urls, ids, recheck_all) and, for tests and the
-        demo only, a host map that serves named hosts from a local server (crawler.hostmap)."""
+        """A subclass with class attributes set (sitewatch, impersonation, urls, ids, recheck_all) and, for
+        tests and the demo only, a host map that serves named hosts from a local server (crawler.hostmap)."""
         custom = dict(cls.custom_settings)
         if host_map:
             custom["MONITOR_HOST_MAP"] = dict(host_map)
@@ -127,8 +126,15 @@ class ImpersonationSpider(BaseMonitorSpider):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.cfg = self.sitewatch or load_sitewatch_config()
-        self.icfg = load_impersonation_config()
+        self.cfg: SiteWatchConfig = self.sitewatch
+        self.icfg: ImpersonationConfig = self.impersonation
+        if self.cfg is None or self.icfg is None:  # a bare `scrapy crawl impersonation`
+            from crawler.settings import standalone_impersonation, standalone_sitewatch
+
+            if self.cfg is None:
+                self.cfg = standalone_sitewatch()
+            if self.icfg is None:
+                self.icfg = standalone_impersonation()
         self.official: OfficialProfile = official_profile(None, self.icfg)
         self.official_source = "names_only"
 
@@ -190,7 +196,7 @@ class ImpersonationSpider(BaseMonitorSpider):
 
     def _set_official(self, html: str, final_url: str, status: int, favicon: bytes | None):
         if status < 400 and html.strip():
-            ev = extract_site_evidence(final_url, status, html, (), favicon, lexicon=self.icfg.lexicon())
+            ev = extract_site_evidence(final_url, status, html, (), favicon, lexicon=site_lexicon(self.icfg))
             self.official = official_profile(ev, self.icfg)
             self.official_source = final_url
         yield from self._candidate_requests()

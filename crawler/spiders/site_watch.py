@@ -18,8 +18,8 @@ import scrapy
 from scrapy.http import Response
 
 from analysis.sitecheck_extract import host_of, parse_html
-from analysis.sitewatch_config import SiteWatchConfig, WatchedPage, load_sitewatch_config
 from config.loader import Source
+from config.sitewatch import SiteWatchConfig, WatchedPage
 from crawler.sitewatch_pipelines import SnapshotItem
 from crawler.spiders._base import BaseMonitorSpider
 from crawler.spiders.impersonation import BROWSER_UA, SITEWATCH_DOWNLOADER_MIDDLEWARES, describe_failure
@@ -53,7 +53,7 @@ class SiteWatchSpider(BaseMonitorSpider):
         "ROBOTSTXT_OBEY": False,
         "COOKIES_ENABLED": False,
     }
-    sitewatch: SiteWatchConfig | None = None
+    sitewatch: SiteWatchConfig | None = None  # set by the job; None only under a bare `scrapy crawl`
     pages: tuple[WatchedPage, ...] = ()  # empty: the config's watch list
     after_close: Any = None  # optional callable(spider) run when the spider closes (the demo tampers here)
 
@@ -77,7 +77,11 @@ class SiteWatchSpider(BaseMonitorSpider):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.cfg = self.sitewatch or load_sitewatch_config()
+        self.cfg: SiteWatchConfig = self.sitewatch
+        if self.cfg is None:  # a bare `scrapy crawl site_watch`
+            from crawler.settings import standalone_sitewatch
+
+            self.cfg = standalone_sitewatch()
         self.watched = list(self.pages or self.cfg.watch)
 
     def _meta(self) -> dict:

@@ -7,10 +7,13 @@ from yuqing.console import stage2_line
 
 
 def cmd_analyze(args) -> int:
+    from analysis import text
+    from config.resources import load_text_resources
     from jobs.analysis import analyze
     from store.db import open_store
 
     settings = _settings(args)
+    text.configure(load_text_resources())
     engine = open_store(settings.resolved_db_url, upgrade=True)
     stats = analyze(
         engine, sentiment_model=args.model or settings.analysis.sentiment_model,

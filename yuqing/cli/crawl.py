@@ -12,12 +12,12 @@ def cmd_crawl(args) -> int:
 
     settings = _settings(args)
     sources = load_sources(settings.path(settings.sources_file))
-    load_plans(settings.path(settings.plans_file))
+    plans = load_plans(settings.path(settings.plans_file))
     chosen = select_sources(sources, spiders=args.spiders, names=args.source or ())
     if not chosen:
         print("没有可采集的信源：请在 config/sources.yaml 中启用信源（enabled: true），或用 --source 指定。")
         return 1
-    runs = run_crawl(settings, [chosen])
+    runs = run_crawl(settings, [chosen], plans=plans)
     print_crawl_summary(runs)
     return 0 if runs else 1
 

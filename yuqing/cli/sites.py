@@ -26,9 +26,15 @@ logger = logging.getLogger(__name__)
 
 
 def _sitewatch(args):
-    from analysis.sitewatch_config import load_sitewatch_config
+    from config.sitewatch import load_sitewatch_config
 
     return load_sitewatch_config(args.sites_file)
+
+
+def _impersonation():
+    from config.impersonation import load_impersonation_config
+
+    return load_impersonation_config()
 
 
 def _engine(settings):
@@ -46,19 +52,22 @@ def cmd_discover(args) -> int:
     from crawler.discovery import search_sources
     from jobs.sites import discover
 
-    settings, sw = _settings(args), _sitewatch(args)
+    settings, sw, icfg = _settings(args), _sitewatch(args), _impersonation()
     now = datetime.now(UTC)
     print(f"配置中人工添加的候选：{len(sw.candidates)} 个")
     if args.search:
-        from config.loader import Source
+        from config.loader import Source, load_plans
         from jobs.crawl import run_crawl
 
         sources = [Source(**s) for s in search_sources(sw)]
+        plans = load_plans(settings.path(settings.plans_file))
         print(f"运行 {len(sources)} 个搜索信源（{len(sources[0].queries) if sources else 0} 个查询词）…")
-        run_crawl(settings, [sources])
+        run_crawl(settings, [sources], plans=plans)
     engine = _engine(settings)
     try:
-        run = discover(engine, sw, documents=not args.no_documents, lookalikes=not args.no_dns, now=now)
+        run = discover(
+            engine, sw, documents=not args.no_documents, lookalikes=not args.no_dns, now=now, icfg=icfg
+        )
     finally:
         engine.dispose()
     print(f"搜索结果中的网站：{run.from_search} 个")
@@ -86,7 +95,14 @@ def cmd_check(args) -> int:
     from jobs.sites import check_candidates
 
     settings, sw = _settings(args), _sitewatch(args)
-    run = check_candidates(settings, sw, urls=list(args.urls), ids=list(args.id or ()), recheck_all=args.all)
+    run = check_candidates(
+        settings,
+        sw,
+        icfg=_impersonation(),
+        urls=list(args.urls),
+        ids=list(args.id or ()),
+        recheck_all=args.all,
+    )
     rows = run.checked
     print(f"本次核查 {len(rows)} 个网站：")
     for r in rows:

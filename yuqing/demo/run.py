@@ -11,7 +11,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from config.loader import ROOT, Source, load_settings
+from config.loader import ROOT, Source, load_plans, load_settings
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +41,8 @@ def demo_settings(data_dir: Path, sources_file: Path):
 
 def run_demo(*, data_dir: Path | None = None, dashboard: bool = True, base_port: int | None = 18700,
              dashboard_port: int | None = None, out=sys.stdout) -> int:  # fmt: skip
+    from analysis import text
+    from config.resources import load_text_resources
     from jobs.alerts import run_alerts
     from jobs.analysis import analyze
     from jobs.crawl import run_crawl
@@ -54,6 +56,7 @@ def run_demo(*, data_dir: Path | None = None, dashboard: bool = True, base_port:
 
     data_dir = (data_dir or ROOT / "data" / "demo").resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
+    text.configure(load_text_resources())
     t0 = time.perf_counter()
     corpus = build_corpus(datetime.now(UTC))
     with (
@@ -72,7 +75,10 @@ def run_demo(*, data_dir: Path | None = None, dashboard: bool = True, base_port:
         # one reactor run: the news crawl, then the site-watch batches (candidate checks, own-site baseline,
         # own-site check after the demo tampers with its homepage)
         plan = sitewatch.prepare(settings)
-        runs = run_crawl(settings, [sources, *plan.batches], spider_overrides=plan.spider_overrides)
+        plans = load_plans(settings.path(settings.plans_file))
+        runs = run_crawl(
+            settings, [sources, *plan.batches], plans=plans, spider_overrides=plan.spider_overrides
+        )
         news = {s.name for s in sources}
         print_crawl_summary([r for r in runs if r["source"] in news], out=out)
         engine = open_store(settings.resolved_db_url, upgrade=False)

@@ -31,7 +31,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from analysis.sitewatch_config import (
+from config.impersonation import load_impersonation_config
+from config.loader import ROOT
+from config.sitewatch import (
     CheckSettings,
     Column,
     Discovery,
@@ -41,7 +43,6 @@ from analysis.sitewatch_config import (
     SiteWatchConfig,
     WatchedPage,
 )
-from config.loader import ROOT
 
 logger = logging.getLogger(__name__)
 
@@ -314,9 +315,10 @@ class SiteWatchDemo:
         from store.db import open_store
 
         cfg = self.config()
+        icfg = load_impersonation_config()
         engine = open_store(settings.resolved_db_url, upgrade=True)
         try:
-            found = discover(engine, cfg, search_results=False, documents=False, lookalikes=True)
+            found = discover(engine, cfg, search_results=False, documents=False, lookalikes=True, icfg=icfg)
         finally:
             engine.dispose()
         check_src = ImpersonationSpider.default_source(cfg)
@@ -325,7 +327,7 @@ class SiteWatchDemo:
             batches=[[check_src], [watch_src], [watch_src]],
             spider_overrides={
                 check_src.name: ImpersonationSpider.configured(
-                    sitewatch=cfg, host_map=self.host_map, recheck_all=True
+                    sitewatch=cfg, impersonation=icfg, host_map=self.host_map, recheck_all=True
                 ),
                 watch_src.name: SiteWatchSpider.configured(
                     sitewatch=cfg, host_map=self.host_map, after_close=self.tamper

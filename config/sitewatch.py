@@ -2,7 +2,7 @@
 hand-added candidate hosts, and the settings of the candidate check and of discovery (dnstwist + DNS,
 search queries).
 
-``load_sitewatch_config(path)`` raises :class:`config.loader.ConfigError` naming the file and the key
+``load_sitewatch_config(path)`` raises :class:`config.errors.ConfigError` naming the file and the key
 (unknown keys are errors: every model sets ``extra="forbid"``). The file defaults to
 ``config/official_sites.yaml``; ``$MONITOR_SITEWATCH_FILE`` or an explicit path replaces it.
 """
@@ -15,10 +15,10 @@ import os
 import re
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from config.loader import CONFIG_DIR, ConfigError, _format_validation_error
+from config.errors import ConfigError, format_validation_error
+from config.files import CONFIG_DIR, read_yaml
 
 logger = logging.getLogger(__name__)
 
@@ -201,16 +201,10 @@ def sitewatch_file(path: str | Path | None = None) -> Path:
 def load_sitewatch_config(path: str | Path | None = None) -> SiteWatchConfig:
     """Load and validate the site-watch config; ConfigError names the file and key on any problem."""
     file = sitewatch_file(path)
-    try:
-        with file.open(encoding="utf-8") as fh:
-            data = yaml.safe_load(fh)
-    except FileNotFoundError:
-        raise ConfigError(f"{file}: file not found") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{file}: invalid YAML: {exc}".replace("\n", " ")) from None
+    data = read_yaml(file)
     try:
         cfg = SiteWatchConfig.model_validate(data or {})
     except ValidationError as exc:
-        raise ConfigError(_format_validation_error(file, exc)) from None
+        raise ConfigError(format_validation_error(file, exc)) from None
     logger.debug("loaded site-watch config from %s", file)
     return cfg
