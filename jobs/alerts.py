@@ -48,7 +48,6 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from analysis.alerts import (
-    TRIGGER_LABELS,
     bounded_key,
     build_blocks,
     gate,
@@ -204,7 +203,8 @@ class _Reader:
         return self._events_of_class("B")
 
     def _office_criticism(self, rule: Rule) -> list[_Item]:
-        docs = q.office_critical_documents(self.conn, self.since)
+        floor = self.now - timedelta(hours=self.cfg.evaluation.lookback_hours)
+        docs = q.office_critical_documents(self.conn, self.since, floor)
         events = hotspots.get_events(self.conn, [d["event_id"] for d in docs if d["event_id"] is not None])
         out = []
         for d in docs:
@@ -337,7 +337,10 @@ def _rows_for(item: _Item, rule_name: str, urgent: bool, recipients: Sequence[Re
 def _escalations(conn, cfg: AlertsConfig, now: datetime) -> list[tuple[EscalationStep, _Item]]:
     if not cfg.escalation:
         return []
-    first = q.first_deliveries(conn, tuple(CLASS_TRIGGERS.values()))
+    window = timedelta(hours=cfg.evaluation.lookback_hours) + timedelta(
+        minutes=max(s.after_minutes for s in cfg.escalation)
+    )
+    first = q.first_deliveries(conn, tuple(CLASS_TRIGGERS.values()), now - window)
     events = hotspots.get_events(conn, list(first))
     urls = hotspots.document_urls(conn, [e["first_doc_id"] for e in events.values()])
     out = []
@@ -598,7 +601,7 @@ def send_test(settings: Settings, cfg: AlertsConfig, channel_name: str, *, to: s
             "rule": "渠道测试", "reason": "这是一条测试消息，无需处理", "urgent": False}  # fmt: skip
     blocks = build_blocks([item], now, settings.dashboard.timezone, settings.dashboard.base_url)
     key = message_key(f"test|{uuid.uuid4().hex}")
-    parts = render_parts(channel, f"【测试】{TRIGGER_LABELS['event_class_b']}渠道测试", blocks, key, [item])
+    parts = render_parts(channel, "【测试】审计舆情哨兵预警渠道测试", blocks, key, [item])
     d = cfg.delivery
     for i, part in enumerate(parts, 1):
         send_part(channel, part, key=key, index=i, address=to, env=os.environ if env is None else env,

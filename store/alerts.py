@@ -80,13 +80,17 @@ OFFICE_DOC_COLUMNS = (
 )  # fmt: skip
 
 
-def office_critical_documents(conn: Connection, since: datetime) -> list[dict[str, Any]]:
+def office_critical_documents(
+    conn: Connection, since: datetime, newer_than: datetime
+) -> list[dict[str, Any]]:
     """Documents criticising the audit office itself (target office, negative sentiment) placed in events
-    (stage 2 done) at or after `since`, oldest first."""
+    (stage 2 done) at or after `since` and dated (published, else first seen) at or after `newer_than` (a
+    backlog analysed today is not news), oldest first."""
+    doc_time = func.coalesce(documents.c.published_at, documents.c.first_seen_at)
     rows = conn.execute(
         select(*OFFICE_DOC_COLUMNS).where(and_(
             documents.c.target == "office", documents.c.sentiment_label == "neg",
-            documents.c.stage2_at.is_not(None), documents.c.stage2_at >= since,
+            documents.c.stage2_at.is_not(None), documents.c.stage2_at >= since, doc_time >= newer_than,
         )).order_by(documents.c.id)
     ).mappings()  # fmt: skip
     return [dict(r) for r in rows]
@@ -125,13 +129,15 @@ def failing_sources(conn: Connection, failures: int) -> list[dict[str, Any]]:
     return [dict(r) for r in rows]
 
 
-def first_deliveries(conn: Connection, triggers: Sequence[str]) -> dict[int, datetime]:
-    """Event id -> when the first alert of one of `triggers` about it was delivered."""
+def first_deliveries(conn: Connection, triggers: Sequence[str], since: datetime) -> dict[int, datetime]:
+    """Event id -> when the first alert of one of `triggers` about it was delivered, for events whose first
+    such alert was delivered at or after `since`."""
+    first = func.min(alerts_sent.c.sent_at)
     rows = conn.execute(
-        select(alerts_sent.c.event_id, func.min(alerts_sent.c.sent_at))
+        select(alerts_sent.c.event_id, first)
         .where(and_(alerts_sent.c.trigger.in_(list(triggers)), alerts_sent.c.status == ITEM_SENT,
                     alerts_sent.c.event_id.is_not(None)))
-        .group_by(alerts_sent.c.event_id)
+        .group_by(alerts_sent.c.event_id).having(first >= since)
     )  # fmt: skip
     return {int(eid): at for eid, at in rows if at is not None}
 

@@ -676,3 +676,16 @@ def test_integrity_finding_flapping_the_same_day_alerts_once(engine, hooks):
             sync_findings(conn, url, [finding] if present else [], now=at)
         run(engine, cfg, env, at + timedelta(minutes=1))
     assert len(received(hooks, "leader")) == 2  # day one (found, resolved, found again), and day two
+
+
+def test_a_backlog_analysed_today_is_not_news(engine, hooks):
+    env: dict[str, str] = {}
+    cfg = config(
+        hooks, env, rules=[{"name": "批评审计机关", "trigger": "office_criticism", "roles": ["处置人员"]}]
+    )
+    add_doc(engine, "old", title="三天前的批评", at=T0 - timedelta(days=3), target="office", sentiment="neg")
+    with engine.begin() as conn:  # placed in events only now (a backlog, or a re-analysis)
+        conn.execute(update(documents).values(stage2_at=T0))
+    add_doc(engine, "new", title="今天的批评", at=T0, target="office", sentiment="neg")
+    run(engine, cfg, env, T0 + timedelta(minutes=1))
+    assert [i["key"] for r in hooks.received for i in r.body["items"]] == ["office_criticism:doc2"]
