@@ -87,7 +87,8 @@ class DashboardSettings(Strict):
     port: int = Field(8501, ge=1, le=65535, description="dashboard port")
     timezone: str = Field("Asia/Shanghai", description="timezone used to display times and to cut days")
     base_url: str = Field(
-        "http://127.0.0.1:8501", description="address people open the dashboard at; alerts link to events there"
+        "http://127.0.0.1:8501",
+        description="address people open the dashboard at; alerts link to events there",
     )
 
 

@@ -167,7 +167,9 @@ def local_days(df: pd.DataFrame, tz: ZoneInfo | str) -> pd.Series:
     return df["time"].dt.tz_convert(str(as_zone(tz))).dt.date
 
 
-def plan_daily_counts(conn: Connection, first: date, last: date, tz: ZoneInfo | str) -> dict[str, dict[date, int]]:
+def plan_daily_counts(
+    conn: Connection, first: date, last: date, tz: ZoneInfo | str
+) -> dict[str, dict[date, int]]:
     """Documents per 监测方案 and local day over `first`..`last` (a document counts once for each plan it
     matched), by its time (published, or first seen when undated): the input of `analysis.heat.plan_bursts`,
     shared by the dashboard's 方案声量 table and the plan_burst alert."""
