@@ -86,6 +86,10 @@ class DashboardSettings(Strict):
     host: str = Field("127.0.0.1", description="address the dashboard listens on")
     port: int = Field(8501, ge=1, le=65535, description="dashboard port")
     timezone: str = Field("Asia/Shanghai", description="timezone used to display times and to cut days")
+    base_url: str = Field(
+        "http://127.0.0.1:8501",
+        description="address people open the dashboard at; alerts link to events there",
+    )
 
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -131,6 +135,9 @@ class Settings(BaseSettings):
     data_dir: str = Field("data", description="folder for the SQLite file, exports and demo files")
     sources_file: str = Field("config/sources.yaml", description="file listing the sources to crawl")
     plans_file: str = Field("config/keywords.yaml", description="file with the 监测方案 (topic plans)")
+    alerts_file: str = Field(
+        "config/alerts.yaml", description="file with the alert rules, recipients and channels"
+    )
     crawl: CrawlSettings = CrawlSettings()
     analysis: AnalysisSettings = AnalysisSettings()
     dashboard: DashboardSettings = DashboardSettings()

@@ -223,15 +223,8 @@ __all__ = ["CLASS_LABELS", "CLASS_OPTIONS", "WorkflowError", "add_response", "ch
 def plan_volume(db_url: str, tz_name: str, today: Any) -> pd.DataFrame:
     """Per 监测方案: documents today vs the median of the 14 days before (robust z), bursts first.
     Counts are of stored documents by their time (published, or first seen when undated) in local days."""
-    start, end = reports.days_window(today - timedelta(days=BASELINE_DAYS), today, tz_name)
     with engine(db_url).connect() as conn:
-        df = reports.fetch_documents(conn, start, end)
-    daily: dict[str, dict[Any, int]] = {}
-    if not df.empty:
-        for plans, day in zip(df["plans"], reports.local_days(df, tz_name), strict=True):
-            for plan in plans or ():
-                per_day = daily.setdefault(plan, {})
-                per_day[day] = per_day.get(day, 0) + 1
+        daily = reports.plan_daily_counts(conn, today - timedelta(days=BASELINE_DAYS), today, tz_name)
     rows = [
         {"方案": v.plan, "今日": v.today, "基线中位数": v.baseline_median, "z": v.z, "突增": v.is_burst,
          "近14日": list(v.history)}

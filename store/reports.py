@@ -167,6 +167,23 @@ def local_days(df: pd.DataFrame, tz: ZoneInfo | str) -> pd.Series:
     return df["time"].dt.tz_convert(str(as_zone(tz))).dt.date
 
 
+def plan_daily_counts(
+    conn: Connection, first: date, last: date, tz: ZoneInfo | str
+) -> dict[str, dict[date, int]]:
+    """Documents per 监测方案 and local day over `first`..`last` (a document counts once for each plan it
+    matched), by its time (published, or first seen when undated): the input of `analysis.heat.plan_bursts`,
+    shared by the dashboard's 方案声量 table and the plan_burst alert."""
+    start, end = days_window(first, last, tz)
+    df = fetch_documents(conn, start, end)
+    daily: dict[str, dict[date, int]] = {}
+    if not df.empty:
+        for plans, day in zip(df["plans"], local_days(df, tz), strict=True):
+            for plan in plans or ():
+                per_day = daily.setdefault(plan, {})
+                per_day[day] = per_day.get(day, 0) + 1
+    return daily
+
+
 def overview_metrics(
     conn: Connection, today: date, tz: ZoneInfo | str, flt: DocFilter | None = None
 ) -> dict[str, Any]:

@@ -269,14 +269,55 @@ integrity_findings = Table(
     Column("resolved_at", UTCDateTime, nullable=True),
 )
 
+# ------------------------------------------------------------------ alerts outbox (revision 0003_alerts)
+# One row per alert item and recipient channel (the outbox of STYLE 5b): written, with its dedup key, in the
+# transaction that decided to alert; grouped into an `alert_messages` row when it may be delivered; marked sent
+# when the channel accepted every part of that message.
 alerts_sent = Table(
     "alerts_sent",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("dedup_key", String(200), nullable=False, unique=True),
-    Column("channel", String(32), nullable=False),
+    Column("dedup_key", String(200), nullable=False, unique=True),  # item key | recipient | channel name
+    Column("channel", String(32), nullable=False),  # channel type: smtp / wecom / dingtalk / feishu / webhook
     Column("recipient", String(200), nullable=False),
     Column("subject", Text, nullable=False),
-    Column("payload", JSON, nullable=False, default=dict),
-    Column("sent_at", UTCDateTime, nullable=False),
+    Column("payload", JSON, nullable=False, default=dict),  # the item's facts (title, class, links, ...)
+    Column("sent_at", UTCDateTime, nullable=True),  # delivered (the channel accepted the message)
+    Column("item_key", String(200), nullable=True, index=True),  # the alert without recipient: trigger:entity
+    Column("rule", String(100), nullable=True),
+    Column("trigger", String(32), nullable=True),
+    Column("channel_name", String(100), nullable=True),
+    Column("event_id", Integer, nullable=True, index=True),
+    Column("document_ids", JSON, nullable=False, default=list),
+    Column("urgent", Boolean, nullable=False, default=False),
+    # pending (waiting for its window) / queued (in a message) / sent / failed / cancelled
+    Column("status", String(16), nullable=False, default="pending", index=True),
+    Column("message_id", Integer, nullable=True, index=True),
+    Column("created_at", UTCDateTime, nullable=True),
+    Column("note", Text, nullable=True),
 )
+
+alert_messages = Table(
+    "alert_messages",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("message_key", String(64), nullable=False, unique=True),  # shown in the message; idempotency key
+    Column("recipient", String(200), nullable=False),
+    Column("channel_name", String(100), nullable=False),
+    Column("channel", String(32), nullable=False),
+    Column("address", String(320), nullable=True),  # e-mail address for smtp
+    Column("subject", Text, nullable=False),
+    Column("parts", JSON, nullable=False, default=list),  # rendered, unsigned channel payloads
+    Column("parts_sent", Integer, nullable=False, default=0),  # parts the channel accepted
+    Column("item_count", Integer, nullable=False, default=0),
+    Column("urgent", Boolean, nullable=False, default=False),
+    # pending (due at next_attempt_at) / sending (claimed until claimed_at + lease) / sent / failed
+    Column("status", String(16), nullable=False, default="pending", index=True),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime, nullable=True, index=True),
+    Column("claimed_at", UTCDateTime, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False, index=True),
+    Column("sent_at", UTCDateTime, nullable=True),
+)
+Index("ix_alert_messages_recipient_channel", alert_messages.c.recipient, alert_messages.c.channel_name)

@@ -1,12 +1,16 @@
 """`yuqing demo --no-dashboard` end to end in a subprocess: ≥ 300 documents stored, drops and broken pages
-reported by reason, nothing crashes, and a second run stores no duplicates."""
+reported by reason, nothing crashes, the class-A alert arrives once at each local catcher, and a second run
+stores no duplicates and sends no alert twice."""
 
 from __future__ import annotations
 
+import email
+import json
 import os
 import socket
 import subprocess
 import sys
+from email import policy
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -61,6 +65,7 @@ def test_demo_crawls_analyses_and_reruns_without_duplicates(tmp_path):
     assert n_docs >= 300 and n_sources >= 6 and analysed == n_docs and urls == 0
     assert flagged >= 5 and legit == "none"
 
+    outbox_files = len(list((tmp_path / "outbox").iterdir()))
     second = subprocess.run(cmd, cwd=str(ROOT), env=env, capture_output=True, text=True, timeout=300)
     assert second.returncode == 0, second.stderr[-3000:]
     assert "合计：新增 0 篇" in second.stdout
@@ -74,3 +79,34 @@ def test_demo_crawls_analyses_and_reruns_without_duplicates(tmp_path):
     engine.dispose()
     assert dup == 0
     assert "没有需要分析的新文档" in second.stdout or "新分析 0 篇" in second.stdout
+    # alerts: the class-A hotspot reached every catcher once (mail, 企业微信, 钉钉, 飞书, webhook), and the
+    # second run sent nothing again
+    assert (
+        "预警：新增待发" in out
+        and "本地接收端收到" in out
+        and "[Webhook/值班系统] 【紧急】【舆情预警】A类事件" in out
+    )
+    assert class_a_deliveries(tmp_path / "outbox") == {
+        "smtp": 1,
+        "wecom": 1,
+        "dingtalk": 1,
+        "feishu": 1,
+        "webhook": 1,
+    }
+    assert "预警：新增待发 0 条" in second.stdout and "本地接收端收到" not in second.stdout
+    assert len(list((tmp_path / "outbox").iterdir())) == outbox_files
+
+
+def class_a_deliveries(outbox) -> dict[str, int]:
+    """Messages carrying the class-A block, per catcher kind (files are <time>-<kind>-<name>-<key>-<part>)."""
+    counts: dict[str, int] = {}
+    for f in outbox.iterdir():
+        kind = f.name.split("-")[2]
+        if f.suffix == ".eml":
+            msg = email.message_from_bytes(f.read_bytes(), policy=policy.default)
+            text = msg.get_body(preferencelist=("plain",)).get_content()
+        else:
+            text = json.dumps(json.loads(f.read_text(encoding="utf-8")), ensure_ascii=False)
+        if "【A类事件】" in text:
+            counts[kind] = counts.get(kind, 0) + 1
+    return counts

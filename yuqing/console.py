@@ -1,5 +1,5 @@
 """What the operator reads and runs, shared by the `yuqing` commands and the demo run: the crawl summary,
-the stage-2 line and the dashboard command."""
+the stage-2 line, the alert-run line and the dashboard command."""
 
 from __future__ import annotations
 
@@ -89,3 +89,23 @@ def dashboard_command(settings: Settings, port: int | None = None) -> list[str]:
         "--server.headless", "true", "--server.address", settings.dashboard.host,
         "--server.port", str(port or settings.dashboard.port), "--browser.gatherUsageStats", "false",
     ]  # fmt: skip
+
+
+def alert_run_line(run) -> str:
+    """One Chinese line for a `jobs.alerts.AlertRun`."""
+    from analysis.alerts import TRIGGER_LABELS
+
+    if run.disabled:
+        return "预警未启用（alerts.yaml 中 enabled: false）"
+    new = "、".join(f"{TRIGGER_LABELS.get(k, k)} {v}" for k, v in sorted(run.new_items.items())) or "无"
+    line = (f"预警：新增待发 {sum(run.new_items.values())} 条（{new}），升级 {run.escalations} 次；"
+            f"生成消息 {run.composed} 条，送达 {run.delivered} 条")  # fmt: skip
+    if run.retrying:
+        line += f"，失败待重试 {run.retrying} 条"
+    if run.failed:
+        line += f"，放弃 {run.failed} 条"
+    if run.waiting:
+        line += f"；{run.waiting} 条等待接收时段或发送间隔"
+    if run.cancelled:
+        line += f"；撤销 {run.cancelled} 条（事件已处理）"
+    return line

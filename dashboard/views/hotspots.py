@@ -2,7 +2,8 @@
 reason, a live countdown to the deadline; per event its documents, status workflow and response log.
 
 Session-state keys: hs_days, hs_classes, hs_statuses, hs_local (本地 area), hs_local_only, hs_event (the
-event opened), hs_new_status, hs_by, hs_kind, hs_url, hs_resp_date, hs_resp_time, hs_resp_by, hs_message.
+event opened), hs_new_status, hs_by, hs_kind, hs_url, hs_resp_date, hs_resp_time, hs_resp_by, hs_message,
+hs_linked (an alert's ?event=ID link was applied).
 Crawled text (titles, reasons quoting crawled terms, sources) is shown only in table cells or st.text.
 """
 
@@ -114,6 +115,10 @@ else:
 st.subheader("事件详情")
 ids = df["id"].tolist()
 titles = dict(zip(df["id"], df["标题"], strict=True))
+linked = st.query_params.get("event")  # alerts link to ?event=ID: open that event once
+if linked and linked.isdigit() and int(linked) in ids and not st.session_state.get("hs_linked"):
+    st.session_state["hs_event"] = int(linked)
+    st.session_state["hs_linked"] = True
 if st.session_state.get("hs_event") not in ids:
     st.session_state["hs_event"] = ids[0]
 event_id = st.selectbox(

@@ -1,10 +1,11 @@
-"""信源健康 page: each source's last success, last error and consecutive failures, plus the latest crawl runs."""
+"""信源健康 page: each source's last success, last error and consecutive failures, the latest crawl runs, and
+alert delivery (failed and retrying messages first, then the latest ones)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import components, data
+from dashboard import components, data, data_alerts
 
 FAILING_AFTER = 3  # consecutive failures that earn a warning
 RUNS_SHOWN = 50
@@ -29,3 +30,23 @@ if runs.empty:
 else:
     st.caption(f"最新 {len(runs)} 次抓取（最多 {RUNS_SHOWN} 次），丢弃原因来自爬虫统计。")
     components.table(runs, "src_runs", hide_index=True)
+
+st.subheader("预警发送")
+counts = data_alerts.alert_counts(ctx.db_url)
+a1, a2, a3, a4 = st.columns(4)
+a1.metric("已送达", str(counts["sent"]))
+a2.metric("发送失败", str(counts["failed"]), help="重试次数用尽；修复渠道后运行 yuqing alerts retry --all")
+a3.metric("失败待重试", str(counts["retrying"]))
+a4.metric("等待接收时段", str(counts["waiting"]), help="免打扰、接收时段、发送间隔或每日上限")
+failed = data_alerts.alert_messages(ctx.db_url, ctx.tz_name, failed_only=True)
+if failed.empty:
+    st.caption("没有发送失败的预警消息。")
+else:
+    st.error(
+        f"有 {len(failed)} 条预警消息发送失败或正在重试，请检查渠道配置（yuqing alerts list --failed）。"
+    )
+    components.table(failed, "alerts_failed", hide_index=True)
+latest = data_alerts.alert_messages(ctx.db_url, ctx.tz_name, failed_only=False, limit=20)
+if not latest.empty:
+    st.caption("最近的预警消息（最多 20 条）")
+    components.table(latest, "alerts_latest", hide_index=True)

@@ -1,4 +1,5 @@
-"""`yuqing demo`: local sites on 127.0.0.1 → real spiders and pipeline → SQLite → analysis → dashboard."""
+"""`yuqing demo`: local sites on 127.0.0.1 → real spiders and pipeline → SQLite → analysis → alerts to local
+catchers (mail and webhooks, written under data/demo/outbox/) → dashboard."""
 
 from __future__ import annotations
 
@@ -42,10 +43,13 @@ def run_demo(*, data_dir: Path | None = None, dashboard: bool = True, base_port:
              dashboard_port: int | None = None, out=sys.stdout) -> int:  # fmt: skip
     from analysis import text
     from config.resources import load_text_resources
+    from jobs.alerts import run_alerts
     from jobs.analysis import analyze
     from jobs.crawl import run_crawl
+    from store.alerts import messages_sent_since
     from store.db import open_store
     from yuqing.console import dashboard_command, print_crawl_summary, stage2_line
+    from yuqing.demo.alerts import DemoAlerts
     from yuqing.demo.corpus import build_corpus
     from yuqing.demo.sites import DemoSites, write_sources_yaml
     from yuqing.demo.sitewatch import SiteWatchDemo, print_summary
@@ -55,10 +59,15 @@ def run_demo(*, data_dir: Path | None = None, dashboard: bool = True, base_port:
     text.configure(load_text_resources())
     t0 = time.perf_counter()
     corpus = build_corpus(datetime.now(UTC))
-    with DemoSites(corpus, base_port=base_port) as sites, SiteWatchDemo() as sitewatch:
+    with (
+        DemoSites(corpus, base_port=base_port) as sites,
+        SiteWatchDemo() as sitewatch,
+        DemoAlerts(data_dir) as alerts,
+    ):
         sources_file = data_dir / "sources.yaml"
         write_sources_yaml(sites.sources(), sources_file)
         settings = demo_settings(data_dir, sources_file)
+        settings = settings.model_copy(update={"alerts_file": str(alerts.config_file)})
         sources = [Source(**s) for s in sites.sources()]
         print(f"演示站点已启动：{len(sites.urls())} 个站点，{len(sources)} 个信源", file=out)
         for key, url in sites.urls().items():
@@ -85,6 +94,13 @@ def run_demo(*, data_dir: Path | None = None, dashboard: bool = True, base_port:
             file=out,
         )
         print_summary(sitewatch.summary(settings), out)
+        engine = open_store(settings.resolved_db_url, upgrade=False)
+        alerts_start = datetime.now(UTC)
+        alert_run = run_alerts(settings, engine)
+        with engine.connect() as conn:
+            sent = messages_sent_since(conn, alerts_start)
+        engine.dispose()
+        alerts.print_summary(alert_run, sent, out)
         print(f"演示数据库：{settings.resolved_db_url}", file=out)
         print(f"总用时 {time.perf_counter() - t0:.1f} 秒", file=out)
         if not dashboard:
