@@ -4,10 +4,10 @@ Class A (特别重大/重大突发事件): authoritative information within 5 ho
 Class B (其他需要回应的政务舆情): a response within 48 hours. Otherwise no response is required.
 
 The decision is rule based and explainable: word lists live in `config/response_rules.yaml` (editable by
-administrators), casualty counts and earthquake magnitudes are parsed from Arabic and Chinese numerals, and
-every result carries the rule and the words that fired so the press officer sees why. This module also holds
-the deadline arithmetic, the countdown text, and the event statuses and response kinds (which status may
-follow which is the workflow module's rule, in the orchestration layer).
+administrators), casualty counts and earthquake magnitudes are parsed from Arabic and Chinese numerals
+(analysis.numerals), and every result carries the rule and the words that fired so the press officer sees
+why. This module also holds the deadline arithmetic, the countdown text, and the event statuses and response
+kinds (which status may follow which is the workflow module's rule, in the orchestration layer).
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from analysis.numerals import parse_count, parse_decimal
 
 logger = logging.getLogger(__name__)
 
@@ -195,82 +197,7 @@ def _load_rules_cached(path: str) -> ResponseRules:
     return rules
 
 
-# ---------------------------------------------------------------------------------- numeral parsing
-
-_CN_DIGITS = {
-    "零": 0,
-    "〇": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
-_APPROX_PREFIX = ("上", "近", "逾", "约", "超")
-
-
-def parse_count(token: str) -> int | None:
-    """Parse a count written in Arabic or Chinese numerals, reading vague amounts as lower bounds.
-
-    "6" → 6, "二十三" → 23, "十几" → 11, "数十" → 20, "百余" → 100, "上百" → 100, "近百" → 90, "20多" → 20.
-    Returns None when the token holds no number.
-    """
-    s = unicodedata.normalize("NFKC", token).strip()
-    near = s.startswith("近")
-    while s and s[0] in _APPROX_PREFIX:
-        s = s[1:]
-    s = s.rstrip("余多来")
-    if not s:
-        return None
-    if s.isdigit():
-        value = int(s)
-        return value * 9 // 10 if near and value >= 10 else value
-    # 几/数 before a unit is "a few" (几十 → 20); after a unit it is "and some" (十几 → 11).
-    chars = list(s)
-    for i, ch in enumerate(chars):
-        if ch in "几数":
-            chars[i] = "二" if i + 1 < len(chars) and chars[i + 1] in "十百千万" else "一"
-    total, section, num = 0, 0, None
-    for ch in chars:
-        if ch in _CN_DIGITS:
-            num = _CN_DIGITS[ch]
-        elif ch in _CN_UNITS:
-            section += (1 if num is None else num) * _CN_UNITS[ch]
-            num = None
-        elif ch == "万":
-            section += num or 0
-            total += (section or 1) * 10000
-            section, num = 0, None
-        else:
-            return None
-    value = total + section + (num or 0)
-    if near and value >= 10:
-        value = value * 9 // 10
-    return value
-
-
-def parse_magnitude(token: str) -> float | None:
-    """Parse an earthquake magnitude: "5.9", "5．9", "五点五", "7" → float."""
-    s = unicodedata.normalize("NFKC", token).strip()
-    try:
-        return float(s)
-    except ValueError:
-        pass
-    whole, _, frac = s.partition("点")
-    w = parse_count(whole)
-    if w is None:
-        return None
-    digits = [_CN_DIGITS.get(ch) for ch in frac]
-    if any(d is None for d in digits):
-        return None
-    return float(f"{w}.{''.join(str(d) for d in digits) or '0'}")
-
+# ---------------------------------------------------------------------------------- casualties
 
 _NUM = r"(?:上|近|逾|约|超过?)?(?:[0-9]+|[零〇一二两三四五六七八九十百千万几数]+)(?:多|余)?"
 _MEASURE = r"(?:人|名|位|口|具|个人)"
@@ -392,7 +319,7 @@ def parse_magnitudes(text: str) -> list[float]:
         context = norm[max(0, m.start() - 8) : m.end() + 6]
         if not _QUAKE_NEAR.search(context) or _RE_RESIST.search(norm[max(0, m.start() - 4) : m.start()]):
             continue
-        value = parse_magnitude(m.group(1))
+        value = parse_decimal(m.group(1))
         if value is not None and 1.0 <= value <= 10.0:
             found.append(value)
     return found

@@ -1,5 +1,6 @@
-"""Tests for analysis.response: response class rules, numerals, deadlines, countdown, statuses and response kinds
-(the transitions between statuses: test_jobs_workflows)."""
+"""Tests for analysis.response: response class rules, casualties and magnitudes (the numerals themselves:
+test_analysis_numerals), deadlines, countdown, statuses and response kinds (the transitions between statuses:
+test_jobs_workflows)."""
 
 from __future__ import annotations
 
@@ -17,32 +18,10 @@ from analysis.response import (
     load_rules,
     next_deadline,
     parse_casualties,
-    parse_count,
     parse_magnitudes,
 )
 
 T0 = datetime(2026, 3, 1, 8, 0)
-
-
-@pytest.mark.parametrize(
-    ("token", "value"),
-    [
-        ("6", 6),
-        ("１０１", 101),
-        ("二十三", 23),
-        ("十几", 11),
-        ("数十", 20),
-        ("百余", 100),
-        ("上百", 100),
-        ("两千", 2000),
-        ("一百零五", 105),
-        ("20多", 20),
-        ("三万", 30000),
-        ("近百", 90),
-    ],
-)
-def test_parse_count_reads_arabic_and_chinese_numerals(token, value):
-    assert parse_count(token) == value
 
 
 def test_parse_casualties_finds_deaths_injuries_and_poisonings():
