@@ -32,15 +32,11 @@ from analysis.sitecheck_extract import (
     jaccard,
     layout_similarity,
 )
+from config.vocabulary import TIER_ACT, TIER_LABELS, TIER_NONE, TIER_REVIEW
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parents[1] / "config" / "impersonation.yaml"
-
-TIER_ACT = "act"
-TIER_REVIEW = "review"
-TIER_NONE = "none"
-TIER_LABELS = {TIER_ACT: "建议处置", TIER_REVIEW: "待核实", TIER_NONE: "未发现"}
 
 
 # ----------------------------------------------------------------------------------------------

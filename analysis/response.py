@@ -6,8 +6,9 @@ Class B (其他需要回应的政务舆情): a response within 48 hours. Otherwi
 The decision is rule based and explainable: word lists live in `config/response_rules.yaml` (editable by
 administrators), casualty counts and earthquake magnitudes are parsed from Arabic and Chinese numerals
 (analysis.numerals), and every result carries the rule and the words that fired so the press officer sees
-why. This module also holds the deadline arithmetic, the countdown text, and the event statuses and response
-kinds (which status may follow which is the workflow module's rule, in the orchestration layer).
+why. This module also holds the deadline arithmetic and the countdown text (the classes' labels, the event
+statuses and the response kinds are in config.vocabulary; which status may follow which is the workflow
+module's rule, in the orchestration layer).
 """
 
 from __future__ import annotations
@@ -26,43 +27,13 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from analysis.numerals import parse_count, parse_decimal
+from config.vocabulary import CLASS_LABELS, KIND_PRESS_CONFERENCE, NO_CLASS_LABEL, RESPONSE_KINDS
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_RULES_PATH = Path(__file__).resolve().parents[1] / "config" / "response_rules.yaml"
 
 ClassName = Literal["A", "B"]
-
-CLASS_LABELS: dict[str, str] = {"A": "特别重大/重大突发事件", "B": "其他需回应的政务舆情"}
-
-# ----------------------------------------------------------------------- event statuses, response kinds
-
-STATUS_PENDING = "待研判"
-STATUS_HANDLING = "处置中"
-STATUS_RESPONDED = "已回应"
-STATUS_CLOSED = "已结束"
-STATUS_NO_RESPONSE = "无需回应"
-STATUSES: tuple[str, ...] = (
-    STATUS_PENDING,
-    STATUS_HANDLING,
-    STATUS_RESPONDED,
-    STATUS_CLOSED,
-    STATUS_NO_RESPONSE,
-)
-
-KIND_AUTHORITATIVE_INFO = "发布权威信息"
-KIND_PRESS_CONFERENCE = "新闻发布会"
-KIND_BRIEFING = "吹风会"
-KIND_INTERVIEW = "接受采访"
-KIND_CLARIFICATION = "澄清"
-RESPONSE_KINDS: tuple[str, ...] = (
-    KIND_AUTHORITATIVE_INFO,
-    KIND_PRESS_CONFERENCE,
-    KIND_BRIEFING,
-    KIND_INTERVIEW,
-    KIND_CLARIFICATION,
-)
-
 
 # ----------------------------------------------------------------------------------------- deadlines
 
@@ -338,7 +309,7 @@ class ResponseClass:
 
     @property
     def label(self) -> str:
-        return CLASS_LABELS.get(self.cls or "", "无需回应")
+        return CLASS_LABELS.get(self.cls or "", NO_CLASS_LABEL)
 
 
 def _blocked(window: str, start: int, end: int, rules: ClassARules, past: bool = False) -> bool:

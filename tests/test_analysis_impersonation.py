@@ -9,9 +9,6 @@ from pathlib import Path
 import pytest
 
 from analysis.impersonation import (
-    TIER_ACT,
-    TIER_NONE,
-    TIER_REVIEW,
     is_gov_host,
     load_impersonation_config,
     official_profile,
@@ -20,6 +17,7 @@ from analysis.impersonation import (
     tier_for,
     valid_site_code,
 )
+from config.vocabulary import TIER_ACT, TIER_NONE, TIER_REVIEW
 from crawler.extract.sitecheck import check_site, extract_site_evidence, favicon_hash, favicon_url
 
 OFFICIAL_HTML = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>中华人民共和国审计署</title></head>

@@ -1,6 +1,6 @@
 """Tests for analysis.response: response class rules, casualties and magnitudes (the numerals themselves:
-test_analysis_numerals), deadlines, countdown, statuses and response kinds (the transitions between statuses:
-test_jobs_workflows)."""
+test_analysis_numerals), deadlines and countdown (statuses and response kinds: test_config_vocabulary; the
+transitions between statuses: test_jobs_workflows)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,6 @@ from pathlib import Path
 import pytest
 
 from analysis.response import (
-    RESPONSE_KINDS,
-    STATUSES,
     classify_response,
     countdown,
     deadlines,
@@ -186,11 +184,6 @@ def test_countdown_text_before_and_after_deadline():
     )
     seconds, overdue, text = countdown(due, due + timedelta(hours=1, minutes=5, seconds=30))
     assert overdue and seconds < 0 and text == "已超时 1小时5分"
-
-
-def test_statuses_and_response_kinds():
-    assert STATUSES == ("待研判", "处置中", "已回应", "已结束", "无需回应")
-    assert RESPONSE_KINDS == ("发布权威信息", "新闻发布会", "吹风会", "接受采访", "澄清")
 
 
 @pytest.mark.requires_shared_data
