@@ -11,6 +11,7 @@ import numpy as np
 from analysis.sentiment import article_text, model_version
 from analysis.target import classify_target
 from analysis.text import extract_keywords
+from config.vocabulary import SENTIMENTS
 
 logger = logging.getLogger(__name__)
 
@@ -50,10 +51,9 @@ def analyze_batch(rows: list[dict], *, model, keywords_k: int, version: str, now
     """The analysis columns of each row (`id`, `title`, `body`, `platform`): keywords, sentiment label and
     score, target, model name, time and version."""
     probs = _predict(model, rows)
-    labels = ("neg", "neu", "pos")
     out = []
     for r, p in zip(rows, probs, strict=True):
-        label = labels[int(p.argmax())]
+        label = SENTIMENTS[int(p.argmax())]
         target = classify_target(r["title"] or "", r["body"] or "")
         out.append(
             {

@@ -43,12 +43,11 @@ import math
 import re
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from analysis.dedup import facts as text_facts
-from analysis.dedup import figures_disagree, places_disagree, strong_facts
-from analysis.dedup import places as text_places
+from analysis.dedup import TextFacts, figures_disagree, places_disagree, text_facts
 from analysis.text import cut, idf_table, tag
 from analysis.textnorm import normalize_text
 
@@ -182,32 +181,27 @@ def doc_vector(title: str, text: str, max_terms: int = DOC_TERMS) -> dict[str, f
     return _vector(_normalized(title), _normalized(text), max_terms)
 
 
-def doc_features(
-    title: str,
-    text: str,
-    names: bool = True,
-    facts: Iterable[int] | None = None,
-    places: tuple[Iterable[str], Iterable[str]] | None = None,
-    strong: Iterable[int] | None = None,
-) -> tuple[dict[str, float], set[str], frozenset[int], frozenset[str], frozenset[str], frozenset[int]]:
-    """What `EventClusterer.add` needs of a document: its vector, (with `names`) its anchors, the figures
-    it states and its places (analysis.dedup.facts and .places of the body, or of the title when there is
-    no body: what a reprint signature carries, so a caller holding the signature passes `facts`, `strong`
-    = signature.strong and `places` = (signature.places, signature.mentions))."""
+@dataclass(frozen=True)
+class EventFeatures:
+    """What `EventClusterer.add` reads of a document (see `doc_features`): its unit TF-IDF vector, the names
+    in its title and lead (anchors), and its figures and places (the vetoes; empty ones veto nothing)."""
+
+    vector: dict[str, float]
+    names: frozenset[str] = frozenset()
+    facts: TextFacts = TextFacts()
+
+
+def doc_features(title: str, text: str, names: bool = True, facts: TextFacts | None = None) -> EventFeatures:
+    """What `EventClusterer.add` needs of a document: its vector, (with `names`) its anchors, and the
+    figures and places of the body, or of the title when there is no body (analysis.dedup.text_facts: what
+    the reprint signature carries too, so a caller that has them passes `facts`)."""
     title_norm, text_norm = _normalized(title), _normalized(text)
-    source = text if (text or "").strip() else (title or "")
     if facts is None:
-        facts = text_facts(source)
-    if strong is None:
-        strong = strong_facts(source)
-    about, named = text_places(source) if places is None else places
-    return (
-        _vector(title_norm, text_norm),
-        (_anchors_of(title_norm, text_norm) if names else set()),
-        frozenset(facts),
-        frozenset(about),
-        frozenset(named),
-        frozenset(strong),
+        facts = text_facts(text if (text or "").strip() else (title or ""))
+    return EventFeatures(
+        vector=_vector(title_norm, text_norm),
+        names=frozenset(_anchors_of(title_norm, text_norm)) if names else frozenset(),
+        facts=facts,
     )
 
 
@@ -446,11 +440,9 @@ class EventClusterer:
         vec: Mapping[str, float],
         specific: Collection[str],
         names: set[str],
-        facts: frozenset[int],
+        facts: TextFacts,
         t: float,
         label_entry: bool = False,
-        places: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset()),
-        strong: frozenset[int] = frozenset(),
     ) -> tuple[Any, float]:
         # a hot-list entry is a few words naming a story already in the news: the article threshold and
         # LABEL_MIN_SHARED specific terms in common are enough, without a shared name
@@ -475,9 +467,9 @@ class EventClusterer:
             sim, shared = _cosine(vec, event.centroid, event.norm, specific)
             if shared < min_shared or sim < need:
                 continue
-            if figures_disagree(facts, strong, event.facts, event.strong):
+            if figures_disagree(facts.figures, facts.strong, event.facts, event.strong):
                 continue  # both state figures, none shared: another release from the same template
-            if not label_entry and places_disagree(*places, event.about, event.named):
+            if not label_entry and places_disagree(facts.about, facts.named, event.about, event.named):
                 continue  # about places the other never names: the same template filled in elsewhere
             if (
                 not label_entry
@@ -497,19 +489,17 @@ class EventClusterer:
         doc_id: Any,
         vec: dict[str, float],
         names: set[str],
-        facts: frozenset[int],
+        facts: TextFacts,
         t: float,
         vote: bool,
-        places: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset()),
-        strong: frozenset[int] = frozenset(),
     ) -> None:
         event.members.append(doc_id)
         event.anchors.update(names)
         if len(event.facts) < FACTS_CAP:
-            event.facts.update(sorted(facts)[: FACTS_CAP - len(event.facts)])
+            event.facts.update(sorted(facts.figures)[: FACTS_CAP - len(event.facts)])
         if len(event.strong) < FACTS_CAP:
-            event.strong.update(sorted(strong - event.strong)[: FACTS_CAP - len(event.strong)])
-        for mine, new in ((event.about, places[0]), (event.named, places[1])):
+            event.strong.update(sorted(facts.strong - event.strong)[: FACTS_CAP - len(event.strong)])
+        for mine, new in ((event.about, facts.about), (event.named, facts.named)):
             if len(mine) < PLACES_CAP:
                 mine.update(sorted(new - mine)[: PLACES_CAP - len(mine)])
         event.first = min(event.first, t)
@@ -539,7 +529,7 @@ class EventClusterer:
         text: str,
         published_at: datetime | date | str | float | int,
         reprint_group: Any = None,
-        features: tuple[Any, ...] | None = None,
+        features: EventFeatures | None = None,
         label_entry: bool = False,
     ) -> Any:
         """Place one document; returns its event id (the id of the event's first document).
@@ -548,36 +538,25 @@ class EventClusterer:
         event on shared specific terms alone and does not move that event's centroid.
 
         `features` = `doc_features(title, text)` computed beforehand (e.g. in another process) saves
-        computing them here; the result is the same. Shorter tuples (vector, names[, figures[, about,
-        named]]) are accepted: what is missing vetoes nothing.
+        computing them here; the result is the same. Empty figures or places in it veto nothing.
         """
         if doc_id in self._doc_event:
             return self._doc_event[doc_id]
         t = _to_epoch(published_at)
         if features is None:
             features = doc_features(title, text, names=self.anchor_free_threshold is not None)
-        raw = features[0]
-        names = set(features[1]) if self.anchor_free_threshold is not None else set()
-        facts = frozenset(features[2]) if len(features) > 2 else frozenset()
-        places = (
-            (frozenset(features[3]), frozenset(features[4]))
-            if len(features) > 4
-            else (frozenset(), frozenset())
-        )
-        strong = frozenset(features[5]) if len(features) > 5 else frozenset()
+        raw = features.vector
+        names = set(features.names) if self.anchor_free_threshold is not None else set()
+        facts = features.facts
         vec, specific = self._reweight(raw)
         self._doc_vec[doc_id] = vec
         self._doc_time[doc_id] = t
         self._doc_anchors[doc_id] = sorted(names)
         if reprint_group is not None and reprint_group in self._group_event:
             event = self._events[self._group_event[reprint_group]]
-            self._attach(event, doc_id, vec, names, facts, t, vote=False, places=places, strong=strong)
+            self._attach(event, doc_id, vec, names, facts, t, vote=False)
             return event.eid  # a reprint is not counted again in the window's document frequencies
-        eid, sim = (
-            self._best_event(vec, specific, names, facts, t, label_entry, places, strong)
-            if vec
-            else (None, 0.0)
-        )
+        eid, sim = self._best_event(vec, specific, names, facts, t, label_entry) if vec else (None, 0.0)
         if eid is None:
             event = _Event(doc_id, t)
             self._events[doc_id] = event
@@ -587,17 +566,7 @@ class EventClusterer:
         else:
             event = self._events[eid]
             logger.debug("doc %s joins event %s (cosine %.3f)", doc_id, eid, sim)
-        self._attach(
-            event,
-            doc_id,
-            vec,
-            names,
-            facts,
-            t,
-            vote=not (label_entry and eid is not None),
-            places=places,
-            strong=strong,
-        )
+        self._attach(event, doc_id, vec, names, facts, t, vote=not (label_entry and eid is not None))
         self._local.add(t, sorted(set(raw) | names))
         if reprint_group is not None:
             self._group_event[reprint_group] = event.eid

@@ -29,13 +29,9 @@ from analysis.sitecheck_extract import (
     layout_similarity,
 )
 from config.impersonation import ImpersonationConfig
+from config.vocabulary import TIER_ACT, TIER_LABELS, TIER_NONE, TIER_REVIEW
 
 logger = logging.getLogger(__name__)
-
-TIER_ACT = "act"
-TIER_REVIEW = "review"
-TIER_NONE = "none"
-TIER_LABELS = {TIER_ACT: "建议处置", TIER_REVIEW: "待核实", TIER_NONE: "未发现"}
 
 
 # ----------------------------------------------------------------------------------------------

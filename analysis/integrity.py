@@ -20,14 +20,10 @@ import lxml.html
 from cssselect import SelectorError
 
 from analysis.sitecheck_extract import host_matches, host_of, jaccard, parse_html, shingles, visible_text
+from config.vocabulary import SEVERITY_HIGH, SEVERITY_LABELS, SEVERITY_LOW, SEVERITY_MEDIUM, SEVERITY_RANK
 
 logger = logging.getLogger(__name__)
 
-SEVERITY_HIGH = "high"
-SEVERITY_MEDIUM = "medium"
-SEVERITY_LOW = "low"
-SEVERITY_RANK = {SEVERITY_LOW: 1, SEVERITY_MEDIUM: 2, SEVERITY_HIGH: 3}
-SEVERITY_LABELS = {SEVERITY_HIGH: "高", SEVERITY_MEDIUM: "中", SEVERITY_LOW: "低"}
 
 # Fixed regions: the first element matching any selector of a region is fingerprinted.
 DEFAULT_REGION_SELECTORS: dict[str, tuple[str, ...]] = {

@@ -1,28 +1,44 @@
-"""Stage 2 of analysis, per document and pure: a document's features (reprint signature; event vector,
-names, figures and places; region) and its placement in a reprint group and an event, given the reprint
-index and the event clusterer it is added to. `document_features` is picklable, so a process pool can
-compute it while documents are placed one by one in time order."""
+"""Stage 2 of analysis, per document and pure: a document's facts (`DocumentFacts`: reprint signature;
+event vector, names, figures and places; region), read once, and its placement in a reprint group and an
+event, given the reprint index and the event clusterer it is added to. `document_facts` is picklable, so a
+process pool can compute it while documents are placed one by one in time order."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from analysis.dedup import ReprintIndex, decode_signature, signature
-from analysis.events import EventClusterer, doc_features
+from analysis.dedup import ReprintIndex, TextFacts, signature, text_facts
+from analysis.events import EventClusterer, EventFeatures, doc_features
 from analysis.region import Region, primary_region
 
 logger = logging.getLogger(__name__)
 
 REGION_CHARS = 2000  # body characters read for the region
 
-# signature, event vector, names, figures, places (paragraphs are about, named anywhere), strong figures,
-# region
-Features = tuple[
-    bytes, dict[str, float], list[str], list[int], list[str], list[str], list[int], Region | None
-]
+
+@dataclass(frozen=True)
+class DocumentFacts:
+    """One document as stage 2 reads it, computed once (in a worker process when there are many: it
+    pickles) and given to both the reprint index and the event clusterer. The figures and places are read
+    from the text once: the signature carries them for the reprint index (which keeps signatures across
+    runs), and `features` carries the same for the event clusterer."""
+
+    id: Any
+    time: datetime | None  # published, else first seen (`document_time`)
+    source: str | None
+    label_entry: bool  # a hot-list entry: names a story, joins an event without moving it
+    signature: bytes  # reprint signature (analysis.dedup.signature), stored with the document
+    features: EventFeatures  # vector, names, figures and places, for the event clusterer
+    region: Region | None
+
+    @property
+    def facts(self) -> TextFacts:
+        """The figures and places of the text (in the signature too)."""
+        return self.features.facts
 
 
 def aware(value: datetime | None) -> datetime | None:
@@ -37,36 +53,41 @@ def document_time(row: Mapping[str, Any]) -> datetime:
     return aware(row["published_at"]) or aware(row["first_seen_at"])
 
 
-def document_features(row: Mapping[str, Any]) -> Features:
-    """The pure, per-document part of stage 2 (signature; event vector, names, figures, places; region);
-    picklable, so a process pool can compute it while the main process places documents in order."""
+def document_facts(row: Mapping[str, Any]) -> DocumentFacts:
+    """The pure, per-document part of stage 2 (signature; event vector, names, figures, places; region) of
+    a stored document row (`id`, `title`, `body`, `published_at`, `first_seen_at`, `source`, `platform`)."""
     title, body = row["title"] or "", row["body"] or ""
-    sig = signature(body if body.strip() else title)
-    decoded = decode_signature(sig)  # figures and places: computed once, for reprints and events
-    vec, names, facts, about, named, strong = doc_features(
-        title, body, facts=decoded.facts, places=(decoded.places, decoded.mentions), strong=decoded.strong
+    facts = text_facts(body if body.strip() else title)  # figures and places: once, for reprints and events
+    return DocumentFacts(
+        id=row["id"],
+        time=document_time(row),
+        source=row["source"],
+        label_entry=row.get("platform") == "hotlist",
+        signature=signature(body if body.strip() else title, facts),
+        features=doc_features(title, body, facts=facts),
+        region=primary_region(title, body[:REGION_CHARS]),
     )
-    region = primary_region(title, body[:REGION_CHARS])
-    return sig, vec, sorted(names), sorted(facts), sorted(about), sorted(named), sorted(strong), region
 
 
 def document_stage2(
     row: Mapping[str, Any],
     index: ReprintIndex,
     clusterer: EventClusterer,
-    features: Features | None = None,
+    facts: DocumentFacts | None = None,
 ) -> dict[str, Any]:
-    """Place one document: reprint group, event and region. Returns the document columns to write."""
-    sig, vec, names, facts, about, named, strong, region = features or document_features(row)
-    when = document_time(row)
-    group = index.add_signature(row["id"], sig, when, row["source"])
+    """Place one document: reprint group, event and region. Returns the document columns to write.
+
+    `facts`: `document_facts(row)` computed beforehand (e.g. in a worker process)."""
+    doc = facts or document_facts(row)
+    group = index.add_signature(doc.id, doc.signature, doc.time, doc.source)
     event_id = clusterer.add(
-        row["id"], row["title"] or "", row["body"] or "", when, reprint_group=group,
-        features=(vec, names, facts, about, named, strong), label_entry=row.get("platform") == "hotlist",
+        doc.id, row["title"] or "", row["body"] or "", doc.time, reprint_group=group, features=doc.features,
+        label_entry=doc.label_entry,
     )  # fmt: skip
+    region = doc.region
     return {
-        "id": row["id"],
-        "signature": sig,
+        "id": doc.id,
+        "signature": doc.signature,
         "reprint_group": group,
         "event_id": event_id,
         "region_province": region.province if region else None,

@@ -18,19 +18,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from analysis.impersonation import TIER_LABELS
+from config.vocabulary import ACTION_LABELS, METHOD_LABELS, TIER_LABELS
 
 logger = logging.getLogger(__name__)
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
-ACTION_LABELS = {"status": "状态变更", "add": "人工添加", "note": "备注", "rebaseline": "重建基线"}
-METHOD_LABELS = {
-    "dnstwist": "相似域名",
-    "search": "搜索结果",
-    "document": "采集文档",
-    "manual": "人工添加",
-    "check": "直接核查",
-}
 
 
 @lru_cache(maxsize=1)

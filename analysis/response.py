@@ -4,11 +4,11 @@ Class A (特别重大/重大突发事件): authoritative information within 5 ho
 Class B (其他需要回应的政务舆情): a response within 48 hours. Otherwise no response is required.
 
 The decision is rule based and explainable: word lists live in `config/response_rules.yaml` (editable by
-administrators; the caller loads them with `config.response_rules.load_rules` and passes them in), casualty
-counts and earthquake magnitudes are parsed from Arabic and Chinese numerals, and every result carries the
-rule and the words that fired so the press officer sees why. This module also holds
-the deadline arithmetic, the countdown text, and the event statuses and response kinds (which status may
-follow which is the workflow module's rule, in the orchestration layer).
+administrators; the caller loads them with `config.response_rules.load_rules` and passes them in), casualty counts and earthquake magnitudes are parsed from Arabic and Chinese numerals
+(analysis.numerals), and every result carries the rule and the words that fired so the press officer sees
+why. This module also holds the deadline arithmetic and the countdown text (the classes' labels, the event
+statuses and the response kinds are in config.vocabulary; which status may follow which is the workflow
+module's rule, in the orchestration layer).
 """
 
 from __future__ import annotations
@@ -21,42 +21,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
+from analysis.numerals import parse_count, parse_decimal
 from config.response_rules import ClassARules, ResponseRules
+from config.vocabulary import CLASS_LABELS, KIND_PRESS_CONFERENCE, NO_CLASS_LABEL, RESPONSE_KINDS
 
 logger = logging.getLogger(__name__)
 
 ClassName = Literal["A", "B"]
-
-CLASS_LABELS: dict[str, str] = {"A": "特别重大/重大突发事件", "B": "其他需回应的政务舆情"}
-
-# ----------------------------------------------------------------------- event statuses, response kinds
-
-STATUS_PENDING = "待研判"
-STATUS_HANDLING = "处置中"
-STATUS_RESPONDED = "已回应"
-STATUS_CLOSED = "已结束"
-STATUS_NO_RESPONSE = "无需回应"
-STATUSES: tuple[str, ...] = (
-    STATUS_PENDING,
-    STATUS_HANDLING,
-    STATUS_RESPONDED,
-    STATUS_CLOSED,
-    STATUS_NO_RESPONSE,
-)
-
-KIND_AUTHORITATIVE_INFO = "发布权威信息"
-KIND_PRESS_CONFERENCE = "新闻发布会"
-KIND_BRIEFING = "吹风会"
-KIND_INTERVIEW = "接受采访"
-KIND_CLARIFICATION = "澄清"
-RESPONSE_KINDS: tuple[str, ...] = (
-    KIND_AUTHORITATIVE_INFO,
-    KIND_PRESS_CONFERENCE,
-    KIND_BRIEFING,
-    KIND_INTERVIEW,
-    KIND_CLARIFICATION,
-)
-
 
 # ----------------------------------------------------------------------------------------- deadlines
 
@@ -118,82 +89,7 @@ def countdown(deadline: datetime, now: datetime) -> tuple[int, bool, str]:
     return seconds, overdue, text
 
 
-# ---------------------------------------------------------------------------------- numeral parsing
-
-_CN_DIGITS = {
-    "零": 0,
-    "〇": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
-_APPROX_PREFIX = ("上", "近", "逾", "约", "超")
-
-
-def parse_count(token: str) -> int | None:
-    """Parse a count written in Arabic or Chinese numerals, reading vague amounts as lower bounds.
-
-    "6" → 6, "二十三" → 23, "十几" → 11, "数十" → 20, "百余" → 100, "上百" → 100, "近百" → 90, "20多" → 20.
-    Returns None when the token holds no number.
-    """
-    s = unicodedata.normalize("NFKC", token).strip()
-    near = s.startswith("近")
-    while s and s[0] in _APPROX_PREFIX:
-        s = s[1:]
-    s = s.rstrip("余多来")
-    if not s:
-        return None
-    if s.isdigit():
-        value = int(s)
-        return value * 9 // 10 if near and value >= 10 else value
-    # 几/数 before a unit is "a few" (几十 → 20); after a unit it is "and some" (十几 → 11).
-    chars = list(s)
-    for i, ch in enumerate(chars):
-        if ch in "几数":
-            chars[i] = "二" if i + 1 < len(chars) and chars[i + 1] in "十百千万" else "一"
-    total, section, num = 0, 0, None
-    for ch in chars:
-        if ch in _CN_DIGITS:
-            num = _CN_DIGITS[ch]
-        elif ch in _CN_UNITS:
-            section += (1 if num is None else num) * _CN_UNITS[ch]
-            num = None
-        elif ch == "万":
-            section += num or 0
-            total += (section or 1) * 10000
-            section, num = 0, None
-        else:
-            return None
-    value = total + section + (num or 0)
-    if near and value >= 10:
-        value = value * 9 // 10
-    return value
-
-
-def parse_magnitude(token: str) -> float | None:
-    """Parse an earthquake magnitude: "5.9", "5．9", "五点五", "7" → float."""
-    s = unicodedata.normalize("NFKC", token).strip()
-    try:
-        return float(s)
-    except ValueError:
-        pass
-    whole, _, frac = s.partition("点")
-    w = parse_count(whole)
-    if w is None:
-        return None
-    digits = [_CN_DIGITS.get(ch) for ch in frac]
-    if any(d is None for d in digits):
-        return None
-    return float(f"{w}.{''.join(str(d) for d in digits) or '0'}")
-
+# ---------------------------------------------------------------------------------- casualties
 
 _NUM = r"(?:上|近|逾|约|超过?)?(?:[0-9]+|[零〇一二两三四五六七八九十百千万几数]+)(?:多|余)?"
 _MEASURE = r"(?:人|名|位|口|具|个人)"
@@ -315,7 +211,7 @@ def parse_magnitudes(text: str) -> list[float]:
         context = norm[max(0, m.start() - 8) : m.end() + 6]
         if not _QUAKE_NEAR.search(context) or _RE_RESIST.search(norm[max(0, m.start() - 4) : m.start()]):
             continue
-        value = parse_magnitude(m.group(1))
+        value = parse_decimal(m.group(1))
         if value is not None and 1.0 <= value <= 10.0:
             found.append(value)
     return found
@@ -334,7 +230,7 @@ class ResponseClass:
 
     @property
     def label(self) -> str:
-        return CLASS_LABELS.get(self.cls or "", "无需回应")
+        return CLASS_LABELS.get(self.cls or "", NO_CLASS_LABEL)
 
 
 def _blocked(window: str, start: int, end: int, rules: ClassARules, past: bool = False) -> bool:

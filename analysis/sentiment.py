@@ -26,10 +26,11 @@ from typing import Protocol
 import numpy as np
 from scipy import sparse
 
+from config.vocabulary import SENTIMENT_LABELS, SENTIMENTS
+
 logger = logging.getLogger(__name__)
 
-LABELS: tuple[str, str, str] = ("neg", "neu", "pos")
-LABEL_NAMES: dict[str, str] = {"neg": "负面", "neu": "中性", "pos": "正面"}
+LABELS: tuple[str, str, str] = SENTIMENTS  # the models' class order
 MODEL_DIR = Path(__file__).resolve().parent / "models"
 PROJECT_MODEL_STEM = "sentiment_project"
 # Articles: the headline alone is scored when it has at least MIN_TITLE_CHARS characters; otherwise the
@@ -139,7 +140,7 @@ class SentimentResult:
 
     @property
     def label_zh(self) -> str:
-        return LABEL_NAMES[self.label]
+        return SENTIMENT_LABELS[self.label]
 
     @classmethod
     def from_proba(cls, proba: np.ndarray) -> SentimentResult:

@@ -14,10 +14,9 @@ import logging
 import re
 from dataclasses import dataclass
 
-logger = logging.getLogger(__name__)
+from config.vocabulary import TARGET_LABELS
 
-TARGETS: tuple[str, str, str] = ("office", "audited", "other")
-TARGET_NAMES: dict[str, str] = {"office": "审计机关自身", "audited": "被审计单位", "other": "其他"}
+logger = logging.getLogger(__name__)
 
 # Names of the audit institution and its staff (longest first so the regex takes the full name).
 OFFICE_TERMS: tuple[str, ...] = (
@@ -86,7 +85,8 @@ _CLAUSE_SPLIT_RE = re.compile(r"[。；;！!？?\n]")
 
 @dataclass(frozen=True)
 class TargetResult:
-    """Whom a text's sentiment is about: target in TARGETS, a Chinese reason, the terms that fired."""
+    """Whom a text's sentiment is about: a target (config.vocabulary.TARGETS), a Chinese reason, the terms
+    that fired."""
 
     target: str
     reason: str
@@ -94,7 +94,7 @@ class TargetResult:
 
     @property
     def target_zh(self) -> str:
-        return TARGET_NAMES[self.target]
+        return TARGET_LABELS[self.target]
 
 
 def _office_as_negative_subject(text: str) -> tuple[str, str] | None:

@@ -38,8 +38,6 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from analysis import integrity
 from analysis.impersonation import (
-    TIER_ACT,
-    TIER_NONE,
     official_profile,
     score_org_name,
     site_lexicon,
@@ -47,6 +45,7 @@ from analysis.impersonation import (
 )
 from analysis.sitecheck_extract import parse_html
 from config.impersonation import load_impersonation_config
+from config.vocabulary import SEVERITY_MEDIUM, SEVERITY_RANK, TIER_ACT, TIER_NONE
 from crawler.extract.sitecheck import check_site, extract_site_evidence, favicon_url
 
 logger = logging.getLogger(__name__)
@@ -439,11 +438,7 @@ def bench_integrity(manifest: dict, web: FixtureWeb) -> dict:
             findings += integrity.check_broken_links(
                 _link_statuses(html, res.final_url, spec["links_selector"], web), page_url=res.final_url
             )
-        got = {
-            f.kind
-            for f in findings
-            if integrity.SEVERITY_RANK[f.severity] >= integrity.SEVERITY_RANK["medium"]
-        }
+        got = {f.kind for f in findings if SEVERITY_RANK[f.severity] >= SEVERITY_RANK[SEVERITY_MEDIUM]}
         want = set(case["expected"])
         tp += len(got & want)
         fp += len(got - want)

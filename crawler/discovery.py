@@ -18,7 +18,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from analysis.impersonation import (
-    TIER_NONE,
     is_gov_host,
     is_legit_org,
     is_official_host,
@@ -28,21 +27,11 @@ from analysis.impersonation import (
 from analysis.sitecheck_extract import host_matches, host_of
 from config.impersonation import ImpersonationConfig
 from config.sitewatch import Discovery, Resolver, SiteWatchConfig
+from config.vocabulary import METHOD_DNSTWIST, METHOD_DOCUMENT, METHOD_MANUAL, METHOD_SEARCH, TIER_NONE
 from crawler.extract.sitecheck import extract_site_evidence
-from store.sitewatch import FOUND_MANUAL, candidate_key
+from store.sitewatch import candidate_key
 
 logger = logging.getLogger(__name__)
-
-METHOD_DNSTWIST = "dnstwist"
-METHOD_SEARCH = "search"
-METHOD_DOCUMENT = "document"
-METHOD_LABELS = {
-    METHOD_DNSTWIST: "相似域名",
-    METHOD_SEARCH: "搜索结果",
-    METHOD_DOCUMENT: "采集文档",
-    FOUND_MANUAL: "人工添加",
-    "check": "直接核查",
-}
 
 
 @dataclass(frozen=True)
@@ -278,7 +267,7 @@ def document_candidates(rows: Iterable[tuple[str, str | None, str | None]], sw: 
 
 # --------------------------------------------------------------------------- manual
 def manual_candidates(sw: SiteWatchConfig) -> list[Found]:
-    return [Found(c.url, FOUND_MANUAL, c.note or "配置文件") for c in sw.candidates]
+    return [Found(c.url, METHOD_MANUAL, c.note or "配置文件") for c in sw.candidates]
 
 
 def _home(url: str) -> str:

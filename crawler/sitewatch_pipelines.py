@@ -16,11 +16,9 @@ from typing import Any
 from scrapy.exceptions import CloseSpider, DropItem
 
 from analysis import integrity
+from config.vocabulary import SEVERITY_HIGH, SEVERITY_RANK, SNAPSHOT_ERROR, SNAPSHOT_FINDINGS, SNAPSHOT_OK
 from store.db import StoreError, open_store
 from store.sitewatch import (
-    SNAPSHOT_ERROR,
-    SNAPSHOT_FINDINGS,
-    SNAPSHOT_OK,
     get_snapshot,
     html_digest,
     record_check,
@@ -157,7 +155,7 @@ def snapshot_findings(item: SnapshotItem, baseline: Mapping | None) -> list[dict
         return [
             integrity.Finding(
                 "unreachable",
-                integrity.SEVERITY_HIGH,
+                SEVERITY_HIGH,
                 f"页面无法正常访问：{item.error or f'HTTP {item.status}，内容为空'}",
                 {"url": item.url, "status": item.status, "checked_at": now.isoformat(timespec="seconds")},
             ).to_dict()
@@ -176,5 +174,5 @@ def snapshot_findings(item: SnapshotItem, baseline: Mapping | None) -> list[dict
         )
     if item.link_statuses:
         found += integrity.check_broken_links(item.link_statuses, page_url=url)
-    found.sort(key=lambda f: -integrity.SEVERITY_RANK[f.severity])
+    found.sort(key=lambda f: -SEVERITY_RANK[f.severity])
     return [f.to_dict() for f in found]

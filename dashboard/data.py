@@ -22,6 +22,7 @@ import streamlit as st
 from sqlalchemy.engine import Engine, make_url
 
 from config.loader import load_plans
+from config.vocabulary import LEVEL_LABELS, SENTIMENT_LABELS, TARGET_LABELS, UNKNOWN_LEVEL
 from store import reports
 from store.db import StoreError, open_store
 
@@ -30,7 +31,7 @@ logger = logging.getLogger(__name__)
 LATEST_LIMIT = 200  # rows in the latest-mentions table (the CSV holds the whole filtered set)
 KEYWORDS_TOP = 20
 # The sentiment filter's choices, 负面 中性 正面 未分析; sentiment_codes() maps them back to codes.
-SENTIMENT_OPTIONS = tuple(reports.SENTIMENT_LABELS[c] for c in reports.SENTIMENT_CODES)
+SENTIMENT_OPTIONS = tuple(SENTIMENT_LABELS[c] for c in reports.SENTIMENT_CODES)
 sentiment_codes = reports.sentiment_codes
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 
@@ -133,11 +134,8 @@ def mentions_table(df: pd.DataFrame, tz_name: str) -> pd.DataFrame:
             "标题": df["title"].astype("object").tolist(),
             "原文": [safe_link(u) for u in df["url"]],
             "信源": df["source"].astype("object").tolist(),
-            "级别": [
-                reports.LEVEL_LABELS.get(v, reports.UNKNOWN_LEVEL) if v else reports.UNKNOWN_LEVEL
-                for v in df["level"]
-            ],
-            "情感": [reports.SENTIMENT_LABELS[c] for c in df["sentiment"]],
+            "级别": [LEVEL_LABELS.get(v, UNKNOWN_LEVEL) if v else UNKNOWN_LEVEL for v in df["level"]],
+            "情感": [SENTIMENT_LABELS[c] for c in df["sentiment"]],
             "方案": ["、".join(p) for p in df["plans"]],
             "无发布日期": [bool(v) for v in df["date_missing"]],
         },
@@ -157,10 +155,10 @@ def export_csv(df: pd.DataFrame, tz_name: str) -> bytes:
     for r in df.itertuples(index=False):
         row = [
             int(r.id), fmt_time(r.time, tz_name), fmt_time(r.published_at, tz_name), fmt_time(r.first_seen_at, tz_name),
-            r.title, r.url, r.source, r.platform, reports.LEVEL_LABELS.get(r.level, r.level or ""), r.media or "",
+            r.title, r.url, r.source, r.platform, LEVEL_LABELS.get(r.level, r.level or ""), r.media or "",
             r.region or "", "、".join(r.plans), "、".join(r.terms), "、".join(r.keywords or []),
-            reports.SENTIMENT_LABELS[r.sentiment], "" if pd.isna(r.sentiment_score) else f"{r.sentiment_score:.3f}",
-            reports.TARGET_LABELS.get(r.target, r.target or ""), r.reposts, r.comments, r.likes, r.reads,
+            SENTIMENT_LABELS[r.sentiment], "" if pd.isna(r.sentiment_score) else f"{r.sentiment_score:.3f}",
+            TARGET_LABELS.get(r.target, r.target or ""), r.reposts, r.comments, r.likes, r.reads,
         ]  # fmt: skip
         writer.writerow([v if i == 15 else _spreadsheet_safe(v) for i, v in enumerate(row)])  # 15: score
     return ("\ufeff" + out.getvalue()).encode("utf-8")
@@ -187,7 +185,7 @@ def overview(
         total=len(df),
         trend=reports.daily_sentiment(df, first, last, tz_name),
         by_source=reports.count_by(df, "source"),
-        by_level=reports.count_by(df, "level", reports.LEVEL_LABELS, missing=reports.UNKNOWN_LEVEL),
+        by_level=reports.count_by(df, "level", LEVEL_LABELS, missing=UNKNOWN_LEVEL),
         keywords=reports.top_keywords(df, KEYWORDS_TOP),
         latest=mentions_table(df.head(LATEST_LIMIT), tz_name),
     )
@@ -202,7 +200,7 @@ def source_health(db_url: str, tz_name: str) -> pd.DataFrame:
         {
             "信源": df["name"].astype("object").tolist(),
             "类型": df["kind"].astype("object").tolist(),
-            "级别": [reports.LEVEL_LABELS.get(v, v) for v in df["level"]],
+            "级别": [LEVEL_LABELS.get(v, v) for v in df["level"]],
             "启用": [bool(v) for v in df["enabled"]],
             "周期(分钟)": df["cadence_minutes"].astype("int64").tolist(),
             "上次运行": [fmt_time(v, tz_name) for v in df["last_run_at"]],

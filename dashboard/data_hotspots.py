@@ -16,7 +16,16 @@ import streamlit as st
 
 from analysis.heat import BASELINE_DAYS, is_new, plan_bursts
 from analysis.region import Region, matches_local
-from analysis.response import CLASS_LABELS, countdown
+from analysis.response import countdown
+from config.vocabulary import (
+    CLASS_SHORT_LABELS,
+    NO_CLASS_LABEL,
+    NOT_ANALYSED,
+    OFFICE_CRITICISM_LABEL,
+    RESPONSE_CLASSES,
+    SENTIMENT_LABELS,
+    TARGET_LABELS,
+)
 from dashboard.data import engine, fmt_time, safe_link
 from jobs import workflows
 from store import hotspots as q
@@ -24,12 +33,11 @@ from store import reports
 
 logger = logging.getLogger(__name__)
 
-CLASS_OPTIONS = ("A", "B", "无需回应")  # filter choices; 无需回应 = no class
-CLASS_SHORT = {"A": "A类", "B": "B类"}
+CLASS_OPTIONS = (*RESPONSE_CLASSES, NO_CLASS_LABEL)  # filter choices; NO_CLASS_LABEL (无需回应) = no class
 
 
 def class_codes(picked: list[str] | tuple[str, ...]) -> tuple[str | None, ...]:
-    return tuple(None if p == "无需回应" else p for p in picked)
+    return tuple(None if p == NO_CLASS_LABEL else p for p in picked)
 
 
 def _nan_to_none(value: Any) -> Any:
@@ -93,13 +101,13 @@ def events(
                 "突发": bool(r["is_burst"]),
                 "情感构成": f"负{m.get('neg', 0)} 中{m.get('neu', 0)} 正{m.get('pos', 0)}",
                 "负面占比": None if share is None else float(share),
-                "批评审计机关": int(r["office_critical_count"]),
+                OFFICE_CRITICISM_LABEL: int(r["office_critical_count"]),
                 "首发": r["first_source"] or "",
                 "首发链接": safe_link(urls.get(int(first_doc))) if first_doc is not None else None,
                 "转载": int(r["reprint_count"]),
                 "信源数": int(r["source_count"]),
                 "文档数": int(r["doc_count"]),
-                "回应类别": CLASS_SHORT.get(cls, "无需回应"),
+                "回应类别": CLASS_SHORT_LABELS.get(cls, NO_CLASS_LABEL),
                 "回应依据": _nan_to_none(r["response_reason"]) or "",
                 "首次发现": fmt_time(r["first_seen_at"], tz_name),
                 "截止时间": _nan_to_none(r["deadline_at"]),
@@ -109,7 +117,7 @@ def events(
             }
         )
     columns = [
-        "id", "标题", "热度", "热度趋势", "新", "突发", "情感构成", "负面占比", "批评审计机关", "首发", "首发链接",
+        "id", "标题", "热度", "热度趋势", "新", "突发", "情感构成", "负面占比", OFFICE_CRITICISM_LABEL, "首发", "首发链接",
         "转载", "信源数", "文档数", "回应类别", "回应依据", "首次发现", "截止时间", "状态", "地域", "关键词",
     ]  # fmt: skip
     return pd.DataFrame(rows, columns=columns)
@@ -145,8 +153,6 @@ def event_detail(db_url: str, tz_name: str, event_id: int) -> dict[str, Any] | N
         docs = q.event_document_table(conn, event_id)
         responses = q.list_responses(conn, [event_id])
         log = q.event_audit_log(conn, event_id)
-    sentiment = {"neg": "负面", "neu": "中性", "pos": "正面"}
-    target = {"office": "审计机关自身", "audited": "被审计单位", "other": "其他"}
     groups = docs["reprint_group"].tolist()
     documents = pd.DataFrame(
         {
@@ -154,8 +160,8 @@ def event_detail(db_url: str, tz_name: str, event_id: int) -> dict[str, Any] | N
             "标题": docs["title"].astype("object").tolist(),
             "原文": [safe_link(u) for u in docs["url"]],
             "信源": docs["source"].astype("object").tolist(),
-            "情感": [sentiment.get(_nan_to_none(v), "未分析") for v in docs["sentiment_label"]],
-            "对象": [target.get(_nan_to_none(v), "") for v in docs["target"]],
+            "情感": [SENTIMENT_LABELS.get(_nan_to_none(v), SENTIMENT_LABELS[NOT_ANALYSED]) for v in docs["sentiment_label"]],
+            "对象": [TARGET_LABELS.get(_nan_to_none(v), "") for v in docs["target"]],
             "转载组": [int(g) if _nan_to_none(g) is not None else None for g in groups],
             "首发": [int(i) == int(event["first_doc_id"] or -1) for i in docs["id"]],
             "地域": ["".join(x for x in (_nan_to_none(a), _nan_to_none(b), _nan_to_none(c)) if x)
@@ -215,7 +221,7 @@ def add_response(
 
 
 WorkflowError = workflows.WorkflowError
-__all__ = ["CLASS_LABELS", "CLASS_OPTIONS", "WorkflowError", "add_response", "change_status", "class_codes",
+__all__ = ["CLASS_OPTIONS", "WorkflowError", "add_response", "change_status", "class_codes",
            "event_detail", "events", "next_statuses", "with_countdown"]  # fmt: skip
 
 

@@ -13,31 +13,21 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from analysis.impersonation import TIER_LABELS
-from analysis.integrity import SEVERITY_LABELS, SEVERITY_RANK
-from analysis.referral import METHOD_LABELS, evidence_facts, referral_csv, referral_html
+from analysis.referral import evidence_facts, referral_csv, referral_html
+from config.vocabulary import (
+    FINDING_LABELS,
+    METHOD_LABELS,
+    SEVERITY_LABELS,
+    SEVERITY_RANK,
+    SNAPSHOT_LABELS,
+    TIER_LABELS,
+)
 from dashboard.data import engine, fmt_time, safe_link
 from jobs import workflows
 from store import sitewatch as sw
 
 logger = logging.getLogger(__name__)
 
-FINDING_LABELS = {
-    "defacement": "页面篡改",
-    "external_script": "外部脚本",
-    "iframe": "注入iframe",
-    "inline_script": "可疑内联脚本",
-    "hidden_link": "暗链",
-    "bad_words": "涉赌涉黄词语",
-    "cloaking": "搜索引擎爬虫看到不同内容",
-    "cloaking_referer": "百度来源看到不同内容",
-    "stale_column": "栏目未更新",
-    "blank_column": "空白栏目",
-    "broken_links": "不可用链接",
-    "blank_page": "空白页面",
-    "unreachable": "无法访问",
-}
-SNAPSHOT_LABELS = {sw.SNAPSHOT_OK: "正常", sw.SNAPSHOT_FINDINGS: "发现问题", sw.SNAPSHOT_ERROR: "无法访问"}
 CANDIDATE_COLUMNS = ["编号", "评分", "等级", "状态", "主机", "网址", "标题", "触发依据", "发现途径", "首次发现", "最近核查",
                      "核查异常"]  # fmt: skip
 

@@ -58,22 +58,20 @@ from analysis.alerts import (
 )
 from analysis.heat import BASELINE_DAYS, plan_bursts
 from analysis.region import Region, matches_local
-from analysis.response import STATUS_HANDLING, STATUS_PENDING
 from config.alerts import AlertsConfig, EscalationStep, Recipient, Rule, load_alerts, parse_span
 from config.loader import Settings
+from config.vocabulary import CANDIDATE_PENDING, CANDIDATE_REPORTED, EVENT_HANDLING, EVENT_PENDING
 from jobs.alert_channels import AnyChannel, ChannelError, flag_possible_repeat, render_parts, send_part
 from store import alerts as q
 from store import hotspots
 from store.audit import log_action
 from store.reports import plan_daily_counts
-from store.sitewatch import STATUS_PENDING as CANDIDATE_PENDING
-from store.sitewatch import STATUS_REPORTED as CANDIDATE_REPORTED
 
 logger = logging.getLogger(__name__)
 
 CURSOR_KEY = "alerts.cursor"
 SYSTEM_ACTOR = "系统（预警）"
-OPEN_STATUSES = (STATUS_PENDING, STATUS_HANDLING)
+OPEN_STATUSES = (EVENT_PENDING, EVENT_HANDLING)
 CLASS_TRIGGERS = {"A": "event_class_a", "B": "event_class_b"}
 DEFAULT_LEAD_MINUTES = 60.0
 DEFAULT_FAILURES = 3
@@ -345,7 +343,7 @@ def _escalations(conn, cfg: AlertsConfig, now: datetime) -> list[tuple[Escalatio
     urls = hotspots.document_urls(conn, [e["first_doc_id"] for e in events.values()])
     out = []
     for eid, ev in sorted(events.items()):
-        if ev["status"] != STATUS_PENDING or ev["response_class"] not in CLASS_TRIGGERS:
+        if ev["status"] != EVENT_PENDING or ev["response_class"] not in CLASS_TRIGGERS:
             continue
         for step in cfg.escalation:
             if ev["response_class"] not in step.classes or now < first[eid] + timedelta(
@@ -402,7 +400,7 @@ def _still_relevant(item: dict[str, Any], events: Mapping[int, dict[str, Any]]) 
     if ev is None:
         return False
     if item["trigger"] == "escalation":
-        return ev["status"] == STATUS_PENDING
+        return ev["status"] == EVENT_PENDING
     deadline = item["payload"].get("deadline_at")
     return (
         ev["status"] in OPEN_STATUSES

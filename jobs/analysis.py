@@ -38,7 +38,7 @@ from analysis.dedup import ReprintIndex
 from analysis.documents import analysis_version, analyze_batch
 from analysis.event_summary import iso_utc, summarise_event
 from analysis.events import EventClusterer
-from analysis.placement import document_features, document_stage2, document_time
+from analysis.placement import document_facts, document_stage2, document_time
 from analysis.sentiment import get_model
 from config.response_rules import ResponseRules, load_rules
 from store import hotspots as q
@@ -146,12 +146,15 @@ def analyze(engine: Engine, *, sentiment_model: str = "project", batch_size: int
 
 
 def _feature_pool(workers: int):
-    """A fork-based process pool for `document_features`, or None (one worker, or no fork on this OS).
+    """A fork-based process pool for `document_facts`, or None (one worker, or no fork on this OS).
 
     The lazily loaded tables (tokenizer, IDF, divisions) are loaded first so the workers share them."""
     if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         return None
-    document_features({"title": "审计署", "body": "北京市审计局发布审计报告"})
+    document_facts(
+        {"id": 0, "title": "审计署", "body": "北京市审计局发布审计报告", "published_at": None,
+         "first_seen_at": None, "source": None, "platform": None}
+    )  # fmt: skip
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
 
 
@@ -209,8 +212,8 @@ def _summarise_many(conn, event_ids: Sequence[int], clusterer: EventClusterer | 
 
 def _place_all(engine: Engine, index: ReprintIndex, clusterer: EventClusterer, config: Stage2Config, pool,
                stats: Stage2Stats, touched: dict[int, None], watermark: float | None):  # fmt: skip
-    """Place every pending document batch by batch (features from `pool` when given, the next batch's
-    features computed while this one is placed); returns the new watermark and the last (time, id) key."""
+    """Place every pending document batch by batch (document facts from `pool` when given, the next batch's
+    computed while this one is placed); returns the new watermark and the last (time, id) key."""
     last_key: tuple[datetime, int] | None = None
 
     def fetch(after):
@@ -224,17 +227,17 @@ def _place_all(engine: Engine, index: ReprintIndex, clusterer: EventClusterer, c
         if pool is None or not batch:
             return None
         chunk = max(1, len(batch) // (4 * config.workers))
-        return pool.map(document_features, batch, chunksize=chunk)
+        return pool.map(document_facts, batch, chunksize=chunk)
 
     batch = fetch(None)
-    pending_features = submit(batch)
+    pending_facts = submit(batch)
     while batch:
-        features = list(pending_features) if pending_features is not None else [None] * len(batch)
+        facts = list(pending_facts) if pending_facts is not None else [None] * len(batch)
         nxt = fetch(key_of(batch[-1]))
-        pending_features = submit(nxt)
+        pending_facts = submit(nxt)
         results, regroups = [], []
-        for row, feat in zip(batch, features, strict=True):
-            result = document_stage2(row, index, clusterer, feat)
+        for row, doc in zip(batch, facts, strict=True):
+            result = document_stage2(row, index, clusterer, doc)
             if index.last_merged:
                 regroups.append((list(index.last_merged), result["reprint_group"]))
             results.append(result)

@@ -43,10 +43,17 @@ from analysis.digest import (
     share_change_text,
     urgency_key,
 )
-from analysis.impersonation import TIER_ACT
-from analysis.integrity import SEVERITY_HIGH, SEVERITY_LABELS, SEVERITY_MEDIUM
 from config.loader import ConfigError, Settings, load_plans
 from config.response_rules import load_rules
+from config.vocabulary import (
+    LEVEL_LABELS,
+    SEVERITY_HIGH,
+    SEVERITY_LABELS,
+    SEVERITY_MEDIUM,
+    TIER_ACT,
+    TIER_LABELS,
+    UNKNOWN_LEVEL,
+)
 from jobs.report_model import (
     CITE_MAX,
     Block,
@@ -70,7 +77,6 @@ Kind = Literal["daily", "weekly", "event"]
 KINDS: tuple[str, ...] = ("daily", "weekly", "event")
 KIND_TITLES = {"daily": "舆情日报", "weekly": "舆情周报", "event": "舆情专报"}
 LEVEL_ORDER = ("central", "provincial", "municipal", "county", "official", "self-media")
-LEVEL_LABELS = store_reports.LEVEL_LABELS
 PLATFORM_LABELS = {
     "news": "新闻网站",
     "weibo": "微博",
@@ -97,11 +103,7 @@ def _p(*spans: Span | str, style: str = "body") -> Para:
 
 
 def _level(value: Any) -> str:
-    return (
-        LEVEL_LABELS.get(value, store_reports.UNKNOWN_LEVEL)
-        if isinstance(value, str)
-        else store_reports.UNKNOWN_LEVEL
-    )
+    return LEVEL_LABELS.get(value, UNKNOWN_LEVEL) if isinstance(value, str) else UNKNOWN_LEVEL
 
 
 def _level_rank(value: Any) -> int:
@@ -375,7 +377,6 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
 def _site_blocks(conn, start: datetime, end: datetime, tz: str) -> tuple[list[Block], int, int, list[str]]:
     """仿冒网站与网站安全: new act-tier candidates and new high/medium own-site findings in [start, end);
     plus the rule-derived suggestions for what is still pending (whenever found)."""
-    from analysis.impersonation import TIER_LABELS
 
     cands = store_digest.new_candidates(conn, start, end, tier=TIER_ACT)
     finds = store_digest.new_findings(conn, start, end, (SEVERITY_HIGH, SEVERITY_MEDIUM))

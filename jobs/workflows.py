@@ -15,22 +15,24 @@ from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
 
-from analysis.response import (
+from analysis.response import next_deadline
+from config.vocabulary import (
+    CANDIDATE_FALSE,
+    CANDIDATE_HANDLED,
+    CANDIDATE_PENDING,
+    CANDIDATE_REPORTED,
+    CANDIDATE_STATUSES,
+    EVENT_CLOSED,
+    EVENT_HANDLING,
+    EVENT_NO_RESPONSE,
+    EVENT_PENDING,
+    EVENT_RESPONDED,
+    METHOD_MANUAL,
     RESPONSE_KINDS,
-    STATUS_CLOSED,
-    STATUS_HANDLING,
-    STATUS_NO_RESPONSE,
-    STATUS_PENDING,
-    STATUS_RESPONDED,
-    next_deadline,
 )
 from store import hotspots as events_store
 from store import sitewatch as sites_store
 from store.audit import log_action
-from store.sitewatch import STATUS_FALSE as CANDIDATE_FALSE
-from store.sitewatch import STATUS_HANDLED as CANDIDATE_HANDLED
-from store.sitewatch import STATUS_PENDING as CANDIDATE_PENDING
-from store.sitewatch import STATUS_REPORTED as CANDIDATE_REPORTED
 
 logger = logging.getLogger(__name__)
 
@@ -39,11 +41,11 @@ ENTITY_CANDIDATE = sites_store.ENTITY_CANDIDATE
 
 # Allowed status changes, per entity, each list in workflow order.
 EVENT_TRANSITIONS: dict[str, tuple[str, ...]] = {
-    STATUS_PENDING: (STATUS_HANDLING, STATUS_NO_RESPONSE),
-    STATUS_HANDLING: (STATUS_RESPONDED, STATUS_NO_RESPONSE),
-    STATUS_RESPONDED: (STATUS_CLOSED,),
-    STATUS_CLOSED: (),
-    STATUS_NO_RESPONSE: (),
+    EVENT_PENDING: (EVENT_HANDLING, EVENT_NO_RESPONSE),
+    EVENT_HANDLING: (EVENT_RESPONDED, EVENT_NO_RESPONSE),
+    EVENT_RESPONDED: (EVENT_CLOSED,),
+    EVENT_CLOSED: (),
+    EVENT_NO_RESPONSE: (),
 }
 CANDIDATE_TRANSITIONS: dict[str, tuple[str, ...]] = {
     CANDIDATE_PENDING: (CANDIDATE_REPORTED, CANDIDATE_FALSE),
@@ -127,8 +129,8 @@ def record_response(engine: Engine, event_id: int, kind: str, by_whom: str, *, u
         due = next_deadline(event["response_class"], event["first_seen_at"], kinds)
         events_store.set_deadline(conn, event_id, due.due if due else None, now)
         status = event["status"]
-        for step in (STATUS_HANDLING, STATUS_RESPONDED):
-            if status in (STATUS_PENDING, STATUS_HANDLING) and can_transition(ENTITY_EVENT, status, step):
+        for step in (EVENT_HANDLING, EVENT_RESPONDED):
+            if status in (EVENT_PENDING, EVENT_HANDLING) and can_transition(ENTITY_EVENT, status, step):
                 if events_store.set_status(conn, event_id, status, step, now):
                     log_action(conn, ENTITY_EVENT, event_id, "status", status, step, by_whom, now, "记录回应")
                 status = step
@@ -147,9 +149,7 @@ def add_candidate(engine: Engine, url: str, by_whom: str, *, detail: str = "", n
     by_whom = _actor(by_whom)
     _, clean = sites_store.candidate_key(url)
     with engine.begin() as conn:
-        cid, created = sites_store.upsert_candidate(
-            conn, url, method=sites_store.FOUND_MANUAL, detail=detail, now=now
-        )
+        cid, created = sites_store.upsert_candidate(conn, url, method=METHOD_MANUAL, detail=detail, now=now)
         log_action(conn, ENTITY_CANDIDATE, cid, "add", None, clean, by_whom, now, detail or None)
     logger.info("candidate %s (%s) added by %s", cid, clean, by_whom)
     return cid, created
@@ -160,8 +160,8 @@ def change_candidate_status(engine: Engine, candidate_id: int, status: str, by_w
     """Move a candidate along the workflow and log who did it and when. Returns the old status; raises
     WorkflowError with a Chinese message when not allowed."""
     now = now or datetime.now(UTC)
-    if status not in sites_store.STATUSES:
-        raise WorkflowError(f"未知状态“{status}”，可选：{'、'.join(sites_store.STATUSES)}")
+    if status not in CANDIDATE_STATUSES:
+        raise WorkflowError(f"未知状态“{status}”，可选：{'、'.join(CANDIDATE_STATUSES)}")
     who = _actor(by_whom)
     with engine.begin() as conn:
         row = sites_store.get_candidate(conn, candidate_id)

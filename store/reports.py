@@ -21,22 +21,12 @@ import pandas as pd
 from sqlalchemy import Text, and_, cast, func, or_, select
 from sqlalchemy.engine import Connection
 
+from config.vocabulary import NOT_ANALYSED, SENTIMENT_LABELS, SENTIMENTS
 from store.schema import crawl_runs, documents, sources
 
 logger = logging.getLogger(__name__)
 
-SENTIMENT_CODES = ("neg", "neu", "pos", "none")  # "none": not analysed yet (or an unknown label)
-SENTIMENT_LABELS = {"neg": "负面", "neu": "中性", "pos": "正面", "none": "未分析"}
-LEVEL_LABELS = {
-    "central": "中央",
-    "provincial": "省级",
-    "municipal": "市级",
-    "county": "县级",
-    "self-media": "自媒体",
-    "official": "官方",
-}
-TARGET_LABELS = {"office": "审计机关", "audited": "被审计单位", "other": "其他"}
-UNKNOWN_LEVEL = "未知"
+SENTIMENT_CODES = (*SENTIMENTS, NOT_ANALYSED)  # NOT_ANALYSED: not analysed yet (or an unknown label)
 
 DOCUMENT_FRAME_COLUMNS = (
     "id", "url", "title", "source", "platform", "level", "media", "author", "region",
@@ -103,13 +93,13 @@ def empty_documents_frame() -> pd.DataFrame:
 
 
 def _sentiment_clause(codes: Sequence[str]):
-    known = [c for c in codes if c != "none"]
+    known = [c for c in codes if c != NOT_ANALYSED]
     clauses = []
     if known:
         clauses.append(documents.c.sentiment_label.in_(known))
-    if "none" in codes:
+    if NOT_ANALYSED in codes:
         clauses.append(documents.c.sentiment_label.is_(None))
-        clauses.append(documents.c.sentiment_label.not_in(["neg", "neu", "pos"]))
+        clauses.append(documents.c.sentiment_label.not_in(list(SENTIMENTS)))
     return or_(*clauses)
 
 
@@ -146,7 +136,7 @@ def fetch_documents(
     for r in rows:
         rec = dict(r)
         label = rec.pop("sentiment_label")
-        rec["sentiment"] = label if label in ("neg", "neu", "pos") else "none"
+        rec["sentiment"] = label if label in SENTIMENTS else NOT_ANALYSED
         rec["plans"] = _json_list(rec["plans"])
         rec["terms"] = _json_list(rec["terms"])
         rec["keywords"] = None if rec["keywords"] is None else _json_list(rec["keywords"])

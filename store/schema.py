@@ -21,6 +21,8 @@ from sqlalchemy import (
     TypeDecorator,
 )
 
+from config.vocabulary import CANDIDATE_PENDING, EVENT_PENDING
+
 metadata = MetaData(
     naming_convention={
         "ix": "ix_%(table_name)s_%(column_0_name)s",
@@ -176,7 +178,7 @@ events = Table(
     Column("response_rule", String(64), nullable=True),
     Column("response_terms", JSON, nullable=False, default=list),
     Column("deadline_at", UTCDateTime, nullable=True),
-    Column("status", String(16), nullable=False, default="待研判", index=True),
+    Column("status", String(16), nullable=False, default=EVENT_PENDING, index=True),
     Column("assignee", String(100), nullable=True),
     Column("notes", Text, nullable=True),
     Column("region", String(100), nullable=True),
@@ -233,7 +235,7 @@ site_candidates = Table(
     Column("tier", String(16), nullable=True),  # act / review / none
     Column("signals", JSON, nullable=False, default=list),
     Column("evidence", JSON, nullable=False, default=dict),
-    Column("status", String(16), nullable=False, default="待核实", index=True),  # 待核实/已报送/已处置/误报
+    Column("status", String(16), nullable=False, default=CANDIDATE_PENDING, index=True),  # CANDIDATE_STATUSES
     Column("status_by", String(100), nullable=True),
     Column("status_at", UTCDateTime, nullable=True),
     Column("note", Text, nullable=True),

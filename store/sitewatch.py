@@ -19,23 +19,13 @@ from urllib.parse import urlsplit, urlunsplit
 from sqlalchemy import and_, null, or_, select, update
 from sqlalchemy.engine import Connection
 
+from config.vocabulary import CANDIDATE_FALSE, CANDIDATE_PENDING, METHOD_CHECK, SNAPSHOT_OK
 from store.schema import audit_log, documents, integrity_findings, site_candidates, site_snapshots
 
 logger = logging.getLogger(__name__)
 
-STATUS_PENDING = "待核实"
-STATUS_REPORTED = "已报送"
-STATUS_HANDLED = "已处置"
-STATUS_FALSE = "误报"
-STATUSES = (STATUS_PENDING, STATUS_REPORTED, STATUS_HANDLED, STATUS_FALSE)
 ENTITY_CANDIDATE = "site_candidate"
 ENTITY_SNAPSHOT = "site_snapshot"
-FOUND_MANUAL = "manual"
-
-SNAPSHOT_OK = "ok"
-SNAPSHOT_FINDINGS = "findings"
-SNAPSHOT_ERROR = "error"
-
 
 _HOST_RE = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")
 
@@ -83,7 +73,7 @@ def upsert_candidate(
     if row is None:
         res = conn.execute(
             site_candidates.insert().values(
-                host=host, url=clean, found_by=[found], signals=[], evidence={}, status=STATUS_PENDING,
+                host=host, url=clean, found_by=[found], signals=[], evidence={}, status=CANDIDATE_PENDING,
                 first_seen_at=now,
             )
         )  # fmt: skip
@@ -117,7 +107,7 @@ def candidates_to_check(
     if ids:
         q = q.where(site_candidates.c.id.in_(list(ids)))
     else:
-        q = q.where(site_candidates.c.status != STATUS_FALSE)
+        q = q.where(site_candidates.c.status != CANDIDATE_FALSE)
         if not include_all:
             q = q.where(
                 or_(
@@ -139,7 +129,7 @@ def record_check(conn: Connection, url: str, result: dict[str, Any], *, now: dat
     host, _ = candidate_key(url)
     cid = conn.execute(select(site_candidates.c.id).where(site_candidates.c.host == host)).scalar()
     if cid is None:
-        cid, _ = upsert_candidate(conn, url, method="check", detail="直接核查", now=now)
+        cid, _ = upsert_candidate(conn, url, method=METHOD_CHECK, detail="直接核查", now=now)
     values = {
         "final_url": result.get("final_url"),
         "title": (result.get("title") or "")[:500] or None,

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import json
 import random
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
 
-from analysis.events import LOCAL_MIN_DOCS, EventClusterer, anchors, cluster_events, doc_features, doc_vector
+from analysis.dedup import TextFacts
+from analysis.events import (
+    LOCAL_MIN_DOCS,
+    EventClusterer,
+    EventFeatures,
+    anchors,
+    cluster_events,
+    doc_features,
+    doc_vector,
+)
 
 T0 = datetime(2024, 3, 4, 8, 0)
 
@@ -269,7 +279,7 @@ def test_disjoint_figures_keep_templated_releases_apart_even_in_a_small_corpus()
     clusterer.add(1, title, body, T0)
     assert clusterer.add(2, title, other_figures, T0 + timedelta(hours=1)) == 2  # same words, other figures
     assert clusterer.add(3, title, clone, T0 + timedelta(hours=2)) == 1  # same figures: same story
-    assert len(doc_features(title, body)[2]) >= 2
+    assert len(doc_features(title, body).facts.figures) >= 2
 
 
 COUNTY_TEMPLATE = (
@@ -282,10 +292,15 @@ COUNTY_TEMPLATE = (
 def test_templated_releases_about_other_counties_do_not_join_on_wording_alone() -> None:
     title = "审计局召开全面从严治党工作会议"
     a, b = (COUNTY_TEMPLATE.format(county=c) for c in ("莒南县", "沂水县"))
-    assert doc_features(title, a)[3] == frozenset({"371327"})
-    without_places = EventClusterer()
-    without_places.add(1, title, a, T0, features=doc_features(title, a)[:3])
-    assert without_places.add(2, title, b, T0 + timedelta(hours=1), features=doc_features(title, b)[:3]) == 1
+    assert doc_features(title, a).facts.about == frozenset({"371327"})
+
+    def without_places(text: str) -> EventFeatures:
+        f = doc_features(title, text)
+        return replace(f, facts=TextFacts(figures=f.facts.figures))  # places (and strong figures) unknown
+
+    loose = EventClusterer()
+    loose.add(1, title, a, T0, features=without_places(a))
+    assert loose.add(2, title, b, T0 + timedelta(hours=1), features=without_places(b)) == 1
     clusterer = EventClusterer()
     clusterer.add(1, title, a, T0)
     assert clusterer.add(2, title, b, T0 + timedelta(hours=1)) == 2  # other county: another story

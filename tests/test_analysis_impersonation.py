@@ -9,9 +9,6 @@ from pathlib import Path
 import pytest
 
 from analysis.impersonation import (
-    TIER_ACT,
-    TIER_NONE,
-    TIER_REVIEW,
     is_gov_host,
     official_profile,
     score_org_name,
@@ -20,6 +17,7 @@ from analysis.impersonation import (
     valid_site_code,
 )
 from config.impersonation import load_impersonation_config
+from config.vocabulary import TIER_ACT, TIER_NONE, TIER_REVIEW
 from crawler.extract.sitecheck import check_site, extract_site_evidence, favicon_hash, favicon_url
 
 CFG = load_impersonation_config()

@@ -1,15 +1,16 @@
-"""Stage 2 per document (analysis.placement): features read from the reprint signature; and the bounded
+"""Stage 2 per document (analysis.placement): facts read once for reprints and events; and the bounded
 state of the reprint index and the event clusterer it places documents in."""
 
 from __future__ import annotations
 
+import pickle
 from datetime import UTC, datetime, timedelta
 
 from test_jobs_analysis import AUDIT_BODY, BLAST_BODY
 
-from analysis.dedup import ReprintIndex, decode_signature, facts
+from analysis.dedup import ReprintIndex, decode_signature, facts, signature
 from analysis.events import EventClusterer
-from analysis.placement import document_features
+from analysis.placement import document_facts
 
 
 def test_reprint_index_prune_keeps_live_groups_and_their_ids() -> None:
@@ -34,12 +35,18 @@ def test_event_clusterer_prune_forgets_dormant_events() -> None:
     assert len(clusterer.to_state()["docs"]) == 1
 
 
-def test_document_features_take_the_figures_from_the_reprint_signature() -> None:
-    sig, vec, names, figures, about, named, strong, region = document_features(
-        {"title": "平山县挪用扶贫资金", "body": AUDIT_BODY}
-    )
-    assert figures == sorted(facts(AUDIT_BODY)) == sorted(decode_signature(sig).facts) and len(figures) >= 2
-    assert about == sorted(decode_signature(sig).places) and named == sorted(decode_signature(sig).mentions)
-    assert named and set(about) <= set(named)
-    assert strong == sorted(decode_signature(sig).strong) and set(strong) <= set(figures)
-    assert "平山县" in names and vec and region is not None and region.county == "平山县"
+def test_document_facts_are_read_once_for_reprints_and_events() -> None:
+    doc = document_facts(
+        {"id": 7, "title": "平山县挪用扶贫资金", "body": AUDIT_BODY, "published_at": datetime(2025, 1, 1),
+         "first_seen_at": None, "source": "新华网", "platform": "news"}
+    )  # fmt: skip
+    sig, figures = decode_signature(doc.signature), doc.facts.figures
+    assert figures == facts(AUDIT_BODY) == sig.facts and len(figures) >= 2
+    assert doc.facts.about == sig.places and doc.facts.named == sig.mentions
+    assert doc.facts.named and doc.facts.about <= doc.facts.named
+    assert doc.facts.strong == sig.strong and doc.facts.strong <= figures
+    assert doc.signature == signature(AUDIT_BODY) and doc.features.facts is doc.facts
+    assert "平山县" in doc.features.names and doc.features.vector
+    assert doc.region is not None and doc.region.county == "平山县"
+    assert doc.id == 7 and doc.time == datetime(2025, 1, 1, tzinfo=UTC) and not doc.label_entry
+    assert pickle.loads(pickle.dumps(doc)) == doc  # the process pool sends it between processes

@@ -1,5 +1,6 @@
-"""Tests for analysis.response: response class rules, numerals, deadlines, countdown, statuses and response kinds
-(the transitions between statuses: test_jobs_workflows)."""
+"""Tests for analysis.response: response class rules, casualties and magnitudes (the numerals themselves:
+test_analysis_numerals), deadlines and countdown (statuses and response kinds: test_config_vocabulary; the
+transitions between statuses: test_jobs_workflows)."""
 
 from __future__ import annotations
 
@@ -9,41 +10,17 @@ from pathlib import Path
 import pytest
 
 from analysis.response import (
-    RESPONSE_KINDS,
-    STATUSES,
     classify_response,
     countdown,
     deadlines,
     next_deadline,
     parse_casualties,
-    parse_count,
     parse_magnitudes,
 )
 from config.response_rules import load_rules
 
 T0 = datetime(2026, 3, 1, 8, 0)
 RULES = load_rules()
-
-
-@pytest.mark.parametrize(
-    ("token", "value"),
-    [
-        ("6", 6),
-        ("１０１", 101),
-        ("二十三", 23),
-        ("十几", 11),
-        ("数十", 20),
-        ("百余", 100),
-        ("上百", 100),
-        ("两千", 2000),
-        ("一百零五", 105),
-        ("20多", 20),
-        ("三万", 30000),
-        ("近百", 90),
-    ],
-)
-def test_parse_count_reads_arabic_and_chinese_numerals(token, value):
-    assert parse_count(token) == value
 
 
 def test_parse_casualties_finds_deaths_injuries_and_poisonings():
@@ -219,11 +196,6 @@ def test_countdown_text_before_and_after_deadline():
     )
     seconds, overdue, text = countdown(due, due + timedelta(hours=1, minutes=5, seconds=30))
     assert overdue and seconds < 0 and text == "已超时 1小时5分"
-
-
-def test_statuses_and_response_kinds():
-    assert STATUSES == ("待研判", "处置中", "已回应", "已结束", "无需回应")
-    assert RESPONSE_KINDS == ("发布权威信息", "新闻发布会", "吹风会", "接受采访", "澄清")
 
 
 @pytest.mark.requires_shared_data

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.target import TARGETS, classify_target
+from analysis.target import classify_target
+from config.vocabulary import TARGETS
 
 OFFICE = [
     "某县审计局长受贿被查",

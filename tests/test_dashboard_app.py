@@ -293,7 +293,7 @@ def test_csv_export_is_the_whole_filtered_set_and_formula_safe(db_url, today):
     assert (
         rows[1][5] == "https://news.example.cn/a1.html"
         and rows[1][14] == "负面"
-        and rows[1][16] == "审计机关"
+        and rows[1][16] == "审计机关自身"
     )
     neg = read(data.overview_csv(db_url, "Asia/Shanghai", first, today, sentiments=("neg",)))
     assert [r[4] for r in neg[1:]] == [XSS_TITLE, "审计发现某县挪用资金", "网友质疑审计整改", "一周前的批评"]

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 
+from config.vocabulary import LEVEL_LABELS
 from store import reports
 from store.db import open_store
 from store.queries import (
@@ -238,7 +239,7 @@ def test_count_by_and_top_keywords(engine):
     with engine.connect() as conn:
         df = reports.fetch_documents(conn, *reports.days_window(TODAY - timedelta(days=6), TODAY, TZ))
     assert reports.count_by(df, "source").to_dict("list") == {"名称": [SITE, LOCAL, WEIBO], "数量": [4, 2, 1]}
-    by_level = reports.count_by(df, "level", reports.LEVEL_LABELS)
+    by_level = reports.count_by(df, "level", LEVEL_LABELS)
     assert by_level.to_dict("list") == {"名称": ["中央", "县级", "自媒体"], "数量": [4, 2, 1]}
     kw = reports.top_keywords(df, k=3)
     # 审计整改: d1 d3 d6 d9; 资金: d1 d4; 莒南: d8 d9 (ties ordered by the keyword itself)

@@ -7,6 +7,7 @@ import sys
 from collections import Counter
 
 from config.loader import ROOT, Settings
+from config.vocabulary import CLASS_SHORT_LABELS, DROP_REASON_LABELS, PAGE_PROBLEM_LABELS, RESPONSE_CLASSES
 
 
 def print_crawl_summary(runs: list[dict], out=sys.stdout) -> None:
@@ -28,7 +29,7 @@ def print_crawl_summary(runs: list[dict], out=sys.stdout) -> None:
     if dropped:
         print("丢弃原因：", file=out)
         for reason, n in dropped.most_common():
-            print(f"  {REASONS.get(reason, reason)}（{reason}）: {n}", file=out)
+            print(f"  {DROP_REASON_LABELS.get(reason, reason)}（{reason}）: {n}", file=out)
     problems: Counter[str] = Counter()
     encodings: Counter[str] = Counter()
     for r in runs:
@@ -38,7 +39,7 @@ def print_crawl_summary(runs: list[dict], out=sys.stdout) -> None:
     if problems or repaired:
         print("问题页面（已入库或已计数，不影响采集）：", file=out)
         for name, n in problems.most_common():
-            print(f"  {PROBLEMS.get(name, name)}（{name}）: {n}", file=out)
+            print(f"  {PAGE_PROBLEM_LABELS.get(name, name)}（{name}）: {n}", file=out)
         for name, n in sorted(repaired.items()):
             print(f"  编码声明有误、已按内容识别（{name}）: {n}", file=out)
     samples = [s for r in runs for s in (r.get("error_samples") or [])]
@@ -48,36 +49,11 @@ def print_crawl_summary(runs: list[dict], out=sys.stdout) -> None:
             print(f"  - {s}", file=out)
 
 
-REASONS = {
-    "no_plan_match": "未命中监测方案",
-    "plan_excluded": "命中屏蔽词",
-    "duplicate_url": "本轮重复链接",
-    "no_title": "无标题",
-    "empty_body": "正文为空",
-    "empty_page": "空页面",
-    "bad_url": "链接无效",
-    "not_html": "非网页内容",
-    "naive_date": "时间缺时区",
-    "blocked_private_address": "拦截内网地址",
-    "blocked_robots_txt": "robots.txt 禁止",
-}
-
-PROBLEMS = {
-    "no_date": "缺少发布时间",
-    "too_large": "页面过大，已截断处理",
-    "unparsable": "HTML 无法解析",
-    "empty": "空页面",
-    "error": "抽取出错",
-    "empty_feed": "RSS 无条目",
-    "entry_without_link": "RSS 条目无链接",
-    "bad_json": "接口返回非 JSON",
-    "non_text_list_page": "列表页非文本",
-}
-
-
 def stage2_line(s2) -> str:
     """One line on what stage 2 did: documents placed, events new/updated, response classes."""
-    classes = "，".join(f"{k}类 {v}" for k, v in sorted(s2.by_class.items()) if k in ("A", "B"))
+    classes = "，".join(
+        f"{CLASS_SHORT_LABELS[k]} {v}" for k, v in sorted(s2.by_class.items()) if k in RESPONSE_CLASSES
+    )
     return f"  热点：归并 {s2.documents} 篇，新事件 {s2.events_new} 个，更新 {s2.events_touched} 个" + (
         f"；需回应：{classes}" if classes else ""
     )

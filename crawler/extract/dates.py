@@ -13,6 +13,8 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from analysis.numerals import read_chinese
+
 logger = logging.getLogger(__name__)
 
 
@@ -30,19 +32,6 @@ MIN_YEAR = 1995
 FUTURE_SLACK = timedelta(days=1)
 
 _FW = str.maketrans("０１２３４５６７８９：／－．", "0123456789:/-.")
-_CN_DIGITS = {
-    "〇": 0,
-    "零": 0,
-    "一": 1,
-    "二": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
 
 _TIME = r"(?:\s*(?:T|\s|日|,)?\s*(?P<H>[01]?\d|2[0-3])\s*[:：时]\s*(?P<M>[0-5]\d)(?:\s*[:：分]\s*(?P<S>[0-5]\d)(?:\.\d+)?)?)?"
 _OFFSET = r"(?P<tz>Z|[+-](?:[01]\d|2[0-3]):?[0-5]\d)?"
@@ -113,20 +102,13 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 
 
 def _cn_number(text: str) -> float | None:
+    """The number in "N分钟前": Arabic digits, a Chinese numeral (analysis.numerals), or 半 (half)."""
     if text.isdigit():
         return float(text)
     if text == "半":
         return 0.5
-    if text == "两":
-        return 2.0
-    if text == "十":
-        return 10.0
-    if "十" in text:
-        tens, _, ones = text.partition("十")
-        return float((_CN_DIGITS.get(tens, 1) if tens else 1) * 10 + (_CN_DIGITS.get(ones, 0) if ones else 0))
-    if len(text) == 1 and text in _CN_DIGITS:
-        return float(_CN_DIGITS[text])
-    return None
+    n = read_chinese(text)
+    return None if n is None else float(n)
 
 
 def _plausible(dt: datetime, now: datetime) -> bool:

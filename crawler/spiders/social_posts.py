@@ -12,6 +12,7 @@ from urllib.parse import quote, urlsplit
 import scrapy
 from scrapy.http import Response
 
+from analysis.numerals import parse_amount
 from crawler.extract import parse_datetime
 from crawler.items import PostItem
 from crawler.spiders._base import BaseMonitorSpider
@@ -38,12 +39,8 @@ def parse_weibo_time(text: str, now: datetime) -> datetime | None:
 def _int(value) -> int:
     if isinstance(value, int):
         return value
-    s = str(value or "0").strip()
-    m = re.match(r"([\d.]+)\s*(万|亿)?", s)
-    if not m:
-        return 0
-    n = float(m.group(1)) * {None: 1, "万": 10_000, "亿": 100_000_000}[m.group(2)]
-    return int(n)
+    n = parse_amount(str(value or "0").strip())  # "3.5万" → 35000
+    return 0 if n is None else int(n)
 
 
 def posts_from_payload(payload: dict, base_url: str, now: datetime) -> tuple[list[dict], int | None]:

@@ -14,7 +14,16 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from analysis.response import RESPONSE_KINDS, STATUSES, countdown
+from analysis.response import countdown
+from config.vocabulary import (
+    CLASS_A,
+    CLASS_B,
+    CLASS_LABELS,
+    CLASS_SHORT_LABELS,
+    EVENT_STATUSES,
+    NO_CLASS_LABEL,
+    RESPONSE_KINDS,
+)
 from dashboard import components, data, data_hotspots
 from dashboard.data_hotspots import WorkflowError
 
@@ -31,7 +40,7 @@ with st.sidebar:
     picked_classes = st.multiselect(
         "回应类别", data_hotspots.CLASS_OPTIONS, key="hs_classes", placeholder="全部类别"
     )
-    picked_status = st.multiselect("状态", STATUSES, key="hs_statuses", placeholder="全部状态")
+    picked_status = st.multiselect("状态", EVENT_STATUSES, key="hs_statuses", placeholder="全部状态")
     local_area = st.text_input(
         "本地区域", key="hs_local", help="行政区划名称或 6 位代码，如 莒南县、临沂市、371327"
     )
@@ -54,8 +63,9 @@ def ranked_events() -> None:
     shown = data_hotspots.with_countdown(df, ctx.tz_name, now)
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("热点事件", str(len(shown)))
-    c2.metric("A类（5小时）", str(int((shown["回应类别"] == "A类").sum())))
-    c3.metric("B类（48小时）", str(int((shown["回应类别"] == "B类").sum())))
+    a, b = CLASS_SHORT_LABELS[CLASS_A], CLASS_SHORT_LABELS[CLASS_B]
+    c2.metric(f"{a}（5小时）", str(int((shown["回应类别"] == a).sum())))
+    c3.metric(f"{b}（48小时）", str(int((shown["回应类别"] == b).sum())))
     c4.metric("已超时", str(int(shown["已超时"].sum())), help="截止时间已过且尚未完成对应回应的事件")
     table = shown[
         ["id", "标题", "热度", "热度趋势", "新", "突发", "情感构成", "首发", "首发链接", "转载", "信源数", "回应类别",
@@ -138,7 +148,7 @@ if message:
 st.text(f"标题：{event['title']}")
 st.text(f"关键词：{'、'.join(event['keywords'] or [])}")
 cls = event["response_class"]
-st.text(f"回应类别：{data_hotspots.CLASS_LABELS.get(cls, '无需回应') if cls else '无需回应'}")
+st.text(f"回应类别：{CLASS_LABELS.get(cls, NO_CLASS_LABEL) if cls else NO_CLASS_LABEL}")
 st.text(f"判定依据：{event['response_reason'] or '—'}")
 if event["deadline_at"] is not None:
     _, late, text = countdown(event["deadline_at"], datetime.now(UTC))

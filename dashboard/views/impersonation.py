@@ -10,10 +10,17 @@ from __future__ import annotations
 
 import streamlit as st
 
+from config.vocabulary import (
+    CANDIDATE_PENDING,
+    CANDIDATE_REPORTED,
+    CANDIDATE_STATUSES,
+    TIER_ACT,
+    TIER_LABELS,
+    TIER_REVIEW,
+)
 from dashboard import components
 from dashboard import data_sitewatch as data
 from jobs.workflows import ENTITY_CANDIDATE, WorkflowError, next_statuses
-from store.sitewatch import STATUS_PENDING, STATUS_REPORTED, STATUSES
 
 FLASH = "imp_flash"  # message kept across the rerun that follows a change
 
@@ -27,16 +34,20 @@ st.caption(
 )
 
 c1, c2 = st.columns([3, 1])
-statuses = c1.multiselect("处理状态", STATUSES, default=[STATUS_PENDING, STATUS_REPORTED], key="imp_status")
+statuses = c1.multiselect(
+    "处理状态", CANDIDATE_STATUSES, default=[CANDIDATE_PENDING, CANDIDATE_REPORTED], key="imp_status"
+)
 min_score = c2.slider("最低评分", 0, 100, 0, step=10, key="imp_min_score")
 
 frame = data.candidates(ctx.db_url, ctx.tz_name, tuple(statuses), float(min_score))
 all_rows = data.candidates(ctx.db_url, ctx.tz_name, (), 0.0)
 m1, m2, m3, m4 = st.columns(4)
 m1.metric("候选网站", str(len(all_rows)))
-m2.metric("建议处置", str(int((all_rows["等级"] == "建议处置").sum())))
-m3.metric("待核实（评分50–79）", str(int((all_rows["等级"] == "待核实").sum())))
-m4.metric("已报送", str(int((all_rows["状态"] == STATUS_REPORTED).sum())))
+m2.metric(TIER_LABELS[TIER_ACT], str(int((all_rows["等级"] == TIER_LABELS[TIER_ACT]).sum())))
+m3.metric(
+    f"{TIER_LABELS[TIER_REVIEW]}（评分50–79）", str(int((all_rows["等级"] == TIER_LABELS[TIER_REVIEW]).sum()))
+)
+m4.metric(CANDIDATE_REPORTED, str(int((all_rows["状态"] == CANDIDATE_REPORTED).sum())))
 
 if frame.empty:
     st.info(

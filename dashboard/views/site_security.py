@@ -10,6 +10,7 @@ import json
 
 import streamlit as st
 
+from config.vocabulary import SEVERITY_HIGH, SEVERITY_LABELS
 from dashboard import components
 from dashboard import data_sitewatch as data
 
@@ -24,7 +25,10 @@ m1.metric("监测页面", str(len(pages)))
 m2.metric("有问题的页面", str(int((pages["未处理问题"] > 0).sum())) if not pages.empty else "0")
 m3.metric("未处理问题", str(len(open_findings)))
 m4.metric(
-    "高风险问题", str(int((open_findings["严重程度"] == "高").sum())) if not open_findings.empty else "0"
+    "高风险问题",
+    str(int((open_findings["严重程度"] == SEVERITY_LABELS[SEVERITY_HIGH]).sum()))
+    if not open_findings.empty
+    else "0",
 )
 
 st.subheader("监测页面")

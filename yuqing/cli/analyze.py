@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from config.vocabulary import SENTIMENT_LABELS, TARGET_LABELS
 from yuqing.cli.common import _settings
 from yuqing.console import stage2_line
 
@@ -23,15 +24,17 @@ def cmd_analyze(args) -> int:
         print("没有需要分析的新文档。")
     else:
         print(f"已分析 {stats.documents} 篇文档，用时 {stats.seconds:.1f} 秒")
-        print("  情感：" + "，".join(f"{_SENT.get(k, k)} {v}" for k, v in sorted(stats.by_sentiment.items())))
-        print("  指向：" + "，".join(f"{_TARGET.get(k, k)} {v}" for k, v in sorted(stats.by_target.items())))
+        print(
+            "  情感："
+            + "，".join(f"{SENTIMENT_LABELS.get(k, k)} {v}" for k, v in sorted(stats.by_sentiment.items()))
+        )
+        print(
+            "  指向："
+            + "，".join(f"{TARGET_LABELS.get(k, k)} {v}" for k, v in sorted(stats.by_target.items()))
+        )
     if stats.stage2 is not None and stats.stage2.documents:
         print(stage2_line(stats.stage2))
     return 0
-
-
-_SENT = {"neg": "负面", "neu": "中性", "pos": "正面"}
-_TARGET = {"office": "批评审计机关", "audited": "审计发现（被审计单位）", "other": "其他"}
 
 
 def register(subparsers) -> None:

@@ -8,11 +8,18 @@ import logging
 import sys
 from datetime import UTC, datetime
 
+from config.vocabulary import (
+    CLASS_SHORT_LABELS,
+    EVENT_STATUSES,
+    NO_CLASS_LABEL,
+    RESPONSE_CLASSES,
+    RESPONSE_KINDS,
+)
 from yuqing.cli.common import _settings
 
 logger = logging.getLogger(__name__)
 
-CLASS_NAMES = {"A": "A类", "B": "B类", None: "无需回应"}
+CLASS_NAMES = {**CLASS_SHORT_LABELS, None: NO_CLASS_LABEL}
 
 
 def _engine(args):
@@ -158,8 +165,6 @@ def _engine_tz(args) -> str:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add `yuqing events {list,show,status,respond}`."""
-    from analysis.response import RESPONSE_KINDS, STATUSES
-
     p = subparsers.add_parser("events", help="hotspot events: list, show, change status, record a response")
     sub = p.add_subparsers(dest="events_command", required=True, metavar="ACTION")
 
@@ -168,10 +173,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--class",
         dest="cls",
         action="append",
-        choices=("A", "B", "none"),
+        choices=(*RESPONSE_CLASSES, "none"),
         help="only this class (repeatable)",
     )
-    s.add_argument("--status", action="append", choices=STATUSES, help="only this status (repeatable)")
+    s.add_argument("--status", action="append", choices=EVENT_STATUSES, help="only this status (repeatable)")
     s.add_argument(
         "--days", type=float, default=7.0, help="events active in the last N days (0 = all; default 7)"
     )
@@ -186,7 +191,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "status", help="change an event's status (待研判 → 处置中 → 已回应 → 已结束, or 无需回应)"
     )
     s.add_argument("id", type=int)
-    s.add_argument("new_status", choices=STATUSES)
+    s.add_argument("new_status", choices=EVENT_STATUSES)
     s.add_argument("--by", required=True, help="who makes the change (logged)")
     s.add_argument("--note", help="note for the audit log")
     s.set_defaults(func=cmd_status)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import yaml
 
+from config.vocabulary import CANDIDATE_STATUSES, SNAPSHOT_LABELS
 from yuqing.cli.common import _settings
 
 logger = logging.getLogger(__name__)
@@ -185,11 +186,10 @@ def cmd_export(args) -> int:
 # --------------------------------------------------------------------------- own site
 def print_watch_summary(run, out=sys.stdout) -> None:
     """Every watched page with its state, then the open findings (of a `jobs.sites.WatchRun`)."""
-    labels = {"ok": "正常", "findings": "有问题", "error": "无法访问"}
     for s in run.snapshots:
         latest = s["latest"] or {}
         base = "（本次建立基线）" if latest.get("baseline_created") else ""
-        print(f"  {labels.get(s['status'], s['status'])}  {s['url']}{base}", file=out)
+        print(f"  {SNAPSHOT_LABELS.get(s['status'], s['status'])}  {s['url']}{base}", file=out)
     print(f"未处理的问题 {len(run.findings)} 个：", file=out)
     for f in run.findings:
         print(f"  [{f['severity']}] {f['url']}  {f['summary']}", file=out)
@@ -226,8 +226,6 @@ def cmd_rebaseline(args) -> int:
 
 # --------------------------------------------------------------------------- parser
 def register(subparsers) -> None:
-    from store.sitewatch import STATUSES
-
     p = subparsers.add_parser(
         "sites", help="impersonating sites (仿冒网站) and own-site integrity (网站安全)"
     )
@@ -261,12 +259,14 @@ def register(subparsers) -> None:
     s.set_defaults(func=cmd_add)
 
     s = sub.add_parser("list", help="list candidates ranked by score")
-    s.add_argument("--status", action="append", choices=STATUSES, help="only this status (repeatable)")
+    s.add_argument(
+        "--status", action="append", choices=CANDIDATE_STATUSES, help="only this status (repeatable)"
+    )
     s.set_defaults(func=cmd_list)
 
     s = sub.add_parser("status", help="change a candidate's status (待核实 → 已报送 → 已处置, or 误报)")
     s.add_argument("id", type=int)
-    s.add_argument("status", choices=STATUSES)
+    s.add_argument("status", choices=CANDIDATE_STATUSES)
     s.add_argument("--by", required=True, help="who changes it (kept in the audit log)")
     s.add_argument("--note", help="e.g. the referral number")
     s.set_defaults(func=cmd_status)

@@ -12,10 +12,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from config.loader import ROOT, Source, load_plans, load_settings
+from config.vocabulary import SENTIMENT_LABELS
 
 logger = logging.getLogger(__name__)
-
-SENTIMENT_ZH = {"neg": "负面", "neu": "中性", "pos": "正面"}
 
 
 def demo_settings(data_dir: Path, sources_file: Path):
@@ -85,7 +84,7 @@ def run_demo(*, data_dir: Path | None = None, dashboard: bool = True, base_port:
         stats = analyze(engine, sentiment_model=settings.analysis.sentiment_model,
                         batch_size=settings.analysis.batch_size)  # fmt: skip
         engine.dispose()
-        mix = "，".join(f"{SENTIMENT_ZH.get(k, k)} {v}" for k, v in sorted(stats.by_sentiment.items()))
+        mix = "，".join(f"{SENTIMENT_LABELS.get(k, k)} {v}" for k, v in sorted(stats.by_sentiment.items()))
         print(f"分析：新分析 {stats.documents} 篇（{stats.seconds:.1f} 秒）；情感：{mix or '无'}", file=out)
         if stats.stage2 is not None and stats.stage2.documents:
             print(stage2_line(stats.stage2).strip(), file=out)

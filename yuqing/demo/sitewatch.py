@@ -43,6 +43,7 @@ from config.sitewatch import (
     SiteWatchConfig,
     WatchedPage,
 )
+from config.vocabulary import TIER_ACT, TIER_LABELS, TIER_NONE, TIER_REVIEW
 
 logger = logging.getLogger(__name__)
 
@@ -348,9 +349,9 @@ class SiteWatchDemo:
         engine.dispose()
         return {
             "candidates": len(cands),
-            "act": sorted(c["host"] for c in cands if c["tier"] == "act"),
-            "review": sorted(c["host"] for c in cands if c["tier"] == "review"),
-            "not_flagged": sorted(c["host"] for c in cands if c["tier"] == "none"),
+            "act": sorted(c["host"] for c in cands if c["tier"] == TIER_ACT),
+            "review": sorted(c["host"] for c in cands if c["tier"] == TIER_REVIEW),
+            "not_flagged": sorted(c["host"] for c in cands if c["tier"] == TIER_NONE),
             "errors": {c["host"]: c["check_error"] for c in cands if c["check_error"]},
             "watched_pages": len(snaps),
             "baselines": sum(1 for s in snaps if s["baseline"] is not None),
@@ -370,14 +371,15 @@ def demo_sitewatch_settings(settings: Any) -> Any:
 
 
 def print_summary(s: dict, out=sys.stdout) -> None:
+    act, review = TIER_LABELS[TIER_ACT], TIER_LABELS[TIER_REVIEW]
     print(
-        f"仿冒网站：核查 {s['candidates']} 个候选，建议处置 {len(s['act'])} 个，待核实 {len(s['review'])} 个",
+        f"仿冒网站：核查 {s['candidates']} 个候选，{act} {len(s['act'])} 个，{review} {len(s['review'])} 个",
         file=out,
     )
     for h in s["act"]:
-        print(f"  建议处置  {h}", file=out)
+        print(f"  {act}  {h}", file=out)
     for h in s["review"]:
-        print(f"  待核实    {h}", file=out)
+        print(f"  {review}    {h}", file=out)
     for h, err in s["errors"].items():
         print(f"  核查异常  {h}：{err}", file=out)
     print(

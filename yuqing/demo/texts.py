@@ -10,6 +10,8 @@ import logging
 import random
 from dataclasses import dataclass, field
 
+from analysis.numerals import write_chinese
+
 logger = logging.getLogger(__name__)
 
 YEAR = 2026  # the year written inside texts; fixed so a document's text never changes between runs
@@ -151,15 +153,6 @@ def place(r: random.Random, local: bool = False) -> tuple[str, str, str]:
     return r.choice(PLACES)
 
 
-def cn_num(n: int) -> str:
-    digits = "零一二三四五六七八九"
-    if n < 10:
-        return digits[n]
-    if n < 20:
-        return "十" + (digits[n % 10] if n % 10 else "")
-    return digits[n // 10] + "十" + (digits[n % 10] if n % 10 else "")
-
-
 @dataclass
 class Story:
     """One generated text: the topic it was written for, its title, reprint titles and paragraphs."""
@@ -288,7 +281,9 @@ def announcement(r: random.Random, no: int) -> Story:
         "现将审计结果公告如下：",
         f"一、基本情况。审计结果表明，有关地方和部门认真贯彻落实党中央、国务院决策部署，{proj}等任务总体推进顺利，"
         f"资金管理使用总体规范，{r.randint(60, 95)}%以上的抽查项目已按期完工并发挥效益。",
-        "二、审计发现的主要问题。" + "；".join(f"（{cn_num(i + 1)}）{p}" for i, p in enumerate(found)) + "。",
+        "二、审计发现的主要问题。"
+        + "；".join(f"（{write_chinese(i + 1)}）{p}" for i, p in enumerate(found))
+        + "。",
         f"三、审计处理及整改情况。对审计发现的问题，审计署已依法出具审计报告、下达审计决定书，"
         f"并移送相关问题线索{r.randint(3, 40)}起。截至{YEAR}年{m2 + 1}月底，有关地方和单位已通过追回资金、"
         f"盘活存量、完善制度等方式整改问题金额{amount(r, big=True)}，制定完善规章制度{r.randint(10, 120)}项，"
