@@ -19,6 +19,7 @@ import asyncio
 import json
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -56,12 +57,27 @@ def request_data(request: scrapy.Request) -> str:
 
 
 def start_requests(spider: scrapy.Spider) -> list[scrapy.Request]:
-    """The requests the spider's own `start()` yields (it needs no crawler for that)."""
+    """The requests the spider's own `start()` yields (it needs no crawler for that). Our spiders' `start()`
+    awaits nothing, so it is drained without an event loop (one may already run in this thread); one that
+    does await is run on a loop of its own in a helper thread."""
+    agen, out = spider.start(), []
+    while True:
+        step = agen.__anext__()
+        try:
+            step.send(None)
+        except StopIteration as done:
+            out.append(done.value)
+            continue
+        except StopAsyncIteration:
+            return out
+        step.close()
+        break
 
     async def collect() -> list[scrapy.Request]:
         return [r async for r in spider.start()]
 
-    return asyncio.run(collect())
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, collect()).result()
 
 
 def round_pending(client, keys: SourceKeys) -> bool:

@@ -78,6 +78,7 @@ class ChildRunner:
         self._lock = threading.Lock()
         self.stopping = False
         self.killed = 0  # children that needed SIGKILL
+        self.signalled: set[int] = set()  # children sent SIGTERM by a stop (once: a second one forces Scrapy)
         self.started_pids: list[int] = []  # every child pid, for tests and logs
 
     def run(self, func: Callable, settings: Settings, kwargs: Mapping[str, Any] | None = None, *,
@@ -109,7 +110,7 @@ class ChildRunner:
             self.started_pids.append(proc.pid)
             stopping = self.stopping
         if stopping:  # a stop arrived while we were starting: the stopper may have missed this child
-            self._signal(proc, signal.SIGTERM)
+            self.request_stop()
         timed_out = False
         try:
             try:
@@ -155,10 +156,13 @@ class ChildRunner:
             self._signal(proc, signal.SIGKILL)
 
     def request_stop(self) -> None:
-        """SIGTERM to every child group now (safe inside a signal handler: no waiting, no locks held long)."""
+        """SIGTERM to every child group now, once each (safe inside a signal handler: no waiting). Only one:
+        a second SIGTERM makes Scrapy stop at once, without recording its runs."""
         self.stopping = True
         for proc in list(self._procs.values()):
-            self._signal(proc, signal.SIGTERM)
+            if proc.pid not in self.signalled:
+                self.signalled.add(proc.pid)
+                self._signal(proc, signal.SIGTERM)
 
     def stop_all(self, grace: float) -> int:
         """SIGTERM every child group, SIGKILL those still there after `grace` s; returns how many were killed."""

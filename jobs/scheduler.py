@@ -45,6 +45,7 @@ from jobs import tasks
 from jobs.runner import ChildRunner, JobResult
 from store import scheduler as sched_store
 from store.queries import interrupt_open_crawl_runs, sync_sources
+from store.scheduler import job_label  # noqa: F401 - re-exported for the CLI
 
 if TYPE_CHECKING:
     from apscheduler.triggers.base import BaseTrigger
@@ -394,7 +395,7 @@ class Service:
         now = datetime.now(UTC)
 
         def write(conn) -> None:
-            if killed and self.mode == "local":  # a crawl killed before it could record its end
+            if (killed or self.runner.signalled) and self.mode == "local":  # a crawl cut short
                 interrupt_open_crawl_runs(conn)
             sched_store.interrupt_running_jobs(conn, now)
             sched_store.mark_stopped(conn, now)
@@ -474,7 +475,7 @@ def run_once(settings: Settings, sources: Sequence[Source], engine: Engine, *, r
                 nxt[job.name] = at if at is not None else end
             sched_store.set_next_runs(conn, nxt, end)
             sched_store.forget_jobs(conn, [j.name for j in jobs])
-            if runner.killed and not settings.redis_url:
+            if (runner.killed or runner.signalled) and not settings.redis_url:
                 interrupt_open_crawl_runs(conn)
             sched_store.interrupt_running_jobs(conn, end)
             sched_store.mark_stopped(conn, end)
@@ -490,19 +491,6 @@ def stop_once(runner: ChildRunner, grace: float) -> None:
     timer = threading.Timer(grace, runner.stop_all, args=(0.0,))
     timer.daemon = True
     timer.start()
-
-
-JOB_LABELS = {"analysis": "分析", "alerts": "预警", "site_check": "仿冒网站核查", "site_watch": "网站监测",
-              "digest": "日报"}  # fmt: skip
-RESULT_LABELS = {sched_store.RUNNING: "运行中", sched_store.OK: "成功", sched_store.FAILED: "失败",
-                 sched_store.TIMEOUT: "超时", sched_store.INTERRUPTED: "已中断"}  # fmt: skip
-
-
-def job_label(name: str) -> str:
-    """A job's name for people: 采集：<信源>, 分析, 预警 …"""
-    if name.startswith(CRAWL_PREFIX):
-        return f"采集：{name[len(CRAWL_PREFIX) :]}"
-    return JOB_LABELS.get(name, name)
 
 
 def install_stop_handlers(on_stop: Callable[[], None]) -> None:

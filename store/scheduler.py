@@ -29,6 +29,20 @@ FAILURES = (FAILED, TIMEOUT)
 _PG_LOCK_CLASS = 0x5951  # "YQ"
 
 
+# what people read (yuqing status, the 信源健康 page)
+JOB_LABELS = {"analysis": "分析", "alerts": "预警", "site_check": "仿冒网站核查", "site_watch": "网站监测",
+              "digest": "日报"}  # fmt: skip
+RESULT_LABELS = {RUNNING: "运行中", OK: "成功", FAILED: "失败",
+                 TIMEOUT: "超时", INTERRUPTED: "已中断"}  # fmt: skip
+
+
+def job_label(name: str) -> str:
+    """A job's name for people: 采集：<信源>, 分析, 预警 …"""
+    if name.startswith("crawl:"):
+        return f"采集：{name[len('crawl:') :]}"
+    return JOB_LABELS.get(name, name)
+
+
 # --------------------------------------------------------------------------- jobs
 def record_job_start(conn: Connection, name: str, when: datetime) -> None:
     """Mark a job running (inserting its row on first use) and count the run."""
@@ -214,6 +228,7 @@ def acquire_scheduler_lock(engine: Engine) -> SchedulerLock:
     """Take this database's scheduler lock or raise SchedulerLockBusy (never waits)."""
     if engine.dialect.name == "postgresql":
         conn = engine.connect()
+        conn.detach()  # its own session, never returned to the pool: closing it ends the session and the lock
         try:
             got = conn.execute(
                 text(

@@ -98,7 +98,7 @@ def cmd_serve(args) -> int:
 
 
 def _print_once(run) -> None:
-    from jobs.scheduler import RESULT_LABELS, job_label
+    from store.scheduler import RESULT_LABELS, job_label
 
     if not run.results:
         print("没有到期的任务。")
@@ -147,9 +147,8 @@ def cmd_worker(args) -> int:
 
 # --------------------------------------------------------------------------- status
 def cmd_status(args) -> int:
-    from jobs.scheduler import RESULT_LABELS, job_label
     from store.db import open_store
-    from store.scheduler import scheduler_status
+    from store.scheduler import RESULT_LABELS, job_label, scheduler_status
 
     settings = _settings(args)
     tz = ZoneInfo(settings.dashboard.timezone)
