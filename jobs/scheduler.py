@@ -242,7 +242,7 @@ class Heartbeat(threading.Thread):
         self.extra, self.check, self.on_lost = extra, check, on_lost
         self.started_at = datetime.now(UTC)
         self.host, self.pid = socket.gethostname(), os.getpid()
-        self._stop = threading.Event()
+        self._halt = threading.Event()
 
     def beat(self) -> None:
         now = datetime.now(UTC)
@@ -256,17 +256,20 @@ class Heartbeat(threading.Thread):
         self.executor.store(write)
 
     def run(self) -> None:
-        while not self._stop.is_set():
+        while not self._halt.is_set():
             if self.check is not None and not self.check():
                 logger.error("the scheduler lock was lost: stopping")
                 if self.on_lost is not None:
                     self.on_lost()
                 return
             self.beat()
-            self._stop.wait(self.interval)
+            self._halt.wait(self.interval)
 
     def stop(self) -> None:
-        self._stop.set()
+        """Stop beating; returns once no beat can be written any more (so a later 'stopped' mark stays)."""
+        self._halt.set()
+        if self.is_alive() and self is not threading.current_thread():
+            self.join(timeout=10)
 
 
 # --------------------------------------------------------------------------- the long-running scheduler

@@ -60,7 +60,7 @@ def push_crawl_rounds(settings: Settings, *, names: list[str]) -> JobResult:
     from jobs.crawl import select_sources, spider_for
 
     chosen = select_sources(load_sources(settings.path(settings.sources_file)), names=names)
-    client = redis.Redis.from_url(settings.redis_url)
+    client = redis.Redis.from_url(settings.redis_url, socket_connect_timeout=5, socket_timeout=10)
     parts: dict[str, dict[str, Any]] = {}
     try:
         for src in chosen:

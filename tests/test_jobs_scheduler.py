@@ -50,6 +50,7 @@ class InlineRunner:
     def __init__(self):
         self.stopping = False
         self.killed = 0
+        self.signalled: set[int] = set()
         self.calls: list[tuple[str, dict]] = []
 
     def run(self, func, settings, kwargs=None, *, timeout, grace=5.0):
@@ -319,3 +320,26 @@ def test_job_labels_are_chinese():
     assert sch.job_label("crawl:审计署网站") == "采集：审计署网站"
     assert [sch.job_label(n) for n in ("analysis", "alerts", "site_check", "site_watch")] == [
         "分析", "预警", "仿冒网站核查", "网站监测"]  # fmt: skip
+
+
+def test_alerts_adapter_calls_run_alerts_with_an_engine_and_now(tmp_path, monkeypatch):
+    import sys
+    import types
+    from dataclasses import dataclass
+
+    @dataclass
+    class AlertRun:
+        sent: int
+        failed: int
+        escalated: int
+
+    seen = {}
+
+    def run_alerts(settings, engine, *, now):
+        seen.update(url=str(engine.url), now=now)
+        return AlertRun(sent=2, failed=0, escalated=1)
+
+    monkeypatch.setitem(sys.modules, "jobs.alerts", types.SimpleNamespace(run_alerts=run_alerts))
+    res = tasks.send_alerts(_settings(tmp_path))
+    assert res.ok and res.summary == "sent=2, failed=0, escalated=1"
+    assert seen["url"].endswith("s.db") and seen["now"].tzinfo is not None

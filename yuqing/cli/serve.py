@@ -9,6 +9,7 @@ the distributed crawl worker, and what the scheduler did and will do next.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import unicodedata
 from datetime import UTC, datetime
@@ -87,14 +88,20 @@ def cmd_serve(args) -> int:
         print(f"调度器已启动（{mode}）：{len(jobs)} 个任务。`yuqing status` 查看运行情况，Ctrl-C 或 SIGTERM 停止。",
               flush=True)  # fmt: skip
         service = serve_forever(settings, sources, engine, runner=runner, lock=lock)
-        if service.lost_lock:
-            print("调度器失去了数据库锁（数据库连接中断），已停止。", file=sys.stderr)
-            return 1
-        print("调度器已停止。")
-        return 0
     finally:
         lock.release()
         engine.dispose()
+    rc = 0
+    if service.lost_lock:
+        print("调度器失去了数据库锁（数据库连接中断），已停止。", file=sys.stderr)
+        rc = 1
+    else:
+        print("调度器已停止。")
+    if service.active():  # a job thread still waits on something (a hung network call): do not wait for it
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(rc)
+    return rc
 
 
 def _print_once(run) -> None:
