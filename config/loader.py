@@ -116,6 +116,37 @@ class ReportSettings(Strict):
         return str(value)
 
 
+class ServeSettings(Strict):
+    """`yuqing serve`: how often each job runs (minutes; 0 switches a job off) and how it stops."""
+
+    analysis_after_crawl: bool = Field(
+        True, description="analyse right after a crawl that stored or updated documents"
+    )
+    analysis_minutes: int = Field(10, ge=1, description="analyse new documents at least this often")
+    alerts_minutes: int = Field(
+        5, ge=0, description="evaluate alert rules and send due messages this often (0: off)"
+    )
+    site_check_minutes: int = Field(
+        1440, ge=0, description="check impersonation candidates that are due this often (0: off)"
+    )
+    site_watch_minutes: int = Field(360, ge=0, description="watch the office's own pages this often (0: off)")
+    heartbeat_seconds: int = Field(
+        30, ge=1, description="the scheduler writes its heartbeat this often; status shows 运行中 within 2x"
+    )
+    crawl_timeout_minutes: int = Field(
+        60, ge=1, description="a crawl, site check or watch running longer is stopped and counted as failed"
+    )
+    job_timeout_minutes: int = Field(
+        30, ge=1, description="analysis and alerts running longer are stopped and counted as failed"
+    )
+    stop_grace_seconds: float = Field(
+        5.0, ge=0, le=8, description="on SIGTERM/SIGINT, child processes get this long before SIGKILL"
+    )
+    worker_idle_seconds: int = Field(
+        30, ge=1, description="yuqing worker: a source's crawl idle this long ends (and records its run)"
+    )
+
+
 class Settings(BaseSettings):
     """All application settings. Secrets (DB passwords, tokens) come only from the environment."""
 
@@ -142,6 +173,7 @@ class Settings(BaseSettings):
     analysis: AnalysisSettings = AnalysisSettings()
     dashboard: DashboardSettings = DashboardSettings()
     report: ReportSettings = ReportSettings()
+    serve: ServeSettings = ServeSettings()
 
     @classmethod
     def settings_customise_sources(

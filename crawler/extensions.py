@@ -127,7 +127,10 @@ class CrawlRunRecorder:
                 error_samples=self.error_samples, **summary,
             )  # fmt: skip
             source = self._source()
-            if source:
+            # a worker that joined a shared round after the other workers drained it fetched nothing: that
+            # says nothing about the source's health
+            idle_worker = summary["pages"] == 0 and self.crawler.settings.getbool("MONITOR_SHARED_QUEUE")
+            if source and not idle_worker:
                 err = (
                     None
                     if ok

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine, make_url
 
 from config.loader import load_plans
 from config.vocabulary import LEVEL_LABELS, SENTIMENT_LABELS, TARGET_LABELS, UNKNOWN_LEVEL
-from store import reports
+from store import reports, scheduler
 from store.db import StoreError, open_store
 
 logger = logging.getLogger(__name__)
@@ -261,3 +261,41 @@ def overview_csv(
     with engine(db_url).connect() as conn:
         df = reports.fetch_documents(conn, *reports.days_window(first, last, tz_name), flt)
     return export_csv(df, tz_name)
+
+
+@dataclass
+class SchedulerView:
+    """信源健康's 调度器 section: heartbeat, whether the scheduler runs, and its jobs (last / next run)."""
+
+    heartbeat: str  # '' when no scheduler ever ran
+    running: bool
+    mode: str
+    jobs: pd.DataFrame
+
+
+@st.cache_data(ttl=15, show_spinner=False)
+def scheduler_view(db_url: str, tz_name: str) -> SchedulerView:
+    """The scheduler's heartbeat and job table (running: heartbeat younger than twice its interval)."""
+    with engine(db_url).connect() as conn:
+        status = scheduler.scheduler_status(conn, datetime.now(UTC))
+    state = status.state or {}
+    rows = status.jobs
+    jobs = pd.DataFrame(
+        {
+            "任务": [scheduler.job_label(r["name"]) for r in rows],
+            "上次运行": [fmt_time(r["last_started_at"], tz_name) for r in rows],
+            "结果": [
+                scheduler.RESULT_LABELS.get(r["last_status"], r["last_status"] or "未运行") for r in rows
+            ],
+            "下次运行": [fmt_time(r["next_run_at"], tz_name) for r in rows],
+            "连续失败": [int(r["consecutive_failures"]) for r in rows],
+            "最近错误": [_text(r["last_error"]) if r["consecutive_failures"] else "" for r in rows],
+        },
+        index=pd.RangeIndex(len(rows)),
+    )
+    return SchedulerView(
+        heartbeat=fmt_time(state.get("heartbeat_at"), tz_name),
+        running=status.alive,
+        mode=str(state.get("mode") or ""),
+        jobs=jobs,
+    )

@@ -2,4 +2,5 @@
 values from them) and an engine, owning its transactions, reading and writing through `store`, calling
 pure `analysis` functions, and returning a small result record: crawl runs (`jobs.crawl`), analysis
 stage 1 and 2 (`jobs.analysis`), site discovery, checks and watch (`jobs.sites`), and the event and
-candidate workflows (`jobs.workflows`)."""
+candidate workflows (`jobs.workflows`); the scheduler that runs them all on their cadences (`jobs.scheduler`,
+children via `jobs.runner`, adapters in `jobs.tasks`) and the distributed crawl worker (`jobs.worker`)."""

@@ -323,3 +323,35 @@ alert_messages = Table(
     Column("sent_at", UTCDateTime, nullable=True),
 )
 Index("ix_alert_messages_recipient_channel", alert_messages.c.recipient, alert_messages.c.channel_name)
+
+# `yuqing serve`: one row per scheduled job (crawl:<source>, analysis, alerts, site_check, site_watch …)
+scheduler_jobs = Table(
+    "scheduler_jobs",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("last_started_at", UTCDateTime, nullable=True),
+    Column("last_finished_at", UTCDateTime, nullable=True),
+    Column("last_status", String(16), nullable=True),  # running / ok / failed / timeout / interrupted
+    Column("last_ok_at", UTCDateTime, nullable=True),  # start of the last successful run
+    Column("last_error", Text, nullable=True),
+    Column("last_summary", Text, nullable=True),
+    Column("consecutive_failures", Integer, nullable=False, default=0),
+    Column("failures", Integer, nullable=False, default=0),
+    Column("runs", Integer, nullable=False, default=0),
+    Column("next_run_at", UTCDateTime, nullable=True),
+    Column("updated_at", UTCDateTime, nullable=True),
+)
+
+# the one scheduler's heartbeat (a single row, id 1)
+scheduler_state = Table(
+    "scheduler_state",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("mode", String(16), nullable=False),  # local / distributed / once
+    Column("host", String(200), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("heartbeat_at", UTCDateTime, nullable=False),
+    Column("heartbeat_seconds", Integer, nullable=False),
+    Column("stopped_at", UTCDateTime, nullable=True),
+)

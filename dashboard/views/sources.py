@@ -1,5 +1,6 @@
-"""信源健康 page: each source's last success, last error and consecutive failures, the latest crawl runs, and
-alert delivery (failed and retrying messages first, then the latest ones)."""
+"""信源健康 page: the scheduler (heartbeat, each job's last and next run), each source's last success, last error
+and consecutive failures, the latest crawl runs, and alert delivery (failed and retrying messages first, then
+the latest ones)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,19 @@ RUNS_SHOWN = 50
 
 ctx = components.page_context()
 st.title("信源健康")
+
+st.subheader("调度器")
+sched = data.scheduler_view(ctx.db_url, ctx.tz_name)
+if not sched.heartbeat:
+    st.info("调度器从未运行：用 yuqing serve 常驻运行，或用 cron 定时运行 yuqing serve --once。")
+else:
+    col_state, col_beat = st.columns(2)
+    col_state.metric("是否在运行", "运行中" if sched.running else "未运行")
+    col_beat.metric("心跳时间", sched.heartbeat)
+    if not sched.running and sched.mode != "once":
+        st.warning("调度器心跳已超过两个周期未更新：请检查 yuqing serve 进程（yuqing status）。")
+if not sched.jobs.empty:
+    components.table(sched.jobs, "src_scheduler", hide_index=True)
 
 health = data.source_health(ctx.db_url, ctx.tz_name)
 if health.empty:
