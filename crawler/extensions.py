@@ -38,7 +38,12 @@ def summarise_stats(stats: dict) -> dict:
     spider_exceptions = sum(
         int(v) for k, v in stats.items() if k.startswith("spider_exceptions/") and k.count("/") == 1
     )
-    errors = sum(int(v) for k, v in stats.items() if k.startswith("monitor/errors/")) + spider_exceptions
+    quarantined = int(stats.get("monitor/quarantined", 0))
+    errors = (
+        sum(int(v) for k, v in stats.items() if k.startswith("monitor/errors/"))
+        + spider_exceptions
+        + quarantined
+    )
     problems = {
         k.removeprefix("monitor/problems/"): int(v)
         for k, v in stats.items()
@@ -121,6 +126,11 @@ class CrawlRunRecorder:
         now = datetime.now(UTC)
         ok = reason == "finished" and summary["pages"] > 0
         status = {"finished": "finished", "shutdown": "interrupted"}.get(reason, "failed")
+        stats = self.crawler.stats
+        if status == "finished" and (
+            stats.get_value("monitor/quarantined") or stats.get_value("monitor/errors/store")
+        ):
+            status = "partial"  # finished, but items were refused by the store or quarantined
         with self.engine.begin() as conn:
             update_crawl_run(
                 conn, self.run_id, finished_at=now, status=status, finish_reason=reason,

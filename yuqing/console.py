@@ -60,6 +60,11 @@ REASONS = {
     "naive_date": "时间缺时区",
     "blocked_private_address": "拦截内网地址",
     "blocked_robots_txt": "robots.txt 禁止",
+    "unencodable_id": "编号含非法字符（已隔离）",
+    "unencodable_url": "链接含非法字符（已隔离）",
+    "url_too_long": "链接过长（已隔离）",
+    "id_too_long": "编号过长（已隔离）",
+    "store_rejected": "数据库拒收（已隔离）",
 }
 
 PROBLEMS = {
@@ -72,6 +77,10 @@ PROBLEMS = {
     "entry_without_link": "RSS 条目无链接",
     "bad_json": "接口返回非 JSON",
     "non_text_list_page": "列表页非文本",
+    "unencodable_text": "文本含非法字符，已替换",
+    "bad_count": "计数格式错误，记为 0",
+    "count_negative": "计数为负，记为 0",
+    "count_absurd": "计数超出合理范围，已截断",
 }
 
 

@@ -14,6 +14,7 @@ from scrapy.http import Response
 
 from crawler.extract import parse_datetime
 from crawler.items import PostItem
+from crawler.sanitize import parse_count
 from crawler.spiders._base import BaseMonitorSpider
 
 logger = logging.getLogger(__name__)
@@ -35,15 +36,9 @@ def parse_weibo_time(text: str, now: datetime) -> datetime | None:
         return parse_datetime(text or "", now)
 
 
-def _int(value) -> int:
-    if isinstance(value, int):
-        return value
-    s = str(value or "0").strip()
-    m = re.match(r"([\d.]+)\s*(万|亿)?", s)
-    if not m:
-        return 0
-    n = float(m.group(1)) * {None: 1, "万": 10_000, "亿": 100_000_000}[m.group(2)]
-    return int(n)
+def _int(value) -> int | None:
+    """A count as given ("1.2万", "30亿", 1234); None when malformed (the normaliser counts it and stores 0)."""
+    return parse_count(value)
 
 
 def posts_from_payload(payload: dict, base_url: str, now: datetime) -> tuple[list[dict], int | None]:
