@@ -47,6 +47,7 @@ DATES = st.one_of(
 KINDS = st.sampled_from(["article", "post", "hotlist"])
 SERIAL = itertools.count()
 
+
 def profile(examples: int) -> settings:
     """Few examples (each one writes a store), no deadline, no example database left in the worktree."""
     return settings(
@@ -90,7 +91,9 @@ class Harness:
 
     def __init__(self, db_url: str):
         self.db_url = db_url
-        self.crawler = get_crawler(SocialPostsSpider, {"MONITOR_DB_URL": db_url, "MONITOR_STORE_BATCH_SIZE": 7})
+        self.crawler = get_crawler(
+            SocialPostsSpider, {"MONITOR_DB_URL": db_url, "MONITOR_STORE_BATCH_SIZE": 7}
+        )
         self.crawler.spider = SocialPostsSpider(
             source={"name": "属性测试", "kind": "weibo", "url": "http://a.cn/", "level": "county"}
         )
@@ -177,7 +180,9 @@ def test_any_text_in_site_checks_is_stored_sqlite(sqlite_url, title, error, evid
     pipe.close_spider()
     engine = open_store(sqlite_url, upgrade=False)
     with engine.connect() as conn:
-        row = conn.execute(select(site_candidates).where(site_candidates.c.host == f"fake{n}.example.cn")).one()
+        row = conn.execute(
+            select(site_candidates).where(site_candidates.c.host == f"fake{n}.example.cn")
+        ).one()
     engine.dispose()
     assert row is not None
 
