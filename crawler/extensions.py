@@ -31,10 +31,9 @@ def summarise_stats(stats: dict) -> dict:
         for k, v in stats.items()
         if k.startswith("monitor/dropped/")
     }
-    for key, reason in (("monitor/blocked/private_address", "blocked_private_address"),
-                        ("monitor/blocked/robots_txt", "blocked_robots_txt")):  # fmt: skip
-        if stats.get(key):
-            dropped[reason] = int(stats[key])
+    for k, v in stats.items():  # private_address, scheme, robots_txt, offsite ...
+        if k.startswith("monitor/blocked/") and v:
+            dropped["blocked_" + k.removeprefix("monitor/blocked/")] = int(v)
     spider_exceptions = sum(
         int(v) for k, v in stats.items() if k.startswith("spider_exceptions/") and k.count("/") == 1
     )
