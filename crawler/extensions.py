@@ -31,9 +31,11 @@ def summarise_stats(stats: dict) -> dict:
         for k, v in stats.items()
         if k.startswith("monitor/dropped/")
     }
-    for k, v in stats.items():  # private_address, scheme, robots_txt, offsite ...
+    for k, v in stats.items():  # private_address, scheme, redirect_scheme, robots_txt ...
         if k.startswith("monitor/blocked/") and v:
             dropped["blocked_" + k.removeprefix("monitor/blocked/")] = int(v)
+    if stats.get("offsite/filtered"):
+        dropped["offsite"] = int(stats["offsite/filtered"])
     spider_exceptions = sum(
         int(v) for k, v in stats.items() if k.startswith("spider_exceptions/") and k.count("/") == 1
     )
@@ -88,6 +90,7 @@ class CrawlRunRecorder:
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(ext.spider_error, signal=signals.spider_error)
         crawler.signals.connect(ext.item_error, signal=signals.item_error)
+        crawler.signals.connect(ext.request_dropped, signal=signals.request_dropped)
         return ext
 
     def _source(self) -> str | None:
@@ -113,6 +116,13 @@ class CrawlRunRecorder:
     def item_error(self, item, response, spider, failure):
         self.crawler.stats.inc_value("monitor/errors/item")
         self._sample(f"{getattr(item, 'url', '?')}: {failure.getErrorMessage()}")
+
+    def request_dropped(self, request, spider):
+        """The scheduler drops a request its dupefilter has seen: a redirect back to a URL of its own chain
+        is a redirect loop, counted; other duplicates are ordinary and not counted as drops."""
+        if request.url in (request.meta.get("redirect_urls") or ()):
+            self.crawler.stats.inc_value("monitor/dropped/redirect_loop")
+            self._sample(f"{request.url}: redirect loop")
 
     def note_error(self, text: str) -> None:
         """Spiders call this (via errbacks) to keep a sample of download errors."""
