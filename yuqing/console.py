@@ -65,6 +65,13 @@ REASONS = {
     "url_too_long": "链接过长（已隔离）",
     "id_too_long": "编号过长（已隔离）",
     "store_rejected": "数据库拒收（已隔离）",
+    "blocked_scheme": "非 http(s) 链接",
+    "blocked_redirect_scheme": "跳转到非 http(s) 地址",
+    "redirect_loop": "循环跳转",
+    "redirect_limit": "跳转次数超限",
+    "too_large": "页面过大或解压炸弹",
+    "offsite": "站外链接",
+    "ignored": "请求被忽略",
 }
 
 PROBLEMS = {
