@@ -5,7 +5,7 @@
 - `parse_count`: a count as news text writes it, Arabic or Chinese, vague amounts read as lower bounds
   (十几 → 11, 数十 → 20, 近百 → 90, 20多 → 20): casualty counts in analysis.response.
 - `parse_decimal`: a decimal in Arabic or Chinese (5.9, 五点五): earthquake magnitudes.
-- `parse_amount`: an Arabic figure with 万 or 亿, as social sites print counts (3.5万, 1.2亿).
+- `parse_engagement`: an engagement or hot count as pages and APIs give it (1234, "1.2万", "30亿", "10w+"; malformed → None).
 - `write_chinese`: an int in Chinese characters (the demo corpus numbers its list items with it).
 
 Pure functions, no tables to load. Relative times (三天前, 半小时前) are read in crawler.extract.dates
@@ -14,8 +14,11 @@ with `read_chinese`.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
+from decimal import Decimal, InvalidOperation
+from typing import Any
 
 DIGITS: dict[str, int] = {
     "零": 0,
@@ -36,8 +39,6 @@ LARGE_UNITS: dict[str, int] = {"万": 10_000, "亿": 100_000_000}
 APPROX_PREFIXES = ("上", "近", "逾", "约", "超")  # 上百, 近百, 逾千, 约三十, 超(过)百
 APPROX_SUFFIXES = "余多来"  # 百余, 20多, 十来
 VAGUE_DIGITS = "几数"  # 几十, 数百, 十几
-
-_AMOUNT = re.compile(r"([\d.]+)\s*(万|亿)?")
 
 
 def read_chinese(text: str, *, ranges: bool = False, elide: bool = True) -> int | None:
@@ -123,14 +124,31 @@ def parse_decimal(token: str) -> float | None:
     return float(f"{w}.{''.join(str(d) for d in digits) or '0'}")
 
 
-def parse_amount(text: str) -> float | None:
-    """The figure at the start of `text`, times its 万 or 亿: "3.5万" → 35000.0, "30亿" → 3e9, "128" → 128.0,
-    "100万+" → 1e6; None when `text` does not start with a figure. Raises ValueError on a malformed one
-    ("1.2.3"). Float arithmetic: callers that want an int truncate it."""
-    m = _AMOUNT.match(text)
+_ENGAGEMENT = re.compile(r"^([0-9]+(?:\.[0-9]+)?)\s*(万|亿|千|百万|千万|w|k|m)?\+?$", re.IGNORECASE)
+_ENGAGEMENT_UNITS = {None: 1, "千": 1_000, "k": 1_000, "万": 10_000, "w": 10_000, "百万": 1_000_000, "m": 1_000_000,
+                     "千万": 10_000_000, "亿": 100_000_000}  # fmt: skip
+
+
+def parse_engagement(value: Any) -> int | None:
+    """An engagement or hot count from what a page or API gave: int, finite float, "1,234", "1.2万", "30亿",
+    "10w+". Missing (None, "", "-") is 0; malformed ("1.2.3", inf, NaN, "abc") is None."""
+    if value is None or isinstance(value, bool):
+        return 0 if value is None else None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if math.isfinite(value) else None
+    s = str(value).strip().replace(",", "").replace("，", "").replace(" ", "")
+    if s in ("", "-", "--"):
+        return 0
+    m = _ENGAGEMENT.match(s)
     if not m:
         return None
-    return float(m.group(1)) * (LARGE_UNITS[m.group(2)] if m.group(2) else 1)
+    try:
+        n = Decimal(m.group(1)) * _ENGAGEMENT_UNITS[m.group(2).lower() if m.group(2) else None]
+    except (InvalidOperation, KeyError):
+        return None
+    return int(n)
 
 
 _WRITE_DIGITS = "零一二三四五六七八九"

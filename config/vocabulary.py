@@ -174,6 +174,18 @@ DROP_REASON_LABELS: dict[str, str] = {
     "naive_date": "时间缺时区",
     "blocked_private_address": "拦截内网地址",
     "blocked_robots_txt": "robots.txt 禁止",
+    "unencodable_id": "编号含非法字符（已隔离）",
+    "unencodable_url": "链接含非法字符（已隔离）",
+    "url_too_long": "链接过长（已隔离）",
+    "id_too_long": "编号过长（已隔离）",
+    "store_rejected": "数据库拒收（已隔离）",
+    "blocked_scheme": "非 http(s) 链接",
+    "blocked_redirect_scheme": "跳转到非 http(s) 地址",
+    "redirect_loop": "循环跳转",
+    "redirect_limit": "跳转次数超限",
+    "too_large": "页面过大或解压炸弹",
+    "offsite": "站外链接",
+    "ignored": "请求被忽略",
 }
 # Pages stored or counted with a problem (crawl_runs.stats["problems"] keys).
 PAGE_PROBLEM_LABELS: dict[str, str] = {
@@ -186,4 +198,8 @@ PAGE_PROBLEM_LABELS: dict[str, str] = {
     "entry_without_link": "RSS 条目无链接",
     "bad_json": "接口返回非 JSON",
     "non_text_list_page": "列表页非文本",
+    "unencodable_text": "文本含非法字符，已替换",
+    "bad_count": "计数格式错误，记为 0",
+    "count_negative": "计数为负，记为 0",
+    "count_absurd": "计数超出合理范围，已截断",
 }

@@ -31,14 +31,20 @@ def summarise_stats(stats: dict) -> dict:
         for k, v in stats.items()
         if k.startswith("monitor/dropped/")
     }
-    for key, reason in (("monitor/blocked/private_address", "blocked_private_address"),
-                        ("monitor/blocked/robots_txt", "blocked_robots_txt")):  # fmt: skip
-        if stats.get(key):
-            dropped[reason] = int(stats[key])
+    for k, v in stats.items():  # private_address, scheme, redirect_scheme, robots_txt ...
+        if k.startswith("monitor/blocked/") and v:
+            dropped["blocked_" + k.removeprefix("monitor/blocked/")] = int(v)
+    if stats.get("offsite/filtered"):
+        dropped["offsite"] = int(stats["offsite/filtered"])
     spider_exceptions = sum(
         int(v) for k, v in stats.items() if k.startswith("spider_exceptions/") and k.count("/") == 1
     )
-    errors = sum(int(v) for k, v in stats.items() if k.startswith("monitor/errors/")) + spider_exceptions
+    quarantined = int(stats.get("monitor/quarantined", 0))
+    errors = (
+        sum(int(v) for k, v in stats.items() if k.startswith("monitor/errors/"))
+        + spider_exceptions
+        + quarantined
+    )
     problems = {
         k.removeprefix("monitor/problems/"): int(v)
         for k, v in stats.items()
@@ -84,6 +90,7 @@ class CrawlRunRecorder:
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(ext.spider_error, signal=signals.spider_error)
         crawler.signals.connect(ext.item_error, signal=signals.item_error)
+        crawler.signals.connect(ext.request_dropped, signal=signals.request_dropped)
         return ext
 
     def _source(self) -> str | None:
@@ -110,6 +117,13 @@ class CrawlRunRecorder:
         self.crawler.stats.inc_value("monitor/errors/item")
         self._sample(f"{getattr(item, 'url', '?')}: {failure.getErrorMessage()}")
 
+    def request_dropped(self, request, spider):
+        """The scheduler drops a request its dupefilter has seen: a redirect back to a URL of its own chain
+        is a redirect loop, counted; other duplicates are ordinary and not counted as drops."""
+        if request.url in (request.meta.get("redirect_urls") or ()):
+            self.crawler.stats.inc_value("monitor/dropped/redirect_loop")
+            self._sample(f"{request.url}: redirect loop")
+
     def note_error(self, text: str) -> None:
         """Spiders call this (via errbacks) to keep a sample of download errors."""
         self._sample(text)
@@ -121,6 +135,11 @@ class CrawlRunRecorder:
         now = datetime.now(UTC)
         ok = reason == "finished" and summary["pages"] > 0
         status = {"finished": "finished", "shutdown": "interrupted"}.get(reason, "failed")
+        stats = self.crawler.stats
+        if status == "finished" and (
+            stats.get_value("monitor/quarantined") or stats.get_value("monitor/errors/store")
+        ):
+            status = "partial"  # finished, but items were refused by the store or quarantined
         with self.engine.begin() as conn:
             update_crawl_run(
                 conn, self.run_id, finished_at=now, status=status, finish_reason=reason,

@@ -59,7 +59,15 @@ def scrapy_settings(settings: Settings, plans: Sequence[Plan] | None = None) -> 
         },
         "DOWNLOADER_MIDDLEWARES": {
             "crawler.middlewares.PrivateAddressGuardMiddleware": 50,
+            # Scrapy's own lets requests through unchecked while robots.txt loads (crawler/robots.py)
+            "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+            "crawler.robots.RobotsTxtMiddleware": 100,
+            "crawler.middlewares.RefusedLookupMiddleware": 580,  # before RetryMiddleware (550) sees the error
         },
+        # the only lookup connections use: refuses names that resolve to non-global addresses
+        "TWISTED_DNS_RESOLVER": "crawler.resolver.GuardedResolver",
+        # only the web is crawled: no handler for file://, data:, ftp:// or s3:// links found in pages
+        "DOWNLOAD_HANDLERS": {"file": None, "data": None, "ftp": None, "s3": None},
         "EXTENSIONS": {
             "crawler.extensions.CrawlRunRecorder": 500,
         },

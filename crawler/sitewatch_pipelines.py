@@ -10,14 +10,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from scrapy.exceptions import CloseSpider, DropItem
 
 from analysis import integrity
 from config.vocabulary import SEVERITY_HIGH, SEVERITY_RANK, SNAPSHOT_ERROR, SNAPSHOT_FINDINGS, SNAPSHOT_OK
+from crawler.pipelines import _raw
+from crawler.sanitize import MAX_URL, repair_text, repair_tree, unstorable_identity
 from store.db import StoreError, open_store
+from store.quarantine import ROW_ERRORS, add_quarantined
 from store.sitewatch import (
     get_snapshot,
     html_digest,
@@ -91,6 +94,20 @@ class _StorePipeline:
         if self.engine is not None:
             self.engine.dispose()
 
+    def _quarantine(self, item, reason: str, error: str) -> None:
+        """Count the refused item by reason and keep it in the quarantine table."""
+        stats = self.crawler.stats
+        stats.inc_value(f"monitor/dropped/{reason}")
+        stats.inc_value("monitor/quarantined")
+        spider = self.crawler.spider
+        try:
+            with self.engine.begin() as conn:
+                add_quarantined(conn, spider=getattr(spider, "name", "?"), source=None, reason=reason,
+                                error=error, item=_raw(item), at=datetime.now(UTC))  # fmt: skip
+        except ROW_ERRORS as exc:
+            stats.inc_value("monitor/errors/store")
+            logger.error("quarantine not written (%s): %s", type(exc).__name__, reason)
+
 
 class SiteCheckStoragePipeline(_StorePipeline):
     """Writes each candidate check to site_candidates (one short transaction per candidate)."""
@@ -98,8 +115,18 @@ class SiteCheckStoragePipeline(_StorePipeline):
     def process_item(self, item):
         if not isinstance(item, SiteCheckItem):
             raise DropItem(f"SiteCheckStoragePipeline: not a site check: {getattr(item, 'url', '?')}")
-        with self.engine.begin() as conn:
-            record_check(conn, item.url, item.as_result(), now=item.checked_at)
+        reason = unstorable_identity(item.url, MAX_URL, "url")
+        if reason:
+            self._quarantine(item, reason, f"candidate URL {reason}")
+            raise DropItem(f"SiteCheckStoragePipeline: {reason}")
+        result = repair_tree(item.as_result())  # crawled titles and evidence are untrusted text
+        result["final_url"] = repair_text(result.get("final_url"), MAX_URL) or None
+        try:
+            with self.engine.begin() as conn:
+                record_check(conn, item.url, result, now=item.checked_at)
+        except ROW_ERRORS as exc:
+            self._quarantine(item, "store_rejected", f"{type(exc).__name__}: {exc}")
+            raise DropItem(f"SiteCheckStoragePipeline: store_rejected: {item.url[:200]}") from None
         self.crawler.stats.inc_value("monitor/stored")
         if item.error:
             self.crawler.stats.inc_value("monitor/sitecheck/errors")

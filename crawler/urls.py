@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
+import re
+import socket
 from collections.abc import Iterable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -50,37 +52,65 @@ def parse_networks(cidrs: Iterable[str]) -> list[ipaddress.IPv4Network | ipaddre
 
 
 def is_private_address(ip: str) -> bool:
-    """True for loopback, private, link-local, reserved, multicast or unspecified addresses."""
+    """True for every address that is not global: loopback, private, shared (100.64.0.0/10), link-local,
+    unique-local (fc00::/7), reserved, multicast, unspecified; an IPv4-mapped IPv6 address counts as its IPv4."""
     try:
         addr = ipaddress.ip_address(ip)
     except ValueError:
         return False
+    return _not_global(addr)
+
+
+def _unmapped(addr: ipaddress.IPv4Address | ipaddress.IPv6Address):
     if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped:
-        addr = addr.ipv4_mapped
-    return (
-        addr.is_private
-        or addr.is_loopback
-        or addr.is_link_local
-        or addr.is_reserved
-        or addr.is_multicast
-        or addr.is_unspecified
-    )
+        return addr.ipv4_mapped
+    return addr
+
+
+def _not_global(addr) -> bool:
+    addr = _unmapped(addr)
+    return not addr.is_global or addr.is_multicast or addr.is_unspecified or addr.is_loopback
+
+
+_NUMERIC_HOST = re.compile(r"[0-9a-fx.]+", re.IGNORECASE)
+
+
+def literal_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address a host names literally, in any spelling the C resolver accepts: dotted (127.0.0.1),
+    decimal (2130706433), hex (0x7f000001), octal (0177.0.0.1), short (127.1), bare `0`, IPv6 in brackets."""
+    h = host.strip().strip("[]").lower().rstrip(".")
+    try:
+        return ipaddress.ip_address(h.split("%", 1)[0])
+    except ValueError:
+        pass
+    if h and _NUMERIC_HOST.fullmatch(h) and any(c.isdigit() for c in h):
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(h))
+        except OSError:
+            return None
+    return None
+
+
+def address_refusal(addr, allowed: Iterable[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> str | None:
+    """Why a connection to `addr` must not be made (not global and not in an allowed network), or None."""
+    plain = _unmapped(addr)
+    if any(plain in n or addr in n for n in allowed):
+        return None
+    if _not_global(addr):
+        return f"private address {plain}"
+    return None
 
 
 def blocked_host(host: str, allowed: Iterable[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> str | None:
-    """Why a request to `host` (an IP literal or name) must not be made, or None if it may.
+    """Why a request to `host` (an IP literal in any spelling, or a name) must not be made, or None if it may.
 
-    Names are checked by form only (`localhost`, `*.localhost`); the resolved address of a name is checked
-    again on the response, where Scrapy knows it."""
+    Names are checked here by form only (`localhost`, `*.localhost`); what a name resolves to is checked by
+    the guarded DNS resolver (crawler.resolver), which hands the connection the address it checked."""
+    allowed = list(allowed)
     h = host.strip("[]").lower().rstrip(".")
     if h == "localhost" or h.endswith(".localhost"):
         return None if any(ipaddress.ip_address("127.0.0.1") in n for n in allowed) else "loopback name"
-    try:
-        addr = ipaddress.ip_address(h)
-    except ValueError:
+    addr = literal_address(h)
+    if addr is None:
         return None
-    if not is_private_address(str(addr)):
-        return None
-    if any(addr in n for n in allowed):
-        return None
-    return f"private address {addr}"
+    return address_refusal(addr, allowed)

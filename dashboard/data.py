@@ -224,7 +224,13 @@ def crawl_runs(db_url: str, tz_name: str, limit: int = 50) -> pd.DataFrame:
     """The newest crawl runs for display: counts, dropped-by-reason and error samples."""
     with engine(db_url).connect() as conn:
         df = reports.recent_crawl_runs(conn, limit)
-    status = {"running": "运行中", "finished": "完成", "failed": "失败"}
+    status = {
+        "running": "运行中",
+        "finished": "完成",
+        "partial": "部分入库",
+        "interrupted": "中断",
+        "failed": "失败",
+    }
     return pd.DataFrame(
         {
             "开始": [fmt_time(v, tz_name) for v in df["started_at"]],

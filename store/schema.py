@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -92,10 +93,10 @@ documents = Table(
     Column("fetched_at", UTCDateTime, nullable=False),
     Column("first_seen_at", UTCDateTime, nullable=False, index=True),
     Column("updated_at", UTCDateTime, nullable=False),
-    Column("reposts", Integer, nullable=False, default=0),
-    Column("comments", Integer, nullable=False, default=0),
-    Column("likes", Integer, nullable=False, default=0),
-    Column("reads", Integer, nullable=False, default=0),
+    Column("reposts", BigInteger, nullable=False, default=0),  # 64-bit: hot values pass 2^31
+    Column("comments", BigInteger, nullable=False, default=0),  # 64-bit: hot values pass 2^31
+    Column("likes", BigInteger, nullable=False, default=0),  # 64-bit: hot values pass 2^31
+    Column("reads", BigInteger, nullable=False, default=0),  # 64-bit: hot values pass 2^31
     Column("region", String(100), nullable=True),
     Column("plans", JSON, nullable=False, default=list),  # names of matched 监测方案
     Column("terms", JSON, nullable=False, default=list),  # the terms that matched
@@ -137,6 +138,18 @@ crawl_runs = Table(
     Column("errors", Integer, nullable=False, default=0),
     Column("error_samples", JSON, nullable=False, default=list),
     Column("stats", JSON, nullable=False, default=dict),
+)
+
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("spider", String(64), nullable=False),
+    Column("source", String(200), nullable=True, index=True),
+    Column("reason", String(64), nullable=False),  # e.g. unencodable_url, store_rejected
+    Column("error", Text, nullable=False),
+    Column("item", Text, nullable=False),  # the raw item as ASCII JSON (lone surrogates escaped)
+    Column("quarantined_at", UTCDateTime, nullable=False, index=True),
 )
 
 analysis_runs = Table(

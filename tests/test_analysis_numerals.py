@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.numerals import parse_amount, parse_count, parse_decimal, read_chinese, write_chinese
+from analysis.numerals import parse_count, parse_decimal, parse_engagement, read_chinese, write_chinese
 
 
 @pytest.mark.parametrize(
@@ -72,14 +72,14 @@ def test_parse_decimal_reads_arabic_and_chinese_decimals(token, value):
     ("text", "value"),
     [("3.5万", 35_000), ("30亿", 3_000_000_000), ("1.2亿", 120_000_000), ("128", 128), ("100万+", 1_000_000)],
 )
-def test_parse_amount_reads_figures_with_wan_and_yi(text, value):
-    assert parse_amount(text) == pytest.approx(value)
+def test_parse_engagement_reads_figures_with_wan_and_yi(text, value):
+    assert parse_engagement(text) == value
 
 
-def test_parse_amount_without_a_figure_is_none_and_a_malformed_one_raises():
-    assert parse_amount("万") is None and parse_amount("") is None
-    with pytest.raises(ValueError):
-        parse_amount("1.2.3")
+def test_parse_engagement_missing_is_zero_and_malformed_is_none():
+    assert parse_engagement("") == 0 and parse_engagement(None) == 0
+    assert parse_engagement("万") is None and parse_engagement("1.2.3") is None
+    assert parse_engagement(float("inf")) is None and parse_engagement("0.57万") == 5700
 
 
 @pytest.mark.parametrize(

@@ -205,7 +205,7 @@ def test_serve_once_crawls_analyses_and_then_has_nothing_due(tmp_path, counting_
     db = tmp_path / "serve.db"
     assert _query(db, "select count(*) from documents where analyzed_at is not null") == [(30,)]
     assert sorted(_query(db, "select name, last_status, runs from scheduler_jobs")) == [
-        ("analysis", "ok", 1), ("crawl:慢站", "ok", 1)]  # fmt: skip
+        ("alerts", "ok", 1), ("analysis", "ok", 1), ("crawl:慢站", "ok", 1)]  # fmt: skip
     again = subprocess.run(cmd, cwd=str(ROOT), env=ENV, capture_output=True, text=True, timeout=120)
     assert again.returncode == 0 and "没有到期的任务" in again.stdout
     assert counts["/index.html"] == 1

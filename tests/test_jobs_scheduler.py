@@ -38,7 +38,7 @@ def _settings(tmp_path, **serve):
             "db_url": f"sqlite:///{tmp_path}/s.db",
             "redis_url": None,
             "serve": base.serve.model_copy(
-                update={"site_check_minutes": 0, "site_watch_minutes": 0, **serve}
+                update={"site_check_minutes": 0, "site_watch_minutes": 0, "alerts_minutes": 0, **serve}
             ),
         }
     )
@@ -69,9 +69,8 @@ class InlineRunner:
 
 
 # --------------------------------------------------------------------------- the job table
-def test_job_table_has_a_crawl_per_enabled_source_and_the_periodic_jobs(tmp_path, monkeypatch):
-    monkeypatch.setattr(sch.importlib.util, "find_spec", lambda name: None)  # no jobs.alerts yet
-    jobs = sch.build_jobs(_settings(tmp_path, site_watch_minutes=60), SOURCES)
+def test_job_table_has_a_crawl_per_enabled_source_and_the_periodic_jobs(tmp_path):
+    jobs = sch.build_jobs(_settings(tmp_path, site_watch_minutes=60, alerts_minutes=0), SOURCES)
     assert [j.name for j in jobs] == ["crawl:fast", "crawl:daily", "analysis", "site_watch"]
     fast = jobs[0]
     assert fast.trigger.interval == timedelta(minutes=30) and jobs[1].trigger.interval == timedelta(days=1)
@@ -80,10 +79,7 @@ def test_job_table_has_a_crawl_per_enabled_source_and_the_periodic_jobs(tmp_path
     assert jobs[3].lane == "crawl" and jobs[2].lane == "default"
 
 
-def test_alerts_job_appears_when_jobs_alerts_exists(tmp_path, monkeypatch):
-    monkeypatch.setattr(
-        sch.importlib.util, "find_spec", lambda name: object() if name == "jobs.alerts" else None
-    )
+def test_alerts_job_runs_on_its_cadence_and_is_off_at_zero(tmp_path):
     jobs = sch.build_jobs(_settings(tmp_path, alerts_minutes=3), SOURCES)
     alerts = jobs[-1]
     assert alerts.name == "alerts" and alerts.func is tasks.send_alerts

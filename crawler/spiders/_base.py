@@ -16,6 +16,20 @@ from crawler.items import ArticleItem
 logger = logging.getLogger(__name__)
 
 
+def ignored_reason(message: str) -> str | None:
+    """The stats key counting a request Scrapy ignored, by its message; None when whoever ignored it counted it
+    already (the private-address guard, the offsite filter's own offsite/filtered stat)."""
+    if message.startswith("PrivateAddressGuard") or "offsite" in message.lower():
+        return None
+    if "robots.txt" in message:
+        return "monitor/blocked/robots_txt"
+    if "max redirections" in message:
+        return "monitor/dropped/redirect_limit"
+    if "max size" in message or "larger than" in message or "DOWNLOAD_MAXSIZE" in message:
+        return "monitor/dropped/too_large"  # HttpCompressionMiddleware's decompression-bomb cancel
+    return "monitor/dropped/ignored"
+
+
 class BaseMonitorSpider(scrapy.Spider):
     """A spider bound to one configured source (`source=` a Source, a dict, or the name of a configured one).
 
@@ -62,9 +76,18 @@ class BaseMonitorSpider(scrapy.Spider):
             stats.inc_value(f"monitor/errors/http/{status}")
             message = f"HTTP {status}"
         elif failure.check(IgnoreRequest):
-            if "robots.txt" in failure.getErrorMessage():
-                stats.inc_value("monitor/blocked/robots_txt")
-            return  # the private-address guard counted its own block
+            reason = ignored_reason(failure.getErrorMessage())
+            if reason:
+                stats.inc_value(reason)
+                logger.info(
+                    "request ignored (%s): %s: %s", reason.rsplit("/", 1)[1], url, failure.getErrorMessage()
+                )
+            return
+        elif "download max size" in message.lower():
+            stats.inc_value(
+                "monitor/dropped/too_large"
+            )  # the downloader cancelled a body over DOWNLOAD_MAXSIZE
+            return
         else:
             stats.inc_value(f"monitor/errors/download/{failure.type.__name__}")
         recorder = self._recorder()

@@ -13,17 +13,17 @@ from urllib.parse import quote, urlsplit
 import scrapy
 from scrapy.http import Response
 
+from analysis.numerals import parse_engagement
 from crawler.items import ArticleItem
 from crawler.spiders._base import BaseMonitorSpider
 
 logger = logging.getLogger(__name__)
 
 
-def _int(value: Any) -> int:
-    try:
-        return int(float(str(value).replace(",", "")))
-    except (TypeError, ValueError):
-        return 0
+def _int(value: Any) -> int | None:
+    """A hot value or rank as given ("1,234", "30亿", 3000000000); None when malformed (counted by the
+    normaliser, stored as 0)."""
+    return parse_engagement(value)
 
 
 def hot_entries(payload: Any, base_url: str) -> list[dict]:
@@ -38,7 +38,7 @@ def hot_entries(payload: Any, base_url: str) -> list[dict]:
         for i, e in enumerate(data["realtime"]):
             word = str(e.get("word") or e.get("note") or "").strip()
             if word:
-                rows.append({"rank": _int(e.get("realpos") or i + 1), "title": word, "hot": _int(e.get("num")),
+                rows.append({"rank": _int(e.get("realpos")) or i + 1, "title": word, "hot": _int(e.get("num")),
                              "note": str(e.get("note") or ""), "url": search + quote(f"#{word}#")})  # fmt: skip
     elif isinstance(data, dict) and isinstance(data.get("cards"), list):
         for card in data["cards"]:
@@ -46,7 +46,7 @@ def hot_entries(payload: Any, base_url: str) -> list[dict]:
                 word = str(e.get("word") or e.get("query") or "").strip()
                 url = e.get("url") or e.get("rawUrl") or f"https://www.baidu.com/s?wd={quote(word)}"
                 if word:
-                    rows.append({"rank": _int(e.get("index", i)) + 1, "title": word, "hot": _int(e.get("hotScore")),
+                    rows.append({"rank": (_int(e.get("index", i)) or 0) + 1, "title": word, "hot": _int(e.get("hotScore")),
                                  "note": str(e.get("desc") or ""), "url": url})  # fmt: skip
     else:
         items = payload if isinstance(payload, list) else (payload or {}).get("items") or []

@@ -12,7 +12,7 @@ from urllib.parse import quote, urlsplit
 import scrapy
 from scrapy.http import Response
 
-from analysis.numerals import parse_amount
+from analysis.numerals import parse_engagement
 from crawler.extract import parse_datetime
 from crawler.items import PostItem
 from crawler.spiders._base import BaseMonitorSpider
@@ -36,11 +36,9 @@ def parse_weibo_time(text: str, now: datetime) -> datetime | None:
         return parse_datetime(text or "", now)
 
 
-def _int(value) -> int:
-    if isinstance(value, int):
-        return value
-    n = parse_amount(str(value or "0").strip())  # "3.5万" → 35000
-    return 0 if n is None else int(n)
+def _int(value) -> int | None:
+    """A count as given ("1.2万", "30亿", 1234); None when malformed (the normaliser counts it and stores 0)."""
+    return parse_engagement(value)
 
 
 def posts_from_payload(payload: dict, base_url: str, now: datetime) -> tuple[list[dict], int | None]:
