@@ -19,6 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from analysis.impersonation import TIER_LABELS
+from analysis.spreadsheet import spreadsheet_safe
 
 logger = logging.getLogger(__name__)
 
@@ -161,12 +162,6 @@ def referral_html(
             history=_history(history, tz),
         )
     )
-
-
-def spreadsheet_safe(value: Any) -> str:
-    """Cell text a spreadsheet will not run as a formula (CSV injection)."""
-    s = "" if value is None else str(value)
-    return "'" + s if s[:1] in ("=", "+", "-", "@", "\t", "\r") else s
 
 
 def referral_csv(
