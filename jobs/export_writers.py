@@ -38,7 +38,8 @@ logger = logging.getLogger(__name__)
 FORMATS = ("csv", "xlsx", "parquet")
 KINDS = ("text", "int", "float", "bool", "datetime", "date", "list")
 LIST_SEPARATOR = "、"
-PARQUET_ROW_GROUP = 50_000  # rows per Parquet row group (and per batch held in memory)
+PARQUET_ROW_GROUP = 50_000  # rows per Parquet row group (held in memory in Arrow form)
+PARQUET_BATCH = 5_000  # rows held as Python objects before they become an Arrow record batch
 XLSX_MAX_ROWS = 1_048_576  # Excel's rows per sheet, header included; more rows continue on a new sheet
 XLSX_MAX_CHARS = 32_767  # characters per Excel cell
 
@@ -219,31 +220,47 @@ def write_parquet(
     tz: ZoneInfo,
     *,
     row_group: int = PARQUET_ROW_GROUP,
+    batch: int = PARQUET_BATCH,
 ) -> int:
-    """Parquet through pyarrow's ParquetWriter, one row group per `row_group` rows (zstd-compressed)."""
+    """Parquet through pyarrow's ParquetWriter, one zstd-compressed row group per `row_group` rows.
+
+    Rows are turned into Arrow record batches every `batch` rows (Python objects are ~10x bigger than
+    their Arrow form), and a row group is written once its batches hold `row_group` rows."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     schema = parquet_schema(columns, tz)
-    width = len(columns)
-    buffers: list[list[Any]] = [[] for _ in range(width)]
-    n = 0
+    buffers: list[list[Any]] = [[] for _ in columns]
+    batches: list[Any] = []
+    pending = n = 0
 
-    def flush(writer) -> None:
+    def to_batch() -> None:
         arrays = [pa.array(buf, type=field.type) for buf, field in zip(buffers, schema, strict=True)]
-        writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=schema))
+        batches.append(pa.RecordBatch.from_arrays(arrays, schema=schema))
         for buf in buffers:
             buf.clear()
+
+    def write_group(writer) -> None:
+        writer.write_table(pa.Table.from_batches(batches, schema=schema), row_group_size=row_group)
+        batches.clear()
 
     with pq.ParquetWriter(out, schema, compression="zstd") as writer:
         for row in rows:
             for buf, v in zip(buffers, row, strict=True):
                 buf.append(v)
             n += 1
-            if n % row_group == 0:
-                flush(writer)
-        if buffers[0] or n == 0:
-            flush(writer)
+            pending += 1
+            if n % batch == 0 or pending == row_group:
+                to_batch()
+            if pending == row_group:
+                write_group(writer)
+                pending = 0
+        if buffers[0]:
+            to_batch()
+        if batches or n == 0:
+            if not batches:
+                to_batch()  # an empty table still carries the schema
+            write_group(writer)
     return n
 
 

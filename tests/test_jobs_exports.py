@@ -486,9 +486,12 @@ def test_parquet_is_written_in_row_groups_and_xlsx_strips_control_characters():
     cols = (export_writers.Column("标题", "title", "text"),)
     buf = io.BytesIO()
     rows = ((f"t{i}",) for i in range(25))
-    assert export_writers.write_parquet(cols, rows, buf, TZ, row_group=10) == 25
+    assert export_writers.write_parquet(cols, rows, buf, TZ, row_group=10, batch=4) == 25
     meta = pq.ParquetFile(io.BytesIO(buf.getvalue())).metadata
     assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [10, 10, 5]
+    assert pq.read_table(io.BytesIO(buf.getvalue())).column("title").to_pylist() == [
+        f"t{i}" for i in range(25)
+    ]
     out = io.BytesIO()
     export_writers.write_xlsx(cols, [("审计\x0b公告\x00",), ("\t=1+1",)], out, TZ)
     ws = openpyxl.load_workbook(io.BytesIO(out.getvalue())).active
@@ -585,3 +588,10 @@ def test_cli_missing_sqlite_store_is_reported_not_created(tmp_path, monkeypatch,
     monkeypatch.setenv("MONITOR_DB_URL", f"sqlite:///{tmp_path}/none.db")
     assert main(["export", "events", "--out", str(tmp_path / "e.csv")]) == 2
     assert "数据库文件不存在" in capsys.readouterr().err and not (tmp_path / "none.db").exists()
+
+
+def test_cli_export_explains_itself(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["export", "--help"])
+    out = capsys.readouterr().out
+    assert exc.value.code == 0 and "usage: yuqing export" in out and "--shape" in out and "--region" in out
