@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from analysis.spreadsheet import spreadsheet_safe
 from config.vocabulary import ACTION_LABELS, METHOD_LABELS, TIER_LABELS
 
 logger = logging.getLogger(__name__)
@@ -153,12 +154,6 @@ def referral_html(
             history=_history(history, tz),
         )
     )
-
-
-def spreadsheet_safe(value: Any) -> str:
-    """Cell text a spreadsheet will not run as a formula (CSV injection)."""
-    s = "" if value is None else str(value)
-    return "'" + s if s[:1] in ("=", "+", "-", "@", "\t", "\r") else s
 
 
 def referral_csv(

@@ -1,7 +1,9 @@
 """Dashboard entry point: page config and navigation. Run `python -m streamlit run dashboard/app.py` from the root.
 
 To add a page, write `dashboard/views/<name>.py` and add one `st.Page(...)` line to PAGES.
-Session-state keys used by the pages: ov_dates, ov_plans, ov_sources, ov_sentiment (总览 filters).
+Session-state keys used by the pages: ov_dates, ov_plans, ov_sources, ov_sentiment (总览 filters);
+ex_dates, ex_plans, ex_sources, ex_levels, ex_sentiment, ex_targets, ex_regions, ex_kind, ex_shape, ex_dims
+(数据导出 filters and choices).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ PAGES = [
     st.Page("views/impersonation.py", title="仿冒网站", icon=":material/gpp_maybe:"),
     st.Page("views/site_security.py", title="网站安全", icon=":material/shield:"),
     st.Page("views/reports.py", title="舆情报告", icon="📄"),
+    st.Page("views/exports.py", title="数据导出", icon="📤"),
 ]
 
 st.navigation(PAGES).run()

@@ -7,9 +7,8 @@ formatted in the display timezone; pages only render them.
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -22,7 +21,8 @@ import streamlit as st
 from sqlalchemy.engine import Engine, make_url
 
 from config.loader import load_plans
-from config.vocabulary import LEVEL_LABELS, SENTIMENT_LABELS, TARGET_LABELS, UNKNOWN_LEVEL
+from config.vocabulary import LEVEL_LABELS, SENTIMENT_LABELS, UNKNOWN_LEVEL
+from jobs import exports
 from store import reports, scheduler
 from store.db import StoreError, open_store
 
@@ -80,13 +80,6 @@ def safe_link(url: Any) -> str | None:
     return url.strip() if scheme in ("http", "https") else None
 
 
-def _spreadsheet_safe(value: Any) -> Any:
-    """Neutralise spreadsheet formulas in untrusted text cells (CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 @st.cache_data(ttl=300, show_spinner=False)
 def configured_plan_names(plans_path: str) -> list[str]:
     """Names of the enabled 方案 in the plans file; [] (and a log line) if the file cannot be read."""
@@ -141,27 +134,6 @@ def mentions_table(df: pd.DataFrame, tz_name: str) -> pd.DataFrame:
         },
         index=pd.RangeIndex(len(df)),
     )
-
-
-def export_csv(df: pd.DataFrame, tz_name: str) -> bytes:
-    """The filtered documents as CSV (UTF-8 BOM), text cells guarded against spreadsheet formulas."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    header = [
-        "id", "时间", "发布时间", "首次发现", "标题", "链接", "信源", "平台", "级别", "媒体", "地域", "方案",
-        "命中词", "关键词", "情感", "情感分值", "对象", "转发", "评论", "点赞", "阅读",
-    ]  # fmt: skip
-    writer.writerow(header)
-    for r in df.itertuples(index=False):
-        row = [
-            int(r.id), fmt_time(r.time, tz_name), fmt_time(r.published_at, tz_name), fmt_time(r.first_seen_at, tz_name),
-            r.title, r.url, r.source, r.platform, LEVEL_LABELS.get(r.level, r.level or ""), r.media or "",
-            r.region or "", "、".join(r.plans), "、".join(r.terms), "、".join(r.keywords or []),
-            SENTIMENT_LABELS[r.sentiment], "" if pd.isna(r.sentiment_score) else f"{r.sentiment_score:.3f}",
-            TARGET_LABELS.get(r.target, r.target or ""), r.reposts, r.comments, r.likes, r.reads,
-        ]  # fmt: skip
-        writer.writerow([v if i == 15 else _spreadsheet_safe(v) for i, v in enumerate(row)])  # 15: score
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 @st.cache_data(ttl=60, show_spinner=False)
@@ -252,7 +224,6 @@ def crawl_runs(db_url: str, tz_name: str, limit: int = 50) -> pd.DataFrame:
     )
 
 
-@st.cache_data(ttl=60, show_spinner=False)
 def overview_csv(
     db_url: str,
     tz_name: str,
@@ -262,11 +233,16 @@ def overview_csv(
     sources: tuple[str, ...] = (),
     sentiments: tuple[str, ...] = (),
 ) -> bytes:
-    """The whole filtered set behind the 总览 page as CSV (built only when someone downloads it)."""
-    flt = reports.DocFilter(plans=plans, sources=sources, sentiments=sentiments)
-    with engine(db_url).connect() as conn:
-        df = reports.fetch_documents(conn, *reports.days_window(first, last, tz_name), flt)
-    return export_csv(df, tz_name)
+    """The whole filtered set behind the 总览 page as CSV, newest first (built only when someone downloads
+    it, and not cached): the documents export of the 数据导出 page and `yuqing export documents`."""
+    request = exports.ExportRequest(
+        kind="documents", fmt="csv", first=first, last=last, plans=plans, sources=sources,
+        sentiments=sentiments, newest_first=True,
+    )  # fmt: skip
+    with tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024) as fh:
+        exports.export_to(engine(db_url), request, fh, tz_name=tz_name)
+        fh.seek(0)
+        return fh.read()
 
 
 @dataclass

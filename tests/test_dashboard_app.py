@@ -288,15 +288,32 @@ def test_csv_export_is_the_whole_filtered_set_and_formula_safe(db_url, today):
 
     first = today - timedelta(days=29)
     rows = read(data.overview_csv(db_url, "Asia/Shanghai", first, today))
-    assert rows[0][:5] == ["id", "时间", "发布时间", "首次发现", "标题"]
-    assert [r[4] for r in rows[1:]] == [("'" + t if t.startswith("=") else t) for t in ALL_TITLES]
+    header = rows[0]
+    assert header[:5] == ["编号", "标题", "链接", "信源", "信源级别"]  # the documents export (数据导出)
+    col = {name: i for i, name in enumerate(header)}
+    assert [r[col["标题"]] for r in rows[1:]] == [("'" + t if t.startswith("=") else t) for t in ALL_TITLES]
+    first_row = rows[1]
     assert (
-        rows[1][5] == "https://news.example.cn/a1.html"
-        and rows[1][14] == "负面"
-        and rows[1][16] == "审计机关自身"
+        first_row[col["链接"]] == "https://news.example.cn/a1.html"
+        and first_row[col["情感"]] == "负面"
+        and first_row[col["对象"]] == "审计机关自身"
+        and first_row[col["发布时间"]].endswith("+08:00")
+    )
+    # empty cells are empty: no author, media, region, score or event on these rows (was "nan" before)
+    cells = [c for r in rows[1:] for c in r]
+    assert not {"nan", "NaN", "None", "NaT"} & set(cells)
+    assert {r[col["作者"]] for r in rows[1:]} == {""} and {r[col["地域"]] for r in rows[1:]} == {""}
+    undated = next(r for r in rows[1:] if r[col["标题"]] == "莒南县审计局工作动态")
+    assert (
+        undated[col["发布时间"]] == "" and undated[col["情感"]] == "未分析" and undated[col["关键词"]] == ""
     )
     neg = read(data.overview_csv(db_url, "Asia/Shanghai", first, today, sentiments=("neg",)))
-    assert [r[4] for r in neg[1:]] == [XSS_TITLE, "审计发现某县挪用资金", "网友质疑审计整改", "一周前的批评"]
+    assert [r[col["标题"]] for r in neg[1:]] == [
+        XSS_TITLE,
+        "审计发现某县挪用资金",
+        "网友质疑审计整改",
+        "一周前的批评",
+    ]
 
 
 def test_empty_database_shows_empty_state(tmp_path, monkeypatch):

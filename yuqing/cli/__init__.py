@@ -1,7 +1,7 @@
 """The `yuqing` command: builds the parser from one module per command group and runs the chosen command.
 
-Groups: init-db, crawl, analyze, dashboard, demo, train-sentiment, events, sites, report, alerts, serve
-(serve, worker, status). Each group module has
+Groups: init-db, crawl, analyze, dashboard, demo, train-sentiment, events, sites, report, export, alerts,
+serve (serve, worker, status). Each group module has
 `register(subparsers)` and its `cmd_*` functions; heavy imports stay inside the commands so `--help` is fast.
 """
 
@@ -12,13 +12,26 @@ import logging
 import sys
 
 from config.loader import ConfigError
-from yuqing.cli import alerts, analyze, crawl, dashboard, demo, events, init_db, report, serve, sites, train
+from yuqing.cli import (
+    alerts,
+    analyze,
+    crawl,
+    dashboard,
+    demo,
+    events,
+    export,
+    init_db,
+    report,
+    serve,
+    sites,
+    train,
+)
 from yuqing.cli.common import _setup_logging
 
 logger = logging.getLogger("yuqing")
 
 # In the order `yuqing --help` lists them.
-GROUPS = (init_db, crawl, analyze, dashboard, demo, train, events, sites, report, alerts, serve)
+GROUPS = (init_db, crawl, analyze, dashboard, demo, train, events, sites, report, export, alerts, serve)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,234 @@
+"""Streaming reads for analyst exports: documents, events and the per-document facts trends are counted from.
+
+Every reader yields rows from one streamed result (`stream_results=True` with `yield_per`: a server-side
+cursor on PostgreSQL, SQLite's own stepping cursor), so a year of a million documents is never held in
+memory; callers consume the iterator inside the connection's transaction. The filter is applied in SQL on
+both backends (方案 through `json_each` on SQLite and `jsonb ?|` on PostgreSQL), so counts and exports
+agree. A document's time is `published_at`, or `first_seen_at` when the page gave no date (as in
+store.reports); an event's time is its first detection.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, exists, func, literal, or_, select
+from sqlalchemy.dialects.postgresql import JSONB, array
+from sqlalchemy.engine import Connection, Row
+from sqlalchemy.sql.expression import ColumnElement, cast
+
+from store.schema import documents, events
+
+logger = logging.getLogger(__name__)
+
+YIELD_PER = 2000  # rows fetched from the database per round trip
+SENTIMENT_CODES = ("neg", "neu", "pos", "none")  # none: not analysed yet
+LEVEL_CODES = ("central", "provincial", "municipal", "county", "self-media", "official", "none")
+TARGET_CODES = ("office", "audited", "other", "none")
+
+DOCUMENT_COLUMNS = (
+    "id", "url", "title", "source", "level", "platform", "published_at", "first_seen_at", "author", "media",
+    "plans", "terms", "sentiment_label", "sentiment_score", "target", "region", "region_province",
+    "region_city", "region_county", "reprint_group", "event_id", "reposts", "comments", "likes", "reads",
+    "keywords",
+)  # fmt: skip
+TREND_COLUMNS = ("time", "plans", "source", "level", "sentiment_label", "target", "region",
+                 "region_province", "region_city", "region_county")  # fmt: skip
+EVENT_COLUMNS = (
+    "id", "title", "keywords", "first_seen_at", "first_source", "first_url", "first_published_at",
+    "last_seen_at", "doc_count", "reprint_count", "source_count", "negative_share", "office_critical_count",
+    "heat", "response_class", "deadline_at", "status", "assignee", "region",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ExportFilter:
+    """Which rows an export covers. Times are aware instants, `start` inclusive and `end` exclusive (None:
+    unbounded); an empty tuple means no restriction. Codes: SENTIMENT_CODES, LEVEL_CODES, TARGET_CODES
+    ("none" = no value). A region matches the province, city or county named in the text or the source's
+    region, exactly."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+    plans: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    levels: tuple[str, ...] = ()
+    sentiments: tuple[str, ...] = ()
+    targets: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name, values, allowed in (
+            ("sentiment", self.sentiments, SENTIMENT_CODES),
+            ("level", self.levels, LEVEL_CODES),
+            ("target", self.targets, TARGET_CODES),
+        ):
+            bad = sorted(set(values) - set(allowed))
+            if bad:
+                raise ValueError(f"unknown {name} codes {bad}; use {allowed}")
+        for when in (self.start, self.end):
+            if when is not None and when.tzinfo is None:
+                raise ValueError("ExportFilter needs timezone-aware start and end")
+
+    @property
+    def restricts_documents(self) -> bool:
+        """Whether anything besides the time window narrows the documents."""
+        return bool(
+            self.plans or self.sources or self.levels or self.sentiments or self.targets or self.regions
+        )
+
+
+def _coded(col, codes: Sequence[str], known: Sequence[str]) -> ColumnElement:
+    """`col` in `codes`, where "none" also takes NULL and any value outside `known`."""
+    named = [c for c in codes if c != "none"]
+    parts = [col.in_(named)] if named else []
+    if "none" in codes:
+        parts += [col.is_(None), col.not_in([k for k in known if k != "none"])]
+    return or_(*parts)
+
+
+def _plan_clause(conn: Connection, plans: Sequence[str]) -> ColumnElement:
+    """Documents whose JSON list of 方案 holds any of `plans` (exact element match)."""
+    if conn.dialect.name == "postgresql":
+        return cast(documents.c.plans, JSONB).op("?|")(array(list(plans)))
+    if conn.dialect.name == "sqlite":
+        each = func.json_each(documents.c.plans).table_valued("value")
+        return exists(select(literal(1)).select_from(each).where(each.c.value.in_(list(plans))))
+    raise NotImplementedError(f"unsupported database dialect: {conn.dialect.name}")
+
+
+def _time_window(flt: ExportFilter) -> list[ColumnElement]:
+    d = documents.c
+    if flt.start is None and flt.end is None:
+        return []
+    pub, seen = [], []
+    if flt.start is not None:
+        pub.append(d.published_at >= flt.start)
+        seen.append(d.first_seen_at >= flt.start)
+    if flt.end is not None:
+        pub.append(d.published_at < flt.end)
+        seen.append(d.first_seen_at < flt.end)
+    # Two index-friendly branches rather than one coalesce(): published, or undated and first seen.
+    return [or_(and_(*pub), and_(d.published_at.is_(None), *seen))]
+
+
+def _document_conditions(
+    conn: Connection, flt: ExportFilter, *, with_time: bool = True
+) -> list[ColumnElement]:
+    d = documents.c
+    where = _time_window(flt) if with_time else []
+    if flt.plans:
+        where.append(_plan_clause(conn, flt.plans))
+    if flt.sources:
+        where.append(d.source.in_(list(flt.sources)))
+    if flt.levels:
+        where.append(_coded(d.level, flt.levels, LEVEL_CODES))
+    if flt.sentiments:
+        where.append(_coded(d.sentiment_label, flt.sentiments, SENTIMENT_CODES))
+    if flt.targets:
+        where.append(_coded(d.target, flt.targets, TARGET_CODES))
+    if flt.regions:
+        names = list(flt.regions)
+        where.append(
+            or_(
+                d.region_province.in_(names),
+                d.region_city.in_(names),
+                d.region_county.in_(names),
+                d.region.in_(names),
+            )
+        )
+    return where
+
+
+def doc_time():
+    """The time a document counts at: published, else first seen."""
+    return func.coalesce(documents.c.published_at, documents.c.first_seen_at)
+
+
+def _stream(conn: Connection, stmt, yield_per: int) -> Iterator[Row]:
+    result = conn.execution_options(stream_results=True, yield_per=yield_per).execute(stmt)
+    try:
+        yield from result
+    finally:
+        result.close()
+
+
+def count_documents(conn: Connection, flt: ExportFilter) -> int:
+    """How many documents `iter_documents` would yield."""
+    stmt = select(func.count()).select_from(documents).where(*_document_conditions(conn, flt))
+    return int(conn.execute(stmt).scalar_one())
+
+
+def iter_documents(
+    conn: Connection, flt: ExportFilter, *, newest_first: bool = False, yield_per: int = YIELD_PER
+) -> Iterator[Row]:
+    """Documents passing `flt` (no bodies), by time then id (oldest first unless `newest_first`).
+
+    Rows carry DOCUMENT_COLUMNS by name; `plans`, `terms`, `keywords` as stored (JSON lists, or text
+    on drivers that hand JSON back as text)."""
+    d = documents.c
+    order = (doc_time().desc(), d.id.desc()) if newest_first else (doc_time(), d.id)
+    stmt = select(*(d[c] for c in DOCUMENT_COLUMNS)).where(*_document_conditions(conn, flt)).order_by(*order)
+    return _stream(conn, stmt, yield_per)
+
+
+def iter_trend_facts(
+    conn: Connection, flt: ExportFilter, *, yield_per: int = 10 * YIELD_PER
+) -> Iterator[Row]:
+    """Per document passing `flt`, what trends are counted by (TREND_COLUMNS; `time` is the document's
+    time), unordered."""
+    d = documents.c
+    cols = [doc_time().label("time"), *(d[c] for c in TREND_COLUMNS[1:])]
+    stmt = select(*cols).where(*_document_conditions(conn, flt))
+    return _stream(conn, stmt, yield_per)
+
+
+def _event_conditions(conn: Connection, flt: ExportFilter) -> list[ColumnElement]:
+    e = events.c
+    where: list[ColumnElement] = []
+    if flt.start is not None:
+        where.append(e.first_seen_at >= flt.start)
+    if flt.end is not None:
+        where.append(e.first_seen_at < flt.end)
+    if flt.restricts_documents:  # an event is in when one of its documents passes every document filter
+        where.append(
+            exists(
+                select(literal(1))
+                .select_from(documents)
+                .where(and_(documents.c.event_id == e.id, *_document_conditions(conn, flt, with_time=False)))
+            )
+        )
+    return where
+
+
+def count_events(conn: Connection, flt: ExportFilter) -> int:
+    """How many events `iter_events` would yield."""
+    stmt = select(func.count()).select_from(events).where(*_event_conditions(conn, flt))
+    return int(conn.execute(stmt).scalar_one())
+
+
+def iter_events(conn: Connection, flt: ExportFilter, *, yield_per: int = YIELD_PER) -> Iterator[Row]:
+    """Events first detected in the window of `flt` (and, with document filters, having a document that
+    passes them), by first detection then id; rows carry EVENT_COLUMNS (`first_url`: the 首发's URL)."""
+    e = events.c
+    first = documents.alias("first_doc")
+    cols = [e[c] if c != "first_url" else first.c.url.label("first_url") for c in EVENT_COLUMNS]
+    stmt = (
+        select(*cols)
+        .select_from(events.outerjoin(first, first.c.id == e.first_doc_id))
+        .where(*_event_conditions(conn, flt))
+        .order_by(e.first_seen_at, e.id)
+    )
+    return _stream(conn, stmt, yield_per)
+
+
+def region_names(conn: Connection) -> list[str]:
+    """Every province, city and county named in documents, plus source regions, sorted (filter choices)."""
+    d = documents.c
+    names: set[str] = set()
+    for col in (d.region_province, d.region_city, d.region_county, d.region):
+        names.update(v for v in conn.execute(select(col).where(col.is_not(None)).distinct()).scalars() if v)
+    return sorted(names)
