@@ -1,12 +1,19 @@
-"""Shared pytest fixtures and the skip-or-fail policy for tests that need services or shared data."""
+"""Shared pytest fixtures and the skip-or-fail policy for tests that need services or shared data.
+
+Fixtures: `mockserver` (a local site, tests/mockserver.py), `store_url` / `store` (an empty store with the
+schema at head, on SQLite and, marked requires_postgres, on PostgreSQL), `sqlite_store` (SQLite only),
+`stories` (tests/factories.story_documents() after stage 1 in `store`), `pg_schema_url`, `shared_data`."""
 
 from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.mockserver import MockServer
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("MONITOR_SHARED_DATA", ROOT.parent / "shared" / "data"))
@@ -76,3 +83,55 @@ def pg_schema_url():
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+# ------------------------------------------------------------------------------------------ local site
+
+
+@pytest.fixture
+def mockserver() -> Iterator[MockServer]:
+    """A started local server with nothing registered: add routes, or `serve_directory(...)`."""
+    with MockServer() as server:
+        yield server
+
+
+# ------------------------------------------------------------------------------------------ the store
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.requires_postgres)])
+def store_url(request, tmp_path) -> str:
+    """The URL of an empty database: a SQLite file, or a fresh schema on the local PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/store.db"
+    return request.getfixturevalue("pg_schema_url")
+
+
+def _open_store(url: str):
+    from store.db import open_store
+
+    engine = open_store(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def store(store_url):
+    """An engine on a store migrated to head, once on SQLite and once on PostgreSQL. Its URL, for code that
+    opens the store itself (settings, the CLI, the dashboard): `store_url`."""
+    yield from _open_store(store_url)
+
+
+@pytest.fixture
+def sqlite_store(tmp_path):
+    """An engine on a SQLite store migrated to head, for tests that need the file or run on SQLite only."""
+    yield from _open_store(f"sqlite:///{tmp_path}/store.db")
+
+
+@pytest.fixture
+def stories(store) -> tuple:
+    """(engine, content hash → id): tests/factories.story_documents() stored and analysed (stage 1)."""
+    from tests.factories import insert_documents, story_documents
+
+    return store, insert_documents(store, story_documents())
