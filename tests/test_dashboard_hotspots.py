@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
-from test_jobs_analysis import NOW, base_documents, insert
 
 from jobs.analysis import run_stage2
-from store.db import open_store
+from tests.factories import STORY_NOW as NOW
+from tests.factories import insert_documents, story_documents
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 XSS = "<script>alert(1)</script>"
@@ -26,24 +26,21 @@ def _fresh_caches():
 
 
 @pytest.fixture
-def db(tmp_path, monkeypatch):
+def db(sqlite_store, monkeypatch):
     """The test stories shifted so the explosion's 5-hour deadline passed 50 minutes ago."""
     now = datetime.now(UTC)
     shift = now - NOW - timedelta(hours=3)
     rows = []
-    for r in base_documents():
-        r = dict(r, _analysis=dict(r["_analysis"]))
+    for r in story_documents():
         for k in ("published_at", "fetched_at", "first_seen_at"):
             r[k] = r[k] + shift if r[k] else None
-        r["_analysis"]["analyzed_at"] += shift
+        r["analysis"]["analyzed_at"] += shift
         if r["content_hash"] == "c1":
             r["title"] = XSS + r["title"]
         rows.append(r)
-    url = f"sqlite:///{tmp_path / 'hs.db'}"
-    engine = open_store(url)
-    insert(engine, rows)
-    run_stage2(engine, now=now)
-    engine.dispose()
+    insert_documents(sqlite_store, rows)
+    run_stage2(sqlite_store, now=now)
+    url = str(sqlite_store.url)
     monkeypatch.setenv("MONITOR_DB_URL", url)
     return url
 
