@@ -28,17 +28,17 @@ def open_db():
         e.dispose()
 
 
-def test_migrations_create_schema_at_head(store_url, open_db):
-    engine = open_db(store_url)
+def test_migrations_create_schema_at_head(empty_store_url, open_db):
+    engine = open_db(empty_store_url)
     assert current_revision(engine) == head_revision()
     # opening again is a no-op, and a non-upgrading open accepts the current schema
-    open_db(store_url)
-    open_db(store_url, upgrade=False)
+    open_db(empty_store_url)
+    open_db(empty_store_url, upgrade=False)
 
 
-def test_open_without_upgrade_refuses_empty_schema(store_url, open_db):
+def test_open_without_upgrade_refuses_empty_schema(empty_store_url, open_db):
     with pytest.raises(StoreError, match="yuqing init-db"):
-        open_db(store_url, upgrade=False)
+        open_db(empty_store_url, upgrade=False)
 
 
 def test_upsert_inserts_then_refreshes_engagement_without_duplicates(store):
@@ -128,14 +128,14 @@ def test_unreachable_database_gives_clear_error(open_db):
         open_db("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1")
 
 
-def test_upgrade_from_first_revision_keeps_documents(store_url, open_db):
+def test_upgrade_from_first_revision_keeps_documents(empty_store_url, open_db):
     """A store created by an older release upgrades in place without losing documents."""
     from alembic import command
     from sqlalchemy import inspect
 
     from store.db import _alembic_config, make_engine
 
-    engine = make_engine(store_url)
+    engine = make_engine(empty_store_url)
     try:
         command.upgrade(_alembic_config(engine), "0001")
         with engine.begin() as conn:
@@ -149,7 +149,7 @@ def test_upgrade_from_first_revision_keeps_documents(store_url, open_db):
             )
     finally:
         engine.dispose()
-    upgraded = open_db(store_url)
+    upgraded = open_db(empty_store_url)
     assert current_revision(upgraded) == head_revision()
     assert "events" in inspect(upgraded).get_table_names()
     with upgraded.connect() as conn:
