@@ -214,6 +214,7 @@ def test_statuses_and_response_kinds():
     assert RESPONSE_KINDS == ("发布权威信息", "新闻发布会", "吹风会", "接受采访", "澄清")
 
 
+@pytest.mark.slow
 @pytest.mark.requires_shared_data
 def test_response_bench_meets_floors(shared_data):
     from bench.response import run

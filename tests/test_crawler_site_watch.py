@@ -144,6 +144,7 @@ async def test_cloaking_is_found_by_fetching_as_browser_baiduspider_and_baidu_vi
     assert crawler.settings.getdict("ITEM_PIPELINES") == {"crawler.sitewatch_pipelines.SnapshotPipeline": 900}
 
 
+@pytest.mark.slow
 @pytest_twisted.ensureDeferred
 async def test_baseline_then_tamper_then_fix_then_rebaseline(site, sqlite_store):
     url = f"http://{HOST}/"

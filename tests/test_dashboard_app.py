@@ -137,6 +137,7 @@ ALL_TITLES = [XSS_TITLE, "审计发现某县挪用资金", "莒南县审计局�
               "审计署发布公告", "一周前的批评", FORMULA_TITLE, "二十天前的报道"]  # fmt: skip
 
 
+@pytest.mark.slow
 def test_overview_metrics_and_table_exact(db_url, today):
     at = run_app()
     assert at.title[0].value == "舆情总览"
@@ -160,6 +161,7 @@ def test_overview_metrics_and_table_exact(db_url, today):
     assert at.download_button(key="ov_download").label == "下载筛选结果 CSV（9 条）"
 
 
+@pytest.mark.slow
 def test_overview_charts_are_fed_the_shown_numbers(db_url, today):
     at = run_app()
     trend = table(at, "ov_trend")
@@ -189,6 +191,7 @@ def test_overview_filter_options_include_configured_and_db_plans(db_url):
     assert at.multiselect(key="ov_sentiment").options == ["负面", "中性", "正面", "未分析"]
 
 
+@pytest.mark.slow
 def test_overview_sentiment_filter_changes_metrics_and_rows(db_url):
     at = run_app()
     at.multiselect(key="ov_sentiment").set_value(["负面"]).run()
@@ -205,6 +208,7 @@ def test_overview_sentiment_filter_changes_metrics_and_rows(db_url):
     assert metrics(at)["近7日负面"] == "0（0.0%）"
 
 
+@pytest.mark.slow
 def test_overview_source_filter_changes_metrics_and_rows(db_url):
     at = run_app()
     at.multiselect(key="ov_sources").set_value([LOCAL]).run()
@@ -218,6 +222,7 @@ def test_overview_source_filter_changes_metrics_and_rows(db_url):
     assert titles(at) == ["莒南县审计局开展培训", "莒南县审计局工作动态", "二十天前的报道"]
 
 
+@pytest.mark.slow
 def test_overview_plan_filter_changes_metrics_and_rows(db_url):
     at = run_app()
     at.multiselect(key="ov_plans").set_value([JUNAN]).run()
@@ -238,6 +243,7 @@ def test_overview_plan_filter_changes_metrics_and_rows(db_url):
     assert titles(at) == ["二十天前的报道"] and metrics(at)["近7日信息"] == "0"
 
 
+@pytest.mark.slow
 def test_overview_date_range_limits_table_not_metrics(db_url, today):
     at = run_app()
     at.date_input(key="ov_dates").set_value((today - timedelta(days=2), today)).run()
@@ -247,6 +253,7 @@ def test_overview_date_range_limits_table_not_metrics(db_url, today):
     assert metrics(at)["近7日信息"] == "6"
 
 
+@pytest.mark.slow
 def test_overview_filters_with_no_match_show_message(db_url, today):
     at = run_app()
     at.date_input(key="ov_dates").set_value((today - timedelta(days=60), today - timedelta(days=50))).run()
@@ -255,6 +262,7 @@ def test_overview_filters_with_no_match_show_message(db_url, today):
     assert metrics(at)["今日信息"] == "1"
 
 
+@pytest.mark.slow
 def test_untrusted_title_is_shown_as_text_never_as_html(db_url):
     at = run_app()
     assert titles(at)[0] == XSS_TITLE  # the exact text, as a table cell
@@ -317,6 +325,7 @@ def test_unreachable_database_shows_error(monkeypatch):
     assert "数据库不可用" in at.error[0].value and "无法连接数据库" in at.code[0].value
 
 
+@pytest.mark.slow
 def test_sources_page_shows_health_and_crawl_runs(db_url):
     at = run_app()
     at.switch_page("views/sources.py").run()

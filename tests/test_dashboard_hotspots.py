@@ -56,6 +56,7 @@ def events_table(at: AppTest):
     return at.get_by_key("hs_events").dataframe[0].value
 
 
+@pytest.mark.slow
 def test_ranked_events_with_countdown_and_first_publisher(db) -> None:
     at = page()
     df = events_table(at)
@@ -75,6 +76,7 @@ def test_ranked_events_with_countdown_and_first_publisher(db) -> None:
     assert any(XSS in t for t in df["标题"])
 
 
+@pytest.mark.slow
 def test_status_change_through_widgets_is_validated_and_logged(db) -> None:
     at = page()
     df = events_table(at)
@@ -94,6 +96,7 @@ def test_status_change_through_widgets_is_validated_and_logged(db) -> None:
     assert at.selectbox(key="hs_new_status").options == ["已回应", "无需回应"]
 
 
+@pytest.mark.slow
 def test_response_log_recorded_from_the_form(db) -> None:
     at = page()
     df = events_table(at)
@@ -119,6 +122,7 @@ def test_response_log_recorded_from_the_form(db) -> None:
     assert docs["原文"].tolist() == ["https://news.example.cn/c1.html"]
 
 
+@pytest.mark.slow
 def test_local_filter_keeps_events_about_the_local_area(db) -> None:
     at = page()
     at.text_input(key="hs_local").input("莒南县").run()

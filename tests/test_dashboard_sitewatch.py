@@ -136,6 +136,7 @@ def test_candidates_ranked_with_signals_and_text_that_fired_them(db_url):
     no_crawled_markup(at)
 
 
+@pytest.mark.slow
 def test_status_change_requires_who_and_is_logged(db_url, sqlite_store):
     at = open_page("views/impersonation.py")
     cid = int(table(at, "imp_table").loc[0, "编号"])  # www.audit-gov.cn, selected by default
@@ -163,6 +164,7 @@ def test_status_change_requires_who_and_is_logged(db_url, sqlite_store):
     assert at.selectbox(key="imp_new_status").options == ["已处置", "误报", "待核实"]
 
 
+@pytest.mark.slow
 def test_manual_add_creates_an_unchecked_candidate(db_url):
     at = open_page("views/impersonation.py")
     at.text_input(key="imp_add_url").input("WWW.Shenji-PX.cn/about").run()
@@ -181,6 +183,7 @@ def test_manual_add_creates_an_unchecked_candidate(db_url):
     assert "无法添加" in at.error[0].value
 
 
+@pytest.mark.slow
 def test_referral_downloads_are_offered_and_escaped(db_url):
     from dashboard import data_sitewatch
 
@@ -225,6 +228,7 @@ def test_site_security_page_lists_pages_and_findings_with_evidence(db_url):
     no_crawled_markup(at)
 
 
+@pytest.mark.slow
 def test_pages_show_empty_states(sqlite_store, monkeypatch):
     monkeypatch.setenv("MONITOR_DB_URL", str(sqlite_store.url))
     at = open_page("views/impersonation.py")
