@@ -33,12 +33,12 @@ _keys = itertools.count(1)
 
 
 def document(key: str | int | None = None, *, analysis: dict[str, Any] | None = None, **fields: Any) -> dict:
-    """A document row identified by `key` (url https://news.example.cn/<key>.html, content hash <key>); without
-    a key, the next number. Defaults: 示例新闻网 (news, provincial), title 审计署公告第<key>号, a 39-character
-    audit body, published 2026-11-20 10:20 +08:00, fetched (and first seen) 2026-11-21 01:00 UTC, plan
-    审计署全国 with terms 审计署 and 审计发现."""
+    """A document row identified by `key` (url https://news.example.cn/<key>.html, content hash <key>);
+    without a key, the next of auto1, auto2 ... Defaults: 示例新闻网 (news, provincial), title
+    审计署公告第<key>号, a 39-character audit body, published 2026-11-20 10:20 +08:00, fetched (and first
+    seen) 2026-11-21 01:00 UTC, plan 审计署全国 with terms 审计署 and 审计发现."""
     if key is None:
-        key = next(_keys)
+        key = f"auto{next(_keys)}"
     row: dict[str, Any] = {
         "url": f"https://news.example.cn/{key}.html",
         "source": "示例新闻网",
