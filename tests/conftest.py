@@ -1,12 +1,22 @@
-"""Shared pytest fixtures and the skip-or-fail policy for tests that need services or shared data."""
+"""Shared pytest fixtures and the skip-or-fail policy for tests that need services or shared data.
+
+Fixtures: `mockserver` (a local site, tests/mockserver.py); `store` (an engine on an empty store with the
+schema at head, on SQLite and, marked requires_postgres, on PostgreSQL) and `store_url` (its URL);
+`sqlite_store` (SQLite only); `stories` (tests/factories.story_documents() after stage 1 in `store`);
+`empty_store_url` (a database without a schema, both backends); `pg_schema_url`; `shared_data`."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+from tests.mockserver import MockServer
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("MONITOR_SHARED_DATA", ROOT.parent / "shared" / "data"))
@@ -58,10 +68,9 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
-@pytest.fixture
-def pg_schema_url():
-    """A URL on the local PostgreSQL whose search_path is a fresh schema, dropped afterwards, so tests never
-    touch each other's tables (nor the `public` schema)."""
+@contextmanager
+def _pg_schema() -> Iterator[str]:
+    """A fresh schema on the local PostgreSQL, dropped afterwards; yields a URL whose search_path is it."""
     import uuid
 
     from sqlalchemy import create_engine, text
@@ -87,3 +96,116 @@ def text_resources():
     resources = load_text_resources()
     text.configure(resources)
     return resources
+
+
+@pytest.fixture
+def pg_schema_url():
+    """A URL on the local PostgreSQL whose search_path is a fresh schema, dropped afterwards, so tests never
+    touch each other's tables (nor the `public` schema)."""
+    with _pg_schema() as url:
+        yield url
+
+
+# ------------------------------------------------------------------------------------------ local site
+
+
+@pytest.fixture
+def mockserver() -> Iterator[MockServer]:
+    """A started local server with nothing registered: add routes, or `serve_directory(...)`."""
+    with MockServer() as server:
+        yield server
+
+
+# ------------------------------------------------------------------------------------------ the store
+
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.requires_postgres)]
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_store_url(request, tmp_path) -> str:
+    """The URL of an empty database (no schema): a new SQLite file, or a fresh schema on the local PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/empty.db"
+    return request.getfixturevalue("pg_schema_url")
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory) -> Path:
+    """A SQLite store migrated to head once per session (per xdist worker); each test gets a copy of it,
+    the same file migrating a new one gives, without a tenth of a second of DDL and fsyncs per test."""
+    from store.db import open_store
+
+    path = tmp_path_factory.mktemp("store-template") / "store.db"
+    open_store(f"sqlite:///{path}").dispose()
+    assert not path.with_name("store.db-wal").exists()  # checkpointed on close: the file is the whole store
+    return path
+
+
+@pytest.fixture(scope="session")
+def _pg_store_schema() -> Iterator[tuple[str, str]]:
+    """A PostgreSQL schema migrated to head once per session (per xdist worker), and the SQL that empties it
+    (every row deleted, every sequence restarted), run before each test that uses it: a few milliseconds
+    instead of a second for a new schema and its migration."""
+    from sqlalchemy import text
+
+    from store.db import open_store
+    from store.schema import metadata
+
+    with _pg_schema() as url:
+        engine = open_store(url)
+        with engine.connect() as conn:
+            sequences = conn.execute(
+                text(
+                    "SELECT sequence_name FROM information_schema.sequences WHERE sequence_schema = current_schema()"
+                )
+            ).scalars()
+            empty = "SET LOCAL lock_timeout = '10s';" + "".join(
+                [f'DELETE FROM "{t.name}";' for t in reversed(metadata.sorted_tables)]
+                + [f'ALTER SEQUENCE "{name}" RESTART;' for name in sequences]
+            )
+        engine.dispose()
+        yield url, empty
+
+
+@pytest.fixture
+def sqlite_store(tmp_path, _sqlite_template):
+    """An engine on a SQLite store migrated to head (a file in tmp_path), for tests that run on SQLite only."""
+    from store.db import open_store
+
+    path = tmp_path / "store.db"
+    shutil.copyfile(_sqlite_template, path)
+    engine = open_store(f"sqlite:///{path}")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request):
+    """An engine on an empty store with the schema at head, once on SQLite and once on PostgreSQL (marked
+    requires_postgres). Its URL, for code that opens the store itself (settings, the CLI): `store_url`."""
+    if request.param == "sqlite":
+        yield request.getfixturevalue("sqlite_store")
+        return
+    from store.db import open_store
+
+    url, empty = request.getfixturevalue("_pg_store_schema")
+    engine = open_store(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(empty)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def store_url(store) -> str:
+    """The URL of `store` (password included), for settings, the CLI and anything that opens it itself."""
+    return store.url.render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def stories(store) -> tuple:
+    """(engine, content hash → id): tests/factories.story_documents() stored and analysed (stage 1)."""
+    from tests.factories import insert_documents, story_documents
+
+    return store, insert_documents(store, story_documents())

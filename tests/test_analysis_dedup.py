@@ -158,6 +158,7 @@ def test_adding_same_id_twice_is_idempotent() -> None:
     assert len(index) == 1
 
 
+@pytest.mark.slow
 @pytest.mark.requires_shared_data
 def test_conformance_thucnews_generated_reprints(shared_data) -> None:
     from bench.dedup import build_thucnews, evaluate

@@ -158,6 +158,7 @@ def test_deterministic_and_unit_vectors() -> None:
     assert runs[0] == runs[1]
 
 
+@pytest.mark.slow
 @pytest.mark.requires_shared_data
 def test_conformance_topic_sets(shared_data) -> None:
     from bench.events import _synthetic, load_cec, load_plain, run_set

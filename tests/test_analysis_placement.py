@@ -6,11 +6,10 @@ from __future__ import annotations
 import pickle
 from datetime import UTC, datetime, timedelta
 
-from test_jobs_analysis import AUDIT_BODY, BLAST_BODY
-
 from analysis.dedup import ReprintIndex, decode_signature, facts, signature
 from analysis.events import EventClusterer
 from analysis.placement import document_facts
+from tests.factories import AUDIT_BODY, BLAST_BODY
 
 
 def test_reprint_index_prune_keeps_live_groups_and_their_ids() -> None:

@@ -198,6 +198,7 @@ def test_countdown_text_before_and_after_deadline():
     assert overdue and seconds < 0 and text == "已超时 1小时5分"
 
 
+@pytest.mark.slow
 @pytest.mark.requires_shared_data
 def test_response_bench_meets_floors(shared_data):
     from bench.response import run

@@ -169,6 +169,7 @@ def test_neutral_announcements_are_not_called_positive_or_negative():
     assert labels.count("neu") >= len(NEUTRAL_NEWS) - 1
 
 
+@pytest.mark.slow
 def test_project_calls_neutral_news_neutral_more_than_snownlp():
     pytest.importorskip("snownlp")
     project = get_model("project").predict_proba(NEUTRAL_NEWS)[:, 1].mean()
@@ -223,6 +224,7 @@ def test_hash_ngrams_is_deterministic_and_counts_ngrams():
     assert batch[1].sum() == hash_ngrams(["丙"], 2**16, 3).sum()
 
 
+@pytest.mark.slow
 def test_snownlp_baseline_maps_score_to_three_classes():
     pytest.importorskip("snownlp")
     model = get_model("snownlp")
@@ -242,6 +244,7 @@ def test_model_metadata_records_held_out_split_and_figures():
         assert 0 <= fig["ece"] < 0.15
 
 
+@pytest.mark.slow
 @pytest.mark.requires_shared_data
 def test_held_out_split_never_overlaps_training(shared_data):
     from analysis.train_sentiment import keys_digest, load_sets, split_rows
@@ -256,6 +259,7 @@ def test_held_out_split_never_overlaps_training(shared_data):
     assert all(r.source_split == "dev" for r in held_out["bdci2019"])
 
 
+@pytest.mark.slow
 @pytest.mark.requires_shared_data
 def test_conformance_held_out_bdci_macro_f1(shared_data):
     from analysis.train_sentiment import evaluate, load_sets, split_rows

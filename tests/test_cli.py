@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import signal
 import subprocess
 import sys
-import threading
 import time
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from sqlalchemy import create_engine, func, select, text
@@ -71,24 +68,10 @@ def test_init_db_creates_schema_and_sources(tmp_path, capsys):
     engine.dispose()
 
 
-class SlowHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-    def do_GET(self):  # noqa: N802 - http.server API
-        if self.path.startswith("/a"):
-            time.sleep(0.15)
-        super().do_GET()
-
-
 @pytest.fixture
-def slow_site():
-    server = ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(SlowHandler, directory=str(FIXTURES / "slow"))
-    )
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+def slow_site(mockserver):
+    """30 articles, each answered after 0.15 s, so that a crawl can be stopped midway."""
+    return mockserver.serve_directory(FIXTURES / "slow").delay("/a", 0.15).url("")
 
 
 def _count(db: str) -> int:

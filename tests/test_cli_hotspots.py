@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-from test_jobs_analysis import NOW, build_store, doc_rows
+import pytest
 
 from jobs.analysis import run_stage2
 from store.hotspots import get_event
+from tests.factories import STORY_NOW as NOW
+from tests.factories import doc_rows
 from yuqing.cli import main
 
 
-def _store(tmp_path, monkeypatch):
-    engine, ids = build_store(tmp_path / "t.db")
+@pytest.fixture
+def cli_stories(stories, store_url, monkeypatch):
+    """The stories after stage 2, the CLI pointed at them: (engine, content hash → row)."""
+    engine, _ = stories
     run_stage2(engine, now=NOW)
-    rows = doc_rows(engine)
-    monkeypatch.setenv("MONITOR_DB_URL", str(engine.url))
-    return engine, rows
+    monkeypatch.setenv("MONITOR_DB_URL", store_url)
+    return engine, doc_rows(engine)
 
 
-def test_events_list_and_show(tmp_path, monkeypatch, capsys) -> None:
-    engine, rows = _store(tmp_path, monkeypatch)
+def test_events_list_and_show(cli_stories, capsys) -> None:
+    engine, rows = cli_stories
     assert main(["events", "list", "--days", "0"]) == 0
     out = capsys.readouterr().out
     lines = [line for line in out.splitlines()[1:] if line.strip()]
@@ -31,8 +34,8 @@ def test_events_list_and_show(tmp_path, monkeypatch, capsys) -> None:
     assert "6人死亡" in out and "https://news.example.cn/b1.html" in out
 
 
-def test_events_status_and_respond(tmp_path, monkeypatch, capsys) -> None:
-    engine, rows = _store(tmp_path, monkeypatch)
+def test_events_status_and_respond(cli_stories, capsys) -> None:
+    engine, rows = cli_stories
     eid = rows["b1"]["event_id"]
     assert main(["events", "status", str(eid), "已结束", "--by", "张三"]) == 1
     assert "不能" in capsys.readouterr().err

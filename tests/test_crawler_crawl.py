@@ -1,10 +1,7 @@
-"""Full crawls through the real engine and pipeline into SQLite, against a local server on 127.0.0.1."""
+"""Full crawls through the real engine and pipeline into the store (SQLite and PostgreSQL), against the local
+site (tests/mockserver.py) on 127.0.0.1."""
 
 from __future__ import annotations
-
-import functools
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import pytest_twisted
@@ -16,31 +13,21 @@ from config.loader import Source, load_plans, load_settings
 from crawler.scrapy_settings import scrapy_settings
 from crawler.spiders.news_listing import NewsListingSpider
 from jobs.crawl import prepare_store
-from store.db import open_store
 from store.schema import crawl_runs, documents, sources
 from tests.conftest import FIXTURES
 
 
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *args):  # keep test output clean
-        pass
+@pytest.fixture
+def site(mockserver):
+    return mockserver.serve_directory(FIXTURES / "site").url("")
 
 
-@pytest.fixture(scope="module")
-def site():
-    handler = functools.partial(QuietHandler, directory=str(FIXTURES / "site"))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-
-
-def _settings(tmp_path):
+def _settings(db_url):
     s = load_settings()
     crawl = s.crawl.model_copy(
         update={"download_delay": 0.0, "autothrottle": False, "allow_private_networks": ["127.0.0.0/8"]}
     )
-    return s.model_copy(update={"db_url": f"sqlite:///{tmp_path}/t.db", "crawl": crawl})
+    return s.model_copy(update={"db_url": db_url, "crawl": crawl})
 
 
 def _source(site: str) -> Source:
@@ -68,8 +55,8 @@ async def _crawl(settings, source, plans=None):
 
 
 @pytest_twisted.ensureDeferred
-async def test_crawl_stores_relevant_articles_and_counts_drops(site, tmp_path):
-    settings = _settings(tmp_path)
+async def test_crawl_stores_relevant_articles_and_counts_drops(site, store, store_url):
+    settings = _settings(store_url)
     source = _source(site)
     prepare_store(settings, [source])
     crawler, items = await _crawl(settings, source, load_plans(settings.path(settings.plans_file)))
@@ -77,8 +64,7 @@ async def test_crawl_stores_relevant_articles_and_counts_drops(site, tmp_path):
     assert sorted(i.title for i in items) == sorted(
         ["莒南县审计局开展经济责任审计进点会", "审计署公布2026年第3号审计结果公告 多地挪用扶贫资金"]
     )
-    engine = open_store(settings.resolved_db_url, upgrade=False)
-    with engine.connect() as conn:
+    with store.connect() as conn:
         docs = conn.execute(select(documents).order_by(documents.c.title)).mappings().all()
         run = conn.execute(select(crawl_runs)).mappings().one()
         src = conn.execute(select(sources)).mappings().one()
@@ -101,14 +87,13 @@ async def test_crawl_stores_relevant_articles_and_counts_drops(site, tmp_path):
 
 
 @pytest_twisted.ensureDeferred
-async def test_recrawl_refreshes_without_duplicates(site, tmp_path):
-    settings = _settings(tmp_path)
+async def test_recrawl_refreshes_without_duplicates(site, store, store_url):
+    settings = _settings(store_url)
     source = _source(site)
     prepare_store(settings, [source])
     await _crawl(settings, source)
     await _crawl(settings, source)
-    engine = open_store(settings.resolved_db_url, upgrade=False)
-    with engine.connect() as conn:
+    with store.connect() as conn:
         n = len(conn.execute(select(documents.c.id)).all())
         runs = conn.execute(select(crawl_runs).order_by(crawl_runs.c.id)).mappings().all()
     assert n == 2
@@ -117,12 +102,12 @@ async def test_recrawl_refreshes_without_duplicates(site, tmp_path):
 
 @pytest.mark.requires_redis
 @pytest_twisted.ensureDeferred
-async def test_distributed_mode_uses_shared_redis_queue(site, tmp_path):
+async def test_distributed_mode_uses_shared_redis_queue(site, store, store_url):
     import redis
 
     from tests.conftest import REDIS_URL
 
-    settings = _settings(tmp_path).model_copy(update={"redis_url": REDIS_URL})
+    settings = _settings(store_url).model_copy(update={"redis_url": REDIS_URL})
     source = _source(site)
     prepare_store(settings, [source])
     crawler, items = await _crawl(settings, source)
@@ -140,7 +125,5 @@ async def test_distributed_mode_uses_shared_redis_queue(site, tmp_path):
         assert not client.exists(f"{key}:requests") and not client.exists(f"{key}:dupefilter")
     finally:
         client.close()
-    engine = open_store(settings.resolved_db_url, upgrade=False)
-    with engine.connect() as conn:
+    with store.connect() as conn:
         assert len(conn.execute(select(documents.c.id)).all()) == 2
-    engine.dispose()

@@ -114,6 +114,7 @@ def test_resolve_names_survives_a_silent_server():
         silent.close()
 
 
+@pytest.mark.slow
 def test_discover_lookalikes_returns_resolving_names_as_candidates(stub_dns, sw):
     disc = sw.discovery.model_copy(
         update={"resolver": Resolver(nameservers=["127.0.0.1"], port=stub_dns.port, timeout=1.0)}

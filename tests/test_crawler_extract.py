@@ -110,6 +110,7 @@ def test_truth_day_ignores_partial_or_unknown_dates():
 # --- conformance on real pages --------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.requires_shared_data
 def test_cwced_conformance_floor(shared_data: Path):
     from bench.extraction import date_ok

@@ -5,9 +5,6 @@ private-address guard and the size limit enforced and recorded; plus the test/de
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
 
 import pytest
 import pytest_twisted
@@ -25,9 +22,9 @@ from crawler.hostmap import HostMapMiddleware, lookup
 from crawler.scrapy_settings import scrapy_settings
 from crawler.spiders.impersonation import ImpersonationSpider
 from jobs.crawl import prepare_store
-from store.db import open_store
 from store.schema import crawl_runs, documents
 from store.sitewatch import list_candidates
+from tests.mockserver import Response
 
 ABOUT_CLAIM = "本中心经审计署授权，负责全国审计人员资格认证培训，证书全国通用。"
 SPECIAL = {
@@ -39,61 +36,39 @@ SPECIAL = {
 }  # fmt: skip
 
 
-class _Special(BaseHTTPRequestHandler):
+def _special(server):
     """Special cases by host: meta refresh, a page that only claims on its 关于我们 page, a huge page,
     and redirects into a private network and to a loopback address outside the allowed range."""
 
-    def log_message(self, *args):
-        pass
+    def quiet(request):
+        page = SPECIAL.get("/home" if request.path == "/" else request.path)
+        return Response(200, page) if page else None  # None: not found
 
-    def do_GET(self):  # noqa: N802
-        parts = urlsplit(self.path)
-        host = (parts.hostname or self.headers.get("Host", "")).split(":")[0]
-        path = parts.path or "/"
-        status, body, headers = 404, b"not found", {}
-        if host == "meta.fake-audit.cn":
-            status, body = 200, SPECIAL["/meta"].encode()
-        elif host == "quiet.fake-audit.cn":
-            page = SPECIAL.get("/home" if path == "/" else path)
-            status, body = (200, page.encode()) if page else (404, b"not found")
-        elif host == "big.fake-audit.cn":
-            status, body = 200, b"<html><body>" + "审计".encode() * 100_000 + b"</body></html>"
-        elif host == "jump10.fake-audit.cn":
-            status, headers, body = 302, {"Location": "http://10.1.2.3/admin"}, b""
-        elif host == "jump127.fake-audit.cn":
-            status, headers, body = (
-                302,
-                {"Location": f"http://127.0.0.2:{self.server.server_address[1]}/"},
-                b"",
-            )
-        self.send_response(status)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        for k, v in headers.items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(body)
+    server.route("*", body=SPECIAL["/meta"], host="meta.fake-audit.cn")
+    server.route("*", quiet, host="quiet.fake-audit.cn")
+    server.route(
+        "*", body=b"<html><body>" + "审计".encode() * 100_000 + b"</body></html>", host="big.fake-audit.cn"
+    )
+    server.redirect("*", "http://10.1.2.3/admin", host="jump10.fake-audit.cn")
+    server.redirect("*", f"http://127.0.0.2:{server.port}/", host="jump127.fake-audit.cn")
 
 
-@pytest.fixture(scope="module")
-def web():
+@pytest.fixture
+def web(mockserver):
     manifest = json.loads((SITES / "manifest.json").read_text(encoding="utf-8"))
     redirects = {s["host"]: s["redirect"] for s in manifest["sites"] if s.get("redirect")}
-    special = ThreadingHTTPServer(("127.0.0.1", 0), _Special)
-    threading.Thread(target=special.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    _special(mockserver)
     with FixtureWeb(SITES, redirects) as fixture:
         host_map = {h: f"127.0.0.1:{fixture.port}" for h in fixture.hosts}
-        host_map["*.fake-audit.cn"] = f"127.0.0.1:{special.server_address[1]}"
+        host_map["*.fake-audit.cn"] = mockserver.address
         yield host_map
-    special.shutdown()
-    special.server_close()
 
 
-def _settings(tmp_path):
+def _settings(db_url):
     s = load_settings()
     crawl = s.crawl.model_copy(update={"download_delay": 0.0, "autothrottle": False,
                                         "allow_private_networks": ["127.0.0.1/32"], "concurrent_requests_per_domain": 4})  # fmt: skip
-    return s.model_copy(update={"db_url": f"sqlite:///{tmp_path}/t.db", "crawl": crawl})
+    return s.model_copy(update={"db_url": db_url, "crawl": crawl})
 
 
 def _sitewatch(max_bytes: int = 100_000):
@@ -104,8 +79,8 @@ def _sitewatch(max_bytes: int = 100_000):
     })  # fmt: skip
 
 
-async def _check(tmp_path, host_map, urls):
-    settings = _settings(tmp_path)
+async def _check(store, host_map, urls):
+    settings = _settings(store.url.render_as_string(hide_password=False))
     sw = _sitewatch()
     source = ImpersonationSpider.default_source(sw)
     prepare_store(settings, [source])
@@ -118,20 +93,18 @@ async def _check(tmp_path, host_map, urls):
         )
     )
     await runner.crawl(crawler, source=source)
-    engine = open_store(settings.resolved_db_url, upgrade=False)
-    with engine.connect() as conn:
+    with store.connect() as conn:
         rows = {r["host"]: r for r in list_candidates(conn)}
         runs = conn.execute(select(crawl_runs)).mappings().all()
         n_docs = len(conn.execute(select(documents.c.id)).all())
-    engine.dispose()
     return crawler, rows, runs, n_docs
 
 
 @pytest_twisted.ensureDeferred
-async def test_check_spider_scores_fixture_sites_against_the_official_profile(web, tmp_path):
+async def test_check_spider_scores_fixture_sites_against_the_official_profile(web, sqlite_store):
     hosts = ["www.audit-gov.cn", "www.shenjishu-px.com", "www.ciia.com.cn", "www.jsnsxh.org.cn", "shenjishu.com",
              "cnao.com.cn"]  # fmt: skip
-    crawler, rows, runs, n_docs = await _check(tmp_path, web, [f"http://{h}/" for h in hosts])
+    crawler, rows, runs, n_docs = await _check(sqlite_store, web, [f"http://{h}/" for h in hosts])
     assert set(rows) == set(hosts)
     clone = rows["www.audit-gov.cn"]
     codes = {s["code"] for s in clone["signals"]}
@@ -158,8 +131,10 @@ async def test_check_spider_scores_fixture_sites_against_the_official_profile(we
 
 
 @pytest_twisted.ensureDeferred
-async def test_meta_refresh_and_linked_pages_are_followed(web, tmp_path):
-    _, rows, _, _ = await _check(tmp_path, web, ["http://meta.fake-audit.cn/", "http://quiet.fake-audit.cn/"])
+async def test_meta_refresh_and_linked_pages_are_followed(web, sqlite_store):
+    _, rows, _, _ = await _check(
+        sqlite_store, web, ["http://meta.fake-audit.cn/", "http://quiet.fake-audit.cn/"]
+    )
     meta = rows["meta.fake-audit.cn"]
     assert meta["final_url"] == "http://www.audit-gov.cn/" and meta["tier"] == "act"
     assert meta["evidence"]["redirects"] == [
@@ -183,9 +158,9 @@ async def test_meta_refresh_and_linked_pages_are_followed(web, tmp_path):
 
 
 @pytest_twisted.ensureDeferred
-async def test_private_address_redirects_are_refused_and_recorded(web, tmp_path):
+async def test_private_address_redirects_are_refused_and_recorded(web, sqlite_store):
     crawler, rows, runs, _ = await _check(
-        tmp_path, web, ["http://jump10.fake-audit.cn/", "http://jump127.fake-audit.cn/"]
+        sqlite_store, web, ["http://jump10.fake-audit.cn/", "http://jump127.fake-audit.cn/"]
     )
     ten = rows["jump10.fake-audit.cn"]
     assert ten["check_error"].startswith("已拦截") and "10.1.2.3" in ten["check_error"]
@@ -199,8 +174,8 @@ async def test_private_address_redirects_are_refused_and_recorded(web, tmp_path)
 
 
 @pytest_twisted.ensureDeferred
-async def test_oversized_pages_are_abandoned(web, tmp_path):
-    crawler, rows, _, _ = await _check(tmp_path, web, ["http://big.fake-audit.cn/"])
+async def test_oversized_pages_are_abandoned(web, sqlite_store):
+    crawler, rows, _, _ = await _check(sqlite_store, web, ["http://big.fake-audit.cn/"])
     big = rows["big.fake-audit.cn"]
     assert "超过大小上限" in big["check_error"] and big["score"] is None
 

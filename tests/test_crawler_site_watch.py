@@ -5,10 +5,7 @@ redesign; plus the demo's site-watch plan run batch by batch."""
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, date, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
 
 import pytest
 import pytest_twisted
@@ -20,8 +17,8 @@ from crawler.scrapy_settings import scrapy_settings
 from crawler.spiders.site_watch import SiteWatchSpider
 from jobs.crawl import prepare_store
 from jobs.sites import rebaseline
-from store.db import open_store
 from store.sitewatch import get_snapshot, list_findings
+from tests.mockserver import Response
 
 HOST = "www.audit.gov.cn"
 HIDDEN = (
@@ -84,37 +81,24 @@ class Site:
 
 
 @pytest.fixture
-def site():
+def site(mockserver):
     state = Site()
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
+    def answer(request):
+        state.agents.append(request.header("User-Agent"))
+        status, body = state.html(request.path, request.header("User-Agent"), request.header("Referer"))
+        return Response(status, body)
 
-        def do_GET(self):  # noqa: N802
-            state.agents.append(self.headers.get("User-Agent", ""))
-            status, body = state.html(urlsplit(self.path).path, self.headers.get("User-Agent", ""),
-                                      self.headers.get("Referer", ""))  # fmt: skip
-            data = body.encode("utf-8")
-            self.send_response(status)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    state.host_map = {HOST: f"127.0.0.1:{server.server_address[1]}"}
-    yield state
-    server.shutdown()
-    server.server_close()
+    mockserver.route("*", answer)
+    state.host_map = {HOST: mockserver.address}
+    return state
 
 
-def _settings(tmp_path):
+def _settings(db_url):
     s = load_settings()
     crawl = s.crawl.model_copy(update={"download_delay": 0.0, "autothrottle": False,
                                         "allow_private_networks": ["127.0.0.0/8"], "concurrent_requests_per_domain": 4})  # fmt: skip
-    return s.model_copy(update={"db_url": f"sqlite:///{tmp_path}/w.db", "crawl": crawl})
+    return s.model_copy(update={"db_url": db_url, "crawl": crawl})
 
 
 def watched(path: str = "/", **kw) -> WatchedPage:
@@ -123,7 +107,8 @@ def watched(path: str = "/", **kw) -> WatchedPage:
                        links_selector=".main a", max_links=10, allowed_script_hosts=["hm.baidu.com"], **kw)  # fmt: skip
 
 
-async def _watch(settings, site, pages):
+async def _watch(store, site, pages):
+    settings = _settings(store.url.render_as_string(hide_password=False))
     sw = load_sitewatch_config()
     source = SiteWatchSpider.default_source(sw)
     prepare_store(settings, [source])
@@ -134,19 +119,17 @@ async def _watch(settings, site, pages):
         SiteWatchSpider.configured(sitewatch=sw, pages=pages, host_map=site.host_map)
     )
     await runner.crawl(crawler, source=source)
-    engine = open_store(settings.resolved_db_url, upgrade=False)
-    with engine.connect() as conn:
+    with store.connect() as conn:
         snaps = {p.url: get_snapshot(conn, p.url) for p in pages}
         open_f = list_findings(conn)
         all_f = list_findings(conn, open_only=False)
-    engine.dispose()
     return crawler, snaps, open_f, all_f
 
 
 @pytest_twisted.ensureDeferred
-async def test_cloaking_is_found_by_fetching_as_browser_baiduspider_and_baidu_visitor(site, tmp_path):
+async def test_cloaking_is_found_by_fetching_as_browser_baiduspider_and_baidu_visitor(site, sqlite_store):
     site.mode = "cloak"
-    crawler, snaps, open_f, _ = await _watch(_settings(tmp_path), site, [watched()])
+    crawler, snaps, open_f, _ = await _watch(sqlite_store, site, [watched()])
     assert any("Baiduspider" in ua for ua in site.agents) and any("Chrome" in ua for ua in site.agents)
     snap = snaps[f"http://{HOST}/"]
     assert snap["baseline"] is not None and snap["latest"]["baseline_created"] is True
@@ -161,16 +144,16 @@ async def test_cloaking_is_found_by_fetching_as_browser_baiduspider_and_baidu_vi
     assert crawler.settings.getdict("ITEM_PIPELINES") == {"crawler.sitewatch_pipelines.SnapshotPipeline": 900}
 
 
+@pytest.mark.slow
 @pytest_twisted.ensureDeferred
-async def test_baseline_then_tamper_then_fix_then_rebaseline(site, tmp_path):
-    settings = _settings(tmp_path)
+async def test_baseline_then_tamper_then_fix_then_rebaseline(site, sqlite_store):
     url = f"http://{HOST}/"
-    _, snaps, open_f, _ = await _watch(settings, site, [watched()])
+    _, snaps, open_f, _ = await _watch(sqlite_store, site, [watched()])
     assert snaps[url]["status"] == "ok" and open_f == [] and snaps[url]["latest"]["links_checked"] == 5
 
     site.mode = "tampered"
     before = datetime.now(UTC)
-    _, snaps, open_f, _ = await _watch(settings, site, [watched()])
+    _, snaps, open_f, _ = await _watch(sqlite_store, site, [watched()])
     kinds = {f["kind"] for f in open_f}
     assert {"hidden_link", "bad_words", "external_script"} <= kinds and "defacement" not in kinds
     assert snaps[url]["status"] == "findings" and snaps[url]["latest"]["baseline_created"] is False
@@ -183,24 +166,22 @@ async def test_baseline_then_tamper_then_fix_then_rebaseline(site, tmp_path):
     assert "cdn.evil-tongji.cc" in str(script["evidence"])
 
     site.mode = "normal"  # the site is repaired: the findings are resolved, not deleted
-    _, snaps, open_f, all_f = await _watch(settings, site, [watched()])
+    _, snaps, open_f, all_f = await _watch(sqlite_store, site, [watched()])
     assert open_f == [] and snaps[url]["status"] == "ok"
     assert {f["kind"] for f in all_f if f["resolved_at"]} >= {"hidden_link", "bad_words", "external_script"}
 
     site.mode = "redesign"  # a legitimate redesign is a defacement until the baseline is renewed
-    _, _, open_f, _ = await _watch(settings, site, [watched()])
+    _, _, open_f, _ = await _watch(sqlite_store, site, [watched()])
     assert {f["kind"] for f in open_f} == {"defacement"}
-    engine = open_store(settings.resolved_db_url, upgrade=False)
-    assert rebaseline(engine, [url], by_whom="管理员", now=datetime.now(UTC)) == 1
-    engine.dispose()
-    _, snaps, open_f, _ = await _watch(settings, site, [watched()])
+    assert rebaseline(sqlite_store, [url], by_whom="管理员", now=datetime.now(UTC)) == 1
+    _, snaps, open_f, _ = await _watch(sqlite_store, site, [watched()])
     assert snaps[url]["latest"]["baseline_created"] is True and open_f == []
 
 
 @pytest_twisted.ensureDeferred
-async def test_broken_links_stale_columns_and_unreachable_pages(site, tmp_path):
+async def test_broken_links_stale_columns_and_unreachable_pages(site, sqlite_store):
     pages = [watched("/broken.html"), watched("/stale.html"), watched("/gone.html")]
-    _, snaps, open_f, _ = await _watch(_settings(tmp_path), site, pages)
+    _, snaps, open_f, _ = await _watch(sqlite_store, site, pages)
     by_url = {}
     for f in open_f:
         by_url.setdefault(f["url"], {})[f["kind"]] = f
@@ -227,7 +208,7 @@ async def test_broken_links_stale_columns_and_unreachable_pages(site, tmp_path):
 async def test_demo_plan_finds_impersonators_and_the_tampered_homepage(tmp_path):
     from yuqing.demo.sitewatch import SiteWatchDemo, demo_sitewatch_settings
 
-    settings = demo_sitewatch_settings(_settings(tmp_path))
+    settings = demo_sitewatch_settings(_settings(f"sqlite:///{tmp_path}/w.db"))
     with SiteWatchDemo() as demo:
         plan = demo.prepare(settings)
         assert plan.found["lookalikes"] == 3 and demo.dns.queries > 100  # look-alikes via the stub DNS only

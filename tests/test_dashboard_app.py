@@ -12,20 +12,12 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 import streamlit as st
-from sqlalchemy import update
 from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
 from dashboard import data
-from store.db import open_store
-from store.queries import (
-    record_source_health,
-    start_crawl_run,
-    sync_sources,
-    update_crawl_run,
-    upsert_documents,
-)
-from store.schema import documents
+from store.queries import record_source_health, start_crawl_run, sync_sources, update_crawl_run
+from tests.factories import analysed, document, insert_documents
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 TZ = ZoneInfo("Asia/Shanghai")
@@ -55,39 +47,30 @@ def build_documents(today: date) -> list[dict]:
         ("a9", local(d(20), 9), None, LOCAL, "county", [JUNAN, OLD_PLAN], "pos", "other", None, "二十天前的报道"),
         ("a10", local(d(40), 9), None, SITE, "central", [NATIONAL], "neg", "office", None, "四十天前的报道"),
     ]  # fmt: skip
-    rows = []
-    for key, pub, seen, source, level, plans, senti, target, kws, title in spec:
-        rows.append(
-            {
-                "key": key,
-                "url": "javascript:alert(6)" if key == "a6" else f"https://news.example.cn/{key}.html",
-                "source": source,
-                "platform": "weibo" if source == WEIBO else "news",
-                "level": level,
-                "title": title,
-                "body": "正文",
-                "published_at": pub,
-                "first_seen_at": seen or pub + timedelta(minutes=5),
-                "fetched_at": seen or pub + timedelta(minutes=5),
-                "plans": plans,
-                "terms": ["审计"],
-                "content_hash": key,
-                "analysis": {"sentiment_label": senti, "target": target, "keywords": kws},
-            }
+    return [
+        document(
+            key,
+            url="javascript:alert(6)" if key == "a6" else f"https://news.example.cn/{key}.html",
+            source=source,
+            platform="weibo" if source == WEIBO else "news",
+            level=level,
+            title=title,
+            body="正文",
+            published_at=pub,
+            first_seen_at=seen or pub + timedelta(minutes=5),
+            fetched_at=seen or pub + timedelta(minutes=5),
+            plans=plans,
+            terms=["审计"],
+            analysis=analysed(senti, target, keywords=kws),
         )
-    return rows
+        for key, pub, seen, source, level, plans, senti, target, kws, title in spec
+    ]
 
 
-def make_db(path: Path, today: date) -> str:
-    url = f"sqlite:///{path}"
-    engine = open_store(url)
-    docs = build_documents(today)
+def make_db(engine, today: date) -> str:
+    """The documents (analysed, as `yuqing analyze` would), two sources with health, two crawl runs."""
+    insert_documents(engine, build_documents(today))
     with engine.begin() as conn:
-        upsert_documents(conn, [{k: v for k, v in r.items() if k not in ("key", "analysis")} for r in docs])
-        for r in docs:  # the analysis columns, as `yuqing analyze` would write them
-            conn.execute(
-                update(documents).where(documents.c.content_hash == r["key"]).values(**r["analysis"])
-            )
         sync_sources(
             conn,
             [
@@ -109,8 +92,7 @@ def make_db(path: Path, today: date) -> str:
         run = start_crawl_run(conn, "news_listing", LOCAL, now - timedelta(minutes=28))
         update_crawl_run(conn, run, status="failed", finished_at=now - timedelta(minutes=27), errors=2,
                          error_samples=["TimeoutError: junan.example.cn"])  # fmt: skip
-    engine.dispose()
-    return url
+    return str(engine.url)
 
 
 @pytest.fixture(autouse=True)
@@ -127,8 +109,8 @@ def today() -> date:
 
 
 @pytest.fixture
-def db_url(tmp_path, monkeypatch, today) -> str:
-    url = make_db(tmp_path / "monitor.db", today)
+def db_url(sqlite_store, monkeypatch, today) -> str:
+    url = make_db(sqlite_store, today)
     monkeypatch.setenv("MONITOR_DB_URL", url)
     return url
 
@@ -155,6 +137,7 @@ ALL_TITLES = [XSS_TITLE, "审计发现某县挪用资金", "莒南县审计局�
               "审计署发布公告", "一周前的批评", FORMULA_TITLE, "二十天前的报道"]  # fmt: skip
 
 
+@pytest.mark.slow
 def test_overview_metrics_and_table_exact(db_url, today):
     at = run_app()
     assert at.title[0].value == "舆情总览"
@@ -178,6 +161,7 @@ def test_overview_metrics_and_table_exact(db_url, today):
     assert at.download_button(key="ov_download").label == "下载筛选结果 CSV（9 条）"
 
 
+@pytest.mark.slow
 def test_overview_charts_are_fed_the_shown_numbers(db_url, today):
     at = run_app()
     trend = table(at, "ov_trend")
@@ -207,6 +191,7 @@ def test_overview_filter_options_include_configured_and_db_plans(db_url):
     assert at.multiselect(key="ov_sentiment").options == ["负面", "中性", "正面", "未分析"]
 
 
+@pytest.mark.slow
 def test_overview_sentiment_filter_changes_metrics_and_rows(db_url):
     at = run_app()
     at.multiselect(key="ov_sentiment").set_value(["负面"]).run()
@@ -223,6 +208,7 @@ def test_overview_sentiment_filter_changes_metrics_and_rows(db_url):
     assert metrics(at)["近7日负面"] == "0（0.0%）"
 
 
+@pytest.mark.slow
 def test_overview_source_filter_changes_metrics_and_rows(db_url):
     at = run_app()
     at.multiselect(key="ov_sources").set_value([LOCAL]).run()
@@ -236,6 +222,7 @@ def test_overview_source_filter_changes_metrics_and_rows(db_url):
     assert titles(at) == ["莒南县审计局开展培训", "莒南县审计局工作动态", "二十天前的报道"]
 
 
+@pytest.mark.slow
 def test_overview_plan_filter_changes_metrics_and_rows(db_url):
     at = run_app()
     at.multiselect(key="ov_plans").set_value([JUNAN]).run()
@@ -256,6 +243,7 @@ def test_overview_plan_filter_changes_metrics_and_rows(db_url):
     assert titles(at) == ["二十天前的报道"] and metrics(at)["近7日信息"] == "0"
 
 
+@pytest.mark.slow
 def test_overview_date_range_limits_table_not_metrics(db_url, today):
     at = run_app()
     at.date_input(key="ov_dates").set_value((today - timedelta(days=2), today)).run()
@@ -265,6 +253,7 @@ def test_overview_date_range_limits_table_not_metrics(db_url, today):
     assert metrics(at)["近7日信息"] == "6"
 
 
+@pytest.mark.slow
 def test_overview_filters_with_no_match_show_message(db_url, today):
     at = run_app()
     at.date_input(key="ov_dates").set_value((today - timedelta(days=60), today - timedelta(days=50))).run()
@@ -273,6 +262,7 @@ def test_overview_filters_with_no_match_show_message(db_url, today):
     assert metrics(at)["今日信息"] == "1"
 
 
+@pytest.mark.slow
 def test_untrusted_title_is_shown_as_text_never_as_html(db_url):
     at = run_app()
     assert titles(at)[0] == XSS_TITLE  # the exact text, as a table cell
@@ -316,10 +306,8 @@ def test_csv_export_is_the_whole_filtered_set_and_formula_safe(db_url, today):
     ]
 
 
-def test_empty_database_shows_empty_state(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path}/empty.db"
-    open_store(url).dispose()
-    monkeypatch.setenv("MONITOR_DB_URL", url)
+def test_empty_database_shows_empty_state(sqlite_store, monkeypatch):
+    monkeypatch.setenv("MONITOR_DB_URL", str(sqlite_store.url))
     at = run_app()
     assert [i.value for i in at.info] == ["暂无数据：请先运行 yuqing crawl 或 yuqing demo"]
     assert not at.metric and not at.error
@@ -354,6 +342,7 @@ def test_unreachable_database_shows_error(monkeypatch):
     assert "数据库不可用" in at.error[0].value and "无法连接数据库" in at.code[0].value
 
 
+@pytest.mark.slow
 def test_sources_page_shows_health_and_crawl_runs(db_url):
     at = run_app()
     at.switch_page("views/sources.py").run()

@@ -47,24 +47,17 @@ def _wait_ok(url: str, proc: subprocess.Popen, log, timeout: float = 60) -> None
 
 
 @pytest.fixture
-def demo_db(tmp_path):
-    from store.db import open_store
-    from store.queries import upsert_documents
+def demo_db(sqlite_store):
+    from tests.factories import document, insert_documents
 
-    url = f"sqlite:///{tmp_path}/b.db"
-    engine = open_store(url)
     now = datetime.now(UTC)
-    rows = [
-        {"url": f"http://news.example.cn/{i}.html", "source": "审计时报网" if i % 2 else "齐鲁要闻网",
-         "platform": "news", "level": "central", "title": f"审计署发布审计结果公告第{i}号", "body": "审计发现问题。" * 10,
-         "published_at": now - timedelta(hours=i), "fetched_at": now, "plans": ["审计署全国"], "terms": ["审计署"],
-         "content_hash": f"h{i}"}
+    insert_documents(sqlite_store, [
+        document(i, url=f"http://news.example.cn/{i}.html", source="审计时报网" if i % 2 else "齐鲁要闻网",
+                 level="central", title=f"审计署发布审计结果公告第{i}号", body="审计发现问题。" * 10,
+                 published_at=now - timedelta(hours=i), fetched_at=now, terms=["审计署"])
         for i in range(6)
-    ]  # fmt: skip
-    with engine.begin() as conn:
-        upsert_documents(conn, rows)
-    engine.dispose()
-    return url
+    ])  # fmt: skip
+    return str(sqlite_store.url)
 
 
 def test_overview_renders_in_chromium(demo_db, tmp_path):

@@ -36,8 +36,8 @@ def today():
 
 
 @pytest.fixture
-def db_url(tmp_path, monkeypatch, today) -> str:
-    url = make_db(tmp_path / "monitor.db", today)
+def db_url(sqlite_store, monkeypatch, today) -> str:
+    url = make_db(sqlite_store, today)
     monkeypatch.setenv("MONITOR_DB_URL", url)
     return url
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
-from test_jobs_analysis import NOW, base_documents, insert
 
 from jobs.analysis import run_stage2
-from store.db import open_store
+from tests.factories import STORY_NOW as NOW
+from tests.factories import insert_documents, story_documents
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 XSS = "<script>alert(1)</script>"
@@ -26,24 +26,21 @@ def _fresh_caches():
 
 
 @pytest.fixture
-def db(tmp_path, monkeypatch):
+def db(sqlite_store, monkeypatch):
     """The test stories shifted so the explosion's 5-hour deadline passed 50 minutes ago."""
     now = datetime.now(UTC)
     shift = now - NOW - timedelta(hours=3)
     rows = []
-    for r in base_documents():
-        r = dict(r, _analysis=dict(r["_analysis"]))
+    for r in story_documents():
         for k in ("published_at", "fetched_at", "first_seen_at"):
             r[k] = r[k] + shift if r[k] else None
-        r["_analysis"]["analyzed_at"] += shift
+        r["analysis"]["analyzed_at"] += shift
         if r["content_hash"] == "c1":
             r["title"] = XSS + r["title"]
         rows.append(r)
-    url = f"sqlite:///{tmp_path / 'hs.db'}"
-    engine = open_store(url)
-    insert(engine, rows)
-    run_stage2(engine, now=now)
-    engine.dispose()
+    insert_documents(sqlite_store, rows)
+    run_stage2(sqlite_store, now=now)
+    url = str(sqlite_store.url)
     monkeypatch.setenv("MONITOR_DB_URL", url)
     return url
 
@@ -59,6 +56,7 @@ def events_table(at: AppTest):
     return at.get_by_key("hs_events").dataframe[0].value
 
 
+@pytest.mark.slow
 def test_ranked_events_with_countdown_and_first_publisher(db) -> None:
     at = page()
     df = events_table(at)
@@ -78,6 +76,7 @@ def test_ranked_events_with_countdown_and_first_publisher(db) -> None:
     assert any(XSS in t for t in df["标题"])
 
 
+@pytest.mark.slow
 def test_status_change_through_widgets_is_validated_and_logged(db) -> None:
     at = page()
     df = events_table(at)
@@ -97,6 +96,7 @@ def test_status_change_through_widgets_is_validated_and_logged(db) -> None:
     assert at.selectbox(key="hs_new_status").options == ["已回应", "无需回应"]
 
 
+@pytest.mark.slow
 def test_response_log_recorded_from_the_form(db) -> None:
     at = page()
     df = events_table(at)
@@ -122,6 +122,7 @@ def test_response_log_recorded_from_the_form(db) -> None:
     assert docs["原文"].tolist() == ["https://news.example.cn/c1.html"]
 
 
+@pytest.mark.slow
 def test_local_filter_keeps_events_about_the_local_area(db) -> None:
     at = page()
     at.text_input(key="hs_local").input("莒南县").run()

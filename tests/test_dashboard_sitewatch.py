@@ -12,7 +12,6 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from store.db import open_store
 from store.sitewatch import (
     ENTITY_CANDIDATE,
     get_candidate,
@@ -33,9 +32,8 @@ def _signal(code, label, weight, evidence):
     return {"code": code, "label": label, "weight": weight, "evidence": evidence}
 
 
-def make_db(path: Path) -> str:
-    url = f"sqlite:///{path}"
-    engine = open_store(url)
+def make_db(engine) -> str:
+    """Four candidates (three checked), two watched pages with findings, one resolved finding."""
     with engine.begin() as conn:
         for host in ("www.zgsjpx.com", "www.audit-gov.cn", "www.ciia.com.cn", "new.example.cn"):
             upsert_candidate(
@@ -73,8 +71,7 @@ def make_db(path: Path) -> str:
             now=NOW - timedelta(days=5),
         )
         sync_findings(conn, "https://www.audit.gov.cn/old.html", [], now=NOW - timedelta(days=4))  # resolved
-    engine.dispose()
-    return url
+    return str(engine.url)
 
 
 @pytest.fixture(autouse=True)
@@ -86,8 +83,8 @@ def _fresh_caches():
 
 
 @pytest.fixture
-def db_url(tmp_path, monkeypatch) -> str:
-    url = make_db(tmp_path / "monitor.db")
+def db_url(sqlite_store, monkeypatch) -> str:
+    url = make_db(sqlite_store)
     monkeypatch.setenv("MONITOR_DB_URL", url)
     return url
 
@@ -139,7 +136,8 @@ def test_candidates_ranked_with_signals_and_text_that_fired_them(db_url):
     no_crawled_markup(at)
 
 
-def test_status_change_requires_who_and_is_logged(db_url):
+@pytest.mark.slow
+def test_status_change_requires_who_and_is_logged(db_url, sqlite_store):
     at = open_page("views/impersonation.py")
     cid = int(table(at, "imp_table").loc[0, "编号"])  # www.audit-gov.cn, selected by default
     assert at.selectbox(key="imp_pick").value == cid
@@ -157,17 +155,16 @@ def test_status_change_requires_who_and_is_logged(db_url):
         "网信办 118",
     ]
     assert {m.label: m.value for m in at.metric}["已报送"] == "1"
-    engine = open_store(db_url, upgrade=False)
-    with engine.connect() as conn:
+    with sqlite_store.connect() as conn:
         row = get_candidate(conn, cid)
         log = history(conn, ENTITY_CANDIDATE, cid)
-    engine.dispose()
     assert row["status"] == "已报送" and row["status_by"] == "王五" and row["status_at"] is not None
     assert [(h["old_value"], h["new_value"], h["by_whom"]) for h in log] == [("待核实", "已报送", "王五")]
     # the next allowed moves are offered
     assert at.selectbox(key="imp_new_status").options == ["已处置", "误报", "待核实"]
 
 
+@pytest.mark.slow
 def test_manual_add_creates_an_unchecked_candidate(db_url):
     at = open_page("views/impersonation.py")
     at.text_input(key="imp_add_url").input("WWW.Shenji-PX.cn/about").run()
@@ -186,6 +183,7 @@ def test_manual_add_creates_an_unchecked_candidate(db_url):
     assert "无法添加" in at.error[0].value
 
 
+@pytest.mark.slow
 def test_referral_downloads_are_offered_and_escaped(db_url):
     from dashboard import data_sitewatch
 
@@ -230,10 +228,9 @@ def test_site_security_page_lists_pages_and_findings_with_evidence(db_url):
     no_crawled_markup(at)
 
 
-def test_pages_show_empty_states(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path}/empty.db"
-    open_store(url).dispose()
-    monkeypatch.setenv("MONITOR_DB_URL", url)
+@pytest.mark.slow
+def test_pages_show_empty_states(sqlite_store, monkeypatch):
+    monkeypatch.setenv("MONITOR_DB_URL", str(sqlite_store.url))
     at = open_page("views/impersonation.py")
     assert any("没有符合条件的候选网站" in i.value for i in at.info)
     at = open_page("views/site_security.py")

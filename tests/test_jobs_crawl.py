@@ -10,7 +10,6 @@ from sqlalchemy import select
 
 from config.loader import Source, load_settings
 from jobs.crawl import prepare_store, select_sources, spider_for
-from store.db import open_store
 from store.queries import crawl_runs_since, start_crawl_run
 from store.schema import crawl_runs, sources
 
@@ -38,14 +37,13 @@ def test_select_sources_narrows_by_spider_and_name_and_skips_disabled():
         spider_for(SOURCES[3])
 
 
-def test_prepare_store_mirrors_sources_and_closes_runs_left_open(tmp_path):
-    settings = load_settings().model_copy(update={"db_url": f"sqlite:///{tmp_path}/c.db"})
-    engine = open_store(settings.resolved_db_url)
+def test_prepare_store_mirrors_sources_and_closes_runs_left_open(store, store_url):
+    settings = load_settings().model_copy(update={"db_url": store_url})
     t0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
-    with engine.begin() as conn:
+    with store.begin() as conn:
         killed = start_crawl_run(conn, "rss", "feed", t0)
     prepare_store(settings, SOURCES[:2])
-    with engine.connect() as conn:
+    with store.connect() as conn:
         names = sorted(conn.execute(select(sources.c.name)).scalars())
         status, reason = conn.execute(
             select(crawl_runs.c.status, crawl_runs.c.finish_reason).where(crawl_runs.c.id == killed)
@@ -53,6 +51,5 @@ def test_prepare_store_mirrors_sources_and_closes_runs_left_open(tmp_path):
         later = start_crawl_run(conn, "rss", "feed", t0 + timedelta(hours=1))
         assert [r["id"] for r in crawl_runs_since(conn, t0)] == [killed, later]
         assert [r["id"] for r in crawl_runs_since(conn, t0 + timedelta(minutes=1))] == [later]
-    engine.dispose()
     assert names == ["feed", "portal"]
     assert status == "interrupted" and reason == "process ended before the crawl finished"

@@ -13,7 +13,6 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Cm
-from test_jobs_analysis import NOW, base_documents, doc, insert
 
 from config.loader import load_settings
 from jobs.analysis import run_stage2
@@ -23,6 +22,7 @@ from jobs.workflows import record_response
 from store import sitewatch
 from store.db import open_store
 from store.hotspots import document_urls, list_events
+from tests.factories import STORY_NOW, insert_documents, story, story_documents
 
 XSS = "<script>alert(1)</script>"
 QUIET_DAY = date(2025, 6, 7)  # report day whose window [06-06 08:30, 06-07 08:30) holds only ordinary news
@@ -33,20 +33,20 @@ EVENT_SECTIONS = ("基本情况", "传播时间线", "各方观点", "传播趋�
 def seed(path_or_url) -> str:
     """The analysis test stories (an audit story reprinted twice, a class-A explosion, criticism of a county
     audit office whose title carries a <script>), one ordinary story three days earlier, an impersonating site
-    at act tier and a high own-site finding; stage 2 run at NOW. Returns the DB URL."""
+    at act tier and a high own-site finding; stage 2 run at STORY_NOW. Returns the DB URL."""
     rows = []
-    for r in base_documents():
+    for r in story_documents():
         if r["content_hash"] == "c1":
             r = dict(r, title=XSS + r["title"])
         rows.append(r)
     quiet = datetime(2025, 6, 6, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai
-    rows.append(doc("q1", "审计署发布审计工作报告解读", "审计署今天发布审计工作报告解读文章，介绍审计整改总体情况。",
+    rows.append(story("q1", "审计署发布审计工作报告解读", "审计署今天发布审计工作报告解读文章，介绍审计整改总体情况。",
                     "中国审计报", quiet, quiet, level="central", sentiment="neu", target="other"))  # fmt: skip
     url = str(path_or_url) if "://" in str(path_or_url) else f"sqlite:///{path_or_url}"
     engine = open_store(url)
-    insert(engine, rows)
-    run_stage2(engine, now=NOW)
-    found = NOW - timedelta(hours=3)
+    insert_documents(engine, rows)
+    run_stage2(engine, now=STORY_NOW)
+    found = STORY_NOW - timedelta(hours=3)
     with engine.begin() as conn:
         sitewatch.upsert_candidate(conn, "http://www.shenji-px.com/", method="manual", now=found)
         sitewatch.record_check(conn, "http://www.shenji-px.com/", {
@@ -88,7 +88,7 @@ def _resolves(engine, report) -> None:
 
 
 def test_daily_report_has_every_section_and_names_the_class_a_event(store, settings) -> None:
-    report = build_report(settings, store, "daily", now=NOW)
+    report = build_report(settings, store, "daily", now=STORY_NOW)
     assert [s.title for s in report.sections] == list(SECTIONS) and not report.quiet
     text = report.plain_text()
     blast = _events(store)["A"]
@@ -112,19 +112,19 @@ def test_daily_report_has_every_section_and_names_the_class_a_event(store, setti
 
 def test_every_reference_resolves_and_every_citation_has_a_reference(store, settings) -> None:
     for kind in ("daily", "weekly"):
-        report = build_report(settings, store, kind, now=NOW)
+        report = build_report(settings, store, kind, now=STORY_NOW)
         _resolves(store, report)
         cited = {
             n for s in report.sections for b in s.blocks for sp in getattr(b, "spans", ()) for n in sp.refs
         }
         assert cited == {r.number for r in report.references}
-    quote = next(b for b in build_report(settings, store, "daily", now=NOW).section("criticism").blocks
+    quote = next(b for b in build_report(settings, store, "daily", now=STORY_NOW).section("criticism").blocks
                  if b.style == "quote")  # fmt: skip
     assert len(re.search(r"「(.*)」", quote.text).group(1)) <= 80
 
 
 def test_docx_opens_with_headings_event_deadline_and_layout(store, settings) -> None:
-    report = build_report(settings, store, "daily", now=NOW)
+    report = build_report(settings, store, "daily", now=STORY_NOW)
     docx = Document(io.BytesIO(render_docx(report)))
     paras = [(p.style.name, p.text) for p in docx.paragraphs]
     h1 = [t for s, t in paras if s == "Heading 1"]
@@ -152,7 +152,7 @@ def test_docx_opens_with_headings_event_deadline_and_layout(store, settings) -> 
 
 
 def test_quiet_period_gives_a_short_report_with_volumes(store, settings) -> None:
-    report = build_report(settings, store, "daily", day=QUIET_DAY, now=NOW)
+    report = build_report(settings, store, "daily", day=QUIET_DAY, now=STORY_NOW)
     assert report.quiet and [s.key for s in report.sections] == ["overview", "events", "advice"]
     text = report.plain_text()
     assert "本期无重大舆情" in text and "本期共监测到与审计工作相关的信息1篇" in text
@@ -167,7 +167,7 @@ def test_quiet_period_gives_a_short_report_with_volumes(store, settings) -> None
 
 
 def test_html_escapes_crawled_text_and_is_self_contained(store, settings) -> None:
-    report = build_report(settings, store, "daily", now=NOW)
+    report = build_report(settings, store, "daily", now=STORY_NOW)
     page = render_html(report)
     assert XSS not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert page.startswith("<!DOCTYPE html>") and 'src="data:image/png;base64,' in page
@@ -181,7 +181,7 @@ def test_html_escapes_crawled_text_and_is_self_contained(store, settings) -> Non
 
 
 def test_markdown_escapes_and_lists_the_same_references(store, settings) -> None:
-    report = build_report(settings, store, "daily", now=NOW)
+    report = build_report(settings, store, "daily", now=STORY_NOW)
     md = render_markdown(report)
     assert XSS not in md and r"\<script\>alert(1)\</script\>" in md
     listed = re.findall(r"^\[(\d+)\] .*<(https?://[^>]+)>$", md, flags=re.M)
@@ -191,7 +191,7 @@ def test_markdown_escapes_and_lists_the_same_references(store, settings) -> None
 
 
 def test_weekly_compares_with_the_previous_week(store, settings) -> None:
-    report = build_report(settings, store, "weekly", day=date(2025, 6, 11), now=NOW + timedelta(days=1))
+    report = build_report(settings, store, "weekly", day=date(2025, 6, 11), now=STORY_NOW + timedelta(days=1))
     assert report.title == "舆情周报" and report.end - report.start == timedelta(days=7)
     assert report.counts["documents"] == 6 and report.counts["previous"]["documents"] == 0
     chart = report.section("trend").blocks[0]
@@ -199,13 +199,13 @@ def test_weekly_compares_with_the_previous_week(store, settings) -> None:
 
 
 def test_plan_filter_and_bad_choices(store, settings) -> None:
-    assert build_report(settings, store, "daily", plan="审计署全国", now=NOW).counts["documents"] == 5
+    assert build_report(settings, store, "daily", plan="审计署全国", now=STORY_NOW).counts["documents"] == 5
     with pytest.raises(ReportError, match="未知的监测方案"):
-        build_report(settings, store, "daily", plan="没有这个方案", now=NOW)
+        build_report(settings, store, "daily", plan="没有这个方案", now=STORY_NOW)
     with pytest.raises(ReportError, match="尚未开始"):
-        build_report(settings, store, "daily", day=date(2025, 6, 12), now=NOW)
+        build_report(settings, store, "daily", day=date(2025, 6, 12), now=STORY_NOW)
     with pytest.raises(ReportError, match="不存在"):
-        build_report(settings, store, "event", event_id=999999, now=NOW)
+        build_report(settings, store, "event", event_id=999999, now=STORY_NOW)
 
 
 def test_event_report_summary_ends_with_the_risk_judgement(store, settings) -> None:
@@ -226,26 +226,28 @@ def test_event_report_summary_ends_with_the_risk_judgement(store, settings) -> N
 def test_event_report_shows_the_response_record(store, settings) -> None:
     office = _events(store)["B"]
     record_response(store, int(office["id"]), "澄清", "李四", url="https://www.example.gov.cn/c.html",
-                    responded_at=NOW, now=NOW)  # fmt: skip
-    report = build_report(settings, store, "event", event_id=int(office["id"]), now=NOW + timedelta(hours=1))
+                    responded_at=STORY_NOW, now=STORY_NOW)  # fmt: skip
+    report = build_report(
+        settings, store, "event", event_id=int(office["id"]), now=STORY_NOW + timedelta(hours=1)
+    )
     text = report.plain_text()
     assert "已回应" in text and "澄清（李四）" in text and "全部回应时限均已完成" in text
     assert report.summary.endswith("）。") and "风险研判：" in report.summary
     assert "https://www.example.gov.cn/c.html" in render_html(report)
-    daily = build_report(settings, store, "daily", now=NOW + timedelta(hours=1))
+    daily = build_report(settings, store, "daily", now=STORY_NOW + timedelta(hours=1))
     assert not any("须于" in b.text and XSS in b.text for b in daily.section("advice").blocks)
 
 
 def test_periods_cut_at_the_daily_time(settings) -> None:
-    start, end = report_window(settings, "daily", date(2025, 6, 10), NOW)
+    start, end = report_window(settings, "daily", date(2025, 6, 10), STORY_NOW)
     assert (start, end) == (datetime(2025, 6, 9, 0, 30, tzinfo=UTC), datetime(2025, 6, 10, 0, 30, tzinfo=UTC))
-    start, end = report_window(settings, "weekly", None, NOW)
-    assert (start, end) == (NOW - timedelta(days=7), NOW)
+    start, end = report_window(settings, "weekly", None, STORY_NOW)
+    assert (start, end) == (STORY_NOW - timedelta(days=7), STORY_NOW)
     today_morning = datetime(2025, 6, 10, 0, 0, tzinfo=UTC)  # 08:00 local: today's report is not due yet
     assert report_window(settings, "daily", date(2025, 6, 10), today_morning)[1] == today_morning
     assert daily_report_due(settings, today_morning) is None
-    assert daily_report_due(settings, NOW) == date(2025, 6, 10)
-    assert daily_report_due(settings, NOW, last_sent=date(2025, 6, 10)) is None
+    assert daily_report_due(settings, STORY_NOW) == date(2025, 6, 10)
+    assert daily_report_due(settings, STORY_NOW, last_sent=date(2025, 6, 10)) is None
 
 
 @pytest.mark.requires_postgres
@@ -253,7 +255,7 @@ def test_daily_report_on_postgresql(pg_schema_url, settings) -> None:
     seed(pg_schema_url)
     engine = open_store(pg_schema_url, upgrade=False)
     try:
-        report = build_report(settings, engine, "daily", now=NOW)
+        report = build_report(settings, engine, "daily", now=STORY_NOW)
         assert (
             report.counts["class_a"] == 1
             and report.counts["candidates"] == 1
@@ -261,7 +263,7 @@ def test_daily_report_on_postgresql(pg_schema_url, settings) -> None:
         )
         assert _events(engine)["A"]["title"] in report.plain_text()
         _resolves(engine, report)
-        quiet = build_report(settings, engine, "daily", day=QUIET_DAY, plan="审计署全国", now=NOW)
+        quiet = build_report(settings, engine, "daily", day=QUIET_DAY, plan="审计署全国", now=STORY_NOW)
         assert quiet.quiet and quiet.counts["documents"] == 1
     finally:
         engine.dispose()

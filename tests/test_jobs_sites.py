@@ -12,9 +12,9 @@ from config.impersonation import load_impersonation_config
 from config.sitewatch import ManualCandidate, load_sitewatch_config
 from crawler.discovery import Found
 from jobs.sites import discover, hosts_from_search, scan_documents, store_found
-from store.db import open_store
 from store.queries import upsert_documents
 from store.schema import site_candidates
+from tests.factories import document
 
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 ICFG = load_impersonation_config()
@@ -26,21 +26,13 @@ def sw():
 
 
 @pytest.fixture
-def engine(tmp_path):
-    eng = open_store(f"sqlite:///{tmp_path}/d.db")
-    yield eng
-    eng.dispose()
+def engine(store):
+    """conftest's store (SQLite and PostgreSQL), by the name these tests use."""
+    return store
 
 
 def _doc(url, title, body, source="某新闻网"):
-    return {
-        "url": url,
-        "source": source,
-        "title": title,
-        "body": body,
-        "content_hash": url[-8:],
-        "fetched_at": NOW,
-    }
+    return document(url=url, title=title, body=body, source=source, fetched_at=NOW)
 
 
 def test_documents_yield_claiming_hosts_and_suspicious_names(engine, sw):

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
-from test_jobs_analysis import NOW, build_store, doc_rows
 
 import jobs.workflows as wf
 from jobs.analysis import run_stage2
@@ -25,33 +24,19 @@ from jobs.workflows import (
 )
 from store import hotspots as q
 from store.audit import log_action
-from store.db import open_store
 from store.hotspots import get_event, list_responses
 from store.schema import audit_log
 from store.sitewatch import get_candidate, history, upsert_candidate
+from tests.factories import STORY_NOW as NOW
+from tests.factories import doc_rows
 
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
 
-@pytest.fixture()
-def store(tmp_path):
-    engine, ids = build_store(tmp_path / "t.db")
-    yield engine, ids
-    engine.dispose()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.requires_postgres)])
-def engine(request, tmp_path):
-    if request.param == "sqlite":
-        eng = open_store(f"sqlite:///{tmp_path}/sw.db")
-        yield eng
-        eng.dispose()
-        return
-    eng = open_store(request.getfixturevalue("pg_schema_url"))
-    try:
-        yield eng
-    finally:
-        eng.dispose()
+@pytest.fixture
+def engine(store):
+    """conftest's store (SQLite and PostgreSQL), by the name these tests use."""
+    return store
 
 
 def _audit_rows(engine) -> list[dict]:
@@ -88,8 +73,8 @@ def test_candidate_status_transitions():
 # ------------------------------------------------------------------------------------------ events
 
 
-def test_status_workflow_is_validated_and_logged(store) -> None:
-    engine, _ = store
+def test_status_workflow_is_validated_and_logged(stories) -> None:
+    engine, _ = stories
     run_stage2(engine, now=NOW)
     eid = doc_rows(engine)["b1"]["event_id"]
     with pytest.raises(WorkflowError, match="不能"):
@@ -102,8 +87,8 @@ def test_status_workflow_is_validated_and_logged(store) -> None:
     assert [(r["old_value"], r["new_value"], r["by_whom"]) for r in log] == [("待研判", "处置中", "张三")]
 
 
-def test_concurrent_status_change_is_refused_and_not_logged(store, monkeypatch) -> None:
-    engine, _ = store
+def test_concurrent_status_change_is_refused_and_not_logged(stories, monkeypatch) -> None:
+    engine, _ = stories
     run_stage2(engine, now=NOW)
     eid = doc_rows(engine)["b1"]["event_id"]
     real_get_event = q.get_event
@@ -128,8 +113,8 @@ def test_concurrent_status_change_is_refused_and_not_logged(store, monkeypatch) 
         assert len(q.event_audit_log(conn, eid)) == 1
 
 
-def test_response_moves_deadline_and_status(store) -> None:
-    engine, _ = store
+def test_response_moves_deadline_and_status(stories) -> None:
+    engine, _ = stories
     run_stage2(engine, now=NOW)
     rows = doc_rows(engine)
     eid = rows["b1"]["event_id"]
@@ -212,8 +197,8 @@ def test_hand_added_candidate_is_logged_and_needs_a_user(engine):
 # -------------------------------------------------------------------------------------- one module
 
 
-def test_both_workflows_share_one_error_type_and_one_audit_writer(store, monkeypatch) -> None:
-    engine, _ = store
+def test_both_workflows_share_one_error_type_and_one_audit_writer(stories, monkeypatch) -> None:
+    engine, _ = stories
     run_stage2(engine, now=NOW)
     eid = doc_rows(engine)["b1"]["event_id"]
     calls: list[tuple] = []

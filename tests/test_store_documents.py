@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select, text
@@ -10,15 +10,7 @@ from sqlalchemy import select, text
 from store.db import StoreError, current_revision, head_revision, open_store
 from store.queries import count_documents, iter_unanalyzed, sync_sources, upsert_documents, write_analysis
 from store.schema import documents, sources
-
-CST = timezone(timedelta(hours=8))
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.requires_postgres)])
-def db_url(request, tmp_path):
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/store.db"
-    return request.getfixturevalue("pg_schema_url")
+from tests.factories import document
 
 
 @pytest.fixture
@@ -36,126 +28,98 @@ def open_db():
         e.dispose()
 
 
-def doc(i: int, **kw):
-    base = {
-        "url": f"http://news.example.cn/a{i}.html",
-        "source": "示例新闻网",
-        "platform": "news",
-        "level": "provincial",
-        "title": f"审计署公告第{i}号",
-        "body": "审计发现某县挪用扶贫资金。" * 3,
-        "published_at": datetime(2026, 11, 20, 10, 20, tzinfo=CST),
-        "fetched_at": datetime(2026, 11, 21, 1, 0, tzinfo=UTC),
-        "plans": ["审计署全国"],
-        "terms": ["审计署", "审计发现"],
-        "content_hash": f"h{i}",
-        "reposts": i,
-    }
-    base.update(kw)
-    return base
-
-
-def test_migrations_create_schema_at_head(db_url, open_db):
-    engine = open_db(db_url)
+def test_migrations_create_schema_at_head(empty_store_url, open_db):
+    engine = open_db(empty_store_url)
     assert current_revision(engine) == head_revision()
     # opening again is a no-op, and a non-upgrading open accepts the current schema
-    open_db(db_url)
-    open_db(db_url, upgrade=False)
+    open_db(empty_store_url)
+    open_db(empty_store_url, upgrade=False)
 
 
-def test_open_without_upgrade_refuses_empty_schema(db_url, open_db):
+def test_open_without_upgrade_refuses_empty_schema(empty_store_url, open_db):
     with pytest.raises(StoreError, match="yuqing init-db"):
-        open_db(db_url, upgrade=False)
+        open_db(empty_store_url, upgrade=False)
 
 
-def test_upsert_inserts_then_refreshes_engagement_without_duplicates(db_url, open_db):
-    engine = open_db(db_url)
-    with engine.begin() as conn:
-        assert upsert_documents(conn, [doc(1), doc(2)]) == (2, 0)
+def test_upsert_inserts_then_refreshes_engagement_without_duplicates(store):
+    with store.begin() as conn:
+        assert upsert_documents(conn, [document(1), document(2)]) == (2, 0)
     later = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
-    with engine.begin() as conn:
+    with store.begin() as conn:
         res = upsert_documents(
-            conn, [doc(1, reposts=99, likes=7, fetched_at=later, title="改过的标题"), doc(3)]
+            conn, [document(1, reposts=99, likes=7, fetched_at=later, title="改过的标题"), document(3)]
         )
     assert res == (1, 1)
-    with engine.connect() as conn:
+    with store.connect() as conn:
         rows = {r.url: r for r in conn.execute(select(documents))}
         assert count_documents(conn) == 3
-    d1 = rows["http://news.example.cn/a1.html"]
+    d1 = rows["https://news.example.cn/1.html"]
     assert (d1.reposts, d1.likes) == (99, 7)
     assert d1.title == "审计署公告第1号"  # content keeps what was stored first
     assert d1.first_seen_at == datetime(2026, 11, 21, 1, 0, tzinfo=UTC)
     assert d1.fetched_at == later
 
 
-def test_times_round_trip_as_aware_utc(db_url, open_db):
-    engine = open_db(db_url)
-    with engine.begin() as conn:
-        upsert_documents(conn, [doc(1), doc(2, published_at=None)])
-    with engine.connect() as conn:
-        rows = {r.url[-7:]: r for r in conn.execute(select(documents))}
-    assert rows["a1.html"].published_at == datetime(2026, 11, 20, 2, 20, tzinfo=UTC)
-    assert rows["a1.html"].published_at.tzinfo is not None
-    assert rows["a2.html"].published_at is None and rows["a2.html"].date_missing is True
+def test_times_round_trip_as_aware_utc(store):
+    with store.begin() as conn:
+        upsert_documents(conn, [document(1), document(2, published_at=None)])
+    with store.connect() as conn:
+        rows = {r.content_hash: r for r in conn.execute(select(documents))}
+    assert rows["1"].published_at == datetime(2026, 11, 20, 2, 20, tzinfo=UTC)
+    assert rows["1"].published_at.tzinfo is not None
+    assert rows["2"].published_at is None and rows["2"].date_missing is True
 
 
-def test_naive_datetime_is_refused(db_url, open_db):
-    engine = open_db(db_url)
-    with pytest.raises(Exception, match="naive datetime"), engine.begin() as conn:
-        upsert_documents(conn, [doc(1, published_at=datetime(2026, 1, 1))])
+def test_naive_datetime_is_refused(store):
+    with pytest.raises(Exception, match="naive datetime"), store.begin() as conn:
+        upsert_documents(conn, [document(1, published_at=datetime(2026, 1, 1))])
 
 
-def test_chinese_json_lists_round_trip(db_url, open_db):
-    engine = open_db(db_url)
-    with engine.begin() as conn:
-        upsert_documents(conn, [doc(1, plans=["审计署全国", "莒南县审计局"])])
-    with engine.connect() as conn:
+def test_chinese_json_lists_round_trip(store):
+    with store.begin() as conn:
+        upsert_documents(conn, [document(1, plans=["审计署全国", "莒南县审计局"])])
+    with store.connect() as conn:
         assert conn.execute(select(documents.c.plans)).scalar_one() == ["审计署全国", "莒南县审计局"]
 
 
-def test_duplicate_urls_in_one_batch_collapse(db_url, open_db):
-    engine = open_db(db_url)
-    with engine.begin() as conn:
-        assert upsert_documents(conn, [doc(1), doc(1, reposts=5)]) == (1, 0)
+def test_duplicate_urls_in_one_batch_collapse(store):
+    with store.begin() as conn:
+        assert upsert_documents(conn, [document(1), document(1, reposts=5)]) == (1, 0)
         assert count_documents(conn) == 1
 
 
-def test_large_batch(db_url, open_db):
-    engine = open_db(db_url)
-    with engine.begin() as conn:
-        assert upsert_documents(conn, [doc(i) for i in range(1200)]) == (1200, 0)
-    with engine.begin() as conn:
-        assert upsert_documents(conn, [doc(i) for i in range(1200)]) == (0, 1200)
+def test_large_batch(store):
+    with store.begin() as conn:
+        assert upsert_documents(conn, [document(i) for i in range(1200)]) == (1200, 0)
+    with store.begin() as conn:
+        assert upsert_documents(conn, [document(i) for i in range(1200)]) == (0, 1200)
 
 
-def test_incremental_analysis_batches(db_url, open_db):
-    engine = open_db(db_url)
-    with engine.begin() as conn:
-        upsert_documents(conn, [doc(i) for i in range(7)])
-    batches = list(iter_unanalyzed(engine, "v1", batch_size=3))
+def test_incremental_analysis_batches(store):
+    with store.begin() as conn:
+        upsert_documents(conn, [document(i) for i in range(7)])
+    batches = list(iter_unanalyzed(store, "v1", batch_size=3))
     assert [len(b) for b in batches] == [3, 3, 1]
     now = datetime(2026, 11, 22, tzinfo=UTC)
-    with engine.begin() as conn:
+    with store.begin() as conn:
         write_analysis(conn, [{"id": r["id"], "sentiment_label": "neg", "analysis_version": "v1", "analyzed_at": now,
                                "keywords": ["审计"]} for r in batches[0]])  # fmt: skip
-    assert sum(len(b) for b in iter_unanalyzed(engine, "v1", batch_size=3)) == 4
-    assert sum(len(b) for b in iter_unanalyzed(engine, "v2", batch_size=3)) == 7
+    assert sum(len(b) for b in iter_unanalyzed(store, "v1", batch_size=3)) == 4
+    assert sum(len(b) for b in iter_unanalyzed(store, "v2", batch_size=3)) == 7
 
 
-def test_sync_sources_upserts_by_name(db_url, open_db):
-    engine = open_db(db_url)
+def test_sync_sources_upserts_by_name(store):
     src = {"name": "甲", "kind": "rss", "url": "http://a/rss", "level": "central", "cadence_minutes": 30}
-    with engine.begin() as conn:
+    with store.begin() as conn:
         sync_sources(conn, [src])
         sync_sources(conn, [{**src, "url": "http://b/rss", "enabled": False}])
-    with engine.connect() as conn:
+    with store.connect() as conn:
         rows = conn.execute(select(sources)).all()
     assert len(rows) == 1 and rows[0].url == "http://b/rss" and rows[0].enabled is False
 
 
-def test_sqlite_uses_wal(tmp_path, open_db):
-    engine = open_db(f"sqlite:///{tmp_path}/w.db")
-    with engine.connect() as conn:
+def test_sqlite_uses_wal(sqlite_store):
+    with sqlite_store.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
 
 
@@ -164,14 +128,14 @@ def test_unreachable_database_gives_clear_error(open_db):
         open_db("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1")
 
 
-def test_upgrade_from_first_revision_keeps_documents(db_url, open_db):
+def test_upgrade_from_first_revision_keeps_documents(empty_store_url, open_db):
     """A store created by an older release upgrades in place without losing documents."""
     from alembic import command
     from sqlalchemy import inspect
 
     from store.db import _alembic_config, make_engine
 
-    engine = make_engine(db_url)
+    engine = make_engine(empty_store_url)
     try:
         command.upgrade(_alembic_config(engine), "0001")
         with engine.begin() as conn:
@@ -185,7 +149,7 @@ def test_upgrade_from_first_revision_keeps_documents(db_url, open_db):
             )
     finally:
         engine.dispose()
-    upgraded = open_db(db_url)
+    upgraded = open_db(empty_store_url)
     assert current_revision(upgraded) == head_revision()
     assert "events" in inspect(upgraded).get_table_names()
     with upgraded.connect() as conn:

@@ -6,14 +6,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import select, update
-from test_jobs_analysis import NOW, build_store, doc, insert
 
 from store import hotspots as q
 from store.schema import documents, events
+from tests.factories import STORY_NOW as NOW
+from tests.factories import event, insert_documents, story
 
 
-def test_state_round_trip_and_replace(tmp_path) -> None:
-    engine, _ = build_store(tmp_path / "t.db")
+def test_state_round_trip_and_replace(stories) -> None:
+    engine, _ = stories
     with engine.begin() as conn:
         assert q.get_state(conn, "k") is None
         q.put_state(conn, "k", {"a": [1, 2]}, NOW)
@@ -22,15 +23,15 @@ def test_state_round_trip_and_replace(tmp_path) -> None:
         assert q.get_state(conn, "k") == {"a": [3]}
 
 
-def test_stage2_batches_follow_publication_time_then_first_seen(tmp_path) -> None:
-    engine, ids = build_store(tmp_path / "t.db")
-    undated = doc("u1", "无日期", "正文", "某网", None, NOW - timedelta(hours=5, minutes=30))
-    unanalysed = doc("n1", "未分析", "正文", "某网", NOW, NOW)
-    insert(engine, [undated])
+def test_stage2_batches_follow_publication_time_then_first_seen(stories) -> None:
+    engine, ids = stories
+    undated = story("u1", "无日期", "正文", "某网", None, NOW - timedelta(hours=5, minutes=30))
+    unanalysed = story("n1", "未分析", "正文", "某网", NOW, NOW)
+    insert_documents(engine, [undated])
     with engine.begin() as conn:
         q.put_state(conn, "x", {}, NOW)
         conn.execute(update(documents).where(documents.c.content_hash == "u1").values(published_at=None))
-    insert(engine, [unanalysed])
+    insert_documents(engine, [unanalysed])
     with engine.begin() as conn:
         conn.execute(update(documents).where(documents.c.content_hash == "n1").values(analyzed_at=None))
     with engine.connect() as conn:
@@ -46,10 +47,9 @@ def test_stage2_batches_follow_publication_time_then_first_seen(tmp_path) -> Non
         assert q.count_stage2_pending(conn) == 3
 
 
-def test_upsert_events_refreshes_computed_columns_only(tmp_path) -> None:
-    engine, ids = build_store(tmp_path / "t.db")
-    row = {"id": ids["a1"], "title": "旧标题", "first_seen_at": NOW, "last_seen_at": NOW, "heat": 10.0,
-           "keywords": [], "heat_components": {}, "heat_history": [], "response_terms": [], "updated_at": NOW}  # fmt: skip
+def test_upsert_events_refreshes_computed_columns_only(stories) -> None:
+    engine, ids = stories
+    row = event(ids["a1"], title="旧标题", first_seen_at=NOW, last_seen_at=NOW, heat=10.0, updated_at=NOW)
     with engine.begin() as conn:
         q.upsert_events(conn, [row])
         conn.execute(update(events).values(status="处置中", assignee="张三", notes="跟进"))
@@ -65,8 +65,8 @@ def test_upsert_events_refreshes_computed_columns_only(tmp_path) -> None:
     )
 
 
-def test_regroup_and_status_guard(tmp_path) -> None:
-    engine, ids = build_store(tmp_path / "t.db")
+def test_regroup_and_status_guard(stories) -> None:
+    engine, ids = stories
     with engine.begin() as conn:
         conn.execute(
             update(documents)
@@ -80,22 +80,7 @@ def test_regroup_and_status_guard(tmp_path) -> None:
             ).scalars()
         )
         assert groups == {ids["a1"]}
-        q.upsert_events(
-            conn,
-            [
-                {
-                    "id": 1,
-                    "title": "t",
-                    "first_seen_at": NOW,
-                    "last_seen_at": NOW,
-                    "updated_at": NOW,
-                    "keywords": [],
-                    "heat_components": {},
-                    "heat_history": [],
-                    "response_terms": [],
-                }
-            ],
-        )
+        q.upsert_events(conn, [event(1, first_seen_at=NOW, last_seen_at=NOW, updated_at=NOW)])
         assert q.set_status(conn, 1, "待研判", "处置中", NOW)
         assert not q.set_status(conn, 1, "待研判", "无需回应", NOW)  # someone changed it meanwhile
         assert len(q.event_audit_log(conn, 1)) == 0  # audit rows are the workflow's (test_jobs_workflows)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
@@ -11,21 +10,11 @@ from sqlalchemy import text
 
 from config.vocabulary import LEVEL_LABELS
 from store import reports
-from store.db import open_store
-from store.queries import (
-    record_source_health,
-    start_crawl_run,
-    sync_sources,
-    update_crawl_run,
-    upsert_documents,
-    write_analysis,
-)
+from store.queries import record_source_health, start_crawl_run, sync_sources, update_crawl_run
+from tests.factories import analysed, document, insert_documents
 
 TZ = "Asia/Shanghai"
 TODAY = date(2026, 11, 20)
-POSTGRES_URL = os.environ.get(
-    "MONITOR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 NATIONAL, JUNAN = "审计署全国", "莒南县审计局"
 SITE, LOCAL, WEIBO = "审计署网站", "莒南新闻网", "微博搜索"
 
@@ -50,34 +39,13 @@ DOCS = {
 
 
 def populate(engine) -> None:
-    rows = []
-    for key, (pub, seen, source, level, plans, *_rest) in DOCS.items():
-        rows.append(
-            {
-                "url": f"https://news.example.cn/{key}.html",
-                "source": source,
-                "platform": "weibo" if source == WEIBO else "news",
-                "level": level,
-                "title": f"标题 {key}",
-                "body": "正文",
-                "published_at": pub,
-                "fetched_at": seen,
-                "first_seen_at": seen,
-                "plans": plans,
-                "terms": ["审计"],
-                "content_hash": key,
-            }
-        )
+    insert_documents(engine, [
+        document(key, source=source, platform="weibo" if source == WEIBO else "news", level=level,
+                 title=f"标题 {key}", body="正文", published_at=pub, fetched_at=seen, first_seen_at=seen,
+                 plans=plans, terms=["审计"], analysis=analysed(senti, target, keywords=kws))
+        for key, (pub, seen, source, level, plans, senti, target, kws) in DOCS.items()
+    ])  # fmt: skip
     with engine.begin() as conn:
-        upsert_documents(conn, rows)
-        ids = dict(conn.execute(text("SELECT content_hash, id FROM documents")).all())
-        write_analysis(
-            conn,
-            [
-                {"id": ids[key], "sentiment_label": senti, "target": target, "keywords": kws}
-                for key, (_p, _s, _src, _l, _pl, senti, target, kws) in DOCS.items()
-            ],
-        )
         sync_sources(
             conn,
             [
@@ -107,19 +75,11 @@ def populate(engine) -> None:
 
 
 @pytest.fixture
-def sqlite_engine(tmp_path):
-    engine = open_store(f"sqlite:///{tmp_path}/reports.db")
-    populate(engine)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def pg_engine(pg_schema_url):
-    schema = pg_schema_url.rsplit("%3D", 1)[1]
-    engine = open_store(pg_schema_url)
-    try:
-        with engine.connect() as conn:  # the migrations went to our schema, not public
+def engine(store, store_url):
+    """conftest's store (SQLite and PostgreSQL) holding DOCS, three sources and two crawl runs."""
+    if store.dialect.name == "postgresql":
+        schema = store_url.rsplit("%3D", 1)[1]
+        with store.connect() as conn:  # the migrations went to our schema, not public
             assert conn.execute(text("SELECT current_schema()")).scalar() == schema
             tables = set(
                 conn.execute(
@@ -128,15 +88,8 @@ def pg_engine(pg_schema_url):
                 ).scalars()
             )
             assert {"documents", "sources", "crawl_runs", "alembic_version"} <= tables
-        populate(engine)
-        yield engine
-    finally:
-        engine.dispose()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.requires_postgres)])
-def engine(request):
-    return request.getfixturevalue("sqlite_engine" if request.param == "sqlite" else "pg_engine")
+    populate(store)
+    return store
 
 
 def keys(df: pd.DataFrame) -> list[str]:

@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from jobs.sites import rebaseline
 from jobs.workflows import add_candidate
-from store.db import open_store
 from store.schema import integrity_findings
 from store.sitewatch import (
     ENTITY_CANDIDATE,
@@ -34,18 +33,10 @@ from store.sitewatch import (
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.requires_postgres)])
-def engine(request, tmp_path):
-    if request.param == "sqlite":
-        eng = open_store(f"sqlite:///{tmp_path}/sw.db")
-        yield eng
-        eng.dispose()
-        return
-    eng = open_store(request.getfixturevalue("pg_schema_url"))
-    try:
-        yield eng
-    finally:
-        eng.dispose()
+@pytest.fixture
+def engine(store):
+    """conftest's store (SQLite and PostgreSQL), by the name these tests use."""
+    return store
 
 
 def test_candidate_key_normalises_typed_urls():
@@ -178,11 +169,10 @@ def test_findings_open_refresh_and_resolve(engine):
 
 
 # --------------------------------------------------------------------------- CLI (store-only commands)
-def test_cli_add_status_list_export(tmp_path, monkeypatch, capsys):
+def test_cli_add_status_list_export(tmp_path, store_url, monkeypatch, capsys):
     from yuqing.cli import main
 
-    db = f"sqlite:///{tmp_path}/cli.db"
-    monkeypatch.setenv("MONITOR_DB_URL", db)
+    monkeypatch.setenv("MONITOR_DB_URL", store_url)
     assert main(["sites", "add", "www.zgsjpx.com", "--by", "张三", "--note", "群众举报"]) == 0
     assert "已添加候选网站 #1" in capsys.readouterr().out
     assert main(["sites", "status", "1", "已处置", "--by", "张三"]) == 2
