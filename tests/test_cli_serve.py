@@ -41,7 +41,8 @@ def _config(tmp_path: Path, url: str, *, source: str = "慢站", extra: str = ""
         f"plans_file: {ROOT}/config/keywords.yaml\n{extra}"
         "crawl:\n  download_delay: 0\n  autothrottle: false\n  allow_private_networks: ['127.0.0.0/8']\n"
         "  store_batch_size: 5\n  concurrent_requests: 1\n"
-        f"serve:\n  site_check_minutes: 0\n  site_watch_minutes: 0\n  stop_grace_seconds: 3\n{serve}",
+        f"serve:\n  site_check_minutes: 0\n  site_watch_minutes: 0\n  alerts_minutes: 0\n  digest_minutes: 0\n"
+        f"  stop_grace_seconds: 3\n{serve}",
         encoding="utf-8",
     )
     return str(tmp_path / "settings.yaml")
