@@ -34,6 +34,7 @@ TRIGGER_LABELS: dict[str, str] = {
     "integrity_high": "网站安全高危",
     "source_failing": "信源连续失败",
     "escalation": "升级提醒",
+    "daily_digest": "舆情日报",
 }
 # Blocks are listed in this order inside a message (most pressing first).
 TRIGGER_ORDER = ("escalation", "event_class_a", "deadline_passed", "integrity_high", "deadline_soon",

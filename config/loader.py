@@ -104,7 +104,9 @@ class ReportSettings(Strict):
         "08:30", description="HH:MM (dashboard.timezone) at which a 日报 is cut and due; weekly reports too"
     )
     recipients: list[str] = Field(
-        default_factory=list, description="e-mail addresses the scheduler sends the 日报 to"
+        default_factory=list,
+        description="e-mail addresses the scheduler sends the 日报 to (via the first smtp channel "
+        "of the alerts file; 值班领导 recipients there get it too)",
     )
     top_events: int = Field(5, ge=1, le=100, description="重点舆情 listed at most per report")
 
@@ -125,6 +127,9 @@ class ServeSettings(Strict):
     analysis_minutes: int = Field(10, ge=1, description="analyse new documents at least this often")
     alerts_minutes: int = Field(
         5, ge=0, description="evaluate alert rules and send due messages this often (0: off)"
+    )
+    digest_minutes: int = Field(
+        5, ge=0, description="check this often whether the 日报 is due and send it once (0: off)"
     )
     site_check_minutes: int = Field(
         1440, ge=0, description="check impersonation candidates that are due this often (0: off)"

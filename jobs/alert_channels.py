@@ -26,7 +26,7 @@ Formats and limits, as documented by each platform:
 - Generic webhook: one JSON POST per message with `Idempotency-Key`, `X-Yuqing-Alert-Id` and, when a
   secret is set, `X-Yuqing-Signature: sha256=<hex HMAC-SHA256(secret, body)>`; any 2xx is acceptance.
 - SMTP: implicit TLS (`security: ssl`, port 465) or STARTTLS (587), certificates verified (optionally
-  against `ca_file`); multipart/alternative text + HTML; `Message-ID` derived from the message key.
+  against `ca_file`); multipart/alternative text + HTML (plus attachments a part names: the 日报 .docx); `Message-ID` derived from the message key.
 
 Robots are not idempotent: a message key (编号) is printed in every part so a person can tell a repeat, and
 sent as `Idempotency-Key` where the receiver can use it (webhook) and in `Message-ID` (mail).
@@ -322,6 +322,10 @@ def send_mail(channel: SmtpChannel, to: str, part: dict[str, Any], key: str, *, 
     msg["X-Yuqing-Alert-Id"] = key
     msg.set_content(part["text"])
     msg.add_alternative(part["html"], subtype="html")
+    for att in part.get("attachments") or ():  # the 日报 .docx: {"filename", "content_type", "data" (base64)}
+        maintype, _, subtype = att["content_type"].partition("/")
+        msg.add_attachment(base64.b64decode(att["data"]), maintype=maintype, subtype=subtype,
+                           filename=att["filename"])  # fmt: skip
     password = _env(env, channel.password_env, "SMTP 密码") if channel.password_env else None
     ip = resolve_checked(channel.host, channel.port, allowed)
     ctx = ssl.create_default_context(cafile=channel.ca_file)

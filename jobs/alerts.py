@@ -40,7 +40,7 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -493,12 +493,14 @@ Sender = Callable[..., None]
 
 
 def _deliver(engine: Engine, cfg: AlertsConfig, clock: Callable[[], datetime], run: AlertRun, *,
-             env: Mapping[str, str], sender: Sender) -> None:  # fmt: skip
+             env: Mapping[str, str], sender: Sender, only: Collection[int] | None = None) -> None:  # fmt: skip
     d = cfg.delivery
     lease = timedelta(seconds=d.lease_seconds)
     with engine.connect() as conn:
         due = q.due_messages(conn, clock(), lease)
     for mid in due:
+        if only is not None and mid not in only:
+            continue
         with engine.begin() as conn:
             msg = q.claim_message(conn, mid, clock(), lease)
         if msg is None:
@@ -582,6 +584,16 @@ def run_alerts(settings: Settings, engine: Engine, *, now: datetime | None = Non
     logger.info("alerts: %d new outbox rows, %d escalations, %d messages composed, %d delivered, %d retrying, "
                 "%d failed, %d waiting, %d cancelled (%.2f s)", new, run.escalations, run.composed, run.delivered,
                 run.retrying, run.failed, run.waiting, run.cancelled, run.seconds)  # fmt: skip
+    return run
+
+
+def deliver_messages(engine: Engine, cfg: AlertsConfig, message_ids: Collection[int], *, now: datetime | None = None,
+                     env: Mapping[str, str] | None = None, sender: Sender | None = None) -> AlertRun:  # fmt: skip
+    """Deliver those of `message_ids` that are due, exactly as `run_alerts` delivers (claim, lease, part by
+    part, retry with backoff); for other jobs writing to the same outbox (the 日报, jobs.digest)."""
+    run = AlertRun()
+    _deliver(engine, cfg, _Clock(now), run, env=os.environ if env is None else env, sender=sender or send_part,
+             only=set(message_ids))  # fmt: skip
     return run
 
 

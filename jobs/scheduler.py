@@ -3,7 +3,8 @@
 
 The job table (`build_jobs`) is a list of `ScheduledJob(name, trigger, func)`: one crawl per enabled source on
 its `cadence`, analysis (also requested at once after a crawl that stored something), impersonation checks
-and own-site watch, and alerts (requested after analysis, checks and watch too). Adding a job is one line.
+and own-site watch, alerts (requested after analysis, checks and watch too), and the 日报 digest (checked
+often, sent once a day when due). Adding a job is one line.
 
 Scheduling is APScheduler 3 (BackgroundScheduler, memory job store: the table is rebuilt at every start from
 the config and the store): `coalesce` (runs missed while the process was busy or suspended become one run),
@@ -118,6 +119,12 @@ def build_jobs(settings: Settings, sources: Sequence[Source]) -> list[ScheduledJ
     if s.alerts_minutes:
         jobs.append(
             ScheduledJob("alerts", every(s.alerts_minutes), tasks.send_alerts, timeout_minutes=job_timeout)
+        )
+    if (
+        s.digest_minutes
+    ):  # checked often; sends only once the 日报 is due (report.daily_time) and not yet sent
+        jobs.append(
+            ScheduledJob("digest", every(s.digest_minutes), tasks.send_digest, timeout_minutes=job_timeout)
         )
     return jobs
 

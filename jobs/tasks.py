@@ -135,6 +135,24 @@ def send_alerts(settings: Settings) -> JobResult:
     return JobResult(ok=True, summary=describe(run))
 
 
+def send_digest(settings: Settings) -> JobResult:
+    """Send today's 日报 once it is due, once per recipient channel (jobs.digest.send_daily_digest)."""
+    from config.errors import ConfigError
+    from jobs.digest import DigestError, send_daily_digest
+
+    engine = open_store(settings.resolved_db_url, upgrade=True)
+    try:
+        run = send_daily_digest(settings, engine, now=datetime.now(UTC))
+    except (DigestError, ConfigError) as exc:
+        return JobResult(ok=False, summary="日报未发送", error=str(exc))
+    finally:
+        engine.dispose()
+    if run.day is None and not run.delivered:
+        return JobResult(ok=True, summary="日报未到发送时间")
+    return JobResult(ok=not run.failed, summary=f"日报 {run.day or ''}：{describe(run)}",
+                     error="；".join(run.errors) or None if run.failed else None)  # fmt: skip
+
+
 def describe(record: Any) -> str:
     """A result record as one short line: its numeric fields (`sent=2, failed=0`), or its text."""
     if is_dataclass(record):

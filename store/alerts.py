@@ -170,6 +170,28 @@ def insert_items(conn: Connection, rows: Sequence[dict[str, Any]]) -> list[dict[
     return fresh
 
 
+def item_ids(conn: Connection, keys: Sequence[str]) -> dict[str, int]:
+    """Dedup key -> id of the outbox items with these keys that are still pending."""
+    out: dict[str, int] = {}
+    for chunk in _chunks(list(keys)):
+        rows = conn.execute(
+            select(alerts_sent.c.dedup_key, alerts_sent.c.id)
+            .where(and_(alerts_sent.c.dedup_key.in_(chunk), alerts_sent.c.status == ITEM_PENDING))
+        )  # fmt: skip
+        out.update({str(k): int(i) for k, i in rows})
+    return out
+
+
+def queued_message_ids(conn: Connection, trigger: str) -> set[int]:
+    """Messages holding items of `trigger` that are composed but not yet delivered (or failed)."""
+    rows = conn.execute(
+        select(alerts_sent.c.message_id).distinct()
+        .where(and_(alerts_sent.c.trigger == trigger, alerts_sent.c.status == ITEM_QUEUED,
+                    alerts_sent.c.message_id.is_not(None)))
+    ).scalars()  # fmt: skip
+    return {int(i) for i in rows}
+
+
 def pending_items(conn: Connection) -> list[dict[str, Any]]:
     """Items not yet in a message, oldest first."""
     rows = conn.execute(

@@ -41,7 +41,8 @@ def _config(tmp_path: Path, url: str, *, source: str = "慢站", extra: str = ""
         f"plans_file: {ROOT}/config/keywords.yaml\n{extra}"
         "crawl:\n  download_delay: 0\n  autothrottle: false\n  allow_private_networks: ['127.0.0.0/8']\n"
         "  store_batch_size: 5\n  concurrent_requests: 1\n"
-        f"serve:\n  site_check_minutes: 0\n  site_watch_minutes: 0\n  stop_grace_seconds: 3\n{serve}",
+        f"serve:\n  site_check_minutes: 0\n  site_watch_minutes: 0\n  alerts_minutes: 0\n  digest_minutes: 0\n"
+        f"  stop_grace_seconds: 3\n{serve}",
         encoding="utf-8",
     )
     return str(tmp_path / "settings.yaml")
@@ -205,7 +206,7 @@ def test_serve_once_crawls_analyses_and_then_has_nothing_due(tmp_path, counting_
     db = tmp_path / "serve.db"
     assert _query(db, "select count(*) from documents where analyzed_at is not null") == [(30,)]
     assert sorted(_query(db, "select name, last_status, runs from scheduler_jobs")) == [
-        ("alerts", "ok", 1), ("analysis", "ok", 1), ("crawl:慢站", "ok", 1)]  # fmt: skip
+        ("analysis", "ok", 1), ("crawl:慢站", "ok", 1)]  # fmt: skip
     again = subprocess.run(cmd, cwd=str(ROOT), env=ENV, capture_output=True, text=True, timeout=120)
     assert again.returncode == 0 and "没有到期的任务" in again.stdout
     assert counts["/index.html"] == 1

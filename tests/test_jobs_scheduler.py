@@ -38,7 +38,13 @@ def _settings(tmp_path, **serve):
             "db_url": f"sqlite:///{tmp_path}/s.db",
             "redis_url": None,
             "serve": base.serve.model_copy(
-                update={"site_check_minutes": 0, "site_watch_minutes": 0, "alerts_minutes": 0, **serve}
+                update={
+                    "site_check_minutes": 0,
+                    "site_watch_minutes": 0,
+                    "alerts_minutes": 0,
+                    "digest_minutes": 0,
+                    **serve,
+                }
             ),
         }
     )
@@ -70,7 +76,9 @@ class InlineRunner:
 
 # --------------------------------------------------------------------------- the job table
 def test_job_table_has_a_crawl_per_enabled_source_and_the_periodic_jobs(tmp_path):
-    jobs = sch.build_jobs(_settings(tmp_path, site_watch_minutes=60, alerts_minutes=0), SOURCES)
+    jobs = sch.build_jobs(
+        _settings(tmp_path, site_watch_minutes=60, alerts_minutes=0, digest_minutes=0), SOURCES
+    )
     assert [j.name for j in jobs] == ["crawl:fast", "crawl:daily", "analysis", "site_watch"]
     fast = jobs[0]
     assert fast.trigger.interval == timedelta(minutes=30) and jobs[1].trigger.interval == timedelta(days=1)
@@ -79,12 +87,18 @@ def test_job_table_has_a_crawl_per_enabled_source_and_the_periodic_jobs(tmp_path
     assert jobs[3].lane == "crawl" and jobs[2].lane == "default"
 
 
-def test_alerts_job_runs_on_its_cadence_and_is_off_at_zero(tmp_path):
-    jobs = sch.build_jobs(_settings(tmp_path, alerts_minutes=3), SOURCES)
-    alerts = jobs[-1]
-    assert alerts.name == "alerts" and alerts.func is tasks.send_alerts
-    assert alerts.trigger.interval == timedelta(minutes=3)
-    assert "alerts" not in [j.name for j in sch.build_jobs(_settings(tmp_path, alerts_minutes=0), SOURCES)]
+def test_alerts_and_digest_jobs_follow_their_settings(tmp_path):
+    jobs = {
+        j.name: j for j in sch.build_jobs(_settings(tmp_path, alerts_minutes=3, digest_minutes=7), SOURCES)
+    }
+    assert jobs["alerts"].func is tasks.send_alerts and jobs["alerts"].trigger.interval == timedelta(
+        minutes=3
+    )
+    assert jobs["digest"].func is tasks.send_digest and jobs["digest"].trigger.interval == timedelta(
+        minutes=7
+    )
+    off = [j.name for j in sch.build_jobs(_settings(tmp_path, alerts_minutes=0, digest_minutes=0), SOURCES)]
+    assert "alerts" not in off and "digest" not in off
 
 
 def test_distributed_crawl_jobs_push_to_redis_in_the_scheduler_process(tmp_path):
