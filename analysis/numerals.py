@@ -3,7 +3,7 @@
 - `read_chinese`: a numeral in Chinese characters to an int (十五 → 15, 一百零八 → 108, 两千 → 2000,
   一亿二千万 → 120000000; a digit after a unit counts in the next lower unit, as spoken: 一万二 → 12000).
 - `parse_count`: a count as news text writes it, Arabic or Chinese, vague amounts read as lower bounds
-  (十几 → 11, 数十 → 20, 近百 → 90, 20多 → 20): casualty counts in analysis.response.
+  (十几 → 11, 数十 → 20, 近百 → 90, 20多 → 20): casualty counts in analysis.opinion.response.
 - `parse_decimal`: a decimal in Arabic or Chinese (5.9, 五点五): earthquake magnitudes.
 - `parse_engagement`: an engagement or hot count as pages and APIs give it (1234, "1.2万", "30亿", "10w+"; malformed → None).
 - `write_chinese`: an int in Chinese characters (the demo corpus numbers its list items with it).

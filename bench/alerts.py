@@ -105,7 +105,7 @@ def _add_event(engine, eid: int, cls: str, now: datetime) -> None:
 
     from sqlalchemy import select
 
-    from store import hotspots
+    from store import events as store_events
     from store.queries import upsert_documents
     from store.schema import documents
 
@@ -115,7 +115,7 @@ def _add_event(engine, eid: int, cls: str, now: datetime) -> None:
                                  "fetched_at": now, "content_hash": f"b{eid}", "plans": ["审计署全国"],
                                  "terms": ["审计"]}])  # fmt: skip
         doc = conn.execute(select(documents.c.id).where(documents.c.content_hash == f"b{eid}")).scalar_one()
-        hotspots.upsert_events(conn, [dict(
+        store_events.upsert_events(conn, [dict(
             id=eid, title=f"基准事件{eid}：{'重大突发' if cls == 'A' else '政务舆情'}", keywords=[], first_seen_at=now,
             first_doc_id=doc, first_source="澎湃新闻", last_seen_at=now, doc_count=1, reprint_count=0, source_count=1,
             heat=50.0, heat_components={}, heat_history=[], is_burst=False, response_class=cls,

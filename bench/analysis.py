@@ -205,7 +205,7 @@ def run_kind(kind: str, n: int, data: Path, warm: bool = True) -> dict[str, Any]
 
 
 def _state_sizes(engine) -> dict[str, float]:
-    from store.hotspots import all_states
+    from store.events import all_states
 
     with engine.connect() as conn:
         states = all_states(conn)

@@ -1,4 +1,4 @@
-"""Benchmark event clustering: B-cubed precision / recall of analysis.events against topic labels.
+"""Benchmark event clustering: B-cubed precision / recall of analysis.opinion.events against topic labels.
 
 Default sets (../shared/data/topics):
 - cec_timed: CEC emergency reports in report_time order with their real dates, default window (the 2
@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis import text
-from analysis.events import (
+from analysis.opinion.events import (
     DEFAULT_ANCHOR_FREE_THRESHOLD,
     DEFAULT_SHORT_THRESHOLD,
     DEFAULT_THRESHOLD,

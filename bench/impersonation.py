@@ -36,14 +36,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
-from analysis import integrity
-from analysis.impersonation import (
+from analysis.sitewatch import integrity
+from analysis.sitewatch.evidence import parse_html
+from analysis.sitewatch.impersonation import (
     official_profile,
     score_org_name,
     site_lexicon,
     valid_site_code,
 )
-from analysis.sitecheck_extract import parse_html
 from config.impersonation import load_impersonation_config
 from config.vocabulary import SEVERITY_MEDIUM, SEVERITY_RANK, TIER_ACT, TIER_NONE
 from crawler.extract.sitecheck import check_site, extract_site_evidence, favicon_url

@@ -17,7 +17,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from analysis.response import classify_response
+from analysis.opinion.response import classify_response
 from config.response_rules import load_rules
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,5 +1,5 @@
 """Typed, validated form of ``config/impersonation.yaml``: the lexicons, weights, thresholds and tiers of the
-impersonation scoring (仿冒网站识别) in :mod:`analysis.impersonation`.
+impersonation scoring (仿冒网站识别) in :mod:`analysis.sitewatch.impersonation`.
 
 ``load_impersonation_config(path)`` raises :class:`config.errors.ConfigError` naming the file and the key
 (unknown keys are errors: every model sets ``extra="forbid"``; every ``gov_body_patterns`` entry must compile).

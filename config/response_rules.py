@@ -1,5 +1,5 @@
 """Typed, validated form of ``config/response_rules.yaml``: the word lists and thresholds of the response
-classes (国办发〔2016〕61号 / 80号) that :func:`analysis.response.classify_response` applies.
+classes (国办发〔2016〕61号 / 80号) that :func:`analysis.opinion.response.classify_response` applies.
 
 ``load_rules(path)`` raises :class:`config.errors.ConfigError` (a ValueError) naming the file and the key;
 without a path it reads the shipped ``config/response_rules.yaml``. Each file is parsed once per process.

@@ -17,14 +17,14 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from analysis.impersonation import (
+from analysis.sitewatch.evidence import host_matches, host_of
+from analysis.sitewatch.impersonation import (
     is_gov_host,
     is_legit_org,
     is_official_host,
     score_org_name,
     site_lexicon,
 )
-from analysis.sitecheck_extract import host_matches, host_of
 from config.impersonation import ImpersonationConfig
 from config.sitewatch import Discovery, Resolver, SiteWatchConfig
 from config.vocabulary import METHOD_DNSTWIST, METHOD_DOCUMENT, METHOD_MANUAL, METHOD_SEARCH, TIER_NONE

@@ -15,7 +15,7 @@ from typing import Any
 
 from scrapy.exceptions import CloseSpider, DropItem
 
-from analysis import integrity
+from analysis.sitewatch import integrity
 from config.vocabulary import SEVERITY_HIGH, SEVERITY_RANK, SNAPSHOT_ERROR, SNAPSHOT_FINDINGS, SNAPSHOT_OK
 from crawler.pipelines import _raw
 from crawler.sanitize import MAX_URL, repair_text, repair_tree, unstorable_identity
@@ -35,7 +35,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class SiteCheckItem:
-    """One checked candidate: the verdict from analysis.impersonation plus the evidence behind it."""
+    """One checked candidate: the verdict from analysis.sitewatch.impersonation plus the evidence behind it."""
 
     url: str  # the candidate URL that was requested
     checked_at: datetime

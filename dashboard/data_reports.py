@@ -16,7 +16,7 @@ from config.loader import Settings
 from dashboard.data import engine
 from jobs.report_render import render, render_html
 from jobs.reports import Report, build_report
-from store import hotspots
+from store import events as store_events
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ def rendered(
 def event_choices(db_url: str, limit: int = 300) -> list[tuple[int, str]]:
     """(id, label) of events for the 专报 picker: class A, then B, then the rest, each by heat."""
     with engine(db_url).connect() as conn:
-        df = hotspots.list_events(conn, limit=limit)
+        df = store_events.list_events(conn, limit=limit)
     rows = []
     for r in df.to_dict("records"):
         cls = r["response_class"] if isinstance(r["response_class"], str) else None

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from analysis.referral import evidence_facts, referral_csv, referral_html
+from analysis.sitewatch.referral import evidence_facts, referral_csv, referral_html
 from config.vocabulary import (
     FINDING_LABELS,
     METHOD_LABELS,

@@ -56,7 +56,7 @@ from email.utils import formatdate
 from typing import Any
 from urllib.parse import quote_plus, urlsplit
 
-from analysis.alerts import (
+from analysis.opinion.alerts import (
     Block,
     Split,
     block_markdown,

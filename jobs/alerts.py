@@ -47,7 +47,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from analysis.alerts import (
+from analysis.opinion.alerts import (
     bounded_key,
     build_blocks,
     gate,
@@ -56,14 +56,14 @@ from analysis.alerts import (
     retry_delay,
     subject,
 )
-from analysis.heat import BASELINE_DAYS, plan_bursts
+from analysis.opinion.heat import BASELINE_DAYS, plan_bursts
 from analysis.region import Region, matches_local
 from config.alerts import AlertsConfig, EscalationStep, Recipient, Rule, load_alerts, parse_span
 from config.loader import Settings
 from config.vocabulary import CANDIDATE_PENDING, CANDIDATE_REPORTED, EVENT_HANDLING, EVENT_PENDING
 from jobs.alert_channels import AnyChannel, ChannelError, flag_possible_repeat, render_parts, send_part
 from store import alerts as q
-from store import hotspots
+from store import events as store_events
 from store.audit import log_action
 from store.reports import plan_daily_counts
 
@@ -128,7 +128,7 @@ class _Item:
 
 
 def iso_utc(value: datetime) -> str:
-    """`value` in UTC as ISO text to the second (the form `analysis.event_summary` stores state times in)."""
+    """`value` in UTC as ISO text to the second (the form `analysis.opinion.event_summary` stores state times in)."""
     return value.astimezone(UTC).isoformat(timespec="seconds")
 
 
@@ -161,7 +161,7 @@ class _Reader:
         ids = sorted({i.event_id for i in items if i.event_id is not None} - set(self._event_plans))
         if ids:
             self._event_plans.update(q.event_plans(self.conn, ids))
-            for eid, regs in hotspots.event_regions(self.conn, ids).items():
+            for eid, regs in store_events.event_regions(self.conn, ids).items():
                 self._event_regions[eid] = [
                     Region(province=p, city=c, county=k, adcode=code) for p, c, k, code in regs
                 ]
@@ -186,7 +186,7 @@ class _Reader:
     def _events_of_class(self, cls: str) -> list[_Item]:
         floor = self.now - timedelta(hours=self.cfg.evaluation.lookback_hours)
         rows = [e for e in q.events_updated_since(self.conn, self.since, [cls]) if e["last_seen_at"] >= floor]
-        urls = hotspots.document_urls(self.conn, [e["first_doc_id"] for e in rows])
+        urls = store_events.document_urls(self.conn, [e["first_doc_id"] for e in rows])
         trigger = CLASS_TRIGGERS[cls]
         return self._annotate([
             _Item(key=f"{trigger}:{e['id']}", trigger=trigger, group=f"event:{e['id']}", facts=_event_facts(e, urls),
@@ -203,7 +203,9 @@ class _Reader:
     def _office_criticism(self, rule: Rule) -> list[_Item]:
         floor = self.now - timedelta(hours=self.cfg.evaluation.lookback_hours)
         docs = q.office_critical_documents(self.conn, self.since, floor)
-        events = hotspots.get_events(self.conn, [d["event_id"] for d in docs if d["event_id"] is not None])
+        events = store_events.get_events(
+            self.conn, [d["event_id"] for d in docs if d["event_id"] is not None]
+        )
         out = []
         for d in docs:
             ev = events.get(int(d["event_id"])) if d["event_id"] is not None else None
@@ -223,7 +225,7 @@ class _Reader:
 
     def _deadline(self, trigger: str, start: datetime, end: datetime) -> list[_Item]:
         rows = q.events_due_between(self.conn, start, end, OPEN_STATUSES)
-        urls = hotspots.document_urls(self.conn, [e["first_doc_id"] for e in rows])
+        urls = store_events.document_urls(self.conn, [e["first_doc_id"] for e in rows])
         return self._annotate([
             _Item(key=f"{trigger}:{e['id']}:{iso_utc(e['deadline_at'])}", trigger=trigger, group=f"event:{e['id']}",
                   facts=_event_facts(e, urls), event_id=int(e["id"]), heat=float(e["heat"] or 0))
@@ -339,8 +341,8 @@ def _escalations(conn, cfg: AlertsConfig, now: datetime) -> list[tuple[Escalatio
         minutes=max(s.after_minutes for s in cfg.escalation)
     )
     first = q.first_deliveries(conn, tuple(CLASS_TRIGGERS.values()), now - window)
-    events = hotspots.get_events(conn, list(first))
-    urls = hotspots.document_urls(conn, [e["first_doc_id"] for e in events.values()])
+    events = store_events.get_events(conn, list(first))
+    urls = store_events.document_urls(conn, [e["first_doc_id"] for e in events.values()])
     out = []
     for eid, ev in sorted(events.items()):
         if ev["status"] != EVENT_PENDING or ev["response_class"] not in CLASS_TRIGGERS:
@@ -360,7 +362,7 @@ def _escalations(conn, cfg: AlertsConfig, now: datetime) -> list[tuple[Escalatio
 def _evaluate(engine: Engine, settings: Settings, cfg: AlertsConfig, now: datetime, run: AlertRun) -> None:
     floor = now - timedelta(hours=cfg.evaluation.lookback_hours)
     with engine.begin() as conn:
-        state = hotspots.get_state(conn, CURSOR_KEY) or {}
+        state = store_events.get_state(conn, CURSOR_KEY) or {}
         last = state.get("evaluated_at")
         since = floor
         if last:
@@ -391,7 +393,7 @@ def _evaluate(engine: Engine, settings: Settings, cfg: AlertsConfig, now: dateti
             log_action(conn, "event", int(item.event_id), "escalate", None, f"{step.name}：通知 {'、'.join(told)}",
                        SYSTEM_ACTOR, now, note=f"首次提醒 {item.facts['first_alert_at']} 后仍为待研判")  # fmt: skip
             run.escalations += 1
-        hotspots.put_state(conn, CURSOR_KEY, {"evaluated_at": iso_utc(now)}, now)
+        store_events.put_state(conn, CURSOR_KEY, {"evaluated_at": iso_utc(now)}, now)
 
 
 # ------------------------------------------------------------------------------------- composition
@@ -440,7 +442,7 @@ def _compose_one(conn, settings: Settings, cfg: AlertsConfig, now: datetime, nam
         return 0
     recheck = [i for i in items if i["trigger"] in RECHECKED]
     if recheck:
-        events = hotspots.get_events(conn, [i["event_id"] for i in recheck if i["event_id"] is not None])
+        events = store_events.get_events(conn, [i["event_id"] for i in recheck if i["event_id"] is not None])
         stale = {i["id"] for i in recheck if not _still_relevant(i, events)}
         if stale:
             run.cancelled += q.cancel_items(conn, sorted(stale), "事件已处理，不再提醒")

@@ -1,18 +1,18 @@
 """The analysis job: stage 1 then stage 2 over the store, incremental and idempotent.
 
 Stage 1 (`analyze`): documents not analysed by the current version (`analysis_version` differs) get
-keywords, sentiment and target (`analysis.documents`), written back batch by batch; the version stamp on
+keywords, sentiment and target (`analysis.opinion.documents`), written back batch by batch; the version stamp on
 each row is the done-mark, so a killed run resumes where it stopped. One `analysis_runs` row per run.
 
 Stage 2 (`run_stage2`): reprint groups (首发) → events → heat, burst → response class and deadline. Only
 documents not yet through stage 2 (`stage2_at IS NULL`, stage 1 done) are read, in time order (published,
-else first seen). The reprint index (analysis.dedup) and the event clusterer (analysis.events) are restored
-from `analysis_state`, fed the new documents (`analysis.placement`), pruned of what can no longer change
+else first seen). The reprint index (analysis.opinion.reprints) and the event clusterer (analysis.opinion.events) are restored
+from `analysis_state`, fed the new documents (`analysis.opinion.placement`), pruned of what can no longer change
 (dormant events, old reprint groups) and saved again, so a run costs what is new, not what is stored.
 
 Per document it writes signature, reprint_group, event_id and region. Per event touched (and, every
 `heat_refresh_minutes`, every live event, so heat cools down) it writes one `events` row
-(`analysis.event_summary`). Status, assignee and notes are people's and never overwritten; a response class
+(`analysis.opinion.event_summary`). Status, assignee and notes are people's and never overwritten; a response class
 is never lowered automatically (a deadline, once set, stays until people close the event).
 
 Progress and crash safety: documents are marked done (stage2_at) in the same transaction that saves the
@@ -34,14 +34,14 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from analysis.dedup import ReprintIndex
-from analysis.documents import analysis_version, analyze_batch
-from analysis.event_summary import iso_utc, summarise_event
-from analysis.events import EventClusterer
-from analysis.placement import document_facts, document_stage2, document_time
+from analysis.opinion.documents import analysis_version, analyze_batch
+from analysis.opinion.event_summary import iso_utc, summarise_event
+from analysis.opinion.events import EventClusterer
+from analysis.opinion.placement import document_facts, document_stage2, document_time
+from analysis.opinion.reprints import ReprintIndex
 from analysis.sentiment import get_model
 from config.response_rules import ResponseRules, load_rules
-from store import hotspots as q
+from store import events as q
 from store.queries import finish_analysis_run, iter_unanalyzed, start_analysis_run, write_analysis
 
 logger = logging.getLogger(__name__)

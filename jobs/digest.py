@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from analysis.alerts import Block, bounded_key, footer, message_key
+from analysis.opinion.alerts import Block, bounded_key, footer, message_key
 from config.alerts import AlertsConfig, SmtpChannel, load_alerts
 from config.loader import Settings
 from jobs.alert_channels import AnyChannel, render_parts

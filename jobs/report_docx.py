@@ -28,7 +28,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Inches, Pt, RGBColor
 
-from analysis.digest import fmt_time
+from analysis.opinion.digest import fmt_time
 from jobs.report_chart import chart_png
 from jobs.report_layout import GENERATED_NOTE, masthead_lines, numbered, reference_line, safe_url
 from jobs.report_model import Chart, Para, Report, Span, Subheading, Table

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from analysis.digest import fmt_time
+from analysis.opinion.digest import fmt_time
 from jobs.report_model import Block, Reference, Report, Subheading
 
 CN_NUMERALS = "一二三四五六七八九十"

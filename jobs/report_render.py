@@ -15,7 +15,7 @@ import logging
 import re
 from urllib.parse import quote as urlquote
 
-from analysis.digest import fmt_time
+from analysis.opinion.digest import fmt_time
 from jobs.report_chart import chart_png
 from jobs.report_docx import render_docx
 from jobs.report_layout import GENERATED_NOTE, cite_text, masthead_lines, numbered, reference_line, safe_url

@@ -2,7 +2,7 @@
 from store reads.
 
 This module only assembles data; `jobs.report_render` turns a Report into .docx, HTML or Markdown. Every
-judgement and suggestion in the text comes from the rules in `analysis.digest` and `analysis.response`;
+judgement and suggestion in the text comes from the rules in `analysis.opinion.digest` and `analysis.opinion.response`;
 every quoted document and every count of documents small enough to list cites its documents as numbered
 references (title, source, time, URL), and each reference is a stored document.
 
@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from analysis.digest import (
+from analysis.opinion.digest import (
     DeadlineState,
     change_text,
     class_text,
@@ -68,7 +68,7 @@ from jobs.report_model import (
     aware,
 )
 from store import digest as store_digest
-from store import hotspots as store_hotspots
+from store import events as store_events
 from store import reports as store_reports
 
 logger = logging.getLogger(__name__)
@@ -174,7 +174,7 @@ class _EventView:
 
 
 def _responses_by_event(conn, ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
-    df = store_hotspots.list_responses(conn, list(ids))
+    df = store_events.list_responses(conn, list(ids))
     out: dict[int, list[dict[str, Any]]] = {int(i): [] for i in ids}
     for r in df.to_dict("records"):
         out[int(r["event_id"])].append(r)
@@ -184,8 +184,8 @@ def _responses_by_event(conn, ids: Sequence[int]) -> dict[int, list[dict[str, An
 
 
 def _event_views(conn, ids: Sequence[int], now: datetime) -> list[_EventView]:
-    rows = store_hotspots.get_events(conn, list(ids))
-    docs = store_hotspots.event_documents(conn, list(rows))
+    rows = store_events.get_events(conn, list(ids))
+    docs = store_events.event_documents(conn, list(rows))
     responses = _responses_by_event(conn, list(rows))
     views = []
     for eid, row in rows.items():
@@ -445,7 +445,7 @@ def _critic_blocks(conn, docs: list[dict[str, Any]], refs: References, tz: str) 
         picked.append(d)
         if len(picked) == QUOTES_MAX:
             break
-    texts = store_hotspots.document_texts(conn, [int(d["id"]) for d in picked], chars=600)
+    texts = store_events.document_texts(conn, [int(d["id"]) for d in picked], chars=600)
     blocks: list[Block] = [_p(f"本期监测到批评审计机关的信息{len(docs)}篇，代表性内容如下：")]
     for d in picked:
         title, body = texts.get(int(d["id"]), (d["title"], ""))
@@ -752,7 +752,7 @@ def _views(conn, v: _EventView, refs: References, tz: str) -> list[Block]:
         groups.setdefault((d["platform"] or "news", d["level"] or ""), []).append(d)
     keys = sorted(groups, key=lambda k: (_level_rank(k[1] or None), k[0]))[:VIEWS_MAX]
     picked = [min(groups[k], key=lambda d: (-_engagement(d), _doc_time(d), d["id"])) for k in keys]
-    texts = store_hotspots.document_texts(conn, [int(d["id"]) for d in picked], chars=600)
+    texts = store_events.document_texts(conn, [int(d["id"]) for d in picked], chars=600)
     blocks: list[Block] = []
     quoted: set[str] = set()
     for k, d in zip(keys, picked, strict=True):

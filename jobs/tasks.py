@@ -1,5 +1,5 @@
 """The functions `yuqing serve` runs (each in a child process, see jobs.runner, except the Redis push): thin
-adapters that load what a job needs, call the job (jobs.crawl, jobs.analysis, jobs.sites, jobs.alerts) and
+adapters that load what a job needs, call the job (jobs.crawl, jobs.analysis, jobs.sitewatch, jobs.alerts) and
 return a JobResult — ok, a one-line summary in Chinese, and how much it changed, so the scheduler knows
 whether the next step has work. No business logic lives here; each job states its own progress marks.
 """
@@ -103,17 +103,17 @@ def _sitewatch():
 
 
 def check_sites(settings: Settings) -> JobResult:
-    """Check the impersonation candidates that are due (jobs.sites.check_candidates)."""
+    """Check the impersonation candidates that are due (jobs.sitewatch.check_candidates)."""
     from config.impersonation import load_impersonation_config
-    from jobs.sites import check_candidates
+    from jobs.sitewatch import check_candidates
 
     run = check_candidates(settings, _sitewatch(), icfg=load_impersonation_config())
     return JobResult(ok=True, summary=f"核查 {len(run.checked)} 个候选网站", changed=len(run.checked))
 
 
 def watch_sites(settings: Settings) -> JobResult:
-    """Watch the office's own pages (jobs.sites.watch)."""
-    from jobs.sites import watch
+    """Watch the office's own pages (jobs.sitewatch.watch)."""
+    from jobs.sitewatch import watch
 
     run = watch(settings, _sitewatch())
     ok = any(r["status"] == "finished" for r in run.runs)

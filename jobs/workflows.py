@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
 
-from analysis.response import next_deadline
+from analysis.opinion.response import next_deadline
 from config.vocabulary import (
     CANDIDATE_FALSE,
     CANDIDATE_HANDLED,
@@ -30,7 +30,7 @@ from config.vocabulary import (
     METHOD_MANUAL,
     RESPONSE_KINDS,
 )
-from store import hotspots as events_store
+from store import events as events_store
 from store import sitewatch as sites_store
 from store.audit import log_action
 

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.engine import Connection
 
-from store.hotspots import _chunks
+from store.events import _chunks
 from store.queries import _insert
 from store.schema import (
     alert_messages,

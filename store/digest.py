@@ -2,7 +2,7 @@
 hot-list sources, and the site-watch items new in a period.
 
 Documents of a period come from `store.reports.fetch_documents`, events' documents, texts and responses from
-`store.hotspots`; this module holds only the queries those two do not. Plain SQLAlchemy Core, the same on
+`store.events`; this module holds only the queries those two do not. Plain SQLAlchemy Core, the same on
 SQLite and PostgreSQL; every `start`/`end` is an aware datetime and windows are half-open [start, end).
 """
 
@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import and_, select
 from sqlalchemy.engine import Connection
 
-from store.hotspots import _chunks
+from store.events import _chunks
 from store.schema import documents, events, integrity_findings, site_candidates, sources
 
 logger = logging.getLogger(__name__)

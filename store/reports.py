@@ -161,7 +161,7 @@ def plan_daily_counts(
     conn: Connection, first: date, last: date, tz: ZoneInfo | str
 ) -> dict[str, dict[date, int]]:
     """Documents per 监测方案 and local day over `first`..`last` (a document counts once for each plan it
-    matched), by its time (published, or first seen when undated): the input of `analysis.heat.plan_bursts`,
+    matched), by its time (published, or first seen when undated): the input of `analysis.opinion.heat.plan_bursts`,
     shared by the dashboard's 方案声量 table and the plan_burst alert."""
     start, end = days_window(first, last, tz)
     df = fetch_documents(conn, start, end)

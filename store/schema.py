@@ -111,7 +111,7 @@ documents = Table(
     Column("target", String(16), nullable=True),  # office / audited / other
     Column("reprint_group", Integer, nullable=True, index=True),  # id of the group's first document
     Column("event_id", Integer, nullable=True, index=True),
-    Column("signature", LargeBinary, nullable=True),  # near-duplicate signature (analysis.dedup)
+    Column("signature", LargeBinary, nullable=True),  # near-duplicate signature (analysis.opinion.reprints)
     Column("region_province", String(32), nullable=True),
     Column("region_city", String(32), nullable=True),
     Column("region_county", String(32), nullable=True),

@@ -4,7 +4,7 @@
 column a test does not care about filled with a plausible value; `fields` override. A row may carry an
 `analysis` dict (sentiment_label, target, keywords, analyzed_at, analysis_version ...): `insert_documents`
 writes it with `store.queries.write_analysis` after the upsert, as `yuqing analyze` would. `event(id)` is
-the same for `store.hotspots.upsert_events`.
+the same for `store.events.upsert_events`.
 
 `story_documents()` are five analysed news documents about three stories (an audit finding reprinted
 twice, an emergency, criticism of the audit office itself) that the event, workflow, CLI and dashboard
@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from store.hotspots import upsert_events
+from store.events import upsert_events
 from store.queries import upsert_documents, write_analysis
 from store.schema import documents
 
@@ -90,7 +90,7 @@ def doc_rows(engine: Engine) -> dict[str, dict]:
 
 
 def event(event_id: int, **fields: Any) -> dict:
-    """An `events` row for store.hotspots.upsert_events: title t, seen (first, last, updated) at 2026-11-21
+    """An `events` row for store.events.upsert_events: title t, seen (first, last, updated) at 2026-11-21
     01:00 UTC, no keywords, heat components, history or response terms."""
     row: dict[str, Any] = {
         "id": event_id,

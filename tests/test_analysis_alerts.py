@@ -1,11 +1,11 @@
-"""Pure alert decisions and text (analysis.alerts): delivery windows, quiet hours across midnight, minimum
+"""Pure alert decisions and text (analysis.opinion.alerts): delivery windows, quiet hours across midnight, minimum
 interval, daily cap, urgent bypass, backoff, merging into blocks, inert crawled text, splitting by bytes."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from analysis.alerts import (
+from analysis.opinion.alerts import (
     Split,
     block_html,
     block_markdown,
@@ -118,7 +118,7 @@ def test_documents_of_one_event_merge_into_one_block_with_a_count():
         dict(merged.lines)["篇数"] == "2 篇批评审计机关的负面信息"
         and dict(merged.lines)["信源"] == "微博、大众网"
     )
-    assert ("看板查看", "http://d/hotspots?event=7") in merged.links
+    assert ("看板查看", "http://d/events?event=7") in merged.links
     assert subject(blocks) == "【紧急】【舆情预警】3 条：A类事件 1、批评审计机关 2"
     assert "剩余 4小时0分，按 10:00 计" in dict(blocks[0].lines)["回应时限"]
 

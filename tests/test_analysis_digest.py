@@ -1,4 +1,4 @@
-"""The report rules (analysis.digest): deadline states, urgency order, the risk judgement, rule-derived
+"""The report rules (analysis.opinion.digest): deadline states, urgency order, the risk judgement, rule-derived
 suggestions, volume phrasing and the 80-character quotation."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from analysis.digest import (
+from analysis.opinion.digest import (
     QUOTE_CHARS,
     change_text,
     deadline_states,

@@ -1,10 +1,10 @@
-"""Stage 1 per document (analysis.documents): what the sentiment model reads."""
+"""Stage 1 per document (analysis.opinion.documents): what the sentiment model reads."""
 
 from __future__ import annotations
 
 import pytest
 
-from analysis.documents import sentiment_input
+from analysis.opinion.documents import sentiment_input
 
 
 def test_articles_are_read_by_headline_with_the_news_head_and_posts_whole_with_the_social_head():

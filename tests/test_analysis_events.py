@@ -1,4 +1,4 @@
-"""Online event clustering (analysis.events) on hand-written reports of a few stories."""
+"""Online event clustering (analysis.opinion.events) on hand-written reports of a few stories."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from analysis.dedup import TextFacts
-from analysis.events import (
+from analysis.opinion.events import (
     LOCAL_MIN_DOCS,
     EventClusterer,
     EventFeatures,
@@ -19,6 +18,7 @@ from analysis.events import (
     doc_features,
     doc_vector,
 )
+from analysis.opinion.reprints import TextFacts
 
 T0 = datetime(2024, 3, 4, 8, 0)
 
@@ -329,7 +329,7 @@ def test_local_statistics_survive_the_state_round_trip_and_old_states_load() -> 
 def test_hot_list_entry_joins_the_story_it_names_without_moving_it():
     from datetime import UTC, datetime
 
-    from analysis.events import EventClusterer
+    from analysis.opinion.events import EventClusterer
 
     t = datetime(2026, 11, 22, 8, tzinfo=UTC)
     c = EventClusterer()

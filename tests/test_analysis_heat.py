@@ -1,4 +1,4 @@
-"""Tests for analysis.heat: event heat with breakdown, heat history, robust bursts and novelty."""
+"""Tests for analysis.opinion.heat: event heat with breakdown, heat history, robust bursts and novelty."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from analysis.heat import (
+from analysis.opinion.heat import (
     COMPONENT_WEIGHTS,
     LEVEL_WEIGHTS,
     DocStat,
@@ -132,7 +132,7 @@ def test_is_new_within_window():
 def test_plan_bursts_flag_a_jump_over_a_quiet_fortnight():
     from datetime import date, timedelta
 
-    from analysis.heat import plan_bursts
+    from analysis.opinion.heat import plan_bursts
 
     today = date(2026, 11, 22)
     quiet = {today - timedelta(days=i): 2 + (i % 2) for i in range(1, 15)}

@@ -1,4 +1,4 @@
-"""Tests for analysis.impersonation and the evidence crawler.extract.sitecheck reads for it (no network: HTML
+"""Tests for analysis.sitewatch.impersonation and the evidence crawler.extract.sitecheck reads for it (no network: HTML
 is inline)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.impersonation import (
+from analysis.sitewatch.impersonation import (
     is_gov_host,
     official_profile,
     score_org_name,

@@ -1,4 +1,4 @@
-"""Tests for analysis.integrity (own-site integrity checks); all HTML is inline, nothing is fetched."""
+"""Tests for analysis.sitewatch.integrity (own-site integrity checks); all HTML is inline, nothing is fetched."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 import pytest
 
-from analysis.integrity import (
+from analysis.sitewatch.integrity import (
     Finding,
     baseline_fingerprint,
     check_blank_column,

@@ -1,4 +1,4 @@
-"""Stage 2 per document (analysis.placement): facts read once for reprints and events; and the bounded
+"""Stage 2 per document (analysis.opinion.placement): facts read once for reprints and events; and the bounded
 state of the reprint index and the event clusterer it places documents in."""
 
 from __future__ import annotations
@@ -6,9 +6,9 @@ from __future__ import annotations
 import pickle
 from datetime import UTC, datetime, timedelta
 
-from analysis.dedup import ReprintIndex, decode_signature, facts, signature
-from analysis.events import EventClusterer
-from analysis.placement import document_facts
+from analysis.opinion.events import EventClusterer
+from analysis.opinion.placement import document_facts
+from analysis.opinion.reprints import ReprintIndex, decode_signature, facts, signature
 from tests.factories import AUDIT_BODY, BLAST_BODY
 
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import lxml.html
 
-from analysis.referral import referral_csv, referral_html, spreadsheet_safe
+from analysis.sitewatch.referral import referral_csv, referral_html, spreadsheet_safe
 
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'

@@ -1,4 +1,4 @@
-"""Tests for analysis.response: response class rules, casualties and magnitudes (the numerals themselves:
+"""Tests for analysis.opinion.response: response class rules, casualties and magnitudes (the numerals themselves:
 test_analysis_numerals), deadlines and countdown (statuses and response kinds: test_config_vocabulary; the
 transitions between statuses: test_jobs_workflows)."""
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.response import (
+from analysis.opinion.response import (
     classify_response,
     countdown,
     deadlines,
@@ -211,7 +211,7 @@ def test_response_bench_meets_floors(shared_data):
 
 
 def test_benefits_paid_to_the_dead_is_an_audit_finding_not_a_casualty():
-    from analysis.response import classify_response, parse_casualties
+    from analysis.opinion.response import classify_response, parse_casualties
 
     text = "审计发现，284名已死亡人员仍在领取养老保险待遇，涉及金额312万元；另有死亡人员冒领低保金。"
     assert parse_casualties(text).deaths == 0
@@ -221,7 +221,7 @@ def test_benefits_paid_to_the_dead_is_an_audit_finding_not_a_casualty():
 
 def test_routine_release_is_not_a_b_class_hotspot():
     """Government releases mention 群众 and 督办 as a matter of course; that is work, not 舆情 needing an answer."""
-    from analysis.response import classify_response
+    from analysis.opinion.response import classify_response
 
     title = "河南省审计厅开展乡村振兴资金专项审计 发现问题金额56.27亿元"
     text = "审计组走访群众，核查补贴发放情况；对整改不力的单位进行约谈，相关问题已列入督办清单。"
@@ -231,7 +231,7 @@ def test_routine_release_is_not_a_b_class_hotspot():
 
 
 def test_casualty_count_keeps_deaths_and_injuries_apart():
-    from analysis.response import parse_casualties
+    from analysis.opinion.response import parse_casualties
 
     c = parse_casualties("施工现场坍塌，已造成4人死亡9人受伤")
     assert (c.deaths, c.injured) == (4, 9)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from jobs.analysis import run_stage2
-from store.hotspots import get_event
+from store.events import get_event
 from tests.factories import STORY_NOW as NOW
 from tests.factories import doc_rows
 from yuqing.cli import main

@@ -16,7 +16,7 @@ from config.sitewatch import Column, WatchedPage, load_sitewatch_config
 from crawler.scrapy_settings import scrapy_settings
 from crawler.spiders.site_watch import SiteWatchSpider
 from jobs.crawl import prepare_store
-from jobs.sites import rebaseline
+from jobs.sitewatch import rebaseline
 from store.sitewatch import get_snapshot, list_findings
 from tests.mockserver import Response
 

@@ -63,10 +63,10 @@ def test_sources_page_shows_failed_alerts(db) -> None:
 
 def test_event_link_from_an_alert_opens_the_event(db) -> None:
     at = AppTest.from_file(APP, default_timeout=30)
-    at.switch_page("views/hotspots.py").run()
+    at.switch_page("views/events.py").run()
     assert at.selectbox(key="hs_event").value == 2  # the newest of two equally hot events comes first
     at = AppTest.from_file(APP, default_timeout=30)
     at.query_params["event"] = "1"
-    at.switch_page("views/hotspots.py").run()
+    at.switch_page("views/events.py").run()
     assert not at.exception, [e.message for e in at.exception]
     assert at.selectbox(key="hs_event").value == 1

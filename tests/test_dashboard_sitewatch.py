@@ -206,7 +206,7 @@ def test_referral_downloads_are_offered_and_escaped(db_url):
 
 
 def test_site_security_page_lists_pages_and_findings_with_evidence(db_url):
-    at = open_page("views/site_security.py")
+    at = open_page("views/integrity.py")
     assert at.title[0].value == "网站安全"
     assert {m.label: m.value for m in at.metric} == {
         "监测页面": "2",
@@ -233,5 +233,5 @@ def test_pages_show_empty_states(sqlite_store, monkeypatch):
     monkeypatch.setenv("MONITOR_DB_URL", str(sqlite_store.url))
     at = open_page("views/impersonation.py")
     assert any("没有符合条件的候选网站" in i.value for i in at.info)
-    at = open_page("views/site_security.py")
+    at = open_page("views/integrity.py")
     assert any("尚未检查任何页面" in i.value for i in at.info)

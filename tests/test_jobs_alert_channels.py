@@ -15,7 +15,7 @@ from urllib.parse import unquote_plus
 
 import pytest
 
-from analysis.alerts import build_blocks, subject, utf8_len
+from analysis.opinion.alerts import build_blocks, subject, utf8_len
 from config.alerts import AlertsConfig
 from jobs.alert_channels import (
     FEISHU_BODY_BYTES,

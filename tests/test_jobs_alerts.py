@@ -19,7 +19,7 @@ from jobs.alert_channels import send_part
 from jobs.alerts import CURSOR_KEY, run_alerts
 from jobs.workflows import change_event_status, record_response
 from store import alerts as q
-from store import hotspots
+from store import events as store_events
 from store.db import open_store
 from store.queries import record_source_health, sync_sources, upsert_documents
 from store.schema import (
@@ -90,7 +90,7 @@ def add_event(engine, eid: int, *, cls: str | None = "A", title: str = "莒南�
     if deadline is None and cls:
         deadline = at + (timedelta(hours=5) if cls == "A" else timedelta(hours=48))
     with engine.begin() as conn:
-        hotspots.upsert_events(conn, [dict(
+        store_events.upsert_events(conn, [dict(
             id=eid, title=title, keywords=["坍塌"], first_seen_at=at, first_doc_id=doc, first_source="澎湃新闻",
             last_seen_at=at, doc_count=1, reprint_count=0, source_count=1, heat=heat, heat_components={},
             heat_history=[], is_burst=False, response_class=cls, response_reason="规则说明：死亡3人",
@@ -161,7 +161,7 @@ def test_class_a_event_arrives_once_at_each_recipient_and_never_again(any_engine
     assert body["items"][0]["key"] == "event_class_a:1" and body["urgent"] is True
     assert (
         "A类" in body["text"]
-        and "hotspots?event=1" in body["text"]
+        and "events?event=1" in body["text"]
         and "https://news.example.cn/ev1.html" in body["text"]
     )
     assert "2026-11-23 15:00" in body["text"]  # deadline in local time (10:00 + 5 h)
@@ -187,7 +187,7 @@ def test_reclassified_event_alerts_again_for_the_new_class(engine, hooks):
     add_event(engine, 1, cls="B")
     run(engine, cfg, env, T0)
     with engine.begin() as conn:
-        conn.execute(update(hotspots.events).where(hotspots.events.c.id == 1)
+        conn.execute(update(store_events.events).where(store_events.events.c.id == 1)
                      .values(response_class="A", updated_at=T0 + timedelta(minutes=20)))  # fmt: skip
     run(engine, cfg, env, T0 + timedelta(minutes=21))
     keys = [r.body["items"][0]["key"] for r in received(hooks, "team")]
@@ -199,7 +199,7 @@ def test_cursor_bounds_the_scan_and_the_overlap_catches_late_commits(engine, hoo
     cfg = config(hooks, env)
     run(engine, cfg, env, T0)
     with engine.connect() as conn:
-        assert hotspots.get_state(conn, CURSOR_KEY)["evaluated_at"].startswith("2026-11-23T02:00")
+        assert store_events.get_state(conn, CURSOR_KEY)["evaluated_at"].startswith("2026-11-23T02:00")
     # an analysis run that started before the last evaluation and committed after it
     add_event(engine, 2, cls="A", at=T0 - timedelta(minutes=5))
     run(engine, cfg, env, T0 + timedelta(minutes=10))

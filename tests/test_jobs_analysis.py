@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from analysis.documents import analysis_version
+from analysis.opinion.documents import analysis_version
 from jobs.analysis import STATE_EVENTS, STATE_REPRINTS, analyze, run_stage2
 from jobs.workflows import change_event_status
-from store.hotspots import get_event, get_state
+from store.events import get_event, get_state
 from store.schema import documents
 from tests.factories import AUDIT_BODY, doc_rows, document, insert_documents, story
 from tests.factories import STORY_NOW as NOW

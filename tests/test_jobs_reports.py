@@ -21,7 +21,7 @@ from jobs.reports import ReportError, build_report, daily_report_due, report_win
 from jobs.workflows import record_response
 from store import sitewatch
 from store.db import open_store
-from store.hotspots import document_urls, list_events
+from store.events import document_urls, list_events
 from tests.factories import STORY_NOW, insert_documents, story, story_documents
 
 XSS = "<script>alert(1)</script>"

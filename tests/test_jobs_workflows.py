@@ -22,9 +22,9 @@ from jobs.workflows import (
     next_statuses,
     record_response,
 )
-from store import hotspots as q
+from store import events as q
 from store.audit import log_action
-from store.hotspots import get_event, list_responses
+from store.events import get_event, list_responses
 from store.schema import audit_log
 from store.sitewatch import get_candidate, history, upsert_candidate
 from tests.factories import STORY_NOW as NOW

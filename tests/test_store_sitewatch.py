@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from jobs.sites import rebaseline
+from jobs.sitewatch import rebaseline
 from jobs.workflows import add_candidate
 from store.schema import integrity_findings
 from store.sitewatch import (

@@ -69,7 +69,7 @@ def dashboard_command(settings: Settings, port: int | None = None) -> list[str]:
 
 def alert_run_line(run) -> str:
     """One Chinese line for a `jobs.alerts.AlertRun`."""
-    from analysis.alerts import TRIGGER_LABELS
+    from analysis.opinion.alerts import TRIGGER_LABELS
 
     if run.disabled:
         return "预警未启用（alerts.yaml 中 enabled: false）"

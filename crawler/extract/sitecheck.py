@@ -1,13 +1,13 @@
 """Read a fetched candidate site into evidence for the impersonation check: names, claims, footer markers,
-look. Verdict-free: :mod:`analysis.impersonation` scores the evidence.
+look. Verdict-free: :mod:`analysis.sitewatch.impersonation` scores the evidence.
 
 The check spider (or the benchmark's stand-in fetcher) calls
 ``extract_site_evidence(final_url, status, html, redirect_chain, favicon_bytes)``, or ``check_site(...)``
 to read and score in one step. No network I/O happens here.
 
 The <title> is read as the article extractor reads it (:func:`crawler.extract.title.page_title`); the tree
-and its visible text, footers included, come from :mod:`analysis.sitecheck_extract` because
-:mod:`analysis.integrity` still reads its own HTML with the same two helpers.
+and its visible text, footers included, come from :mod:`analysis.sitewatch.evidence` because
+:mod:`analysis.sitewatch.integrity` still reads its own HTML with the same two helpers.
 """
 
 from __future__ import annotations
@@ -19,8 +19,7 @@ from urllib.parse import urljoin
 
 import lxml.html
 
-from analysis.impersonation import OfficialProfile, SiteVerdict, score_site, site_lexicon
-from analysis.sitecheck_extract import (
+from analysis.sitewatch.evidence import (
     Claim,
     ExtractLexicon,
     SiteEvidence,
@@ -29,6 +28,7 @@ from analysis.sitecheck_extract import (
     shingles,
     visible_text,
 )
+from analysis.sitewatch.impersonation import OfficialProfile, SiteVerdict, score_site, site_lexicon
 from config.impersonation import ImpersonationConfig
 from crawler.extract.title import page_title
 

@@ -23,8 +23,8 @@ from urllib.parse import urljoin, urlsplit
 import scrapy
 from scrapy.http import Response
 
-from analysis.impersonation import OfficialProfile, SiteVerdict, official_profile, site_lexicon
-from analysis.sitecheck_extract import host_of, parse_html
+from analysis.sitewatch.evidence import host_of, parse_html
+from analysis.sitewatch.impersonation import OfficialProfile, SiteVerdict, official_profile, site_lexicon
 from config.impersonation import ImpersonationConfig
 from config.loader import Source
 from config.sitewatch import SiteWatchConfig

@@ -1,7 +1,7 @@
 """Own-site integrity spider (网站安全): fetch each watched page of the office's own site as a browser, as
 Baiduspider and with a Baidu referer (cloaking), then a limited number of its same-site links (broken
 links), and yield one SnapshotItem per page. The SnapshotPipeline stores the baseline on the first check
-and findings on every later one (analysis.integrity).
+and findings on every later one (analysis.sitewatch.integrity).
 
 robots.txt is not consulted: these are the office's own pages, and what Baiduspider is served is the point.
 """
@@ -17,7 +17,7 @@ from urllib.parse import urljoin, urlsplit
 import scrapy
 from scrapy.http import Response
 
-from analysis.sitecheck_extract import host_of, parse_html
+from analysis.sitewatch.evidence import host_of, parse_html
 from config.loader import Source
 from config.sitewatch import SiteWatchConfig, WatchedPage
 from crawler.sitewatch_pipelines import SnapshotItem

@@ -38,7 +38,7 @@ def _local(value, tz_name: str) -> str:
 
 
 def _countdown(deadline, now: datetime) -> str:
-    from analysis.response import countdown
+    from analysis.opinion.response import countdown
 
     if deadline is None:
         return "—"
@@ -49,7 +49,7 @@ def cmd_list(args, out=None) -> int:
     out = out or sys.stdout
     from datetime import timedelta
 
-    from store.hotspots import list_events
+    from store.events import list_events
 
     engine, tz = _engine(args)
     now = datetime.now(UTC)
@@ -80,7 +80,7 @@ def cmd_list(args, out=None) -> int:
 
 def cmd_show(args, out=None) -> int:
     out = out or sys.stdout
-    from store.hotspots import event_document_table, get_event, list_responses
+    from store.events import event_document_table, get_event, list_responses
 
     engine, tz = _engine(args)
     now = datetime.now(UTC)

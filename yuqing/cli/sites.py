@@ -51,7 +51,7 @@ def _score(v) -> str:
 # --------------------------------------------------------------------------- discover
 def cmd_discover(args) -> int:
     from crawler.discovery import search_sources
-    from jobs.sites import discover
+    from jobs.sitewatch import discover
 
     settings, sw, icfg = _settings(args), _sitewatch(args), _impersonation()
     now = datetime.now(UTC)
@@ -93,7 +93,7 @@ def cmd_discover(args) -> int:
 
 # --------------------------------------------------------------------------- check
 def cmd_check(args) -> int:
-    from jobs.sites import check_candidates
+    from jobs.sitewatch import check_candidates
 
     settings, sw = _settings(args), _sitewatch(args)
     run = check_candidates(
@@ -161,7 +161,7 @@ def cmd_status(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from analysis.referral import referral_csv, referral_html
+    from analysis.sitewatch.referral import referral_csv, referral_html
     from store.sitewatch import ENTITY_CANDIDATE, get_candidate, history
 
     settings, sw = _settings(args), _sitewatch(args)
@@ -185,7 +185,7 @@ def cmd_export(args) -> int:
 
 # --------------------------------------------------------------------------- own site
 def print_watch_summary(run, out=sys.stdout) -> None:
-    """Every watched page with its state, then the open findings (of a `jobs.sites.WatchRun`)."""
+    """Every watched page with its state, then the open findings (of a `jobs.sitewatch.WatchRun`)."""
     for s in run.snapshots:
         latest = s["latest"] or {}
         base = "（本次建立基线）" if latest.get("baseline_created") else ""
@@ -196,7 +196,7 @@ def print_watch_summary(run, out=sys.stdout) -> None:
 
 
 def cmd_watch(args) -> int:
-    from jobs.sites import watch
+    from jobs.sitewatch import watch
 
     settings, sw = _settings(args), _sitewatch(args)
     if not sw.watch:
@@ -208,7 +208,7 @@ def cmd_watch(args) -> int:
 
 
 def cmd_rebaseline(args) -> int:
-    from jobs.sites import rebaseline, watch
+    from jobs.sitewatch import rebaseline, watch
 
     settings, sw = _settings(args), _sitewatch(args)
     engine = _engine(settings)

@@ -312,7 +312,7 @@ class SiteWatchDemo:
         """Discovery into the store (hand-added candidates + look-alikes through the stub DNS), then the plan."""
         from crawler.spiders.impersonation import ImpersonationSpider
         from crawler.spiders.site_watch import SiteWatchSpider
-        from jobs.sites import discover
+        from jobs.sitewatch import discover
         from store.db import open_store
 
         cfg = self.config()

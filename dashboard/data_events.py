@@ -14,9 +14,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from analysis.heat import BASELINE_DAYS, is_new, plan_bursts
+from analysis.opinion.heat import BASELINE_DAYS, is_new, plan_bursts
+from analysis.opinion.response import countdown
 from analysis.region import Region, matches_local
-from analysis.response import countdown
 from config.vocabulary import (
     CLASS_SHORT_LABELS,
     NO_CLASS_LABEL,
@@ -28,7 +28,7 @@ from config.vocabulary import (
 )
 from dashboard.data import engine, fmt_time, safe_link
 from jobs import workflows
-from store import hotspots as q
+from store import events as q
 from store import reports
 
 logger = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from analysis.response import (
+from analysis.opinion.response import (
     _SATISFIES,  # which response kinds discharge which deadline: the rule next_deadline() applies
     CLASS_LABELS,
     DEADLINE_LABELS,

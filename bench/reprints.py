@@ -1,4 +1,4 @@
-"""Benchmark reprint grouping: pairwise precision / recall / F1 and throughput of analysis.dedup.
+"""Benchmark reprint grouping: pairwise precision / recall / F1 and throughput of analysis.opinion.reprints.
 
 Default data: every article of ../shared/data/topics/thucnews_cnews_1000.csv is an original; 0–4 reprint
 variants of each are generated with a fixed seed (changed headline, site header/footer lines, a dropped
@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from analysis.dedup import ReprintIndex
+from analysis.opinion.reprints import ReprintIndex
 from analysis.textnorm import content_chars, split_sentences
 from bench._common import emit, make_parser, pairwise_counts, shared_data_dir, timed
 
@@ -211,7 +211,7 @@ def read_csv(path: Path) -> list[dict[str, Any]]:
 
 def source_duplicates(docs: list[dict[str, Any]], originals: set[str]) -> dict[str, str]:
     """Originals that are already reprints of each other in the source data, by an exact test independent
-    of analysis.dedup's sampling: full char 5-gram sets, shorter >= SOURCE_DUP_CONTAINMENT inside the longer
+    of analysis.opinion.reprints's sampling: full char 5-gram sets, shorter >= SOURCE_DUP_CONTAINMENT inside the longer
     (or Jaccard >= SOURCE_DUP_JACCARD). Returns original id -> id of its source-duplicate cluster."""
     from collections import defaultdict
 

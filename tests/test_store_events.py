@@ -1,4 +1,4 @@
-"""store.hotspots: analysis state round trip, stage-2 batches in time order with keyset paging, event
+"""store.events: analysis state round trip, stage-2 batches in time order with keyset paging, event
 upserts that keep people's columns, regrouping reprints."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from store import hotspots as q
+from store import events as q
 from store.schema import documents, events
 from tests.factories import STORY_NOW as NOW
 from tests.factories import event, insert_documents, story

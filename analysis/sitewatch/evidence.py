@@ -1,8 +1,8 @@
-"""Site check evidence: its types and the pure helpers its scoring shares with analysis.integrity.
+"""Site check evidence: its types and the pure helpers its scoring shares with analysis.sitewatch.integrity.
 
 :class:`SiteEvidence` is read from a fetched page by :mod:`crawler.extract.sitecheck` and scored by
-:mod:`analysis.impersonation`. Here: the evidence dataclasses and word lists, hosts, text shingles and
-Jaccard / layout similarity; and the lenient parser and visible text that :mod:`analysis.integrity` (which
+:mod:`analysis.sitewatch.impersonation`. Here: the evidence dataclasses and word lists, hosts, text shingles and
+Jaccard / layout similarity; and the lenient parser and visible text that :mod:`analysis.sitewatch.integrity` (which
 still reads its own HTML) and the site check reading share. No network I/O happens here.
 """
 
@@ -96,7 +96,7 @@ class SiteEvidence:
 
 
 # ----------------------------------------------------------------------------------------------
-# Small helpers shared with analysis.integrity
+# Small helpers shared with analysis.sitewatch.integrity
 # ----------------------------------------------------------------------------------------------
 def parse_html(html: str | bytes) -> lxml.html.HtmlElement | None:
     """Parse HTML leniently; ``None`` for empty or unparsable input."""

@@ -47,7 +47,7 @@ def db(sqlite_store, monkeypatch):
 
 def page() -> AppTest:
     at = AppTest.from_file(APP, default_timeout=30)
-    at.switch_page("views/hotspots.py").run()
+    at.switch_page("views/events.py").run()
     assert not at.exception, [e.message for e in at.exception]
     return at
 

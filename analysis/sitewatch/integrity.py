@@ -19,7 +19,7 @@ from urllib.parse import urljoin
 import lxml.html
 from cssselect import SelectorError
 
-from analysis.sitecheck_extract import host_matches, host_of, jaccard, parse_html, shingles, visible_text
+from analysis.sitewatch.evidence import host_matches, host_of, jaccard, parse_html, shingles, visible_text
 from config.vocabulary import SEVERITY_HIGH, SEVERITY_LABELS, SEVERITY_LOW, SEVERITY_MEDIUM, SEVERITY_RANK
 
 logger = logging.getLogger(__name__)

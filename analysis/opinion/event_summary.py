@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from analysis.heat import Burst, DocStat, detect_burst, event_heat
-from analysis.placement import aware
-from analysis.response import ResponseRules, classify_response, next_deadline
+from analysis.opinion.heat import Burst, DocStat, detect_burst, event_heat
+from analysis.opinion.placement import aware
+from analysis.opinion.response import ResponseRules, classify_response, next_deadline
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ def _region_name(docs: Sequence[Mapping[str, Any]]) -> str | None:
 
 @lru_cache(maxsize=4096)
 def _burst(history: tuple[int, ...], current: int) -> Burst:
-    """analysis.heat.detect_burst, memoised: most events share a few count patterns (nothing before today)."""
+    """analysis.opinion.heat.detect_burst, memoised: most events share a few count patterns (nothing before today)."""
     return detect_burst(list(history), current)
 
 

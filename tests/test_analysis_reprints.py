@@ -1,4 +1,4 @@
-"""Reprint grouping (analysis.dedup) and text normalisation (analysis.textnorm) on hand-written news."""
+"""Reprint grouping (analysis.opinion.reprints) and text normalisation (analysis.textnorm) on hand-written news."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from analysis.dedup import (
+from analysis.opinion.reprints import (
     ReprintIndex,
     decode_signature,
     group_reprints,
@@ -161,7 +161,7 @@ def test_adding_same_id_twice_is_idempotent() -> None:
 @pytest.mark.slow
 @pytest.mark.requires_shared_data
 def test_conformance_thucnews_generated_reprints(shared_data) -> None:
-    from bench.dedup import build_thucnews, evaluate
+    from bench.reprints import build_thucnews, evaluate
 
     docs = build_thucnews(shared_data / "topics" / "thucnews_cnews_1000.csv")
     result = evaluate(docs)
@@ -172,7 +172,7 @@ def test_conformance_thucnews_generated_reprints(shared_data) -> None:
 
 def test_templated_releases_with_different_figures_are_not_reprints():
     """Two county releases from one template share most wording but none of their figures."""
-    from analysis.dedup import decode_signature, facts, is_reprint, signature
+    from analysis.opinion.reprints import decode_signature, facts, is_reprint, signature
 
     tpl = (
         "近日，{org}组织审计组深入{town}，围绕城镇老旧小区改造和医疗保障基金管理使用情况开展审计，"
@@ -194,7 +194,7 @@ def test_version_one_signatures_still_decode():
 
     import numpy as np
 
-    from analysis.dedup import decode_signature
+    from analysis.opinion.reprints import decode_signature
 
     blob = struct.pack("<BBI", 1, 1, 120) + np.array([4, 8, 12], dtype="<u4").tobytes()
     sig = decode_signature(blob)
@@ -210,7 +210,7 @@ PLACE_TEMPLATE = (
 
 def test_templated_releases_from_different_counties_are_not_reprints():
     """The same template filled in by two county bureaus states no figures; the places tell them apart."""
-    from analysis.dedup import places
+    from analysis.opinion.reprints import places
 
     a = PLACE_TEMPLATE.format(county="莒南县")
     b = PLACE_TEMPLATE.format(county="沂水县")
@@ -260,7 +260,7 @@ def test_version_two_signatures_have_no_places_and_never_veto():
 def test_a_shared_three_digit_count_does_not_defeat_the_figures_veto():
     """Two numbered announcements from one template: counts like "108个项目" can coincide, amounts with
     decimals do not; when both state strong figures (decimals, 4+ digits), those decide."""
-    from analysis.dedup import facts, figures_disagree, strong_facts
+    from analysis.opinion.reprints import facts, figures_disagree, strong_facts
 
     tpl = (
         "根据《中华人民共和国审计法》的规定，审计署对{p}个省（区、市）{topic}进行了审计，重点抽查了108个项目，"
@@ -280,7 +280,7 @@ def test_a_shared_three_digit_count_does_not_defeat_the_figures_veto():
 
 def test_short_posts_about_different_county_bureaus_are_not_reprints():
     """A post has no long paragraph: all of it counts, so the same complaint about two bureaus is two."""
-    from analysis.dedup import places
+    from analysis.opinion.reprints import places
 
     tpl = "{c}审计局工作人员态度太差了，打电话咨询审计结果，说了两句就挂了"
     a, b = tpl.format(c="会泽县"), tpl.format(c="淅川县")

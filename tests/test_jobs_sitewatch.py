@@ -1,4 +1,4 @@
-"""Site-watch jobs (jobs.sites) on a store: candidates from the hosts of stored documents and search results,
+"""Site-watch jobs (jobs.sitewatch) on a store: candidates from the hosts of stored documents and search results,
 upserted by host with new / known counted, and a whole discovery (no DNS) that is idempotent."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from sqlalchemy import select
 from config.impersonation import load_impersonation_config
 from config.sitewatch import ManualCandidate, load_sitewatch_config
 from crawler.discovery import Found
-from jobs.sites import discover, hosts_from_search, scan_documents, store_found
+from jobs.sitewatch import discover, hosts_from_search, scan_documents, store_found
 from store.queries import upsert_documents
 from store.schema import site_candidates
 from tests.factories import document

@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
-from analysis.response import CLASS_LABELS, DEADLINE_LABELS, countdown, deadlines
+from analysis.opinion.response import CLASS_LABELS, DEADLINE_LABELS, countdown, deadlines
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 TRIGGER_LABELS: dict[str, str] = {
@@ -305,7 +305,7 @@ def build_block(group: Sequence[dict[str, Any]], now: datetime, tz: str, base_ur
         for x in group[:5]:
             lines.append(("问题", plain(x.get("summary") or x.get("kind") or "", 100)))
         lines += _why(f)
-        links.append(("看板查看", _dashboard(base_url, "site_security")))
+        links.append(("看板查看", _dashboard(base_url, "integrity")))
     elif trigger == "source_failing":
         lines.append(("连续失败", f"{int(f.get('failures') or 0)} 次"))
         if f.get("last_error"):
@@ -318,7 +318,7 @@ def build_block(group: Sequence[dict[str, Any]], now: datetime, tz: str, base_ur
     elif f.get("doc_url"):
         links.insert(0, ("原文", f["doc_url"]))
     if event_id is not None:
-        links.append(("看板查看", _dashboard(base_url, f"hotspots?event={int(event_id)}")))
+        links.append(("看板查看", _dashboard(base_url, f"events?event={int(event_id)}")))
     seen: set[str] = set()
     kept = []
     for label, url in links:

@@ -10,7 +10,7 @@ median IDF). It joins the most similar *live* event when
   cities, or two audit reports on two counties, apart although their vocabulary is the same;
 otherwise it opens a new event. An event is live while the new document falls within `window_days` of the
 event's first..last document; after that it is dormant and a new report opens a new event. Members of one
-reprint group (analysis.dedup) are pre-merged: a reprint goes to the event of its group without voting.
+reprint group (analysis.opinion.reprints) are pre-merged: a reprint goes to the event of its group without voting.
 Precision comes first: a document that is only loosely related opens its own event.
 
 Corpus-adaptive weights. A monitored corpus is local: a county bureau's news nearly all name the county,
@@ -23,13 +23,13 @@ monitored region itself therefore pulls nothing together; a town, a person, a pr
 big enough to fill more than that share of the window keeps together through its reprint groups and its
 cosine, not through its place name.) Local statistics take effect once
 the window holds LOCAL_MIN_DOCS documents (before that: global IDF only, as a small corpus says nothing).
-Figures are a soft signal: a document and an event that both state figures (analysis.dedup.facts: amounts
+Figures are a soft signal: a document and an event that both state figures (analysis.opinion.reprints.facts: amounts
 and counts with 3+ digits or decimals; when both state strong ones, decimals or 4+ digits, those) but share
 none — two templated releases about two towns — are two
-stories, whatever the cosine (the veto analysis.dedup applies to reprints; reprints are pre-merged anyway).
+stories, whatever the cosine (the veto analysis.opinion.reprints applies to reprints; reprints are pre-merged anyway).
 Places are the other side of templated releases: a document and an event do not join when each is about
 places (administrative divisions its paragraphs name) that the other never names, nor any place containing
-or inside them (the rule analysis.dedup.places_disagree applies to reprints): two county bureaus' releases
+or inside them (the rule analysis.opinion.reprints.places_disagree applies to reprints): two county bureaus' releases
 from one template, or two counties' own reports, are two stories.  A report naming only the city joins an
 event about one of its counties, and the reverse.
 
@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from analysis.dedup import TextFacts, figures_disagree, places_disagree, text_facts
+from analysis.opinion.reprints import TextFacts, figures_disagree, places_disagree, text_facts
 from analysis.text import cut, idf_table, tag
 from analysis.textnorm import normalize_text
 
@@ -193,7 +193,7 @@ class EventFeatures:
 
 def doc_features(title: str, text: str, names: bool = True, facts: TextFacts | None = None) -> EventFeatures:
     """What `EventClusterer.add` needs of a document: its vector, (with `names`) its anchors, and the
-    figures and places of the body, or of the title when there is no body (analysis.dedup.text_facts: what
+    figures and places of the body, or of the title when there is no body (analysis.opinion.reprints.text_facts: what
     the reprint signature carries too, so a caller that has them passes `facts`)."""
     title_norm, text_norm = _normalized(title), _normalized(text)
     if facts is None:
@@ -345,7 +345,9 @@ class _Event:
         self.last = first
         self.anchors: Counter[str] = Counter()  # name -> members whose title/lead carries it
         self.facts: set[int] = set()  # figures stated by members (up to FACTS_CAP)
-        self.strong: set[int] = set()  # their strong subset (analysis.dedup.strong_facts; up to FACTS_CAP)
+        self.strong: set[int] = (
+            set()
+        )  # their strong subset (analysis.opinion.reprints.strong_facts; up to FACTS_CAP)
         self.about: set[str] = set()  # places members' paragraphs are about (up to PLACES_CAP)
         self.named: set[str] = set()  # places members name anywhere (up to PLACES_CAP)
 

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from analysis.response import countdown
+from analysis.opinion.response import countdown
 from config.vocabulary import (
     CLASS_A,
     CLASS_B,
@@ -24,8 +24,8 @@ from config.vocabulary import (
     NO_CLASS_LABEL,
     RESPONSE_KINDS,
 )
-from dashboard import components, data, data_hotspots
-from dashboard.data_hotspots import WorkflowError
+from dashboard import components, data, data_events
+from dashboard.data_events import WorkflowError
 
 ctx = components.page_context()
 st.title("热点与回应")
@@ -38,7 +38,7 @@ with st.sidebar:
     st.header("筛选")
     days = st.slider("活跃时间（天）", 1, 90, 7, key="hs_days", help="最近有新信息的事件")
     picked_classes = st.multiselect(
-        "回应类别", data_hotspots.CLASS_OPTIONS, key="hs_classes", placeholder="全部类别"
+        "回应类别", data_events.CLASS_OPTIONS, key="hs_classes", placeholder="全部类别"
     )
     picked_status = st.multiselect("状态", EVENT_STATUSES, key="hs_statuses", placeholder="全部状态")
     local_area = st.text_input(
@@ -46,8 +46,8 @@ with st.sidebar:
     )
     local_only = st.checkbox("只看本地", key="hs_local_only", disabled=not local_area.strip())
 
-df = data_hotspots.events(
-    ctx.db_url, ctx.tz_name, float(days), data_hotspots.class_codes(picked_classes), tuple(picked_status),
+df = data_events.events(
+    ctx.db_url, ctx.tz_name, float(days), data_events.class_codes(picked_classes), tuple(picked_status),
     local_area.strip() if local_only else "",
 )  # fmt: skip
 
@@ -60,7 +60,7 @@ if df.empty:
 def ranked_events() -> None:
     """The ranked table; re-rendered every minute so the countdowns stay live."""
     now = datetime.now(UTC)
-    shown = data_hotspots.with_countdown(df, ctx.tz_name, now)
+    shown = data_events.with_countdown(df, ctx.tz_name, now)
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("热点事件", str(len(shown)))
     a, b = CLASS_SHORT_LABELS[CLASS_A], CLASS_SHORT_LABELS[CLASS_B]
@@ -99,7 +99,7 @@ def ranked_events() -> None:
 ranked_events()
 
 st.subheader("方案声量")
-volume = data_hotspots.plan_volume(ctx.db_url, ctx.tz_name, data.today_in(ctx.tz_name))
+volume = data_events.plan_volume(ctx.db_url, ctx.tz_name, data.today_in(ctx.tz_name))
 if volume.empty:
     st.caption("近 15 日没有命中方案的信息。")
 else:
@@ -134,7 +134,7 @@ if st.session_state.get("hs_event") not in ids:
 event_id = st.selectbox(
     "选择事件", ids, key="hs_event", format_func=lambda i: f"{i} · {titles.get(i, '')[:40]}"
 )
-detail = data_hotspots.event_detail(ctx.db_url, ctx.tz_name, int(event_id))
+detail = data_events.event_detail(ctx.db_url, ctx.tz_name, int(event_id))
 if detail is None:
     st.warning("该事件已不存在，请刷新。")
     st.stop()
@@ -173,14 +173,14 @@ with st.expander("热度构成"):
 
 st.markdown("**状态**")
 st.text(f"当前状态：{event['status']}")
-options = data_hotspots.next_statuses(event["status"])
+options = data_events.next_statuses(event["status"])
 if options:
     s1, s2, s3 = st.columns([2, 2, 1])
     new_status = s1.selectbox("改为", options, key="hs_new_status")
     by = s2.text_input("操作人", key="hs_by")
     if s3.button("更新状态", key="hs_apply"):
         try:
-            old = data_hotspots.change_status(ctx.db_url, int(event_id), new_status, by)
+            old = data_events.change_status(ctx.db_url, int(event_id), new_status, by)
         except WorkflowError as exc:
             st.session_state["hs_message"] = ("error", f"未更新：{exc}")
         else:
@@ -205,7 +205,7 @@ with st.form("hs_response_form", clear_on_submit=False):
     if st.form_submit_button("记录回应", key="hs_add_response"):
         responded = datetime.combine(day, at, tzinfo=tz)
         try:
-            data_hotspots.add_response(ctx.db_url, int(event_id), kind, resp_by, url, responded)
+            data_events.add_response(ctx.db_url, int(event_id), kind, resp_by, url, responded)
         except WorkflowError as exc:
             st.session_state["hs_message"] = ("error", f"未记录：{exc}")
         else:

@@ -1,9 +1,9 @@
-"""Reads and writes for hotspots: stage-2 document batches, analysis state, events, responses, audit log.
+"""Reads and writes for events (hotspots): stage-2 document batches, analysis state, events, responses, audit log.
 
 Plain SQLAlchemy Core over `store.schema`, the same on SQLite and PostgreSQL. Decisions (what an event is,
 its heat, its class) are made in `analysis`; which status changes are allowed, and what goes to the audit
 log (`store.audit`), in the workflow module of the orchestration layer above. This module only moves rows.
-Event ids are the id of the event's first document (see `analysis.events`), so inserts carry explicit ids.
+Event ids are the id of the event's first document (see `analysis.opinion.events`), so inserts carry explicit ids.
 """
 
 from __future__ import annotations

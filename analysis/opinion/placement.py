@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from analysis.dedup import ReprintIndex, TextFacts, signature, text_facts
-from analysis.events import EventClusterer, EventFeatures, doc_features
+from analysis.opinion.events import EventClusterer, EventFeatures, doc_features
+from analysis.opinion.reprints import ReprintIndex, TextFacts, signature, text_facts
 from analysis.region import Region, primary_region
 
 logger = logging.getLogger(__name__)
@@ -31,7 +31,7 @@ class DocumentFacts:
     time: datetime | None  # published, else first seen (`document_time`)
     source: str | None
     label_entry: bool  # a hot-list entry: names a story, joins an event without moving it
-    signature: bytes  # reprint signature (analysis.dedup.signature), stored with the document
+    signature: bytes  # reprint signature (analysis.opinion.reprints.signature), stored with the document
     features: EventFeatures  # vector, names, figures and places, for the event clusterer
     region: Region | None
 

@@ -20,7 +20,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from analysis.sitecheck_extract import (
+from analysis.sitewatch.evidence import (
     ExtractLexicon,
     SiteEvidence,
     host_matches,

@@ -1,0 +1,1 @@
+"""Site watch: impersonation scores from site evidence, own-site integrity findings, referral sheets (pure)."""
