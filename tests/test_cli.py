@@ -70,8 +70,9 @@ def test_init_db_creates_schema_and_sources(tmp_path, capsys):
 
 @pytest.fixture
 def slow_site(mockserver):
-    """30 articles, each answered after 0.15 s, so that a crawl can be stopped midway."""
-    return mockserver.serve_directory(FIXTURES / "slow").delay("/a", 0.15).url("")
+    """30 articles, each answered after 0.4 s (12 s in all), so that a crawl can be stopped midway even on a
+    loaded machine (at 0.15 s a busy CI box stored all 30 before the signal landed)."""
+    return mockserver.serve_directory(FIXTURES / "slow").delay("/a", 0.4).url("")
 
 
 def _count(db: str) -> int:
