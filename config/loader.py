@@ -86,6 +86,13 @@ class DashboardSettings(Strict):
     host: str = Field("127.0.0.1", description="address the dashboard listens on")
     port: int = Field(8501, ge=1, le=65535, description="dashboard port")
     timezone: str = Field("Asia/Shanghai", description="timezone used to display times and to cut days")
+    session_minutes: int = Field(
+        30, ge=1, le=1440, description="a login ends after this many minutes without a click"
+    )
+    max_failed_logins: int = Field(
+        5, ge=1, le=100, description="failed logins (per account, and per client address) before a lock"
+    )
+    lockout_minutes: int = Field(15, ge=1, le=1440, description="how long such a lock lasts")
 
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")

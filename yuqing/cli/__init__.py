@@ -1,6 +1,6 @@
 """The `yuqing` command: builds the parser from one module per command group and runs the chosen command.
 
-Groups: init-db, crawl, analyze, dashboard, demo, train-sentiment, events, sites, report. Each group module has
+Groups: init-db, crawl, analyze, dashboard, demo, train-sentiment, events, sites, report, users. Each group module has
 `register(subparsers)` and its `cmd_*` functions; heavy imports stay inside the commands so `--help` is fast.
 """
 
@@ -11,13 +11,13 @@ import logging
 import sys
 
 from config.loader import ConfigError
-from yuqing.cli import analyze, crawl, dashboard, demo, events, init_db, report, sites, train
+from yuqing.cli import analyze, crawl, dashboard, demo, events, init_db, report, sites, train, users
 from yuqing.cli.common import _setup_logging
 
 logger = logging.getLogger("yuqing")
 
 # In the order `yuqing --help` lists them.
-GROUPS = (init_db, crawl, analyze, dashboard, demo, train, events, sites, report)
+GROUPS = (init_db, crawl, analyze, dashboard, demo, train, events, sites, report, users)
 
 
 def build_parser() -> argparse.ArgumentParser:
