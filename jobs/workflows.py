@@ -108,12 +108,12 @@ def can(user: User | None, action: str) -> bool:
     return user is not None and action in PERMISSIONS.get(user.role, frozenset())
 
 
-def require(user: User, action: str) -> str:
+def require(user: User, action: str, empty: str = "请填写操作人") -> str:
     """The label to log for `user` doing `action`; raises WorkflowError when the role may not, or no user."""
     if not isinstance(user, User):
         raise TypeError(f"the acting user must be a store.users.User, not {type(user).__name__}")
     if not user.username.strip():
-        raise WorkflowError("请填写操作人")
+        raise WorkflowError(empty)
     if not can(user, action):
         raise WorkflowError(f"{user.role_label}无权{ACTION_LABELS.get(action, action)}")
     return user.label
@@ -162,7 +162,7 @@ def record_response(engine: Engine, event_id: int, kind: str, by: User, *, url: 
     url = (url or "").strip() or None
     if kind not in RESPONSE_KINDS:
         raise WorkflowError(f"回应方式须为：{'、'.join(RESPONSE_KINDS)}")
-    by_whom = require(by, ACTION_RESPONSE)
+    by_whom = require(by, ACTION_RESPONSE, "请填写回应人")
     if url is not None and not url.lower().startswith(("http://", "https://")):
         raise WorkflowError("回应链接须以 http:// 或 https:// 开头")
     if responded_at.tzinfo is None:

@@ -87,3 +87,58 @@ def text_resources():
     resources = load_text_resources()
     text.configure(resources)
     return resources
+
+
+TEST_PASSWORD = "test-password-1"
+
+
+def make_account(db_url: str, username: str, role: str, display_name: str | None = None) -> None:
+    """Create (or re-password) an account in the store at `db_url`, password TEST_PASSWORD."""
+    from jobs.auth import AuthError, create_user, set_password
+    from store.db import open_store
+
+    engine = open_store(db_url, upgrade=False)
+    try:
+        create_user(engine, username, TEST_PASSWORD, role, display_name=display_name)
+    except AuthError:
+        set_password(engine, username, TEST_PASSWORD)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def login_as(monkeypatch):
+    """`login_as(role)`: from now on every `AppTest.from_file` in this test starts logged in (session state, as
+    dashboard.auth keeps it) as the account `<role>_tester` (display name 测试员), created in the store named by
+    MONITOR_DB_URL when that store exists and is at the current schema. Returns the 操作人 label."""
+    import time
+
+    from streamlit.testing.v1 import AppTest
+
+    original = AppTest.from_file.__func__
+
+    def use(role: str = "handler") -> str:
+        username = f"{role}_tester"
+
+        def from_file(cls, *args, **kwargs):
+            at = original(cls, *args, **kwargs)
+            url = os.environ.get("MONITOR_DB_URL", "")
+            missing = url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file()
+            try:
+                if not missing:  # never create the file a test expects to stay missing
+                    make_account(url, username, role, "测试员")
+            except Exception:  # noqa: BLE001 - no usable store: the app shows its store error before any login
+                pass
+            at.session_state["auth_login"] = {"username": username, "seen": time.time()}
+            return at
+
+        monkeypatch.setattr(AppTest, "from_file", classmethod(from_file))
+        return f"测试员（{username}）"
+
+    return use
+
+
+@pytest.fixture
+def logged_in(login_as) -> str:
+    """Dashboard AppTests in this test start logged in as a 处置人员 (handler); the value is its 操作人 label."""
+    return login_as("handler")

@@ -22,6 +22,7 @@ from jobs.crawl import prepare_store
 from jobs.sites import rebaseline
 from store.db import open_store
 from store.sitewatch import get_snapshot, list_findings
+from store.users import console_user
 
 HOST = "www.audit.gov.cn"
 HIDDEN = (
@@ -191,7 +192,7 @@ async def test_baseline_then_tamper_then_fix_then_rebaseline(site, tmp_path):
     _, _, open_f, _ = await _watch(settings, site, [watched()])
     assert {f["kind"] for f in open_f} == {"defacement"}
     engine = open_store(settings.resolved_db_url, upgrade=False)
-    assert rebaseline(engine, [url], by_whom="管理员", now=datetime.now(UTC)) == 1
+    assert rebaseline(engine, [url], by=console_user("管理员"), now=datetime.now(UTC)) == 1
     engine.dispose()
     _, snaps, open_f, _ = await _watch(settings, site, [watched()])
     assert snaps[url]["latest"]["baseline_created"] is True and open_f == []
