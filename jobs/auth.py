@@ -32,7 +32,14 @@ USERNAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
 MAX_DISPLAY_NAME = 64
 
 _hasher = PasswordHasher()  # argon2id, the library's (RFC 9106 low-memory) defaults
-_DUMMY_HASH = _hasher.hash("not-a-password: equalises timing for unknown users")
+_dummy: dict[PasswordHasher, str] = {}
+
+
+def _dummy_hash() -> str:
+    """A hash to verify against for unknown users, so their refusal takes as long as a wrong password."""
+    if _hasher not in _dummy:
+        _dummy[_hasher] = _hasher.hash("not-a-password: equalises timing for unknown users")
+    return _dummy[_hasher]
 
 
 class AuthError(ValueError):
@@ -175,7 +182,7 @@ def authenticate(engine: Engine, username: str, password: str, *, client: str = 
             return LoginResult(None, f"该账号已被锁定，请 {_minutes_left(locked_until, now)} 分钟后再试", 0)
         ok = False
         try:
-            ok = _hasher.verify(row["password_hash"] if row else _DUMMY_HASH, password or "")
+            ok = _hasher.verify(row["password_hash"] if row else _dummy_hash(), password or "")
         except (VerificationError, InvalidHashError):
             ok = False
         if ok and row and not row["disabled"]:
