@@ -36,9 +36,8 @@ def _fresh_caches():
     yield
 
 
-@pytest.fixture
-def db(tmp_path, monkeypatch):
-    """The analysis test stories moved to now (three events), plus one impersonation candidate."""
+def hotspot_store(path: Path) -> str:
+    """A store with the analysis test stories moved to now (three events) and one impersonation candidate."""
     now = datetime.now(UTC)
     shift = now - NOW
     rows = []
@@ -48,13 +47,19 @@ def db(tmp_path, monkeypatch):
             r[k] = r[k] + shift if r[k] else None
         r["_analysis"]["analyzed_at"] += shift
         rows.append(r)
-    url = f"sqlite:///{tmp_path / 'auth.db'}"
+    url = f"sqlite:///{path}"
     engine = open_store(url)
     insert(engine, rows)
     run_stage2(engine, now=now)
     with engine.begin() as conn:
         upsert_candidate(conn, "http://www.audit-gov.cn/", method="manual", now=now)
     engine.dispose()
+    return url
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch):
+    url = hotspot_store(tmp_path / "auth.db")
     monkeypatch.setenv("MONITOR_DB_URL", url)
     return url
 
