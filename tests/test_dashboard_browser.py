@@ -159,15 +159,21 @@ def _read_only(page, base: str) -> None:
     from playwright.sync_api import expect
 
     _login(page, base, "li", TEST_PASSWORD)
-    page.get_by_role("link", name="热点与回应").click()
-    expect(page.get_by_role("heading", name="热点与回应")).to_be_visible(timeout=30000)
+    page.goto(base + "/hotspots")  # a new Streamlit session: the session cookie keeps the login
     _settled(page)
+    expect(page.get_by_role("heading", name="热点与回应")).to_be_visible(timeout=30000)
     expect(page.get_by_text("当前状态：")).to_be_visible()
     expect(page.get_by_role("button", name="更新状态")).to_have_count(0)
     expect(page.get_by_role("button", name="记录回应")).to_have_count(0)
+    page.get_by_role("button", name="退出登录").click()
+    expect(page.locator("input[type='password']")).to_have_count(1, timeout=30000)
+    page.goto(base + "/hotspots")  # after a logout the cookie no longer opens anything
+    _settled(page)
+    expect(page.locator("input[type='password']")).to_have_count(1)
+    expect(page.get_by_role("heading", name="热点与回应")).to_have_count(0)
 
 
-def test_read_only_role_cannot_change_state(server) -> None:
+def test_read_only_role_cannot_change_state_and_a_reload_keeps_the_login(server) -> None:
     base, _, _ = server
     _in_browser(_read_only, base)
 
