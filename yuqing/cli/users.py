@@ -7,6 +7,7 @@ handler 处置人员, duty_leader 值班领导, analyst 分析员 (what each may
 
 from __future__ import annotations
 
+import argparse
 import getpass
 import os
 import sys
@@ -27,6 +28,10 @@ def _engine(args):
 
 
 def _read_password(args, prompt: str = "密码：") -> str:
+    if args.password is not None:  # refused without echoing it
+        raise _PasswordInputError(
+            "不接受在命令行上给出密码（会留在 shell 历史和进程列表中）：请交互输入或用 --password-env"
+        )
     if args.password_env:
         value = os.environ.get(args.password_env)
         if value is None:
@@ -156,16 +161,18 @@ def register(subparsers) -> None:
     roles = ", ".join(f"{r} ({ROLE_LABELS[r]})" for r in ROLES)
     env_help = "read the password from this environment variable (for scripts) instead of asking twice"
 
-    s = sub.add_parser("add", help="add an account (asks for the password twice)")
+    s = sub.add_parser("add", help="add an account (asks for the password twice)", allow_abbrev=False)
     s.add_argument("username", help="login name: letters, digits, _ . -")
     s.add_argument("--role", required=True, choices=ROLES, help=f"one of: {roles}")
     s.add_argument("--name", help="display name shown as 操作人 (default: the username)")
     s.add_argument("--password-env", metavar="VAR", help=env_help)
+    s.add_argument("--password", help=argparse.SUPPRESS)  # only to refuse it without echoing the value
     s.set_defaults(func=cmd_add)
 
-    s = sub.add_parser("passwd", help="set a new password (also lifts a lock)")
+    s = sub.add_parser("passwd", help="set a new password (also lifts a lock)", allow_abbrev=False)
     s.add_argument("username")
     s.add_argument("--password-env", metavar="VAR", help=env_help)
+    s.add_argument("--password", help=argparse.SUPPRESS)  # only to refuse it without echoing the value
     s.set_defaults(func=cmd_passwd)
 
     s = sub.add_parser("list", help="list accounts with role, state and last login")
