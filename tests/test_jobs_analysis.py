@@ -16,6 +16,7 @@ from store.db import open_store
 from store.hotspots import get_event, get_state
 from store.queries import upsert_documents
 from store.schema import documents
+from store.users import console_user
 
 NOW = datetime(2025, 6, 10, 12, 0, tzinfo=UTC)
 
@@ -140,7 +141,7 @@ def test_second_run_does_nothing_and_new_document_joins_keeping_status(store) ->
     run_stage2(engine, now=NOW)
     rows = doc_rows(engine)
     eid = rows["a1"]["event_id"]
-    change_event_status(engine, eid, "处置中", "张三", now=NOW)
+    change_event_status(engine, eid, "处置中", console_user("张三"), now=NOW)
     again = run_stage2(engine, now=NOW + timedelta(minutes=1))
     assert again.documents == 0 and again.events_touched == 0
     with engine.connect() as conn:

@@ -23,6 +23,7 @@ from jobs.workflows import record_response
 from store import sitewatch
 from store.db import open_store
 from store.hotspots import document_urls, list_events
+from store.users import console_user
 
 XSS = "<script>alert(1)</script>"
 QUIET_DAY = date(2025, 6, 7)  # report day whose window [06-06 08:30, 06-07 08:30) holds only ordinary news
@@ -225,7 +226,7 @@ def test_event_report_summary_ends_with_the_risk_judgement(store, settings) -> N
 
 def test_event_report_shows_the_response_record(store, settings) -> None:
     office = _events(store)["B"]
-    record_response(store, int(office["id"]), "澄清", "李四", url="https://www.example.gov.cn/c.html",
+    record_response(store, int(office["id"]), "澄清", console_user("李四"), url="https://www.example.gov.cn/c.html",
                     responded_at=NOW, now=NOW)  # fmt: skip
     report = build_report(settings, store, "event", event_id=int(office["id"]), now=NOW + timedelta(hours=1))
     text = report.plain_text()
