@@ -84,7 +84,9 @@ def test_status_change_through_widgets_is_logged_with_the_logged_in_user(db, log
     df = events_table(at)
     blast = int(df[df["回应类别"] == "A类"]["id"].iloc[0])
     at.selectbox(key="hs_event").set_value(blast).run()
-    assert not [t for t in at.text_input if t.label in ("操作人", "回应人")]  # who acts is the login, not typed
+    assert not [
+        t for t in at.text_input if t.label in ("操作人", "回应人")
+    ]  # who acts is the login, not typed
     at.selectbox(key="hs_new_status").set_value("处置中").run()
     at.button(key="hs_apply").click().run()
     assert not at.exception

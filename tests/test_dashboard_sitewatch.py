@@ -144,7 +144,9 @@ def test_status_change_is_logged_with_the_logged_in_user(db_url, logged_in):
     at = open_page("views/impersonation.py")
     cid = int(table(at, "imp_table").loc[0, "编号"])  # www.audit-gov.cn, selected by default
     assert at.selectbox(key="imp_pick").value == cid
-    assert not [t for t in at.text_input if t.label in ("操作人", "添加人")]  # who acts is the login, not typed
+    assert not [
+        t for t in at.text_input if t.label in ("操作人", "添加人")
+    ]  # who acts is the login, not typed
     at.selectbox(key="imp_new_status").set_value("已报送").run()
     at.text_input(key="imp_note").input("网信办 118").run()
     at.button(key="imp_apply").click().run()

@@ -76,7 +76,9 @@ def test_create_user_stores_only_an_argon2id_hash(engine, caplog) -> None:
     [("zhang", PW, "handler", "已存在"), ("bad name", PW, "handler", "用户名"), ("li", "short", "handler", "至少 8"),
      ("li", PW, "superuser", "未知角色")],
 )  # fmt: skip
-def test_create_user_refuses_bad_input_in_chinese(fast_hashes, engine, username, password, role, message) -> None:
+def test_create_user_refuses_bad_input_in_chinese(
+    fast_hashes, engine, username, password, role, message
+) -> None:
     auth.create_user(engine, "zhang", PW, "handler")
     with pytest.raises(auth.AuthError, match=message):
         auth.create_user(engine, username, password, role)

@@ -138,7 +138,9 @@ def test_response_moves_deadline_and_status(store) -> None:
         record_response(engine, eid, "发布权威信息", console_user("李四"), url="javascript:alert(1)", now=NOW)
     with pytest.raises(WorkflowError):
         record_response(engine, eid, "发朋友圈", console_user("李四"), now=NOW)
-    record_response(engine, eid, "发布权威信息", console_user("李四"), url="https://www.example.gov.cn/r.html", now=NOW)
+    record_response(
+        engine, eid, "发布权威信息", console_user("李四"), url="https://www.example.gov.cn/r.html", now=NOW
+    )
     with engine.connect() as conn:
         event = get_event(conn, eid)
         responses = list_responses(conn, [eid])
@@ -172,7 +174,8 @@ def test_status_workflow_logs_who_and_when_and_refuses_skips(engine):
     with pytest.raises(WorkflowError, match="没有编号为 999 的候选网站"):
         change_candidate_status(engine, 999, "已报送", console_user("王五"), now=T0)
     assert (
-        change_candidate_status(engine, cid, "待核实", console_user("王五"), now=T0 + timedelta(days=4)) == "已处置"
+        change_candidate_status(engine, cid, "待核实", console_user("王五"), now=T0 + timedelta(days=4))
+        == "已处置"
     )  # reopened
     with engine.connect() as conn:
         row = get_candidate(conn, cid)
