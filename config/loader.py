@@ -90,6 +90,13 @@ class DashboardSettings(Strict):
         "http://127.0.0.1:8501",
         description="address people open the dashboard at; alerts link to events there",
     )
+    session_minutes: int = Field(
+        30, ge=1, le=1440, description="a login ends after this many minutes without a click"
+    )
+    max_failed_logins: int = Field(
+        5, ge=1, le=100, description="failed logins (per account, and per client address) before a lock"
+    )
+    lockout_minutes: int = Field(15, ge=1, le=1440, description="how long such a lock lasts")
 
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")

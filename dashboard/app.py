@@ -1,9 +1,11 @@
 """Dashboard entry point: page config and navigation. Run `python -m streamlit run dashboard/app.py` from the root.
 
 To add a page, write `dashboard/views/<name>.py` and add one `st.Page(...)` line to PAGES.
+Nothing renders before a login (dashboard.auth: login form, idle timeout, sidebar with 退出登录); only a broken
+config or store is reported first, so an administrator can see why nobody can log in.
 Session-state keys used by the pages: ov_dates, ov_plans, ov_sources, ov_sentiment (总览 filters);
 ex_dates, ex_plans, ex_sources, ex_levels, ex_sentiment, ex_targets, ex_regions, ex_kind, ex_shape, ex_dims
-(数据导出 filters and choices).
+(数据导出 filters and choices); auth_* and login_* (dashboard.auth).
 """
 
 from __future__ import annotations
@@ -17,7 +19,10 @@ if str(ROOT) not in sys.path:  # `streamlit run` puts only dashboard/ on the pat
 
 import streamlit as st  # noqa: E402
 
+from dashboard import auth, components  # noqa: E402
+
 st.set_page_config(page_title="审计舆情哨兵", layout="wide")
+auth.require_login(components.page_context().db_url)
 
 PAGES = [
     st.Page("views/overview.py", title="舆情总览", icon=":material/dashboard:", default=True),

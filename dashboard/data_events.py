@@ -30,6 +30,7 @@ from dashboard.data import engine, fmt_time, safe_link
 from jobs import workflows
 from store import events as q
 from store import reports
+from store.users import User
 
 logger = logging.getLogger(__name__)
 
@@ -202,20 +203,16 @@ def _clear() -> None:
     event_detail.clear()
 
 
-def change_status(db_url: str, event_id: int, new: str, by_whom: str) -> str:
-    """Apply a status change (validated and logged by jobs.workflows); raises WorkflowError."""
-    old = workflows.change_event_status(engine(db_url), event_id, new, by_whom)
+def change_status(db_url: str, event_id: int, new: str, by: User) -> str:
+    """Apply a status change (role, transition and logging by jobs.workflows); raises WorkflowError."""
+    old = workflows.change_event_status(engine(db_url), event_id, new, by)
     _clear()
     return old
 
 
-def add_response(
-    db_url: str, event_id: int, kind: str, by_whom: str, url: str, responded_at: datetime
-) -> int:
-    """Record a response (validated and logged by jobs.workflows); raises WorkflowError."""
-    rid = workflows.record_response(
-        engine(db_url), event_id, kind, by_whom, url=url, responded_at=responded_at
-    )
+def add_response(db_url: str, event_id: int, kind: str, by: User, url: str, responded_at: datetime) -> int:
+    """Record a response (role, input and logging by jobs.workflows); raises WorkflowError."""
+    rid = workflows.record_response(engine(db_url), event_id, kind, by, url=url, responded_at=responded_at)
     _clear()
     return rid
 

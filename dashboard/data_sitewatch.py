@@ -25,6 +25,7 @@ from config.vocabulary import (
 from dashboard.data import engine, fmt_time, safe_link
 from jobs import workflows
 from store import sitewatch as sw
+from store.users import User
 
 logger = logging.getLogger(__name__)
 
@@ -129,17 +130,17 @@ def office_name() -> str:
         return load_impersonation_config().official_site.name
 
 
-def add_candidate(db_url: str, url: str, by_whom: str, note: str = "") -> tuple[int, bool]:
+def add_candidate(db_url: str, url: str, by: User, note: str = "") -> tuple[int, bool]:
     """Store a hand-added candidate (checked at the next `yuqing sites check`); ValueError (WorkflowError
-    without a user) on bad input."""
-    res = workflows.add_candidate(engine(db_url), url, by_whom, detail=note or "看板添加")
+    when the role may not) on bad input."""
+    res = workflows.add_candidate(engine(db_url), url, by, detail=note or "看板添加")
     candidates.clear()
     return res
 
 
-def change_status(db_url: str, candidate_id: int, status: str, by_whom: str, note: str = "") -> None:
+def change_status(db_url: str, candidate_id: int, status: str, by: User, note: str = "") -> None:
     """Move a candidate along the workflow (jobs.workflows.WorkflowError when not allowed)."""
-    workflows.change_candidate_status(engine(db_url), candidate_id, status, by_whom, note=note or None)
+    workflows.change_candidate_status(engine(db_url), candidate_id, status, by, note=note or None)
     candidates.clear()
 
 

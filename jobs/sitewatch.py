@@ -29,9 +29,11 @@ from crawler.discovery import (
     search_result_hosts,
 )
 from jobs.crawl import run_crawl
+from jobs.workflows import ACTION_REBASELINE, require
 from store import sitewatch as sites_store
 from store.audit import log_action
 from store.db import open_store
+from store.users import User
 
 logger = logging.getLogger(__name__)
 
@@ -182,10 +184,12 @@ def watch(settings: Settings, sw: SiteWatchConfig) -> WatchRun:
     return WatchRun(runs=runs, snapshots=snapshots, findings=findings)
 
 
-def rebaseline(engine: Engine, urls: Iterable[str] = (), *, by_whom: str, now: datetime | None = None) -> int:
+def rebaseline(engine: Engine, urls: Iterable[str] = (), *, by: User, now: datetime | None = None) -> int:
     """Drop the stored baselines (all, or of `urls`) so the next watch takes new ones; each page's drop is
-    logged with who approved it. Returns how many baselines were dropped."""
+    logged with who approved it (`by`, whose role must allow rebaseline: jobs.workflows.WorkflowError
+    otherwise). Returns how many baselines were dropped."""
     now = now or datetime.now(UTC)
+    by_whom = require(by, ACTION_REBASELINE)
     with engine.begin() as conn:
         cleared = sites_store.clear_baselines(conn, urls)
         for snapshot_id, url in cleared:

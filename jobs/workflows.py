@@ -1,7 +1,9 @@
 """The people's workflows, in one place: event status and responses (待研判 → 处置中 → 已回应 → 已结束, or
 无需回应) and impersonation-candidate status (待核实 → 已报送 → 已处置, or 误报; a closed case can be
-reopened). One table of allowed transitions per entity, one error type, the acting user passed in, and every
-change written to the audit log by the one writer (`store.audit.log_action`) in the transaction that makes it.
+reopened). One table of allowed transitions per entity, one table of which role may do what (PERMISSIONS), one
+error type, the acting user passed in (a `store.users.User`: the logged-in account, or the trusted console
+operator named by `--by`), and every change written to the audit log by the one writer
+(`store.audit.log_action`) in the transaction that makes it, under the user's label.
 
 Each action is one transaction; a status change applies only when the status is still the one read
 (conditional update), so a concurrent change is refused instead of overwritten. Imports neither Scrapy nor
@@ -33,6 +35,7 @@ from config.vocabulary import (
 from store import events as events_store
 from store import sitewatch as sites_store
 from store.audit import log_action
+from store.users import ROLE_ADMIN, ROLE_ANALYST, ROLE_CONSOLE, ROLE_DUTY_LEADER, ROLE_HANDLER, User
 
 logger = logging.getLogger(__name__)
 
@@ -59,8 +62,63 @@ TRANSITIONS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
+# What each role may do. Every write below checks it (server-side, whatever the page showed); the dashboard
+# also uses it to decide which widgets to show. The console operator (CLI `--by`) is trusted with everything.
+ACTION_READ = "read"  # see the dashboard
+ACTION_EXPORT = "export"  # download CSV, reports, referral files
+ACTION_EVENT_STATUS = "event_status"
+ACTION_RESPONSE = "response"
+ACTION_ASSIGN = "assign"
+ACTION_CANDIDATE_STATUS = "candidate_status"
+ACTION_CANDIDATE_ADD = "candidate_add"
+ACTION_REBASELINE = "rebaseline"
+ACTION_ACKNOWLEDGE = "acknowledge"
+ACTION_USERS = "users"
+ACTION_SETTINGS = "settings"
+ACTION_LABELS = {
+    ACTION_READ: "查看", ACTION_EXPORT: "导出", ACTION_EVENT_STATUS: "修改事件状态", ACTION_RESPONSE: "记录回应",
+    ACTION_ASSIGN: "分派", ACTION_CANDIDATE_STATUS: "修改候选网站状态", ACTION_CANDIDATE_ADD: "添加候选网站",
+    ACTION_REBASELINE: "重建基线", ACTION_ACKNOWLEDGE: "确认知悉", ACTION_USERS: "管理用户",
+    ACTION_SETTINGS: "修改设置",
+}  # fmt: skip
+PERMISSIONS: dict[str, frozenset[str]] = {
+    ROLE_ADMIN: frozenset({ACTION_READ, ACTION_USERS, ACTION_SETTINGS}),
+    ROLE_HANDLER: frozenset(
+        {
+            ACTION_READ,
+            ACTION_EXPORT,
+            ACTION_EVENT_STATUS,
+            ACTION_RESPONSE,
+            ACTION_ASSIGN,
+            ACTION_CANDIDATE_STATUS,
+            ACTION_CANDIDATE_ADD,
+            ACTION_REBASELINE,
+        }
+    ),  # fmt: skip
+    ROLE_DUTY_LEADER: frozenset({ACTION_READ, ACTION_ACKNOWLEDGE}),
+    ROLE_ANALYST: frozenset({ACTION_READ, ACTION_EXPORT}),
+    ROLE_CONSOLE: frozenset(ACTION_LABELS),
+}
+
+
 class WorkflowError(ValueError):
     """A change the workflow does not allow, or bad input for it; the message is Chinese, for the user."""
+
+
+def can(user: User | None, action: str) -> bool:
+    """True when `user`'s role may do `action` (PERMISSIONS); False for no user or an unknown role."""
+    return user is not None and action in PERMISSIONS.get(user.role, frozenset())
+
+
+def require(user: User, action: str, empty: str = "请填写操作人") -> str:
+    """The label to log for `user` doing `action`; raises WorkflowError when the role may not, or no user."""
+    if not isinstance(user, User):
+        raise TypeError(f"the acting user must be a store.users.User, not {type(user).__name__}")
+    if not user.username.strip():
+        raise WorkflowError(empty)
+    if not can(user, action):
+        raise WorkflowError(f"{user.role_label}无权{ACTION_LABELS.get(action, action)}")
+    return user.label
 
 
 def next_statuses(entity: str, status: str) -> tuple[str, ...]:
@@ -73,22 +131,15 @@ def can_transition(entity: str, old: str, new: str) -> bool:
     return new in next_statuses(entity, old)
 
 
-def _actor(by_whom: str | None, message: str = "请填写操作人") -> str:
-    who = (by_whom or "").strip()
-    if not who:
-        raise WorkflowError(message)
-    return who
-
-
 # ------------------------------------------------------------------------------------------ events
 
 
-def change_event_status(engine: Engine, event_id: int, new: str, by_whom: str, *, now: datetime | None = None,
+def change_event_status(engine: Engine, event_id: int, new: str, by: User, *, now: datetime | None = None,
                         note: str | None = None) -> str:  # fmt: skip
     """Move an event to status `new` and log who did it. Returns the old status; raises WorkflowError with a
     Chinese message when not allowed."""
     now = now or datetime.now(UTC)
-    by_whom = _actor(by_whom)
+    by_whom = require(by, ACTION_EVENT_STATUS)
     with engine.begin() as conn:
         event = events_store.get_event(conn, event_id)
         if event is None:
@@ -103,7 +154,7 @@ def change_event_status(engine: Engine, event_id: int, new: str, by_whom: str, *
     return old
 
 
-def record_response(engine: Engine, event_id: int, kind: str, by_whom: str, *, url: str | None = None,
+def record_response(engine: Engine, event_id: int, kind: str, by: User, *, url: str | None = None,
                     responded_at: datetime | None = None, note: str | None = None,
                     now: datetime | None = None) -> int:  # fmt: skip
     """Log a response (kind, URL, time, who), recompute the next deadline, and move a 待研判 / 处置中 event
@@ -113,7 +164,7 @@ def record_response(engine: Engine, event_id: int, kind: str, by_whom: str, *, u
     url = (url or "").strip() or None
     if kind not in RESPONSE_KINDS:
         raise WorkflowError(f"回应方式须为：{'、'.join(RESPONSE_KINDS)}")
-    by_whom = _actor(by_whom, "请填写回应人")
+    by_whom = require(by, ACTION_RESPONSE, "请填写回应人")
     if url is not None and not url.lower().startswith(("http://", "https://")):
         raise WorkflowError("回应链接须以 http:// 或 https:// 开头")
     if responded_at.tzinfo is None:
@@ -141,12 +192,12 @@ def record_response(engine: Engine, event_id: int, kind: str, by_whom: str, *, u
 # -------------------------------------------------------------------------------------- candidates
 
 
-def add_candidate(engine: Engine, url: str, by_whom: str, *, detail: str = "", now: datetime | None = None
+def add_candidate(engine: Engine, url: str, by: User, *, detail: str = "", now: datetime | None = None
                   ) -> tuple[int, bool]:  # fmt: skip
     """Add a candidate site by hand (or note again that a known one was reported) and log who did it.
     Returns (id, created); raises WorkflowError without a user and ValueError for a URL without a host."""
     now = now or datetime.now(UTC)
-    by_whom = _actor(by_whom)
+    by_whom = require(by, ACTION_CANDIDATE_ADD)
     _, clean = sites_store.candidate_key(url)
     with engine.begin() as conn:
         cid, created = sites_store.upsert_candidate(conn, url, method=METHOD_MANUAL, detail=detail, now=now)
@@ -155,14 +206,14 @@ def add_candidate(engine: Engine, url: str, by_whom: str, *, detail: str = "", n
     return cid, created
 
 
-def change_candidate_status(engine: Engine, candidate_id: int, status: str, by_whom: str, *,
+def change_candidate_status(engine: Engine, candidate_id: int, status: str, by: User, *,
                             now: datetime | None = None, note: str | None = None) -> str:  # fmt: skip
     """Move a candidate along the workflow and log who did it and when. Returns the old status; raises
     WorkflowError with a Chinese message when not allowed."""
     now = now or datetime.now(UTC)
     if status not in CANDIDATE_STATUSES:
         raise WorkflowError(f"未知状态“{status}”，可选：{'、'.join(CANDIDATE_STATUSES)}")
-    who = _actor(by_whom)
+    who = require(by, ACTION_CANDIDATE_STATUS)
     with engine.begin() as conn:
         row = sites_store.get_candidate(conn, candidate_id)
         if row is None:

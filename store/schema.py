@@ -368,3 +368,20 @@ scheduler_state = Table(
     Column("heartbeat_seconds", Integer, nullable=False),
     Column("stopped_at", UTCDateTime, nullable=True),
 )
+
+# ------------------------------------------------------------------ local accounts (revision 0003_auth)
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("display_name", String(64), nullable=False),
+    Column("role", String(16), nullable=False),  # admin / handler / duty_leader / analyst (store.users.ROLES)
+    Column("password_hash", String(255), nullable=False),  # argon2id, never the password
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_login_at", UTCDateTime, nullable=True),
+    # failed logins since the last success or lock
+    Column("failed_count", Integer, nullable=False, default=0),
+    Column("locked_until", UTCDateTime, nullable=True),
+)

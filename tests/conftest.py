@@ -209,3 +209,69 @@ def stories(store) -> tuple:
     from tests.factories import insert_documents, story_documents
 
     return store, insert_documents(store, story_documents())
+
+
+TEST_PASSWORD = "test-password-1"
+
+
+_test_hash: list[str] = []
+
+
+def make_account(db_url: str, username: str, role: str, display_name: str | None = None) -> None:
+    """Create an account in the store at `db_url` (unless it exists), password TEST_PASSWORD, hashed once per
+    session with cheap argon2 parameters (a login still verifies it; the defaults take ~0.7 s here)."""
+    from datetime import UTC, datetime
+
+    from argon2 import PasswordHasher
+
+    from store import users
+    from store.db import open_store
+
+    if not _test_hash:
+        _test_hash.append(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(TEST_PASSWORD))
+    engine = open_store(db_url, upgrade=False)
+    try:
+        with engine.begin() as conn:
+            if users.get_user(conn, username) is None:
+                users.add_user(conn, username=username, display_name=display_name or username, role=role,
+                               password_hash=_test_hash[0], now=datetime.now(UTC))  # fmt: skip
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def login_as(monkeypatch):
+    """`login_as(role)`: from now on every `AppTest.from_file` in this test starts logged in (session state, as
+    dashboard.auth keeps it) as the account `<role>_tester` (display name 测试员), created in the store named by
+    MONITOR_DB_URL when that store exists and is at the current schema. Returns the 操作人 label."""
+    import time
+
+    from streamlit.testing.v1 import AppTest
+
+    original = AppTest.from_file.__func__
+
+    def use(role: str = "handler") -> str:
+        username = f"{role}_tester"
+
+        def from_file(cls, *args, **kwargs):
+            at = original(cls, *args, **kwargs)
+            url = os.environ.get("MONITOR_DB_URL", "")
+            missing = url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file()
+            try:
+                if not missing:  # never create the file a test expects to stay missing
+                    make_account(url, username, role, "测试员")
+            except Exception:  # noqa: BLE001 - no usable store: the app shows its store error before any login
+                pass
+            at.session_state["auth_login"] = {"username": username, "seen": time.time()}
+            return at
+
+        monkeypatch.setattr(AppTest, "from_file", classmethod(from_file))
+        return f"测试员（{username}）"
+
+    return use
+
+
+@pytest.fixture
+def logged_in(login_as) -> str:
+    """Dashboard AppTests in this test start logged in as a 处置人员 (handler); the value is its 操作人 label."""
+    return login_as("handler")

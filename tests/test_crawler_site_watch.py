@@ -18,6 +18,7 @@ from crawler.spiders.site_watch import SiteWatchSpider
 from jobs.crawl import prepare_store
 from jobs.sitewatch import rebaseline
 from store.sitewatch import get_snapshot, list_findings
+from store.users import console_user
 from tests.mockserver import Response
 
 HOST = "www.audit.gov.cn"
@@ -173,7 +174,7 @@ async def test_baseline_then_tamper_then_fix_then_rebaseline(site, sqlite_store)
     site.mode = "redesign"  # a legitimate redesign is a defacement until the baseline is renewed
     _, _, open_f, _ = await _watch(sqlite_store, site, [watched()])
     assert {f["kind"] for f in open_f} == {"defacement"}
-    assert rebaseline(sqlite_store, [url], by_whom="管理员", now=datetime.now(UTC)) == 1
+    assert rebaseline(sqlite_store, [url], by=console_user("管理员"), now=datetime.now(UTC)) == 1
     _, snaps, open_f, _ = await _watch(sqlite_store, site, [watched()])
     assert snaps[url]["latest"]["baseline_created"] is True and open_f == []
 

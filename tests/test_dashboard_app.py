@@ -20,6 +20,7 @@ from store.queries import record_source_health, start_crawl_run, sync_sources, u
 from tests.factories import analysed, document, insert_documents
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+pytestmark = pytest.mark.usefixtures("logged_in")  # every page needs a login (dashboard.auth)
 TZ = ZoneInfo("Asia/Shanghai")
 NATIONAL, JUNAN, OLD_PLAN = "审计署全国", "莒南县审计局", "旧方案"
 SITE, LOCAL, WEIBO = "审计署网站", "莒南新闻网", "微博搜索"

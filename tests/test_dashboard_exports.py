@@ -21,6 +21,12 @@ FORMATS = ("csv", "xlsx", "parquet")
 
 
 @pytest.fixture(autouse=True)
+def _logged_in(logged_in):
+    """Every page here is seen by a logged-in 处置人员 (nothing renders before a login)."""
+    return logged_in
+
+
+@pytest.fixture(autouse=True)
 def _fresh_caches():
     st.cache_data.clear()
     st.cache_resource.clear()

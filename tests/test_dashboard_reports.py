@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from test_jobs_reports import QUIET_DAY, XSS, seed
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+pytestmark = pytest.mark.usefixtures("logged_in")  # every page needs a login (dashboard.auth)
 
 
 @pytest.fixture(autouse=True)

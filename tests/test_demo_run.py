@@ -7,6 +7,7 @@ from __future__ import annotations
 import email
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -64,6 +65,7 @@ def test_demo_crawls_analyses_and_reruns_without_duplicates(tmp_path):
         ).scalar_one()
     assert n_docs >= 300 and n_sources >= 6 and analysed == n_docs and urls == 0
     assert flagged >= 5 and legit == "none"
+    login = _demo_login(first.stdout, engine)
 
     outbox_files = len(list((tmp_path / "outbox").iterdir()))
     second = subprocess.run(cmd, cwd=str(ROOT), env=env, capture_output=True, text=True, timeout=300)
@@ -76,6 +78,9 @@ def test_demo_crawls_analyses_and_reruns_without_duplicates(tmp_path):
                 "select count(*) from (select content_hash, source from documents group by url having count(*) > 1) t"
             )
         ).scalar_one()
+        n_users = conn.execute(text("select count(*) from users where username = 'demo'")).scalar_one()
+    # the second run keeps one demo account and prints a new password that works (the old one no longer does)
+    assert n_users == 1 and _demo_login(second.stdout, engine) != login
     engine.dispose()
     assert dup == 0
     assert "没有需要分析的新文档" in second.stdout or "新分析 0 篇" in second.stdout
@@ -110,3 +115,14 @@ def class_a_deliveries(outbox) -> dict[str, int]:
         if "【A类事件】" in text:
             counts[kind] = counts.get(kind, 0) + 1
     return counts
+
+
+def _demo_login(out: str, engine) -> str:
+    """The demo password printed in the summary; asserts it logs in as the demo handler and is printed once."""
+    from jobs.auth import authenticate
+
+    found = re.findall(r"看板登录：用户名 demo，密码 (\S+?)（处置人员", out)
+    assert len(found) == 1, out[-2000:]
+    result = authenticate(engine, "demo", found[0], client="test")
+    assert result.user is not None and result.user.role == "handler", result.message
+    return found[0]

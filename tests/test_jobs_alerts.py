@@ -30,6 +30,7 @@ from store.schema import (
     integrity_findings,
     site_candidates,
 )
+from store.users import console_user
 from yuqing.demo.catchers import WebhookCatcher
 
 # Monday 2026-11-23 10:00 in Asia/Shanghai
@@ -523,7 +524,7 @@ def test_no_escalation_after_the_status_changed(engine, hooks):
     cfg = escalation_config(hooks, env)
     add_event(engine, 1, cls="A")
     run(engine, cfg, env, T0 + timedelta(minutes=1))
-    change_event_status(engine, 1, "处置中", "李四", now=T0 + timedelta(minutes=10))
+    change_event_status(engine, 1, "处置中", console_user("李四"), now=T0 + timedelta(minutes=10))
     assert run(engine, cfg, env, T0 + timedelta(minutes=45)).escalations == 0
     assert not received(hooks, "leader")
 
@@ -537,7 +538,7 @@ def test_pending_escalation_is_cancelled_when_the_event_is_handled_before_it_goe
     run(engine, cfg, env, T0 + timedelta(minutes=1))
     run(engine, cfg, env, T0 + timedelta(minutes=32))
     assert [i["status"] for i in items(engine) if i["trigger"] == "escalation"] == ["pending"]
-    change_event_status(engine, 1, "处置中", "李四", now=T0 + timedelta(minutes=40))
+    change_event_status(engine, 1, "处置中", console_user("李四"), now=T0 + timedelta(minutes=40))
     result = run(engine, cfg, env, T0 + timedelta(minutes=41))
     assert result.cancelled == 1 and not received(hooks, "leader")
 
@@ -574,7 +575,12 @@ def test_deadline_alert_waiting_for_its_window_is_cancelled_once_a_response_is_r
     add_event(engine, 1, cls="B", at=T0 - timedelta(hours=47, minutes=30))
     run(engine, cfg, env, T0)
     record_response(
-        engine, 1, "澄清", "李四", url="https://www.audit.gov.cn/x", now=T0 + timedelta(minutes=5)
+        engine,
+        1,
+        "澄清",
+        console_user("李四"),
+        url="https://www.audit.gov.cn/x",
+        now=T0 + timedelta(minutes=5),
     )
     result = run(engine, cfg, env, T0 + timedelta(minutes=6))
     assert result.cancelled == 1 and not hooks.received

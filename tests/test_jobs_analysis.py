@@ -14,6 +14,7 @@ from jobs.analysis import STATE_EVENTS, STATE_REPRINTS, analyze, run_stage2
 from jobs.workflows import change_event_status
 from store.events import get_event, get_state
 from store.schema import documents
+from store.users import console_user
 from tests.factories import AUDIT_BODY, doc_rows, document, insert_documents, story
 from tests.factories import STORY_NOW as NOW
 
@@ -60,7 +61,7 @@ def test_second_run_does_nothing_and_new_document_joins_keeping_status(stories) 
     run_stage2(engine, now=NOW)
     rows = doc_rows(engine)
     eid = rows["a1"]["event_id"]
-    change_event_status(engine, eid, "处置中", "张三", now=NOW)
+    change_event_status(engine, eid, "处置中", console_user("张三"), now=NOW)
     again = run_stage2(engine, now=NOW + timedelta(minutes=1))
     assert again.documents == 0 and again.events_touched == 0
     with engine.connect() as conn:

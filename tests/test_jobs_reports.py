@@ -22,6 +22,7 @@ from jobs.workflows import record_response
 from store import sitewatch
 from store.db import open_store
 from store.events import document_urls, list_events
+from store.users import console_user
 from tests.factories import STORY_NOW, insert_documents, story, story_documents
 
 XSS = "<script>alert(1)</script>"
@@ -225,7 +226,7 @@ def test_event_report_summary_ends_with_the_risk_judgement(store, settings) -> N
 
 def test_event_report_shows_the_response_record(store, settings) -> None:
     office = _events(store)["B"]
-    record_response(store, int(office["id"]), "澄清", "李四", url="https://www.example.gov.cn/c.html",
+    record_response(store, int(office["id"]), "澄清", console_user("李四"), url="https://www.example.gov.cn/c.html",
                     responded_at=STORY_NOW, now=STORY_NOW)  # fmt: skip
     report = build_report(
         settings, store, "event", event_id=int(office["id"]), now=STORY_NOW + timedelta(hours=1)

@@ -27,6 +27,7 @@ from store.audit import log_action
 from store.events import get_event, list_responses
 from store.schema import audit_log
 from store.sitewatch import get_candidate, history, upsert_candidate
+from store.users import console_user
 from tests.factories import STORY_NOW as NOW
 from tests.factories import doc_rows
 
@@ -78,10 +79,10 @@ def test_status_workflow_is_validated_and_logged(stories) -> None:
     run_stage2(engine, now=NOW)
     eid = doc_rows(engine)["b1"]["event_id"]
     with pytest.raises(WorkflowError, match="不能"):
-        change_event_status(engine, eid, "已结束", "张三", now=NOW)
+        change_event_status(engine, eid, "已结束", console_user("张三"), now=NOW)
     with pytest.raises(WorkflowError, match="操作人"):
-        change_event_status(engine, eid, "处置中", "  ", now=NOW)
-    assert change_event_status(engine, eid, "处置中", "张三", now=NOW) == "待研判"
+        change_event_status(engine, eid, "处置中", console_user("  "), now=NOW)
+    assert change_event_status(engine, eid, "处置中", console_user("张三"), now=NOW) == "待研判"
     with engine.connect() as conn:
         log = conn.execute(select(audit_log)).mappings().all()
     assert [(r["old_value"], r["new_value"], r["by_whom"]) for r in log] == [("待研判", "处置中", "张三")]
@@ -101,14 +102,14 @@ def test_concurrent_status_change_is_refused_and_not_logged(stories, monkeypatch
 
     monkeypatch.setattr(wf.events_store, "get_event", stale_read)
     with pytest.raises(WorkflowError, match="已被他人修改"):
-        change_event_status(engine, eid, "无需回应", "李四", now=NOW)
+        change_event_status(engine, eid, "无需回应", console_user("李四"), now=NOW)
     monkeypatch.undo()
     # the refused change wrote nothing (its transaction, the simulated rival's change with it, rolled back);
     # the store's conditional update applies once, and only the workflow writes the audit row
     with engine.begin() as conn:
         assert q.set_status(conn, eid, "待研判", "处置中", NOW)
         assert not q.set_status(conn, eid, "待研判", "无需回应", NOW)  # someone changed it meanwhile
-    change_event_status(engine, eid, "无需回应", "李四", now=NOW)
+    change_event_status(engine, eid, "无需回应", console_user("李四"), now=NOW)
     with engine.connect() as conn:
         assert len(q.event_audit_log(conn, eid)) == 1
 
@@ -119,10 +120,12 @@ def test_response_moves_deadline_and_status(stories) -> None:
     rows = doc_rows(engine)
     eid = rows["b1"]["event_id"]
     with pytest.raises(WorkflowError):
-        record_response(engine, eid, "发布权威信息", "李四", url="javascript:alert(1)", now=NOW)
+        record_response(engine, eid, "发布权威信息", console_user("李四"), url="javascript:alert(1)", now=NOW)
     with pytest.raises(WorkflowError):
-        record_response(engine, eid, "发朋友圈", "李四", now=NOW)
-    record_response(engine, eid, "发布权威信息", "李四", url="https://www.example.gov.cn/r.html", now=NOW)
+        record_response(engine, eid, "发朋友圈", console_user("李四"), now=NOW)
+    record_response(
+        engine, eid, "发布权威信息", console_user("李四"), url="https://www.example.gov.cn/r.html", now=NOW
+    )
     with engine.connect() as conn:
         event = get_event(conn, eid)
         responses = list_responses(conn, [eid])
@@ -145,18 +148,19 @@ def test_status_workflow_logs_who_and_when_and_refuses_skips(engine):
     with engine.begin() as conn:
         cid, _ = upsert_candidate(conn, "http://fake.cn/", method="manual", now=T0)
     change_candidate_status(
-        engine, cid, "已报送", "王五", now=T0 + timedelta(hours=1), note="网信办 2026-118"
+        engine, cid, "已报送", console_user("王五"), now=T0 + timedelta(hours=1), note="网信办 2026-118"
     )
-    change_candidate_status(engine, cid, "已处置", "赵六", now=T0 + timedelta(days=3))
+    change_candidate_status(engine, cid, "已处置", console_user("赵六"), now=T0 + timedelta(days=3))
     for bad, msg in (("误报", "不能从“已处置”改为“误报”"), ("已处置", "状态已是"), ("已删除", "未知状态")):
         with pytest.raises(WorkflowError, match=msg):
-            change_candidate_status(engine, cid, bad, "王五", now=T0)
+            change_candidate_status(engine, cid, bad, console_user("王五"), now=T0)
     with pytest.raises(WorkflowError, match="操作人"):
-        change_candidate_status(engine, cid, "待核实", "  ", now=T0)
+        change_candidate_status(engine, cid, "待核实", console_user("  "), now=T0)
     with pytest.raises(WorkflowError, match="没有编号为 999 的候选网站"):
-        change_candidate_status(engine, 999, "已报送", "王五", now=T0)
+        change_candidate_status(engine, 999, "已报送", console_user("王五"), now=T0)
     assert (
-        change_candidate_status(engine, cid, "待核实", "王五", now=T0 + timedelta(days=4)) == "已处置"
+        change_candidate_status(engine, cid, "待核实", console_user("王五"), now=T0 + timedelta(days=4))
+        == "已处置"
     )  # reopened
     with engine.connect() as conn:
         row = get_candidate(conn, cid)
@@ -178,11 +182,11 @@ def test_status_workflow_logs_who_and_when_and_refuses_skips(engine):
 
 def test_hand_added_candidate_is_logged_and_needs_a_user(engine):
     with pytest.raises(WorkflowError, match="请填写操作人"):
-        add_candidate(engine, "www.other.cn", " ", detail="群众举报", now=T0)
+        add_candidate(engine, "www.other.cn", console_user(" "), detail="群众举报", now=T0)
     with pytest.raises(ValueError):
-        add_candidate(engine, "ftp://bad", "张三", now=T0)
-    cid, created = add_candidate(engine, "www.other.cn", "张三", detail="群众举报", now=T0)
-    again, created_again = add_candidate(engine, "http://WWW.OTHER.CN/x", "李四", now=T0)
+        add_candidate(engine, "ftp://bad", console_user("张三"), now=T0)
+    cid, created = add_candidate(engine, "www.other.cn", console_user("张三"), detail="群众举报", now=T0)
+    again, created_again = add_candidate(engine, "http://WWW.OTHER.CN/x", console_user("李四"), now=T0)
     with engine.connect() as conn:
         logged = history(conn, ENTITY_CANDIDATE, cid)
         row = get_candidate(conn, cid)
@@ -208,18 +212,18 @@ def test_both_workflows_share_one_error_type_and_one_audit_writer(stories, monke
         return log_action(conn, *args, **kwargs)
 
     monkeypatch.setattr(wf, "log_action", spy)
-    cid, _ = add_candidate(engine, "http://fake.cn/", "王五", now=NOW)
-    change_candidate_status(engine, cid, "已报送", "王五", now=NOW)
-    change_event_status(engine, eid, "处置中", "张三", now=NOW)
-    record_response(engine, eid, "新闻发布会", "李四", now=NOW)
+    cid, _ = add_candidate(engine, "http://fake.cn/", console_user("王五"), now=NOW)
+    change_candidate_status(engine, cid, "已报送", console_user("王五"), now=NOW)
+    change_event_status(engine, eid, "处置中", console_user("张三"), now=NOW)
+    record_response(engine, eid, "新闻发布会", console_user("李四"), now=NOW)
     errors = []
     for bad in (
-        lambda: change_event_status(engine, eid, "待研判", "张三", now=NOW),
-        lambda: change_event_status(engine, 10**6, "处置中", "张三", now=NOW),
-        lambda: record_response(engine, eid, "新闻发布会", "", now=NOW),
-        lambda: change_candidate_status(engine, cid, "已处置", "", now=NOW),
-        lambda: change_candidate_status(engine, cid, "已报送", "王五", now=NOW),
-        lambda: add_candidate(engine, "http://x.cn/", "", now=NOW),
+        lambda: change_event_status(engine, eid, "待研判", console_user("张三"), now=NOW),
+        lambda: change_event_status(engine, 10**6, "处置中", console_user("张三"), now=NOW),
+        lambda: record_response(engine, eid, "新闻发布会", console_user(""), now=NOW),
+        lambda: change_candidate_status(engine, cid, "已处置", console_user(""), now=NOW),
+        lambda: change_candidate_status(engine, cid, "已报送", console_user("王五"), now=NOW),
+        lambda: add_candidate(engine, "http://x.cn/", console_user(""), now=NOW),
     ):
         with pytest.raises(WorkflowError) as exc:
             bad()

@@ -29,6 +29,7 @@ from store.sitewatch import (
     sync_findings,
     upsert_candidate,
 )
+from store.users import console_user
 
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
@@ -60,7 +61,9 @@ def test_upsert_by_host_keeps_one_row_and_every_way_it_was_found(engine):
             conn, "http://www.zgsjpx.com/", method="dnstwist", detail="移至 .com", now=T0
         )
         row = get_candidate(conn, a)
-    d, _ = add_candidate(engine, "www.other.cn", "张三", detail="群众举报", now=T0)  # by hand: logged
+    d, _ = add_candidate(
+        engine, "www.other.cn", console_user("张三"), detail="群众举报", now=T0
+    )  # by hand: logged
     with engine.connect() as conn:
         logged = history(conn, ENTITY_CANDIDATE, d)
     assert a == b == c and (created_a, created_b, created_c) == (True, False, False)
@@ -121,8 +124,10 @@ def test_snapshots_baselines_and_rebaseline_log(engine):
             and snap["site"] == "审计署"
             and snap["last_checked_at"] == T0 + timedelta(hours=1)
         )
-    assert rebaseline(engine, by_whom="管理员", now=T0 + timedelta(days=1)) == 1
-    assert rebaseline(engine, by_whom="管理员", now=T0 + timedelta(days=1)) == 0  # nothing left to clear
+    assert rebaseline(engine, by=console_user("管理员"), now=T0 + timedelta(days=1)) == 1
+    assert (
+        rebaseline(engine, by=console_user("管理员"), now=T0 + timedelta(days=1)) == 0
+    )  # nothing left to clear
     with engine.begin() as conn:
         assert clear_baselines(conn) == []  # the store part: (id, url) of what it dropped
         snap = get_snapshot(conn, url)

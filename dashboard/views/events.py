@@ -2,8 +2,9 @@
 reason, a live countdown to the deadline; per event its documents, status workflow and response log.
 
 Session-state keys: hs_days, hs_classes, hs_statuses, hs_local (本地 area), hs_local_only, hs_event (the
-event opened), hs_new_status, hs_by, hs_kind, hs_url, hs_resp_date, hs_resp_time, hs_resp_by, hs_message,
-hs_linked (an alert's ?event=ID link was applied).
+event opened), hs_new_status, hs_kind, hs_url, hs_resp_date, hs_resp_time, hs_message, hs_linked (an alert's ?event=ID link was applied). The 操作人 of every change is
+the logged-in user; the status and response widgets appear only for roles allowed to use them (and
+jobs.workflows checks the role again).
 Crawled text (titles, reasons quoting crawled terms, sources) is shown only in table cells or st.text.
 """
 
@@ -24,8 +25,9 @@ from config.vocabulary import (
     NO_CLASS_LABEL,
     RESPONSE_KINDS,
 )
-from dashboard import components, data, data_events
+from dashboard import auth, components, data, data_events
 from dashboard.data_events import WorkflowError
+from jobs.workflows import ACTION_EVENT_STATUS, ACTION_RESPONSE
 
 ctx = components.page_context()
 st.title("热点与回应")
@@ -174,43 +176,42 @@ with st.expander("热度构成"):
 st.markdown("**状态**")
 st.text(f"当前状态：{event['status']}")
 options = data_events.next_statuses(event["status"])
-if options:
-    s1, s2, s3 = st.columns([2, 2, 1])
+if not options:
+    st.caption("该状态为终态，不可再修改。")
+elif auth.can(ACTION_EVENT_STATUS):  # read-only roles see the status, not the controls
+    s1, s3 = st.columns([4, 1], vertical_alignment="bottom")
     new_status = s1.selectbox("改为", options, key="hs_new_status")
-    by = s2.text_input("操作人", key="hs_by")
     if s3.button("更新状态", key="hs_apply"):
         try:
-            old = data_events.change_status(ctx.db_url, int(event_id), new_status, by)
+            old = data_events.change_status(ctx.db_url, int(event_id), new_status, auth.current_user())
         except WorkflowError as exc:
             st.session_state["hs_message"] = ("error", f"未更新：{exc}")
         else:
             st.session_state["hs_message"] = ("ok", f"已将状态由「{old}」改为「{new_status}」")
         st.rerun()
-else:
-    st.caption("该状态为终态，不可再修改。")
 
 st.markdown("**回应记录**")
-with st.form("hs_response_form", clear_on_submit=False):
-    r1, r2 = st.columns(2)
-    kind = r1.selectbox("回应方式", RESPONSE_KINDS, key="hs_kind")
-    url = r2.text_input("回应链接", key="hs_url", placeholder="https://")
-    tz = ZoneInfo(ctx.tz_name)
-    local_now = datetime.now(UTC).astimezone(tz)
-    r3, r4, r5 = st.columns(3)
-    day = r3.date_input("回应日期", value=local_now.date(), key="hs_resp_date")
-    at = r4.time_input(
-        "回应时间", value=local_now.time().replace(second=0, microsecond=0), key="hs_resp_time"
-    )
-    resp_by = r5.text_input("回应人", key="hs_resp_by")
-    if st.form_submit_button("记录回应", key="hs_add_response"):
-        responded = datetime.combine(day, at, tzinfo=tz)
-        try:
-            data_events.add_response(ctx.db_url, int(event_id), kind, resp_by, url, responded)
-        except WorkflowError as exc:
-            st.session_state["hs_message"] = ("error", f"未记录：{exc}")
-        else:
-            st.session_state["hs_message"] = ("ok", "已记录回应")
-        st.rerun()
+if auth.can(ACTION_RESPONSE):
+    with st.form("hs_response_form", clear_on_submit=False):
+        r1, r2 = st.columns(2)
+        kind = r1.selectbox("回应方式", RESPONSE_KINDS, key="hs_kind")
+        url = r2.text_input("回应链接", key="hs_url", placeholder="https://")
+        tz = ZoneInfo(ctx.tz_name)
+        local_now = datetime.now(UTC).astimezone(tz)
+        r3, r4 = st.columns(2)
+        day = r3.date_input("回应日期", value=local_now.date(), key="hs_resp_date")
+        at = r4.time_input(
+            "回应时间", value=local_now.time().replace(second=0, microsecond=0), key="hs_resp_time"
+        )
+        if st.form_submit_button("记录回应", key="hs_add_response"):
+            responded = datetime.combine(day, at, tzinfo=tz)
+            try:
+                data_events.add_response(ctx.db_url, int(event_id), kind, auth.current_user(), url, responded)
+            except WorkflowError as exc:
+                st.session_state["hs_message"] = ("error", f"未记录：{exc}")
+            else:
+                st.session_state["hs_message"] = ("ok", "已记录回应")
+            st.rerun()
 if len(detail["responses"]):
     components.table(
         detail["responses"], "hs_responses", hide_index=True,

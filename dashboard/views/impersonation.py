@@ -2,8 +2,9 @@
 when), hand-added candidates, and referral export (CSV and a printable HTML evidence sheet).
 
 Crawled text (titles, claims, names) appears only in tables and st.text, never in markdown or HTML.
-Session-state keys: imp_flash, imp_status, imp_min_score, imp_pick, imp_new_status, imp_who, imp_note, imp_add_url,
-imp_add_by, imp_add_note.
+Session-state keys: imp_flash, imp_status, imp_min_score, imp_pick, imp_new_status, imp_note, imp_add_url,
+imp_add_note. The 操作人 of every change is the logged-in user; write widgets appear only for roles allowed to use
+them, downloads only for roles allowed to export (jobs.workflows.PERMISSIONS, checked again on every write).
 """
 
 from __future__ import annotations
@@ -18,9 +19,16 @@ from config.vocabulary import (
     TIER_LABELS,
     TIER_REVIEW,
 )
-from dashboard import components
+from dashboard import auth, components
 from dashboard import data_sitewatch as data
-from jobs.workflows import ENTITY_CANDIDATE, WorkflowError, next_statuses
+from jobs.workflows import (
+    ACTION_CANDIDATE_ADD,
+    ACTION_CANDIDATE_STATUS,
+    ACTION_EXPORT,
+    ENTITY_CANDIDATE,
+    WorkflowError,
+    next_statuses,
+)
 
 FLASH = "imp_flash"  # message kept across the rerun that follows a change
 
@@ -77,22 +85,23 @@ else:
 
         st.markdown(f"**处理状态：{cand['status']}**")
         options = list(next_statuses(ENTITY_CANDIDATE, cand["status"]))
-        s1, s2, s3 = st.columns([1, 1, 2])
-        new_status = s1.selectbox("改为", options, key="imp_new_status")
-        who = s2.text_input("操作人", key="imp_who")
-        note = s3.text_input("说明（如报送编号）", key="imp_note")
-        if st.button("更改状态", key="imp_apply"):
-            try:
-                data.change_status(ctx.db_url, int(cand["id"]), new_status, who, note)
-            except WorkflowError as exc:
-                st.error(str(exc))
-            else:
-                st.session_state[FLASH] = f"已将 #{cand['id']} 改为“{new_status}”"
-                st.rerun()  # metrics, table and history all show the new status
+        if auth.can(ACTION_CANDIDATE_STATUS):
+            s1, s3 = st.columns([1, 3])
+            new_status = s1.selectbox("改为", options, key="imp_new_status")
+            note = s3.text_input("说明（如报送编号）", key="imp_note")
+            if st.button("更改状态", key="imp_apply"):
+                try:
+                    data.change_status(ctx.db_url, int(cand["id"]), new_status, auth.current_user(), note)
+                except WorkflowError as exc:
+                    st.error(str(exc))
+                else:
+                    st.session_state[FLASH] = f"已将 #{cand['id']} 改为“{new_status}”"
+                    st.rerun()  # metrics, table and history all show the new status
         if hist:
             st.markdown("**处理记录**")
             components.table(data.history_frame(hist, ctx.tz_name), "imp_history", hide_index=True)
 
+    if cand is not None and auth.can(ACTION_EXPORT):
         csv_bytes, html_bytes = data.referral_files(cand, hist, data.office_name(), ctx.tz_name)
         d1, d2 = st.columns(2)
         d1.download_button("下载报送材料 CSV", csv_bytes, file_name=f"referral_{cand['id']}.csv", mime="text/csv",
@@ -100,18 +109,18 @@ else:
         d2.download_button("下载证据单（可打印 HTML）", html_bytes, file_name=f"referral_{cand['id']}.html",
                            mime="text/html", key="imp_html")  # fmt: skip
 
-st.subheader("人工添加候选网站")
-a1, a2, a3 = st.columns([2, 1, 2])
-add_url = a1.text_input("网址", key="imp_add_url", placeholder="例如 www.example-audit.cn")
-add_by = a2.text_input("添加人", key="imp_add_by")
-add_note = a3.text_input("线索来源", key="imp_add_note")
-if st.button("添加", key="imp_add"):
-    try:
-        cid, created = data.add_candidate(ctx.db_url, add_url, add_by, add_note)
-    except ValueError as exc:
-        st.error(f"无法添加：{exc}")
-    else:
-        if created:
-            st.session_state[FLASH] = f"已添加候选网站 #{cid}，下次运行 `yuqing sites check` 时核查。"
-            st.rerun()
-        st.info(f"该网站已在候选列表中（#{cid}）。")
+if auth.can(ACTION_CANDIDATE_ADD):
+    st.subheader("人工添加候选网站")
+    a1, a3 = st.columns([1, 1])
+    add_url = a1.text_input("网址", key="imp_add_url", placeholder="例如 www.example-audit.cn")
+    add_note = a3.text_input("线索来源", key="imp_add_note")
+    if st.button("添加", key="imp_add"):
+        try:
+            cid, created = data.add_candidate(ctx.db_url, add_url, auth.current_user(), add_note)
+        except ValueError as exc:
+            st.error(f"无法添加：{exc}")
+        else:
+            if created:
+                st.session_state[FLASH] = f"已添加候选网站 #{cid}，下次运行 `yuqing sites check` 时核查。"
+                st.rerun()
+            st.info(f"该网站已在候选列表中（#{cid}）。")

@@ -1,4 +1,5 @@
-"""舆情总览 page: headline metrics, daily trend by sentiment, source mix, top keywords and the latest mentions."""
+"""舆情总览 page: headline metrics, daily trend by sentiment, source mix, top keywords and the latest mentions
+(the CSV download only for roles allowed to export)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import functools
 
 import streamlit as st
 
-from dashboard import components, data
+from dashboard import auth, components, data
+from jobs.workflows import ACTION_EXPORT
 
 ctx = components.page_context()
 st.title("舆情总览")
@@ -96,11 +98,12 @@ components.table(
         ),
     },
 )
-st.download_button(
-    f"下载筛选结果 CSV（{ov.total} 条）",
-    functools.partial(data.overview_csv, ctx.db_url, ctx.tz_name, first, last, *filters),
-    file_name=f"yuqing_{first:%Y%m%d}_{last:%Y%m%d}.csv",
-    mime="text/csv",
-    key="ov_download",
-    on_click="ignore",
-)
+if auth.can(ACTION_EXPORT):
+    st.download_button(
+        f"下载筛选结果 CSV（{ov.total} 条）",
+        functools.partial(data.overview_csv, ctx.db_url, ctx.tz_name, first, last, *filters),
+        file_name=f"yuqing_{first:%Y%m%d}_{last:%Y%m%d}.csv",
+        mime="text/csv",
+        key="ov_download",
+        on_click="ignore",
+    )

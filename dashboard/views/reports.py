@@ -1,7 +1,7 @@
 """报告 page: pick a 日报 / 周报 (day, 方案) or a 专报 (event), preview it, download it as Word, HTML or Markdown.
 
 The preview is the report's HTML, every crawled text escaped by the renderer (st.html also sanitises it).
-Session-state keys: rp_kind, rp_date, rp_plan, rp_event.
+Session-state keys: rp_kind, rp_date, rp_plan, rp_event. Downloads only for roles allowed to export.
 """
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from config.loader import load_settings
-from dashboard import components, data
+from dashboard import auth, components, data
 from dashboard import data_reports as rd
 from jobs.report_render import MEDIA_TYPES
 from jobs.reports import KIND_TITLES, ReportError
+from jobs.workflows import ACTION_EXPORT
 
 ctx = components.page_context()
 settings = load_settings()  # page_context() has checked it
@@ -59,10 +60,9 @@ except ReportError as exc:
     st.stop()
 
 st.text(report.summary)  # plain text: the summary quotes a crawled title
+downloads = (("docx", "下载 Word"), ("html", "下载 HTML"), ("md", "下载 Markdown"))
 cols = st.columns(3)
-for col, (fmt, label) in zip(
-    cols, (("docx", "下载 Word"), ("html", "下载 HTML"), ("md", "下载 Markdown")), strict=True
-):
+for col, (fmt, label) in zip(cols, downloads if auth.can(ACTION_EXPORT) else (), strict=False):
     col.download_button(
         label,
         data=lambda fmt=fmt: rd.rendered(ctx.db_url, key, kind, day, plan, event_id, now, fmt, settings),

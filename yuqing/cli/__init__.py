@@ -1,7 +1,7 @@
 """The `yuqing` command: builds the parser from one module per command group and runs the chosen command.
 
 Groups: init-db, crawl, analyze, dashboard, demo, train-sentiment, events, sites, report, export, alerts,
-serve (serve, worker, status). Each group module has
+serve (serve, worker, status), users. Each group module has
 `register(subparsers)` and its `cmd_*` functions; heavy imports stay inside the commands so `--help` is fast.
 """
 
@@ -25,13 +25,28 @@ from yuqing.cli import (
     serve,
     sites,
     train,
+    users,
 )
 from yuqing.cli.common import _setup_logging
 
 logger = logging.getLogger("yuqing")
 
 # In the order `yuqing --help` lists them.
-GROUPS = (init_db, crawl, analyze, dashboard, demo, train, events, sites, report, export, alerts, serve)
+GROUPS = (
+    init_db,
+    crawl,
+    analyze,
+    dashboard,
+    demo,
+    train,
+    events,
+    sites,
+    report,
+    export,
+    alerts,
+    serve,
+    users,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -121,10 +121,11 @@ def cmd_show(args, out=None) -> int:
 def cmd_status(args, out=None) -> int:
     out = out or sys.stdout
     from jobs.workflows import WorkflowError, change_event_status
+    from store.users import console_user
 
     engine, _ = _engine(args)
     try:
-        old = change_event_status(engine, args.id, args.new_status, args.by, note=args.note)
+        old = change_event_status(engine, args.id, args.new_status, console_user(args.by), note=args.note)
     except WorkflowError as exc:
         print(f"无法修改状态：{exc}", file=sys.stderr)
         return 1
@@ -137,6 +138,7 @@ def cmd_status(args, out=None) -> int:
 def cmd_respond(args, out=None) -> int:
     out = out or sys.stdout
     from jobs.workflows import WorkflowError, record_response
+    from store.users import console_user
 
     engine, _ = _engine(args)
     at = None
@@ -148,7 +150,7 @@ def cmd_respond(args, out=None) -> int:
             at = at.replace(tzinfo=ZoneInfo(_engine_tz(args)))
     try:
         rid = record_response(
-            engine, args.id, args.kind, args.by, url=args.url, responded_at=at, note=args.note
+            engine, args.id, args.kind, console_user(args.by), url=args.url, responded_at=at, note=args.note
         )
     except WorkflowError as exc:
         print(f"无法记录回应：{exc}", file=sys.stderr)
@@ -192,7 +194,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     s.add_argument("id", type=int)
     s.add_argument("new_status", choices=EVENT_STATUSES)
-    s.add_argument("--by", required=True, help="who makes the change (logged)")
+    s.add_argument("--by", required=True, help="who makes the change (logged; the console user is trusted)")
     s.add_argument("--note", help="note for the audit log")
     s.set_defaults(func=cmd_status)
 
@@ -200,7 +202,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     s.add_argument("id", type=int)
     s.add_argument("--kind", required=True, choices=RESPONSE_KINDS)
     s.add_argument("--url", help="link to the published response")
-    s.add_argument("--by", required=True, help="who responded")
+    s.add_argument("--by", required=True, help="who responded (logged; the console user is trusted)")
     s.add_argument("--at", help="when (ISO time; default now; without offset: the dashboard timezone)")
     s.add_argument("--note")
     s.set_defaults(func=cmd_respond)

@@ -116,11 +116,14 @@ def cmd_check(args) -> int:
 # --------------------------------------------------------------------------- workflow
 def cmd_add(args) -> int:
     from jobs.workflows import add_candidate
+    from store.users import console_user
 
     settings = _settings(args)
     engine = _engine(settings)
     try:
-        cid, created = add_candidate(engine, args.url, args.by, detail=args.note or "命令行添加")
+        cid, created = add_candidate(
+            engine, args.url, console_user(args.by), detail=args.note or "命令行添加"
+        )
     except ValueError as exc:
         print(f"无法添加：{exc}", file=sys.stderr)
         return 2
@@ -147,10 +150,11 @@ def cmd_list(args) -> int:
 
 def cmd_status(args) -> int:
     from jobs.workflows import WorkflowError, change_candidate_status
+    from store.users import console_user
 
     engine = _engine(_settings(args))
     try:
-        change_candidate_status(engine, args.id, args.status, args.by, note=args.note)
+        change_candidate_status(engine, args.id, args.status, console_user(args.by), note=args.note)
     except WorkflowError as exc:
         print(f"无法更改状态：{exc}", file=sys.stderr)
         return 2
@@ -209,11 +213,16 @@ def cmd_watch(args) -> int:
 
 def cmd_rebaseline(args) -> int:
     from jobs.sitewatch import rebaseline, watch
+    from jobs.workflows import WorkflowError
+    from store.users import console_user
 
     settings, sw = _settings(args), _sitewatch(args)
     engine = _engine(settings)
     try:
-        n = rebaseline(engine, args.urls, by_whom=args.by)
+        n = rebaseline(engine, args.urls, by=console_user(args.by))
+    except WorkflowError as exc:
+        print(f"无法重建基线：{exc}", file=sys.stderr)
+        return 2
     finally:
         engine.dispose()
     print(f"已清除 {n} 个页面的基线。")

@@ -16,6 +16,24 @@ from config.vocabulary import SENTIMENT_LABELS
 
 logger = logging.getLogger(__name__)
 
+DEMO_USER = "demo"
+
+
+def demo_account(engine) -> str:
+    """Make sure the demo database has the `demo` account (role handler, 处置人员) and give it a fresh random
+    password, returned to be printed once. Idempotent: a second run resets the password instead of failing."""
+    import secrets
+
+    from jobs.auth import AuthError, create_user, set_password
+    from store.users import ROLE_HANDLER
+
+    password = secrets.token_urlsafe(9)
+    try:
+        create_user(engine, DEMO_USER, password, ROLE_HANDLER, display_name="演示用户", by="yuqing demo")
+    except AuthError:  # the account exists from an earlier run
+        set_password(engine, DEMO_USER, password, by="yuqing demo")
+    return password
+
 
 def demo_settings(data_dir: Path, sources_file: Path):
     """Settings for the demo: its own database, local sources, fast and loopback-only crawling."""
@@ -83,6 +101,7 @@ def run_demo(*, data_dir: Path | None = None, dashboard: bool = True, base_port:
         engine = open_store(settings.resolved_db_url, upgrade=False)
         stats = analyze(engine, sentiment_model=settings.analysis.sentiment_model,
                         batch_size=settings.analysis.batch_size)  # fmt: skip
+        password = demo_account(engine)
         engine.dispose()
         mix = "，".join(f"{SENTIMENT_LABELS.get(k, k)} {v}" for k, v in sorted(stats.by_sentiment.items()))
         print(f"分析：新分析 {stats.documents} 篇（{stats.seconds:.1f} 秒）；情感：{mix or '无'}", file=out)
@@ -101,6 +120,11 @@ def run_demo(*, data_dir: Path | None = None, dashboard: bool = True, base_port:
         engine.dispose()
         alerts.print_summary(alert_run, sent, out)
         print(f"演示数据库：{settings.resolved_db_url}", file=out)
+        print(
+            f"看板登录：用户名 {DEMO_USER}，密码 {password}（处置人员；本次随机生成、仅供演示，"
+            "再次运行 yuqing demo 会换新密码）",
+            file=out,
+        )
         print(f"总用时 {time.perf_counter() - t0:.1f} 秒", file=out)
         if not dashboard:
             return 0 if runs else 1
@@ -110,7 +134,8 @@ def run_demo(*, data_dir: Path | None = None, dashboard: bool = True, base_port:
         cmd = dashboard_command(settings, dashboard_port)
         port = dashboard_port or settings.dashboard.port
         print(
-            f"看板：http://{settings.dashboard.host}:{port}/  （Ctrl-C 退出；演示站点在看板运行期间保持在线）",
+            f"看板：http://{settings.dashboard.host}:{port}/  （用上面的演示账号登录；Ctrl-C 退出；"
+            "演示站点在看板运行期间保持在线）",
             file=out,
         )
         try:
