@@ -20,10 +20,8 @@ from tests.test_dashboard_app import APP, JUNAN, TZ, make_db
 FORMATS = ("csv", "xlsx", "parquet")
 
 
-@pytest.fixture(autouse=True)
-def _logged_in(logged_in):
-    """Every page here is seen by a logged-in 处置人员 (nothing renders before a login)."""
-    return logged_in
+# every page here is seen by a logged-in 处置人员 (nothing renders before a login)
+pytestmark = pytest.mark.usefixtures("logged_in")
 
 
 @pytest.fixture(autouse=True)

@@ -18,10 +18,8 @@ APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 TZ = "Asia/Shanghai"
 
 
-@pytest.fixture(autouse=True)
-def _logged_in(logged_in):
-    """Every page here is seen by a logged-in 处置人员 (nothing renders before a login)."""
-    return logged_in
+# every page here is seen by a logged-in 处置人员 (nothing renders before a login)
+pytestmark = pytest.mark.usefixtures("logged_in")
 
 
 @pytest.fixture(autouse=True)
