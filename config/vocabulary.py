@@ -184,6 +184,7 @@ DROP_REASON_LABELS: dict[str, str] = {
     "redirect_loop": "循环跳转",
     "redirect_limit": "跳转次数超限",
     "too_large": "页面过大或解压炸弹",
+    "binary_content": "二进制内容（图片、压缩包等），非网页",
     "offsite": "站外链接",
     "ignored": "请求被忽略",
 }
@@ -202,4 +203,6 @@ PAGE_PROBLEM_LABELS: dict[str, str] = {
     "bad_count": "计数格式错误，记为 0",
     "count_negative": "计数为负，记为 0",
     "count_absurd": "计数超出合理范围，已截断",
+    "date_future": "发布时间晚于当前，已忽略该时间",
+    "date_too_old": "发布时间早于 1995 年，已忽略该时间",
 }
