@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import pytest_twisted
-from scrapy.http import HtmlResponse, Request, XmlResponse
+from scrapy.http import HtmlResponse, Request, TextResponse, XmlResponse
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 
@@ -19,6 +19,7 @@ from crawler.items import ArticleItem, PostItem
 from crawler.pipelines import NormalizePipeline
 from crawler.spiders.news_listing import NewsListingSpider
 from crawler.spiders.rss import RssSpider
+from crawler.spiders.social_posts import SocialPostsSpider
 from tests.test_crawler_pipelines_edges import api, crawl_settings, crawl_weibo, post, weibo_payload
 
 __all__ = ["api"]  # the fixture, shared with the pipeline edge tests
@@ -235,3 +236,24 @@ def test_malformed_counts_lose_one_field_not_the_post():
     out = build_from_crawler(NormalizePipeline, crawler).process_item(item)
     assert (out.reposts, out.comments, out.likes) == (0, 0, 3_000_000_000)
     assert crawler.stats.get_value("monitor/problems/bad_count") == 2
+
+
+def test_a_binary_feed_or_api_answer_is_counted_as_binary_not_as_an_empty_feed_or_bad_json():
+    spider, crawler = _rss_spider()
+    url = "https://news.example.cn/rss"
+    feed = TextResponse(url=url, body=BINARIES["gz"], headers={"Content-Type": "application/rss+xml"},
+                        request=Request(url))  # fmt: skip
+    assert list(spider.parse_feed(feed)) == []
+    assert crawler.stats.get_value("monitor/dropped/binary_content") == 1
+    assert crawler.stats.get_value("monitor/problems/empty_feed") is None
+
+    crawler = get_crawler(SocialPostsSpider)
+    src = Source(
+        name="微博", kind="weibo", url="https://m.weibo.example.cn/api?q={query}", level="self-media"
+    )
+    weibo = SocialPostsSpider.from_crawler(crawler, source=src)
+    api = TextResponse(url=url, body=BINARIES["png"], headers={"Content-Type": "application/json"},
+                       request=Request(url))  # fmt: skip
+    assert list(weibo.parse(api, base=url, page=1)) == []
+    assert crawler.stats.get_value("monitor/dropped/binary_content") == 1
+    assert crawler.stats.get_value("monitor/problems/bad_json") is None

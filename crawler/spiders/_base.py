@@ -102,6 +102,16 @@ class BaseMonitorSpider(scrapy.Spider):
         ext = self.crawler.extensions.middlewares if self.crawler.extensions else ()
         return next((e for e in ext if isinstance(e, CrawlRunRecorder)), None)
 
+    def binary(self, response: Response) -> bool:
+        """True (counted as dropped `binary_content`) when the body is an image, archive, program ... whatever
+        the Content-Type says (crawler.extract.content): nothing is read out of it."""
+        kind = binary_kind(response.body)
+        if kind:
+            self.crawler.stats.inc_value("monitor/dropped/binary_content")
+            logger.info("dropped %s: binary content (%s) served as %s", response.url[:300], kind,
+                        response.headers.get("Content-Type", b"?").decode("latin-1")[:60])  # fmt: skip
+        return kind is not None
+
     def decode(self, response: Response) -> tuple[str, str]:
         """Decode by content whatever the headers claim; count which rule decided (stats monitor/encoding/*)."""
         declared = self.source.encoding or getattr(response, "encoding", None)
@@ -114,11 +124,7 @@ class BaseMonitorSpider(scrapy.Spider):
         A binary body (crawler.extract.content: JPEG, PDF, zip ... whatever the Content-Type says) is dropped
         and counted as `binary_content`."""
         now = datetime.now(UTC)
-        kind = binary_kind(response.body)
-        if kind:  # an image, archive or program served as a web page: never a document
-            self.crawler.stats.inc_value("monitor/dropped/binary_content")
-            logger.info("dropped %s: binary content (%s) served as %s", response.url[:300], kind,
-                        response.headers.get("Content-Type", b"?").decode("latin-1")[:60])  # fmt: skip
+        if self.binary(response):
             return None
         html, encoding = self.decode(response)
         if not html.strip():

@@ -66,6 +66,8 @@ class RssSpider(BaseMonitorSpider):
 
     def parse_feed(self, response: Response):
         now = datetime.now(UTC)
+        if self.binary(response):
+            return
         entries = feed_entries(response)
         self.crawler.stats.inc_value("monitor/feed_entries", len(entries))
         if not entries:
