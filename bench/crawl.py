@@ -32,7 +32,7 @@ def _serve(n_bulk: int, conn) -> None:
     from yuqing.demo import DemoSites, build_corpus
 
     corpus = build_corpus(datetime.now(UTC), n_bulk=n_bulk)
-    sites = DemoSites(corpus, base_port=None).start()
+    sites = DemoSites(corpus, base_port=None, host_names=False).start()  # crawled from another process
     source = next(s for s in sites.sources() if s["kind"] == "list" and "news/index" in s["url"])
     articles = sum(
         1 for d in corpus.docs if d.site == "province_portal" and d.kind == "article" and d.reachable

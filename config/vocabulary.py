@@ -184,8 +184,33 @@ DROP_REASON_LABELS: dict[str, str] = {
     "redirect_loop": "循环跳转",
     "redirect_limit": "跳转次数超限",
     "too_large": "页面过大或解压炸弹",
+    "binary_content": "二进制内容（图片、压缩包等），非网页",
     "offsite": "站外链接",
     "ignored": "请求被忽略",
+}
+# Why a request got no page (crawl_runs.stats keys monitor/errors/download/<exception>, monitor/blocked/<why>);
+# `yuqing crawl` names the main one for a source that got nothing.
+FETCH_ERROR_LABELS: dict[str, str] = {
+    "ConnectionRefusedError": "连接被拒绝（网站未开放或端口错误）",
+    "DownloadConnectionRefusedError": "连接被拒绝（网站未开放或端口错误）",
+    "DownloadTimeoutError": "连接超时",
+    "DownloadFailedError": "下载失败",
+    "DownloadCancelledError": "下载被取消",
+    "ResponseDataLossError": "响应不完整",
+    "DNSLookupError": "域名无法解析",
+    "CannotResolveHostError": "域名无法解析",
+    "TimeoutError": "连接超时",
+    "TCPTimedOutError": "连接超时",
+    "ResponseNeverReceived": "服务器未返回响应",
+    "ConnectionLost": "连接中断",
+    "ConnectionDone": "连接被关闭",
+    "ConnectError": "无法建立连接",
+    "NoRouteError": "网络不可达",
+    "SSLError": "TLS/SSL 握手失败",
+    "private_address": "内网或本机地址，已拦截",
+    "robots_txt": "robots.txt 禁止采集",
+    "scheme": "非 http(s) 链接，已拦截",
+    "redirect_scheme": "跳转到非 http(s) 地址，已拦截",
 }
 # Pages stored or counted with a problem (crawl_runs.stats["problems"] keys).
 PAGE_PROBLEM_LABELS: dict[str, str] = {
@@ -202,4 +227,6 @@ PAGE_PROBLEM_LABELS: dict[str, str] = {
     "bad_count": "计数格式错误，记为 0",
     "count_negative": "计数为负，记为 0",
     "count_absurd": "计数超出合理范围，已截断",
+    "date_future": "发布时间晚于当前，已忽略该时间",
+    "date_too_old": "发布时间早于 1995 年，已忽略该时间",
 }

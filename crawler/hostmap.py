@@ -3,7 +3,8 @@ demo only: the request keeps its URL (so evidence shows the real host name) and 
 server as an HTTP proxy, which dispatches on the Host header. No DNS lookup happens for mapped hosts.
 
 Enabled only when MONITOR_HOST_MAP is set (a dict host → "127.0.0.1:port"; a key "*.example.cn" matches
-subdomains). Real deployments never set it. Mapped requests still pass the private-address guard, whose
+subdomains): by the demo's own process for its sites (yuqing.demo), by the site-watch demo and by tests, never
+by a configuration file or the environment, so real deployments have none. Mapped requests still pass the private-address guard, whose
 URL check runs first, and whose response check sees the local server's address (allow 127.0.0.0/8).
 """
 
@@ -41,7 +42,7 @@ class HostMapMiddleware:
         mapping = crawler.settings.getdict("MONITOR_HOST_MAP")
         if not mapping:
             raise NotConfigured("MONITOR_HOST_MAP not set")
-        logger.warning("host map active (tests/demo only): %d host(s) served locally", len(mapping))
+        logger.info("host map active (tests/demo only): %d host(s) served locally", len(mapping))
         return cls(mapping)
 
     def process_request(self, request):

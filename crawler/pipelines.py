@@ -16,6 +16,7 @@ from scrapy.exceptions import CloseSpider, DropItem
 from analysis.numerals import parse_engagement
 from analysis.plans import match_plans
 from config.loader import ConfigError
+from crawler.extract.dates import date_problem
 from crawler.items import ArticleItem
 from crawler.sanitize import (
     MAX_ID,
@@ -79,7 +80,9 @@ def _raw(item) -> dict:
 
 
 class NormalizePipeline:
-    """Canonical URL, clean title and body, content hash; drops items with no title or no body."""
+    """Canonical URL, clean title and body, content hash; drops items with no title or no body. A publication
+    time that cannot be true (crawler.extract.dates.date_problem: before 1995 or more than a day ahead) is
+    dropped from the item, counted by reason, and the item kept."""
 
     def __init__(self, crawler):
         self.crawler = crawler
@@ -119,9 +122,16 @@ class NormalizePipeline:
             raise _drop(self.crawler, "NormalizePipeline", "empty_body", item.url)
         if item.published_at is not None and item.published_at.tzinfo is None:
             raise _drop(self.crawler, "NormalizePipeline", "naive_date", item.url)
+        item.fetched_at = item.fetched_at or datetime.now(UTC)
+        if item.published_at is not None:
+            problem = date_problem(item.published_at, item.fetched_at)
+            if problem:  # impossible (2099, 1970): the field is dropped, the document dated by first_seen_at
+                stats.inc_value(f"monitor/problems/{problem}")
+                logger.info("implausible date %s dropped (%s): %s", item.published_at.isoformat(), problem,
+                            item.url[:200])  # fmt: skip
+                item.published_at = None
         if item.published_at is None:
             stats.inc_value("monitor/problems/no_date")
-        item.fetched_at = item.fetched_at or datetime.now(UTC)
         norm = re.sub(r"\s+", "", f"{item.title}\n{item.body}")
         item.content_hash = hashlib.sha1(norm.encode("utf-8")).hexdigest()
         return item

@@ -9,6 +9,8 @@ Deferred, fed by a pass-through callback on the shared one.
 
 from __future__ import annotations
 
+import logging
+
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as ScrapyRobotsTxtMiddleware
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
@@ -20,7 +22,24 @@ def _feed(result, waiter: Deferred):
     return result  # the shared Deferred keeps its result for the next waiter
 
 
+class _NoNetworkTraceback(logging.Filter):
+    """Scrapy logs a robots.txt that cannot be downloaded (a site that is down) as an ERROR with a 60-line
+    traceback; the line is enough unless DEBUG (-vv) is on. The page request fails too and is counted."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and not logging.getLogger("scrapy").isEnabledFor(logging.DEBUG):
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+_NO_TRACEBACK = _NoNetworkTraceback()
+
+
 class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        logging.getLogger("scrapy.downloadermiddlewares.robotstxt").addFilter(_NO_TRACEBACK)
+
     async def robot_parser(self, request):
         parser = self._parsers.get(urlparse_cached(request).netloc)
         if isinstance(parser, Deferred):

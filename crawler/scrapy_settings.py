@@ -59,6 +59,8 @@ def scrapy_settings(settings: Settings, plans: Sequence[Plan] | None = None) -> 
         },
         "DOWNLOADER_MIDDLEWARES": {
             "crawler.middlewares.PrivateAddressGuardMiddleware": 50,
+            # the demo's and tests' named hosts served locally; NotConfigured unless MONITOR_HOST_MAP is given
+            "crawler.hostmap.HostMapMiddleware": 60,
             # Scrapy's own lets requests through unchecked while robots.txt loads (crawler/robots.py)
             "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
             "crawler.robots.RobotsTxtMiddleware": 100,

@@ -1,6 +1,6 @@
 """`yuqing demo --no-dashboard` end to end in a subprocess: ≥ 300 documents stored, drops and broken pages
 reported by reason, nothing crashes, the class-A alert arrives once at each local catcher, and a second run
-stores no duplicates and sends no alert twice."""
+on other ports stores no duplicates and sends no alert twice."""
 
 from __future__ import annotations
 
@@ -19,9 +19,9 @@ from sqlalchemy import create_engine, text
 from tests.conftest import ROOT
 
 
-def _free_base_port(n: int = 8) -> int:
+def _free_base_port(n: int = 8, start: int = 21000) -> int:
     """A base port whose next n ports are free now (the demo tries base+i for site i)."""
-    for base in range(21000, 60000, 97):
+    for base in range(start, 60000, 97):
         ok = True
         for port in range(base, base + n):
             with socket.socket() as s:
@@ -67,7 +67,17 @@ def test_demo_crawls_analyses_and_reruns_without_duplicates(tmp_path):
     assert flagged >= 5 and legit == "none"
     login = _demo_login(first.stdout, engine)
 
+    # every stored URL and watched page is on a demo host name, never a port, never the real www.audit.gov.cn
+    with engine.connect() as conn:
+        stored_urls = [r[0] for r in conn.execute(text("select url from documents"))]
+        watched = [r[0] for r in conn.execute(text("select url from site_snapshots"))]
+    assert all(".demo.yuqing.test/" in u for u in stored_urls) and watched
+    assert all(u.startswith("http://www.audit.demo.yuqing.test/") for u in watched)
+
+    # the second run on other ports (finding 7: the first demo's URLs carried its ports, so everything was
+    # stored again)
     outbox_files = len(list((tmp_path / "outbox").iterdir()))
+    cmd[cmd.index("--port-base") + 1] = str(_free_base_port(start=base + 8))
     second = subprocess.run(cmd, cwd=str(ROOT), env=env, capture_output=True, text=True, timeout=300)
     assert second.returncode == 0, second.stderr[-3000:]
     assert "合计：新增 0 篇" in second.stdout

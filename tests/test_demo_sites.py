@@ -20,6 +20,7 @@ import pytest
 from config.loader import Source, load_sources
 from yuqing.demo import DemoSites, build_corpus, write_sources_yaml
 from yuqing.demo.corpus import SHANGHAI, SITE_NAMES, SITES, plan_verdict, search_hits, weibo_hits
+from yuqing.demo.sites import site_host
 
 NOW = datetime(2026, 11, 22, 14, 30, tzinfo=SHANGHAI)
 
@@ -29,13 +30,21 @@ def corpus():
     return build_corpus(NOW)
 
 
+_SERVED: list[DemoSites] = []  # sites whose host names `fetch` routes to their local servers
+
+
 @pytest.fixture(scope="module")
 def sites(corpus):
     with DemoSites(corpus, base_port=None) as s:
+        _SERVED.append(s)
         yield s
+        _SERVED.remove(s)
 
 
 def fetch(url: str) -> tuple[int, dict[str, str], bytes]:
+    """GET `url`; a demo host name (*.demo.yuqing.test) goes to the server that serves it, as in the crawl."""
+    for s in _SERVED:
+        url = s.local_url(url)
     try:
         with urllib.request.urlopen(url, timeout=5) as r:
             return r.status, dict(r.headers), r.read()
@@ -362,16 +371,17 @@ def test_taken_base_port_falls_back_to_a_free_one(corpus, caplog):
     taken = blocker.getsockname()[1]
     try:
         with DemoSites(corpus, base_port=taken) as s:
-            first = s.urls()[SITES[0]]
+            first = s.addresses()[SITES[0]]
             assert not first.endswith(f":{taken}")
             assert fetch(first + "/robots.txt")[0] == 200
+            assert s.urls()[SITES[0]] == f"http://{site_host(SITES[0])}"  # the URL does not change
         assert "is taken" in caplog.text
     finally:
         blocker.close()
 
 
 def test_spread_hosts_puts_each_site_on_its_own_loopback_address(corpus):
-    with DemoSites(corpus, base_port=None, spread_hosts=True) as s:
+    with DemoSites(corpus, base_port=None, host_names=False, spread_hosts=True) as s:
         hosts = [u.split("//")[1].split(":")[0] for u in s.urls().values()]
         assert len(set(hosts)) == len(SITES) and all(h.startswith("127.0.0.") for h in hosts)
         assert all(fetch(u + "/robots.txt")[0] == 200 for u in s.urls().values())

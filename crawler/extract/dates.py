@@ -28,6 +28,10 @@ def _shanghai() -> tzinfo:
 
 
 SHANGHAI = _shanghai()
+# The one sanity rule for publication times, whatever the source kind (HTML page, RSS/Atom, Weibo, hot list,
+# search result): none before MIN_YEAR (Chinese news sites, and the epoch-0 "1970" of a broken feed, are
+# older than any real article), none later than FUTURE_SLACK after now (clock skew and date-only times in
+# another timezone; "2099" is a template default).
 MIN_YEAR = 1995
 FUTURE_SLACK = timedelta(days=1)
 
@@ -111,8 +115,22 @@ def _cn_number(text: str) -> float | None:
     return None if n is None else float(n)
 
 
+def date_problem(dt: datetime, now: datetime) -> str | None:
+    """Why `dt` cannot be a publication time seen at `now` ("date_future", "date_too_old"), or None.
+
+    Both must be aware (a naive one is read as Asia/Shanghai). Every source kind applies this rule: the
+    extractors use it to skip implausible candidates, the normaliser to drop an implausible date field."""
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=SHANGHAI)
+    if dt.year < MIN_YEAR:
+        return "date_too_old"
+    if dt > _aware_now(now) + FUTURE_SLACK:
+        return "date_future"
+    return None
+
+
 def _plausible(dt: datetime, now: datetime) -> bool:
-    return dt.year >= MIN_YEAR and dt <= now + FUTURE_SLACK
+    return date_problem(dt, now) is None
 
 
 def _aware_now(now: datetime) -> datetime:

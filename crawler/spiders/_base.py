@@ -11,6 +11,7 @@ from scrapy.http import Response
 
 from config.loader import Source
 from crawler.extract import decode_html_detailed, extract_article
+from crawler.extract.content import binary_kind
 from crawler.items import ArticleItem
 
 logger = logging.getLogger(__name__)
@@ -101,6 +102,16 @@ class BaseMonitorSpider(scrapy.Spider):
         ext = self.crawler.extensions.middlewares if self.crawler.extensions else ()
         return next((e for e in ext if isinstance(e, CrawlRunRecorder)), None)
 
+    def binary(self, response: Response) -> bool:
+        """True (counted as dropped `binary_content`) when the body is an image, archive, program ... whatever
+        the Content-Type says (crawler.extract.content): nothing is read out of it."""
+        kind = binary_kind(response.body)
+        if kind:
+            self.crawler.stats.inc_value("monitor/dropped/binary_content")
+            logger.info("dropped %s: binary content (%s) served as %s", response.url[:300], kind,
+                        response.headers.get("Content-Type", b"?").decode("latin-1")[:60])  # fmt: skip
+        return kind is not None
+
     def decode(self, response: Response) -> tuple[str, str]:
         """Decode by content whatever the headers claim; count which rule decided (stats monitor/encoding/*)."""
         declared = self.source.encoding or getattr(response, "encoding", None)
@@ -109,8 +120,12 @@ class BaseMonitorSpider(scrapy.Spider):
         return text, encoding
 
     def article_item(self, response: Response, **hints: Any) -> ArticleItem | None:
-        """Extract an article from an HTML response; hints (title, published_at, ...) fill what is missing."""
+        """Extract an article from an HTML response; hints (title, published_at, ...) fill what is missing.
+        A binary body (crawler.extract.content: JPEG, PDF, zip ... whatever the Content-Type says) is dropped
+        and counted as `binary_content`."""
         now = datetime.now(UTC)
+        if self.binary(response):
+            return None
         html, encoding = self.decode(response)
         if not html.strip():
             self.crawler.stats.inc_value("monitor/dropped/empty_page")

@@ -66,6 +66,8 @@ class HotListSpider(BaseMonitorSpider):
 
     def parse(self, response: Response):
         now = datetime.now(UTC)
+        if self.binary(response):
+            return
         try:
             payload = json.loads(response.body.decode("utf-8"))
         except (ValueError, UnicodeDecodeError) as exc:

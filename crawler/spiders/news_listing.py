@@ -47,6 +47,8 @@ class NewsListingSpider(BaseMonitorSpider):
         if not hasattr(response, "text"):
             self.crawler.stats.inc_value("monitor/problems/non_text_list_page")
             return
+        if self.binary(response):
+            return
         self.crawler.stats.inc_value("monitor/list_pages")
         for link in self.article_links.extract_links(response):
             if link.url in self.list_pages_seen:

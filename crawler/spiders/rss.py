@@ -10,6 +10,7 @@ import scrapy
 from scrapy.http import Response
 
 from crawler.extract import parse_datetime
+from crawler.extract.dates import date_problem
 from crawler.spiders._base import BaseMonitorSpider
 
 logger = logging.getLogger(__name__)
@@ -65,6 +66,8 @@ class RssSpider(BaseMonitorSpider):
 
     def parse_feed(self, response: Response):
         now = datetime.now(UTC)
+        if self.binary(response):
+            return
         entries = feed_entries(response)
         self.crawler.stats.inc_value("monitor/feed_entries", len(entries))
         if not entries:
@@ -74,9 +77,14 @@ class RssSpider(BaseMonitorSpider):
             if not entry["link"]:
                 self.crawler.stats.inc_value("monitor/problems/entry_without_link")
                 continue
+            published = parse_feed_date(entry["published"], now)
+            problem = date_problem(published, now) if published is not None else None
+            if problem:  # an impossible feed date must not override the page's own
+                self.crawler.stats.inc_value(f"monitor/problems/{problem}")
+                published = None
             hints = {
                 "title": entry["title"].strip(),
-                "published_at": parse_feed_date(entry["published"], now),
+                "published_at": published,
                 "summary": scrapy.Selector(text=f"<div>{entry['summary']}</div>")
                 .xpath("string()")
                 .get("")

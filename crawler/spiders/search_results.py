@@ -81,6 +81,8 @@ class SearchResultsSpider(BaseMonitorSpider):
 
     def parse(self, response: Response, query: str):
         now = datetime.now(UTC)
+        if self.binary(response):
+            return
         results = parse_results(response, now)
         self.crawler.stats.inc_value("monitor/search_results", len(results))
         for r in results:

@@ -90,6 +90,8 @@ class SocialPostsSpider(BaseMonitorSpider):
 
     def parse(self, response: Response, base: str, page: int):
         now = datetime.now(UTC)
+        if self.binary(response):
+            return
         try:
             payload = json.loads(
                 response.body.decode(response.encoding if hasattr(response, "encoding") else "utf-8")

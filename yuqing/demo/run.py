@@ -87,15 +87,18 @@ def run_demo(*, data_dir: Path | None = None, dashboard: bool = True, base_port:
         settings = settings.model_copy(update={"alerts_file": str(alerts.config_file)})
         sources = [Source(**s) for s in sites.sources()]
         print(f"演示站点已启动：{len(sites.urls())} 个站点，{len(sources)} 个信源", file=out)
+        addresses = sites.addresses()
         for key, url in sites.urls().items():
-            print(f"  {key:<18}{url}", file=out)
+            print(f"  {key:<18}{url:<42}（本机 {addresses[key].removeprefix('http://')}）", file=out)
         # one reactor run: the news crawl, then the site-watch batches (candidate checks, own-site baseline,
         # own-site check after the demo tampers with its homepage)
         plan = sitewatch.prepare(settings)
         plans = load_plans(settings.path(settings.plans_file))
+        # stable host names in every stored URL; only this crawl knows they are served on 127.0.0.1:<port>
         runs = run_crawl(
-            settings, [sources, *plan.batches], plans=plans, spider_overrides=plan.spider_overrides
-        )
+            settings, [sources, *plan.batches], plans=plans, spider_overrides=plan.spider_overrides,
+            overrides={"MONITOR_HOST_MAP": sites.host_map()},
+        )  # fmt: skip
         news = {s.name for s in sources}
         print_crawl_summary([r for r in runs if r["source"] in news], out=out)
         engine = open_store(settings.resolved_db_url, upgrade=False)

@@ -1,9 +1,17 @@
 """Serve the demo corpus on 127.0.0.1: one quiet ThreadingHTTPServer per site, and the sources that crawl them.
 
-`DemoSites(corpus).start()` binds each site to `base_port + i` when it can (so re-running the demo gives
-the same URLs and no duplicate documents), else to a free port with a warning; `base_port=None` always
-takes free ports (tests). Requests are counted per site and logged (path and status) so the demo can
-show them and check that robots.txt and private-address links were respected.
+Each site has a stable host name under `demo.yuqing.test` (a reserved TLD that resolves nowhere), e.g.
+`http://cnaudit-news.demo.yuqing.test/rss.xml`: that is the URL its pages link to, the sources crawl and the
+store keeps, whatever port the server got, so a second demo run on other ports stores no document twice.
+Only the demo's crawl knows where a name is served: `host_map()` (name → 127.0.0.1:port) is handed to the
+crawl as MONITOR_HOST_MAP (crawler.hostmap routes the request to the local server at connection time);
+nothing outside the demo process resolves these names, and real crawls have no host map.
+
+`DemoSites(corpus).start()` binds each site to `base_port + i` when it can, else to a free port with a
+warning; `base_port=None` always takes free ports (tests). `host_names=False` gives the old
+`http://127.0.0.1:port` URLs (benchmarks that crawl the sites from another process). Requests are counted
+per site and logged (path and status) so the demo can show them and check that robots.txt and
+private-address links were respected.
 """
 
 from __future__ import annotations
@@ -14,7 +22,7 @@ from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 
 import yaml
 
@@ -32,6 +40,12 @@ from yuqing.demo.pages import APPS, Response, SiteApp, page_count
 logger = logging.getLogger(__name__)
 
 MAX_LOG = 200_000
+DEMO_DOMAIN = "demo.yuqing.test"
+
+
+def site_host(key: str) -> str:
+    """The stable host name of a demo site (`cnaudit_news` → `cnaudit-news.demo.yuqing.test`)."""
+    return f"{key.replace('_', '-')}.{DEMO_DOMAIN}"
 
 
 class _Server(ThreadingHTTPServer):
@@ -61,7 +75,9 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception:  # a rendering bug must show up as a 500 and in the log, not kill the server
             logger.exception("demo site %s failed on %s", self.server.app.key, self.path)
             resp = Response(500, b"internal error", "text/plain")
-        self.server.owner._record(self.server.app.key, self.command, self.path, resp.status)
+        # a crawl sends the absolute URI (crawler.hostmap proxies to this server): log the path as sent directly
+        sent = parts.path + (f"?{parts.query}" if parts.query else "") if parts.scheme else self.path
+        self.server.owner._record(self.server.app.key, self.command, sent, resp.status)
         self.send_response(resp.status)
         self.send_header("Content-Type", resp.content_type)
         self.send_header("Content-Length", str(len(resp.body)))
@@ -87,15 +103,20 @@ class DemoSites:
         host: str = "127.0.0.1",
         base_port: int | None = 18700,
         *,
+        host_names: bool = True,
         spread_hosts: bool = False,
     ) -> None:
-        """`spread_hosts=True` puts site i on 127.0.0.(i+1) instead of `host`, so that Scrapy, which keys its
-        per-domain download slots on the host name, crawls the sites in parallel rather than as one domain."""
+        """`host_names=False`: URLs are the servers' own addresses (http://127.0.0.1:port). `spread_hosts=True`
+        then puts site i on 127.0.0.(i+1) instead of `host`, so that Scrapy, which keys its per-domain download
+        slots on the host name, crawls the sites in parallel rather than as one domain (with host names each
+        site has its own name anyway)."""
         self.corpus = corpus
         self.host = host
         self.base_port = base_port
+        self.host_names = host_names
         self.spread_hosts = spread_hosts
         self._urls: dict[str, str] = {}
+        self._addresses: dict[str, str] = {}
         self._servers: list[_Server] = []
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
@@ -130,7 +151,8 @@ class DemoSites:
                 server = self._bind(i)
                 server.owner = self
                 self._servers.append(server)
-                self._urls[key] = f"http://{self._host(i)}:{server.server_address[1]}"
+                self._addresses[key] = f"http://{self._host(i)}:{server.server_address[1]}"
+                self._urls[key] = f"http://{site_host(key)}" if self.host_names else self._addresses[key]
             for key, server in zip(SITES, self._servers, strict=True):
                 app = APPS[key](self.corpus, self._urls)
                 server.app = app
@@ -162,6 +184,7 @@ class DemoSites:
         for server in self._servers:
             server.server_close()
         self._servers, self._threads = [], []
+        self._addresses = {}
 
     def __enter__(self) -> DemoSites:
         return self.start()
@@ -192,8 +215,24 @@ class DemoSites:
 
     # --- what to crawl -----------------------------------------------------------------------------
     def urls(self) -> dict[str, str]:
-        """Site key -> base URL (empty before start())."""
+        """Site key -> base URL as pages link to it and the store keeps it (empty before start())."""
         return dict(self._urls)
+
+    def addresses(self) -> dict[str, str]:
+        """Site key -> where its server listens now (http://127.0.0.1:port; empty before start())."""
+        return dict(self._addresses)
+
+    def host_map(self) -> dict[str, str]:
+        """Host name -> "127.0.0.1:port", for the crawl's MONITOR_HOST_MAP (empty without host names)."""
+        if not self.host_names:
+            return {}
+        return {site_host(k): a.removeprefix("http://") for k, a in self._addresses.items()}
+
+    def local_url(self, url: str) -> str:
+        """`url` on a demo host rewritten to the server's own address (for fetching it directly)."""
+        parts = urlsplit(url)
+        target = self.host_map().get((parts.hostname or "").lower())
+        return urlunsplit(("http", target, parts.path, parts.query, "")) if target else url
 
     def sources(self) -> list[dict[str, Any]]:
         """Source dicts (valid `config.loader.Source(**d)`) pointing the project's spiders at the demo sites."""
@@ -316,6 +355,9 @@ def write_sources_yaml(sources: list[dict[str, Any]], path: Path) -> None:
     """Write sources as a config/sources.yaml-style file (UTF-8, readable Chinese)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    header = "# Demo sources written by `yuqing demo`: local sites on 127.0.0.1 serving a generated corpus.\n"
+    header = (
+        "# Demo sources written by `yuqing demo`: local sites on 127.0.0.1 serving a generated corpus, under host\n"
+        "# names (*.demo.yuqing.test) that only the demo's own crawl can reach.\n"
+    )
     text = yaml.safe_dump({"sources": sources}, allow_unicode=True, sort_keys=False, width=200)
     path.write_text(header + text, encoding="utf-8")

@@ -44,12 +44,16 @@ from config.sitewatch import (
     WatchedPage,
 )
 from config.vocabulary import TIER_ACT, TIER_LABELS, TIER_NONE, TIER_REVIEW
+from yuqing.demo.sites import DEMO_DOMAIN
 
 logger = logging.getLogger(__name__)
 
 FIXTURE_SITES = ROOT / "bench" / "fixtures" / "sites"
 FIXTURE_NOW = date(2024, 6, 25)  # the day the fixture official site was "current"
-OFFICIAL_HOST = "www.audit.gov.cn"
+# The office's own site in the demo: a demo host name (never the real www.audit.gov.cn, so no link the demo
+# stores or shows leads off the demo), served from the fixture copy of the real site's pages.
+OFFICIAL_HOST = f"www.audit.{DEMO_DOMAIN}"
+OFFICIAL_FIXTURE = "www.audit.gov.cn"
 PRIVATE_REDIRECT_HOST = "www.cnao-login.cn"
 PRIVATE_TARGET = "http://10.20.30.40/login"
 LOOKALIKE_IP = "198.51.100.7"  # TEST-NET-2: answers of the stub DNS (never connected to)
@@ -216,7 +220,7 @@ class SiteWatchDemo:
 
     # content
     def _fixture(self, host: str, path: str) -> Path | None:
-        base = (FIXTURE_SITES / host).resolve()
+        base = (FIXTURE_SITES / (OFFICIAL_FIXTURE if host == OFFICIAL_HOST else host)).resolve()
         if not base.is_dir():
             return None
         f = (base / path.lstrip("/")).resolve()
@@ -265,12 +269,14 @@ class SiteWatchDemo:
         return 200, html, text.encode("utf-8"), {}
 
     def official_home(self, ua: str, referer: str) -> str:
-        snap = FIXTURE_SITES / OFFICIAL_HOST / "snapshots"
+        snap = FIXTURE_SITES / OFFICIAL_FIXTURE / "snapshots"
         if self.tampered and "baiduspider" in ua.lower():
             return self._shift_dates((snap / "cloak.spider.html").read_text(encoding="utf-8"))
         if self.tampered and "baidu.com" in referer.lower():
             return self._shift_dates((snap / "cloak.referer.html").read_text(encoding="utf-8"))
-        home = self._shift_dates((FIXTURE_SITES / OFFICIAL_HOST / "index.html").read_text(encoding="utf-8"))
+        home = self._shift_dates(
+            (FIXTURE_SITES / OFFICIAL_FIXTURE / "index.html").read_text(encoding="utf-8")
+        )
         if self.tampered:
             home = home.replace("</body>", _INJECTED + "</body>", 1)
         return home
