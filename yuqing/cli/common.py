@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import logging
-
 from config.loader import Settings, load_settings
+from yuqing.console import setup_logging
 
 
 def _setup_logging(verbose: int) -> None:
-    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    setup_logging(verbose)
 
 
 def _settings(args) -> Settings:
