@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import os
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime
@@ -62,6 +61,7 @@ def run_demo(*, data_dir: Path | None = None, dashboard: bool = True, base_port:
     from config.resources import load_text_resources
     from jobs.alerts import run_alerts
     from jobs.analysis import analyze
+    from jobs.children import run_foreground
     from jobs.crawl import run_crawl
     from store.alerts import messages_sent_since
     from store.db import open_store
@@ -138,7 +138,7 @@ def run_demo(*, data_dir: Path | None = None, dashboard: bool = True, base_port:
             "演示站点在看板运行期间保持在线）",
             file=out,
         )
-        try:
-            return subprocess.call(cmd, cwd=str(ROOT), env=env)
-        except KeyboardInterrupt:
-            return 0
+        # Streamlit in its own process group; SIGTERM / SIGINT / SIGHUP are forwarded to it and waited for
+        # (this also replaces the signal handlers Scrapy left behind after the crawl), then the sites and
+        # catchers close with this block
+        return run_foreground(cmd, cwd=str(ROOT), env=env, grace=settings.serve.stop_grace_seconds)
