@@ -160,7 +160,14 @@ def _feature_pool(workers: int):
     )  # fmt: skip
     # the workers die with this process however it ends (SIGTERM, SIGKILL): none is left holding the database
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
-                               initializer=die_with_parent, initargs=(signal.SIGKILL, os.getpid()))  # fmt: skip
+                               initializer=_pool_worker_init, initargs=(os.getpid(),))  # fmt: skip
+
+
+def _pool_worker_init(parent_pid: int) -> None:
+    """A stage-2 worker: SIGKILL when the parent ends; Ctrl-C (SIGINT to the whole terminal process group) is
+    the parent's to handle — it stops the pool — so a worker prints no KeyboardInterrupt traceback."""
+    die_with_parent(signal.SIGKILL, parent_pid)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _load(engine: Engine) -> tuple[ReprintIndex, EventClusterer, dict[str, Any]]:
@@ -292,7 +299,7 @@ def run_stage2(engine: Engine, *, now: datetime | None = None, config: Stage2Con
             )
         finally:
             if pool is not None:
-                pool.shutdown()
+                pool.shutdown(cancel_futures=True)
         if watermark is not None:
             stats.pruned_events = len(clusterer.prune(watermark))
             cutoff = datetime.fromtimestamp(watermark, UTC) - timedelta(days=config.reprint_days)

@@ -135,8 +135,9 @@ def test_stage2_pool_workers_die_with_their_parent(sig):
         _cleanup(proc, workers)
 
 
-@pytest.mark.slow
-def test_sigterm_to_analyze_in_stage_2_leaves_no_worker(tmp_path):
+@pytest.fixture()
+def stage2_backlog(tmp_path):
+    """A database with 3,000 documents through stage 1 and waiting for stage 2 (enough for the worker pool)."""
     from sqlalchemy import text
 
     from analysis.opinion.documents import analysis_version
@@ -156,20 +157,44 @@ def test_sigterm_to_analyze_in_stage_2_leaves_no_worker(tmp_path):
         assert conn.execute(text("select count(*) from documents where stage2_at is null "
                                  "and analyzed_at is not null")).scalar_one() == 3000  # fmt: skip
     engine.dispose()
+    return f"sqlite:///{db}"
+
+
+def _analyze_until_pool(db_url: str, **popen) -> tuple[subprocess.Popen, set[int]]:
     proc = subprocess.Popen([sys.executable, "-m", "yuqing.cli", "analyze"], cwd=str(ROOT),
-                            env=_env(MONITOR_DB_URL=f"sqlite:///{db}"),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+                            env=_env(MONITOR_DB_URL=db_url), stdout=subprocess.DEVNULL, **popen)  # fmt: skip
     workers: set[int] = set()
+    deadline = time.monotonic() + 120
+    while len(workers) < 2:  # stage 2 has started its pool
+        if proc.poll() is not None or time.monotonic() > deadline:
+            _cleanup(proc, workers)
+            raise AssertionError("no pool worker seen while analyze ran")
+        workers = descendants(proc.pid)
+        time.sleep(0.02)
+    return proc, workers
+
+
+@pytest.mark.slow
+def test_sigterm_to_analyze_in_stage_2_leaves_no_worker(stage2_backlog):
+    proc, workers = _analyze_until_pool(stage2_backlog, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 120
-        while len(workers) < 2:  # stage 2 has started its pool
-            assert proc.poll() is None, "analyze ended before its pool was seen"
-            assert time.monotonic() < deadline, "no pool worker within 120 s"
-            workers = descendants(proc.pid)
-            time.sleep(0.02)
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=10)
         left, _ = gone_within(workers, [], 10)
         assert not left, f"pool workers left behind: {left}"
     finally:
         _cleanup(proc, workers)
+
+
+@pytest.mark.slow
+def test_ctrl_c_to_analyze_in_stage_2_is_one_line_and_leaves_no_worker(stage2_backlog, tmp_path):
+    with (tmp_path / "err.txt").open("w") as err:
+        proc, workers = _analyze_until_pool(stage2_backlog, stderr=err, start_new_session=True)
+    try:
+        os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole foreground group
+        assert proc.wait(timeout=10) == 130
+        left, _ = gone_within(workers, [], 10)
+        assert not left, f"pool workers left behind: {left}"
+    finally:
+        _cleanup(proc, workers)
+    assert (tmp_path / "err.txt").read_text().strip() == "已中断。"
