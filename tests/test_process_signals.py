@@ -198,3 +198,37 @@ def test_ctrl_c_to_analyze_in_stage_2_is_one_line_and_leaves_no_worker(stage2_ba
     finally:
         _cleanup(proc, workers)
     assert (tmp_path / "err.txt").read_text().strip() == "已中断。"
+
+
+# --------------------------------------------------------------------------- yuqing serve killed outright
+@pytest.fixture()
+def slow_pages():
+    """A local site whose article pages take 0.4 s each (tests/test_cli_serve.py's)."""
+    from tests.test_cli_serve import _site
+
+    server, _, url = _site(0.4)
+    yield url
+    server.shutdown()
+
+
+@pytest.mark.slow
+def test_job_children_stop_when_serve_is_killed(tmp_path, slow_pages):
+    """kill -9 on the scheduler: its crawl child (own process group) gets SIGTERM from the kernel and ends."""
+    from tests.test_cli_serve import _config, _query
+
+    url = slow_pages
+    cfg = _config(tmp_path, url)
+    proc = subprocess.Popen([sys.executable, "-m", "yuqing.cli", "--config", cfg, "serve"], cwd=str(ROOT),
+                            env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    family: set[int] = set()
+    try:
+        wait_until(lambda: bool(_query(tmp_path / "serve.db", "select 1 from documents limit 1")), 120,
+                   "the crawl child storing documents", proc)  # fmt: skip
+        family = descendants(proc.pid)
+        assert family, "no job child"
+        proc.kill()
+        proc.wait(timeout=5)
+        left, _ = gone_within(family, [], 10)
+        assert not left, f"job children left behind: {left}"
+    finally:
+        _cleanup(proc, family)
