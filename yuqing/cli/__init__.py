@@ -55,7 +55,7 @@ def _add_verbose(parser: argparse.ArgumentParser) -> None:
     for action in parser._actions:  # noqa: SLF001 - argparse has no public walk over subparsers
         if isinstance(action, argparse._SubParsersAction):  # noqa: SLF001
             for sub in action.choices.values():
-                sub.add_argument("-v", "--verbose", dest="sub_verbose", action="count", default=0,
+                sub.add_argument("-v", "--verbose", dest="sub_verbose", action="count", default=argparse.SUPPRESS,
                                  help="more log output (-v, -vv)")  # fmt: skip
                 _add_verbose(sub)
 
