@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import re
+import sys
 import time
 import zlib
 from dataclasses import dataclass
@@ -547,9 +548,8 @@ def train(data_dir: Path, out_stem: Path, recipe: dict | None = None) -> dict:
     return meta
 
 
-def main(argv: list[str] | None = None) -> int:
-    """CLI: ``yuqing train-sentiment [--data-dir DIR] [--out STEM]``."""
-    parser = argparse.ArgumentParser(prog="train-sentiment", description="重新训练情感模型")
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The trainer's options, shared by ``python -m analysis.train_sentiment`` and ``yuqing train-sentiment``."""
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help="../shared/data")
     parser.add_argument(
         "--out",
@@ -557,12 +557,25 @@ def main(argv: list[str] | None = None) -> int:
         default=MODEL_DIR / PROJECT_MODEL_STEM,
         help="output stem: writes STEM.npz and STEM.json",
     )
-    args = parser.parse_args(argv)
-    if not (args.data_dir / "sentiment").is_dir():
-        parser.error(f"no sentiment data under {args.data_dir}")
-    out = args.out.with_suffix("") if args.out.suffix in (".npz", ".json") else args.out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """CLI: ``yuqing train-sentiment [--data-dir DIR] [--out STEM]``."""
+    parser = argparse.ArgumentParser(prog="train-sentiment", description="重新训练情感模型")
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Train from `args.data_dir` into `args.out`; print the figures (one line to stderr, 2, without data)."""
+    data_dir = Path(args.data_dir or DEFAULT_DATA_DIR)
+    out = Path(args.out or MODEL_DIR / PROJECT_MODEL_STEM)
+    if not (data_dir / "sentiment").is_dir():
+        print(f"找不到情感训练数据：{data_dir}/sentiment（用 --data-dir 指定数据目录）", file=sys.stderr)
+        return 2
+    out = out.with_suffix("") if out.suffix in (".npz", ".json") else out
     t0 = time.perf_counter()
-    meta = train(args.data_dir, out)
+    meta = train(data_dir, out)
     print(f"wrote {out}.npz / {out}.json in {time.perf_counter() - t0:.1f}s")
     print(f"trained rows: {meta['training']['n_trained']}")
     for head, rep in meta["training"]["heads"].items():

@@ -10,7 +10,6 @@ file, the key and the problem (the project's one formatter, `config.errors.forma
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -19,12 +18,11 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 
 from config.errors import ConfigError, format_validation_error
 from config.files import read_yaml
-from config.loader import Strict
+from config.loader import Strict, check_cidrs, parse_hhmm
 
 # Triggers about events or documents: they accept the 方案 / 本地 / heat filters.
 EVENT_TRIGGERS = ("event_class_a", "event_class_b", "office_criticism", "deadline_soon", "deadline_passed")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _ENV = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -35,10 +33,10 @@ def parse_span(value: str) -> tuple[int, int]:
         raise ValueError(f"{value!r} must look like 08:00-22:00")
     out = []
     for p in parts:
-        m = _HHMM.match(p)
-        if not m:
-            raise ValueError(f"{value!r}: {p!r} is not a time HH:MM")
-        out.append(int(m.group(1)) * 60 + int(m.group(2)))
+        try:
+            out.append(parse_hhmm(p))
+        except ValueError:
+            raise ValueError(f"{value!r}: {p!r} is not a time HH:MM") from None
     if out[0] == out[1]:
         raise ValueError(f"{value!r}: start and end are the same")
     return out[0], out[1]
@@ -229,12 +227,7 @@ class Delivery(Strict):
     @field_validator("allow_private_networks")
     @classmethod
     def _cidrs(cls, value: list[str]) -> list[str]:
-        for i, net in enumerate(value):
-            try:
-                ipaddress.ip_network(net, strict=False)
-            except ValueError as exc:
-                raise ValueError(f"item [{i}] {net!r}: {exc}") from None
-        return value
+        return check_cidrs(value)
 
     @model_validator(mode="after")
     def _lease_covers_a_send(self) -> Delivery:

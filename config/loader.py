@@ -18,6 +18,7 @@ import os
 import re
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, YamlConfigSettingsSource
@@ -36,6 +37,38 @@ PLATFORMS = ("news", "weibo", "wechat", "official", "forum", "video", "hotlist")
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+# --------------------------------------------------------------------------- shared field checks
+_HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+def parse_hhmm(value: str) -> int:
+    """'08:30' (or '8:30') -> minutes after midnight; ValueError naming the value otherwise. The one time-of-day
+    check: settings (report.daily_time) and the alerts file (windows, quiet hours) both use it."""
+    m = _HHMM.match(str(value).strip())
+    if not m:
+        raise ValueError(f"{value!r} is not a time of day HH:MM like 08:30")
+    return int(m.group(1)) * 60 + int(m.group(2))
+
+
+def check_cidrs(value: list[str]) -> list[str]:
+    """Every item a network in CIDR form (127.0.0.0/8, ::1/128); ValueError naming the bad item."""
+    for i, net in enumerate(value):
+        try:
+            ipaddress.ip_network(net, strict=False)
+        except ValueError as exc:
+            raise ValueError(f"item [{i}] {net!r}: {exc}") from None
+    return value
+
+
+def check_timezone(value: str) -> str:
+    """An IANA timezone name the system knows (Asia/Shanghai); ValueError otherwise."""
+    try:
+        ZoneInfo(str(value))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown timezone {value!r} (an IANA name like Asia/Shanghai)") from None
+    return str(value)
 
 
 # --------------------------------------------------------------------------- settings.yaml
@@ -64,12 +97,7 @@ class CrawlSettings(Strict):
     @field_validator("allow_private_networks")
     @classmethod
     def _cidrs_valid(cls, value: list[str]) -> list[str]:
-        for i, net in enumerate(value):
-            try:
-                ipaddress.ip_network(net, strict=False)
-            except ValueError as exc:
-                raise ValueError(f"item [{i}] {net!r}: {exc}") from None
-        return value
+        return check_cidrs(value)
 
     default_depth: int = Field(
         10, ge=0, description="list pages at most this many links away from the start page"
@@ -98,8 +126,10 @@ class DashboardSettings(Strict):
     )
     lockout_minutes: int = Field(15, ge=1, le=1440, description="how long such a lock lasts")
 
-
-_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+    @field_validator("timezone")
+    @classmethod
+    def _timezone_known(cls, value: str) -> str:
+        return check_timezone(value)
 
 
 class ReportSettings(Strict):
@@ -120,9 +150,8 @@ class ReportSettings(Strict):
     @field_validator("daily_time")
     @classmethod
     def _hhmm(cls, value: str) -> str:
-        if not _HHMM.match(str(value)):
-            raise ValueError(f"{value!r} must be a time of day like 08:30")
-        return str(value)
+        minutes = parse_hhmm(value)
+        return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 class ServeSettings(Strict):
@@ -222,8 +251,9 @@ def settings_file() -> Path:
 def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
     """Load settings from YAML + environment (+ overrides); raise ConfigError with one clear message."""
     file = Path(path) if path else settings_file()
-    if path is not None and not file.exists():
-        raise ConfigError(f"{file}: file not found")
+    if not file.exists() and (path is not None or os.environ.get(SETTINGS_FILE_ENV)):
+        named = "" if path is not None else f" (named by {SETTINGS_FILE_ENV})"
+        raise ConfigError(f"{file}: file not found{named}")
     try:
         if file.exists():
             read_yaml(file)  # syntax errors get a clear message before pydantic sees the file

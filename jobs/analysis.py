@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -41,6 +42,7 @@ from analysis.opinion.placement import document_facts, document_stage2, document
 from analysis.opinion.reprints import ReprintIndex
 from analysis.sentiment import get_model
 from config.response_rules import ResponseRules, load_rules
+from jobs.children import die_with_parent
 from store import events as q
 from store.queries import finish_analysis_run, iter_unanalyzed, start_analysis_run, write_analysis
 
@@ -146,7 +148,8 @@ def analyze(engine: Engine, *, sentiment_model: str = "project", batch_size: int
 
 
 def _feature_pool(workers: int):
-    """A fork-based process pool for `document_facts`, or None (one worker, or no fork on this OS).
+    """A fork-based process pool for `document_facts`, or None (one worker, or no fork on this OS). Its workers
+    get SIGKILL from the kernel when this process ends (`jobs.children.die_with_parent`).
 
     The lazily loaded tables (tokenizer, IDF, divisions) are loaded first so the workers share them."""
     if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
@@ -155,7 +158,16 @@ def _feature_pool(workers: int):
         {"id": 0, "title": "审计署", "body": "北京市审计局发布审计报告", "published_at": None,
          "first_seen_at": None, "source": None, "platform": None}
     )  # fmt: skip
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+    # the workers die with this process however it ends (SIGTERM, SIGKILL): none is left holding the database
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_pool_worker_init, initargs=(os.getpid(),))  # fmt: skip
+
+
+def _pool_worker_init(parent_pid: int) -> None:
+    """A stage-2 worker: SIGKILL when the parent ends; Ctrl-C (SIGINT to the whole terminal process group) is
+    the parent's to handle — it stops the pool — so a worker prints no KeyboardInterrupt traceback."""
+    die_with_parent(signal.SIGKILL, parent_pid)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _load(engine: Engine) -> tuple[ReprintIndex, EventClusterer, dict[str, Any]]:
@@ -287,7 +299,7 @@ def run_stage2(engine: Engine, *, now: datetime | None = None, config: Stage2Con
             )
         finally:
             if pool is not None:
-                pool.shutdown()
+                pool.shutdown(cancel_futures=True)
         if watermark is not None:
             stats.pruned_events = len(clusterer.prune(watermark))
             cutoff = datetime.fromtimestamp(watermark, UTC) - timedelta(days=config.reprint_days)

@@ -160,6 +160,7 @@ def run_crawl(
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.reactor import install_reactor, is_reactor_installed
     from twisted.internet import defer
+    from twisted.internet.error import ReactorNotRunning
 
     if settings.redis_url:
         check_redis(settings.redis_url)
@@ -206,8 +207,10 @@ def run_crawl(
                     logger.warning("crawl interrupted (Ctrl-C / SIGTERM): later batches skipped")
                     break
         finally:
-            if reactor.running:
+            try:
                 reactor.stop()
+            except ReactorNotRunning:  # Scrapy's own SIGTERM handler stopped it already
+                pass
 
     from twisted.internet import reactor
 

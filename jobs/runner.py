@@ -9,7 +9,8 @@ parent's stderr.
 
 Stopping: SIGTERM to the child's process group (Scrapy then closes its crawls and records them as
 interrupted), SIGKILL to the group after a grace period. Every process a child starts stays in its group
-unless it makes a session of its own, so nothing is left behind.
+unless it makes a session of its own, so nothing is left behind. A child whose scheduler dies without
+stopping it (kill -9) gets SIGTERM from the kernel (`jobs.children.die_with_parent`).
 """
 
 from __future__ import annotations
@@ -91,6 +92,7 @@ class ChildRunner:
                 "func": func_path(func),
                 "kwargs": dict(kwargs or {}),
                 "verbose": self.verbose,
+                "parent_pid": os.getpid(),
                 "settings": settings.model_dump(mode="json"),
             },  # fmt: skip
             ensure_ascii=False,
@@ -200,6 +202,10 @@ def _parse(out: str | None) -> JobResult:
 # --------------------------------------------------------------------------- the child
 def main() -> int:
     payload = json.loads(sys.stdin.read())
+    if payload.get("parent_pid"):  # the scheduler killed (kill -9, OOM): stop as on SIGTERM, never run on alone
+        from jobs.children import die_with_parent
+
+        die_with_parent(signal.SIGTERM, int(payload["parent_pid"]))
     verbose = int(payload.get("verbose") or 0)
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

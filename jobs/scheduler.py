@@ -20,6 +20,10 @@ Stored progress: `scheduler_jobs` (per job: last start and finish, result, conse
 next run) and `scheduler_state` (the heartbeat). A failing job is logged, counted and run again at its next
 time; it never stops the scheduler.
 
+Config edits while running (jobs.config_watch): the sources, 方案 and alerts files are checked every few
+seconds; a valid edit is used by the next job run (a sources edit also adds, drops or reschedules crawl
+jobs); an invalid one is logged in one line and the previous version stays. settings.yaml needs a restart.
+
 One scheduler per database (store.scheduler.acquire_scheduler_lock). SIGTERM / SIGINT: no new runs start,
 every child gets SIGTERM (a crawl then closes and records itself interrupted) and SIGKILL after
 `serve.stop_grace_seconds`; runs left open are marked interrupted; the process exits.
@@ -42,6 +46,8 @@ from sqlalchemy.engine import Engine
 
 from config.loader import Settings, Source
 from jobs import tasks
+from jobs.config_watch import CHECK_SECONDS as CONFIG_CHECK_SECONDS
+from jobs.config_watch import ConfigWatch
 from jobs.runner import ChildRunner, JobResult
 from store import scheduler as sched_store
 from store.queries import interrupt_open_crawl_runs, sync_sources
@@ -343,9 +349,43 @@ class Service:
     def _write_next_runs(self, conn, now: datetime) -> None:
         sched_store.set_next_runs(conn, self.next_runs(), now)
 
+    def apply_config(self, settings: Settings, sources: Sequence[Source] | None) -> None:
+        """Jobs started from now on get `settings` (reloaded config snapshots); new `sources` (a sources file
+        edited while running) rebuild the crawl jobs: added ones are scheduled, removed ones dropped, a
+        changed cadence rescheduled. Other jobs keep their schedule (settings.yaml needs a restart)."""
+        self.settings = self.executor.settings = settings
+        if sources is None or self.scheduler is None or self.stopping:
+            return
+        now = datetime.now(UTC)
+        new = {j.name: j for j in build_jobs(settings, sources)}
+        rows, success = _read_state(self.engine)
+        prepare(settings, sources, self.engine)
+        added, removed, changed = [], [], []
+        for name in self.jobs.keys() - new.keys():
+            try:
+                self.scheduler.remove_job(name)
+            except Exception:  # noqa: BLE001 - JobLookupError: already gone
+                pass
+            removed.append(name)
+        for name, job in new.items():
+            old = self.jobs.get(name)
+            if old is None:
+                first = first_run_time(job, last_activity(job, rows, success), now)
+                self.scheduler.add_job(self._run, trigger=job.trigger, args=(name,), id=name, name=name,
+                                       executor=job.lane, next_run_time=first)  # fmt: skip
+                added.append(name)
+            elif getattr(old.trigger, "interval", None) != getattr(job.trigger, "interval", None):
+                self.scheduler.reschedule_job(name, trigger=job.trigger)
+                changed.append(name)
+        self.jobs = new
+        self.executor.store(lambda conn: sched_store.forget_jobs(conn, new))
+        if added or removed or changed:
+            logger.info("sources reloaded: %d job(s) added, %d removed, %d rescheduled",
+                        len(added), len(removed), len(changed))  # fmt: skip
+
     def _run(self, name: str) -> None:
-        job = self.jobs[name]
-        if self.stopping:
+        job = self.jobs.get(name)
+        if self.stopping or job is None:
             return
         with self._guard:
             self._active.add(name)
@@ -526,12 +566,25 @@ def serve_forever(settings: Settings, sources: Sequence[Source], engine: Engine,
         runner.request_stop()  # the children start stopping at once
 
     install_stop_handlers(on_stop)
-    service = Service(settings, engine, build_jobs(settings, sources), runner=runner, lock=lock,
-                      stop_event=stop_event)  # fmt: skip
-    service.start()
+    watch = ConfigWatch(settings)
+    try:
+        settings = watch.start()  # the jobs read validated snapshots of sources, 方案 and alerts files
+        service = Service(settings, engine, build_jobs(settings, watch.sources), runner=runner, lock=lock,
+                          stop_event=stop_event)  # fmt: skip
+        service.start()
+    except BaseException:
+        watch.close()
+        raise
+    next_check = time.monotonic() + CONFIG_CHECK_SECONDS
     try:
         while not stop_event.wait(0.5):
-            pass
+            if time.monotonic() >= next_check:
+                next_check = time.monotonic() + CONFIG_CHECK_SECONDS
+                try:
+                    service.apply_config(watch.settings, watch.poll())
+                except Exception:  # noqa: BLE001 - a reload problem must not stop the scheduler
+                    logger.exception("config reload failed; the previous configuration stays")
     finally:
         service.stop()
+        watch.close()
     return service

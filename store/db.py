@@ -66,8 +66,30 @@ def migrate(engine: Engine) -> str:
     return rev or ""
 
 
+def safe_url(url: str) -> str:
+    """The URL with its password hidden, for messages; a URL that does not parse is shown by its scheme only."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - a malformed URL must not hide the message about it
+        return (url.split("://", 1)[0] + "://…") if "://" in url else "（无法解析的地址）"
+
+
+def _first_line(exc: BaseException) -> str:
+    """A driver error's first line (SQLAlchemy appends the statement and a background link on later lines)."""
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return (text.splitlines() or [type(exc).__name__])[0][:300]
+
+
 def open_store(url: str, *, upgrade: bool = True) -> Engine:
-    """Open the store at `url`; upgrade its schema, or fail with one clear message if it is behind."""
+    """Open the store at `url`; upgrade its schema, or fail with one clear message (StoreError) if the URL is
+    malformed, the server unreachable, the tables cannot be created, or the schema is behind."""
+    try:
+        make_url(url)
+    except Exception as exc:  # noqa: BLE001 - ArgumentError, or ValueError for a bad port
+        raise StoreError(
+            f"数据库地址无效（db_url / MONITOR_DB_URL）：{safe_url(url)}：{_first_line(exc)}；"
+            "示例 sqlite:///data/monitor.db 或 postgresql+psycopg://用户@主机:5432/库名"
+        ) from exc
     engine = None
     try:
         engine = make_engine(url)
@@ -76,11 +98,15 @@ def open_store(url: str, *, upgrade: bool = True) -> Engine:
     except Exception as exc:  # noqa: BLE001 - any driver error means the same thing to the user
         if engine is not None:
             engine.dispose()
-        raise StoreError(
-            f"无法连接数据库 {make_url(url).render_as_string(hide_password=True)}: {exc}"
-        ) from exc
+        raise StoreError(f"无法连接数据库 {safe_url(url)}: {_first_line(exc)}") from exc
     if upgrade:
-        migrate(engine)
+        try:
+            migrate(engine)
+        except Exception as exc:  # noqa: BLE001 - read-only file, no permission, a clashing table ...
+            engine.dispose()
+            raise StoreError(
+                f"无法创建或升级数据库表（{safe_url(url)}）：{_first_line(exc)}"
+            ) from exc
         return engine
     have, want = current_revision(engine), head_revision()
     if have != want:

@@ -1,13 +1,37 @@
-"""What the operator reads and runs, shared by the `yuqing` commands and the demo run: the crawl summary,
-the stage-2 line, the alert-run line and the dashboard command."""
+"""What the operator reads and runs, shared by the `yuqing` commands and the demo run: the log level for
+`-v` / `-vv`, the crawl summary, the stage-2 line, the alert-run line and the dashboard command."""
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections import Counter
 
 from config.loader import ROOT, Settings
 from config.vocabulary import CLASS_SHORT_LABELS, DROP_REASON_LABELS, PAGE_PROBLEM_LABELS, RESPONSE_CLASSES
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def log_level(verbosity: int) -> int:
+    """The log level for a count of `-v` flags: quiet by default (warnings; commands print their own
+    summaries), `-v` INFO, `-vv` (or more) DEBUG. The one mapping every command uses, Scrapy's LOG_LEVEL too
+    (`logging.getLevelName(log_level(n))`)."""
+    if verbosity <= 0:
+        return logging.WARNING
+    return logging.INFO if verbosity == 1 else logging.DEBUG
+
+
+def setup_logging(verbosity: int) -> int:
+    """Configure the root logger for a `yuqing` process once (stderr, one format); returns the level.
+    The level is also set on the handlers, so libraries that set their own loggers to DEBUG (Scrapy)
+    stay quiet by default."""
+    level = log_level(verbosity)
+    logging.basicConfig(level=level, format=LOG_FORMAT)
+    logging.root.setLevel(level)
+    for handler in logging.root.handlers:
+        handler.setLevel(level)
+    return level
 
 
 def print_crawl_summary(runs: list[dict], out=sys.stdout) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
 from config.loader import ROOT
@@ -12,6 +11,8 @@ from yuqing.console import dashboard_command
 
 
 def cmd_dashboard(args) -> int:
+    from jobs.children import run_foreground
+
     settings = _settings(args)
     env = dict(os.environ)
     if args.config:
@@ -20,7 +21,7 @@ def cmd_dashboard(args) -> int:
     print(
         f"看板地址：http://{settings.dashboard.host}:{args.port or settings.dashboard.port}/  （Ctrl-C 退出）"
     )
-    return subprocess.call(cmd, cwd=str(ROOT), env=env)
+    return run_foreground(cmd, cwd=str(ROOT), env=env, grace=settings.serve.stop_grace_seconds)
 
 
 def register(subparsers) -> None:

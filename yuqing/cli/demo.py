@@ -6,8 +6,14 @@ from pathlib import Path
 
 
 def cmd_demo(args) -> int:
-    from yuqing.demo.run import run_demo
+    from yuqing.demo.run import run_demo, serve_demo
 
+    if args.serve:
+        return serve_demo(
+            data_dir=Path(args.data_dir) if args.data_dir else None,
+            base_port=args.port_base or None,
+            verbose=args.verbose,
+        )
     return run_demo(
         data_dir=Path(args.data_dir) if args.data_dir else None,
         dashboard=not args.no_dashboard,
@@ -21,6 +27,11 @@ def register(subparsers) -> None:
         "demo", help="start local demo sites, crawl them, analyse, print a summary and serve the dashboard"
     )
     s.add_argument("--no-dashboard", action="store_true", help="stop after the summary")
+    s.add_argument(
+        "--serve", action="store_true",
+        help="instead: keep the demo sites and mail/webhook catchers up and run the real scheduler "
+        "(yuqing serve) against them until SIGTERM / Ctrl-C",
+    )  # fmt: skip
     s.add_argument("--data-dir", help="folder for the demo database (default data/demo)")
     s.add_argument(
         "--port-base",

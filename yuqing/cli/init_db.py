@@ -7,7 +7,7 @@ from yuqing.cli.common import _settings
 
 
 def cmd_init_db(args) -> int:
-    from store.db import open_store
+    from store.db import open_store, safe_url
     from store.queries import sync_sources
 
     settings = _settings(args)
@@ -16,14 +16,8 @@ def cmd_init_db(args) -> int:
     engine = open_store(settings.resolved_db_url, upgrade=True)
     with engine.begin() as conn:
         n = sync_sources(conn, [s.as_row() for s in sources])
-    print(f"数据库已就绪：{_safe_url(settings.resolved_db_url)}（信源 {n} 个）")
+    print(f"数据库已就绪：{safe_url(settings.resolved_db_url)}（信源 {n} 个）")
     return 0
-
-
-def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
 
 
 def register(subparsers) -> None:

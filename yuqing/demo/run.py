@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import os
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime
@@ -62,6 +61,7 @@ def run_demo(*, data_dir: Path | None = None, dashboard: bool = True, base_port:
     from config.resources import load_text_resources
     from jobs.alerts import run_alerts
     from jobs.analysis import analyze
+    from jobs.children import run_foreground
     from jobs.crawl import run_crawl
     from store.alerts import messages_sent_since
     from store.db import open_store
@@ -141,7 +141,67 @@ def run_demo(*, data_dir: Path | None = None, dashboard: bool = True, base_port:
             "演示站点在看板运行期间保持在线）",
             file=out,
         )
+        # Streamlit in its own process group; SIGTERM / SIGINT / SIGHUP are forwarded to it and waited for
+        # (this also replaces the signal handlers Scrapy left behind after the crawl), then the sites and
+        # catchers close with this block
+        return run_foreground(cmd, cwd=str(ROOT), env=env, grace=settings.serve.stop_grace_seconds)
+
+
+def serve_demo(*, data_dir: Path | None = None, base_port: int | None = 18700, verbose: int = 0,
+               out=sys.stdout) -> int:  # fmt: skip
+    """`yuqing demo --serve`: the demo sites and the local mail and webhook catchers, with the real scheduler
+    (`yuqing serve`) running against them unattended until SIGTERM / SIGINT. The first pass crawls every demo
+    source, analyses, and sends the alerts (the class-A one reaches each catcher once; `data/demo/outbox/`);
+    later passes follow each job's cadence. Site checks and own-site watch are off (they need the one-shot
+    demo's prepared site-watch fixtures). On a stop every child is stopped, then the sites and catchers."""
+    from jobs.runner import ChildRunner
+    from jobs.scheduler import build_jobs, prepare, serve_forever
+    from store.db import open_store
+    from store.scheduler import SchedulerLockBusy, acquire_scheduler_lock
+    from yuqing.demo.alerts import DemoAlerts
+    from yuqing.demo.corpus import build_corpus
+    from yuqing.demo.sites import DemoSites, write_sources_yaml
+
+    data_dir = (data_dir or ROOT / "data" / "demo").resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    corpus = build_corpus(datetime.now(UTC))
+    with DemoSites(corpus, base_port=base_port) as sites, DemoAlerts(data_dir) as alerts:
+        sources_file = data_dir / "sources.yaml"
+        write_sources_yaml(sites.sources(), sources_file)
+        settings = demo_settings(data_dir, sources_file)
+        serve = settings.serve.model_copy(update={"site_check_minutes": 0, "site_watch_minutes": 0})
+        settings = settings.model_copy(update={"alerts_file": str(alerts.config_file), "serve": serve})
+        sources = [Source(**s) for s in sites.sources()]
+        engine = open_store(settings.resolved_db_url, upgrade=True)
         try:
-            return subprocess.call(cmd, cwd=str(ROOT), env=env)
-        except KeyboardInterrupt:
-            return 0
+            lock = acquire_scheduler_lock(engine)
+        except SchedulerLockBusy as exc:
+            engine.dispose()
+            print(str(exc), file=sys.stderr)
+            return 3
+        runner = ChildRunner(verbose=verbose)
+        try:
+            prepare(settings, sources, engine)
+            password = demo_account(engine)
+            jobs = build_jobs(settings, sources)
+            print(f"演示站点已启动：{len(sites.urls())} 个站点，{len(sources)} 个信源；"
+                  f"本地邮件和 Webhook 接收端已启动（收到的消息写入 {alerts.outbox}）", file=out)  # fmt: skip
+            print(f"演示数据库：{settings.resolved_db_url}", file=out)
+            print(f"看板：MONITOR_DB_URL={settings.resolved_db_url} yuqing dashboard"
+                  f"（用户名 {DEMO_USER}，密码 {password}）", file=out)  # fmt: skip
+            print(f"调度器已启动（演示）：{len(jobs)} 个任务，先采集全部演示信源、分析并发送预警；"
+                  "`yuqing status` 查看运行情况（同样设置 MONITOR_DB_URL），Ctrl-C 或 SIGTERM 停止。",
+                  file=out, flush=True)  # fmt: skip
+            if verbose == 0:
+                logging.getLogger("jobs").setLevel(logging.INFO)  # a daemon says what it runs
+            service = serve_forever(settings, sources, engine, runner=runner, lock=lock)
+        finally:
+            lock.release()
+            engine.dispose()
+        got = len(alerts.received())
+        print(f"调度器已停止；本地接收端共收到 {got} 条消息（{alerts.outbox}）。", file=out, flush=True)
+    if service.active():  # a job thread still waits on a hung call: do not wait for it
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(1 if service.lost_lock else 0)
+    return 1 if service.lost_lock else 0
