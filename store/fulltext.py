@@ -100,11 +100,12 @@ def _pattern(terms: tuple[str, ...] | list[str]) -> re.Pattern[str] | None:
 
 def snippet(text_: str | None, terms: tuple[str, ...] | list[str], width: int = 120) -> Snippet:
     """About `width` characters of `text_` around the first occurrence of any term, every occurrence in it
-    marked; the start of the text when no term occurs (e.g. a match in the title only)."""
+    marked (the whole text when it is no longer than `width`); the start of the text when no term occurs
+    (e.g. a match in the title only)."""
     value = text_ or ""
     pattern = _pattern(terms)
     first = pattern.search(value) if pattern else None
-    start = 0 if first is None else max(0, first.start() - width // 3)
+    start = 0 if first is None or len(value) <= width else max(0, min(first.start() - width // 3, len(value) - width))
     end = min(len(value), start + width)
     window = value[start:end]
     parts: list[str] = []

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from store.exports import ExportFilter, document_order, select_documents
-from store.schema import documents
+from store.exports import ExportFilter, count_documents, document_order, select_documents
+from store.schema import documents, events
 
 HIT_COLUMNS = (
     "id", "url", "title", "body", "source", "level", "platform", "published_at", "first_seen_at", "plans",
@@ -35,7 +36,24 @@ def search_page(conn: Connection, flt: ExportFilter, *, limit: int = 20, offset:
     return out
 
 
+def count_hits(conn: Connection, flt: ExportFilter) -> int:
+    """How many documents pass `flt` (the total over every page)."""
+    return count_documents(conn, flt)
+
+
 def hit_ids(conn: Connection, flt: ExportFilter, limit: int = 1000) -> list[int]:
     """The ids of the first `limit` hits in page order (tests and the CLI compare hit lists by these)."""
     stmt = select_documents(conn, flt, documents.c.id).order_by(*document_order(newest_first=True))
     return [int(i) for i in conn.execute(stmt.limit(limit)).scalars()]
+
+
+def event_choices(conn: Connection, ids: tuple[int, ...] = (), limit: int = 300) -> list[tuple[int, str]]:
+    """(id, title) of the `limit` most recently active events plus the events `ids`, newest first."""
+    e = events.c
+    stmt = select(e.id, e.title).order_by(e.last_seen_at.desc(), e.id.desc()).limit(limit)
+    rows = [(int(i), t or "") for i, t in conn.execute(stmt)]
+    known = {i for i, _ in rows}
+    wanted = [int(i) for i in ids if int(i) not in known]
+    if wanted:
+        rows += [(int(i), t or "") for i, t in conn.execute(select(e.id, e.title).where(e.id.in_(wanted)))]
+    return rows
