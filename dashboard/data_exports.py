@@ -73,6 +73,7 @@ def cli_command(request: job.ExportRequest, fmt: str = "parquet") -> str:
     for option, values in (
         ("--plan", r.plans), ("--source", r.sources), ("--level", r.levels), ("--sentiment", r.sentiments),
         ("--target", r.targets), ("--region", r.regions), ("--event", tuple(str(e) for e in r.events)),
+        ("--id", tuple(str(i) for i in r.ids)),
     ):  # fmt: skip
         for v in values:
             parts += [option, v]

@@ -29,7 +29,9 @@ PAGE_SIZE = 20
 SNIPPET_CHARS = 140
 PAGE_PATH = "search"  # the page's URL path (views/search.py)
 # URL query parameters the page reads (links from other pages): name -> ExportRequest field
-LINK_PARAMS = ("q", "event", "level", "sentiment", "target", "source", "plan", "region", "from", "to")
+# (`id`: documents by id; `n`: only the count a link shows, ignored by the page)
+LINK_PARAMS = ("q", "event", "level", "sentiment", "target", "source", "plan", "region", "from", "to", "id")
+MAX_LINK_IDS = 200  # beyond this a link names the documents by their filters instead of their ids
 
 STYLE = (
     "<style>.yq-hit{margin:0 0 1rem 0}.yq-title{font-size:1.05rem;font-weight:600}"
@@ -108,8 +110,20 @@ def search_link(**filters: Any) -> str:
         if value is None or value == "" or value == ():
             continue
         key = "all" if name == "all_time" else name
-        if key not in LINK_PARAMS and key != "all":
+        if key not in LINK_PARAMS and key not in ("all", "n"):
             raise ValueError(f"unknown search link parameter {name}")
         values = value if isinstance(value, list | tuple) else [value]
         params += [(key, "1" if v is True else str(v)) for v in values]
     return f"{PAGE_PATH}?{urlencode(params)}" if params else PAGE_PATH
+
+
+def documents_link(ids: list[int] | tuple[int, ...], **fallback: Any) -> str:
+    """A link to exactly the documents `ids` (all dates), showing their count (`n`); when there are more
+    than MAX_LINK_IDS, to the documents matching `fallback` filters instead (e.g. event and source)."""
+    ids = sorted({int(i) for i in ids})
+    if len(ids) <= MAX_LINK_IDS:
+        return search_link(id=ids, all_time=True, n=len(ids))
+    return search_link(**fallback, all_time=True, n=len(ids))
+
+
+LINK_COUNT = r"[?&]n=(\d+)"  # LinkColumn display_text: show the count a link carries

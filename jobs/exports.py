@@ -145,6 +145,7 @@ class ExportRequest:
     newest_first: bool = False  # documents only
     query: str = ""  # full-text search (信息检索): whitespace-separated terms, each in the title or body
     events: tuple[int, ...] = ()  # documents of these events (events: these events)
+    ids: tuple[int, ...] = ()  # these documents (the dashboard's links from a number to its documents)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -170,6 +171,7 @@ class ExportRequest:
                 start=start, end=end, plans=self.plans, sources=self.sources, levels=self.levels,
                 sentiments=self.sentiments, targets=self.targets, regions=self.regions,
                 text=query_terms(self.query), events=tuple(int(e) for e in self.events),
+                ids=tuple(int(i) for i in self.ids),
             )  # fmt: skip
         except ValueError as exc:
             raise ExportError(str(exc)) from exc

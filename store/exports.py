@@ -63,6 +63,7 @@ class ExportFilter:
     regions: tuple[str, ...] = ()
     text: tuple[str, ...] = ()  # full-text terms, every one in the title or body (store.fulltext)
     events: tuple[int, ...] = ()  # documents of these events
+    ids: tuple[int, ...] = ()  # these documents (links from a number to the documents behind it)
 
     def __post_init__(self) -> None:
         for name, values, allowed in (
@@ -82,7 +83,7 @@ class ExportFilter:
         """Whether anything besides the time window narrows the documents."""
         return bool(
             self.plans or self.sources or self.levels or self.sentiments or self.targets or self.regions
-            or self.text or self.events
+            or self.text or self.events or self.ids
         )  # fmt: skip
 
 
@@ -147,6 +148,8 @@ def _document_conditions(
         )
     if flt.events:
         where.append(d.event_id.in_([int(e) for e in flt.events]))
+    if flt.ids:
+        where.append(d.id.in_([int(i) for i in flt.ids]))
     if flt.text:
         where.append(text_clause(conn, flt.text))
     return where

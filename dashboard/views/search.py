@@ -2,9 +2,9 @@
 snippets, links to the originals, paging, and the results as CSV / Excel / Parquet.
 
 Other pages link here with URL parameters (dashboard.data_search.search_link: q, event, level, sentiment,
-target, source, plan, region, from, to, all), applied to the widgets once per distinct link.
+target, source, plan, region, from, to, id, all), applied to the widgets once per distinct link.
 Session-state keys: sr_query, sr_all_time, sr_dates, sr_plans, sr_sources, sr_levels, sr_sentiment,
-sr_targets, sr_regions, sr_events, sr_page, sr_signature (the filters the page number belongs to),
+sr_targets, sr_regions, sr_events, sr_ids (documents named by a link), sr_page, sr_signature (the filters the page number belongs to),
 sr_applied (the link parameters already applied), sr_download_<fmt>.
 """
 
@@ -64,6 +64,7 @@ if any(params.values()) and state.get("sr_applied") != signature:
     state["sr_sources"] = [s for s in params["source"] if s in options["sources"]]
     state["sr_plans"] = [p for p in params["plan"] if p in options["plans"]]
     state["sr_regions"] = list(params["region"])
+    state["sr_ids"] = [int(i) for i in params["id"] if i.isdigit()]
     first_p, last_p = _day(next(iter(params["from"]), None)), _day(next(iter(params["to"]), None))
     state["sr_all_time"] = bool(params["all"]) or not (first_p or last_p)
     if first_p or last_p:
@@ -73,6 +74,7 @@ state.setdefault("sr_query", "")
 state.setdefault("sr_all_time", False)
 state.setdefault("sr_dates", (default_first, default_last))
 state.setdefault("sr_events", [])
+state.setdefault("sr_ids", [])
 
 query = st.text_input(
     "检索词", key="sr_query", placeholder="如：审计 整改（空格分隔的词须同时出现在标题或正文中）",
@@ -103,6 +105,11 @@ with st.sidebar:
         "事件", list(event_titles), key="sr_events", placeholder="全部事件",
         format_func=lambda i: f"{i} · {event_titles.get(i, '')[:30]}",
     )  # fmt: skip
+    if state["sr_ids"]:
+        st.info(f"仅限链接指定的 {len(state['sr_ids'])} 篇文档。")
+        if st.button("取消该限定", key="sr_clear_ids"):
+            state["sr_ids"] = []
+            st.rerun()
     st.caption("不选即不限。")
 
 first, last = (None, None) if all_time else components.date_range(picked, default_first, default_last)
@@ -110,7 +117,7 @@ request = job.ExportRequest(
     kind="documents", fmt="csv", first=first, last=last, plans=tuple(plans), sources=tuple(sources),
     levels=_codes(levels, level_labels), sentiments=_codes(sentiments, sentiment_labels),
     targets=_codes(targets, target_labels), regions=tuple(regions), newest_first=True, query=query.strip(),
-    events=tuple(int(e) for e in picked_events),
+    events=tuple(int(e) for e in picked_events), ids=tuple(state["sr_ids"]),
 )  # fmt: skip
 
 # a new search starts on page 1
