@@ -203,3 +203,18 @@ PAGE_PROBLEM_LABELS: dict[str, str] = {
     "count_negative": "计数为负，记为 0",
     "count_absurd": "计数超出合理范围，已截断",
 }
+
+# ------------------------------------------------------------------ 审计结果公告 reception (公告反响)
+
+# How a document is linked to a 公告 (store.announcements, analysis.opinion.announcements).
+LINK_REPRINT = "reprint"  # in the 公告's reprint group
+LINK_EVENT = "event"  # in the 公告's event
+LINK_NUMBER = "number"  # cites its number (2026年第3号)
+LINK_SUBJECT = "subject"  # names its subject (the title after 公告：)
+ANNOUNCEMENT_LINKS: tuple[str, ...] = (LINK_REPRINT, LINK_EVENT, LINK_NUMBER, LINK_SUBJECT)
+ANNOUNCEMENT_LINK_LABELS: dict[str, str] = {
+    LINK_REPRINT: "转载",
+    LINK_EVENT: "同一事件",
+    LINK_NUMBER: "引用公告编号",
+    LINK_SUBJECT: "提及公告主题",
+}
