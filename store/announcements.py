@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from config.vocabulary import LINK_EVENT, LINK_NUMBER, LINK_REPRINT, LINK_SUBJECT
-from store.exports import ExportFilter, _time_window, document_order, select_documents
+from store.exports import ExportFilter, document_order, select_documents, time_window
 from store.schema import documents, sources
 
 OFFICIAL_KIND = "official"
@@ -51,7 +51,7 @@ def official_documents(
     300 characters of the body as `body_head` (where a number may be when the title has none)."""
     stmt = (
         _announcement_select()
-        .where(*_time_window(ExportFilter(start=start, end=end)))
+        .where(*time_window(ExportFilter(start=start, end=end)))
         .order_by(*document_order(newest_first=True))
         .limit(limit)
     )

@@ -106,7 +106,7 @@ def _plan_clause(conn: Connection, plans: Sequence[str]) -> ColumnElement:
     raise NotImplementedError(f"unsupported database dialect: {conn.dialect.name}")
 
 
-def _time_window(flt: ExportFilter) -> list[ColumnElement]:
+def time_window(flt: ExportFilter) -> list[ColumnElement]:
     d = documents.c
     if flt.start is None and flt.end is None:
         return []
@@ -125,7 +125,7 @@ def _document_conditions(
     conn: Connection, flt: ExportFilter, *, with_time: bool = True
 ) -> list[ColumnElement]:
     d = documents.c
-    where = _time_window(flt) if with_time else []
+    where = time_window(flt) if with_time else []
     if flt.plans:
         where.append(_plan_clause(conn, flt.plans))
     if flt.sources:

@@ -57,3 +57,23 @@ def test_nodes_rank_by_reprinted_then_engagement():
     assert (dazhong.documents, dazhong.reprints, dazhong.doc_ids) == (2, 1, [4, 8])
     assert next(n for n in nodes if n.source == "微博热搜").hot == 1
     assert sp.nodes([], None) == []
+
+
+def test_spread_of_a_stored_event_on_both_backends(stories):
+    """The audit story after stage 2 (SQLite and PostgreSQL): 新华网 published first, 人民网 and 大众网 reprinted
+    it, so 新华网 leads the 核心传播节点 with two reprints."""
+    from jobs.analysis import run_stage2
+    from store import events as store_events
+    from tests.factories import STORY_NOW
+
+    engine, ids = stories
+    run_stage2(engine, now=STORY_NOW)
+    with engine.connect() as conn:
+        event_id = conn.exec_driver_sql(f"SELECT event_id FROM documents WHERE id = {ids['a2']}").scalar()
+        event = store_events.get_event(conn, event_id)
+        docs = store_events.event_documents(conn, [event_id])[event_id]
+    nodes = sp.nodes(docs, event["first_doc_id"])
+    assert [(n.source, n.reprinted, n.reprints, n.is_first) for n in nodes] == [
+        ("新华网", 2, 0, True), ("人民网", 0, 1, False), ("大众网", 0, 1, False),
+    ]  # fmt: skip
+    assert [s.stage for s in sp.timeline(docs, event["first_doc_id"])] == ["首发", "转载", "转载"]

@@ -121,7 +121,7 @@ request = job.ExportRequest(
 )  # fmt: skip
 
 # a new search starts on page 1
-filters_now = repr(dataclasses.replace(request, fmt="csv"))
+filters_now = repr(request)
 if state.get("sr_signature") != filters_now:
     state["sr_signature"] = filters_now
     state["sr_page"] = 1
