@@ -41,9 +41,10 @@ class Detail:
     documents: pd.DataFrame  # 时间, 标题, 原文, 信源, 级别, 情感, 对象, 关联方式, 事件
 
 
-def _link(rec: an.Reception, key: str, fallback: dict[str, Any]) -> str | None:
+def _link(rec: an.Reception, key: str, fallback: dict[str, Any]) -> str:
+    """A link carrying the count of the documents behind `key`; '' (a blank cell) when there are none."""
     ids = rec.ids.get(key, [])
-    return documents_link(ids, **fallback) if ids else None
+    return documents_link(ids, **fallback) if ids else ""
 
 
 def _reception(conn, ann: dict[str, Any]) -> tuple[an.Reception, list[dict[str, Any]], dict[int, set[str]], str | None, str | None]:
@@ -57,7 +58,7 @@ def _reception(conn, ann: dict[str, Any]) -> tuple[an.Reception, list[dict[str, 
 @st.cache_data(ttl=120, show_spinner=False)
 def announcements(db_url: str, tz_name: str, first: date, last: date) -> pd.DataFrame:
     """The 公告 published first..last (local days), newest first, with their reception. Count columns are
-    links carrying the count (dashboard.data_search.LINK_COUNT); None where the count is 0."""
+    links carrying the count (dashboard.data_search.LINK_COUNT); blank where the count is 0."""
     start, end = days_window(first, last, tz_name)
     rows = []
     with engine(db_url).connect() as conn:
@@ -69,7 +70,7 @@ def announcements(db_url: str, tz_name: str, first: date, last: date) -> pd.Data
                     "id": int(ann["id"]),
                     "发布时间": fmt_time(ann["published_at"] or ann["first_seen_at"], tz_name),
                     "公告": ann["title"],
-                    "编号": number or "",
+                    "公告编号": number or "",
                     "原文": safe_link(ann["url"]),
                     "报道": _link(rec, "all", fallback),
                     "负面": _link(rec, "neg", fallback),
@@ -83,8 +84,8 @@ def announcements(db_url: str, tz_name: str, first: date, last: date) -> pd.Data
                     "信源": ann["source"],
                 }
             )  # fmt: skip
-    columns = ["id", "发布时间", "公告", "编号", "原文", "报道", "负面", "中性", "正面", "批评审计机关", "报道数",
-               "批评数", "信源数", "事件", "信源"]  # fmt: skip
+    columns = ["id", "发布时间", "公告", "报道", "负面", "中性", "正面", "批评审计机关", "信源数", "事件", "公告编号",
+               "原文", "信源", "报道数", "批评数"]  # fmt: skip
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -114,7 +115,7 @@ def announcement_detail(db_url: str, tz_name: str, announcement_id: int) -> Deta
             "对象": [TARGET_LABELS.get(d["target"] or "", "") for d in docs],
             "关联方式": ["、".join(ANNOUNCEMENT_LINK_LABELS[r] for r in an.REASONS if r in links[int(d["id"])])
                          for d in docs],
-            "事件": [int(d["event_id"]) if d["event_id"] is not None else None for d in docs],
+            "事件": [str(int(d["event_id"])) if d["event_id"] is not None else "" for d in docs],
         },
         index=pd.RangeIndex(len(docs)),
     )  # fmt: skip

@@ -31,13 +31,32 @@ class Spread:
 
     first: str  # 首发 in one line ('' without documents)
     levels: pd.DataFrame  # 级别, 文档 (link carrying the count), 首次出现
-    chart: pd.DataFrame  # 时间 (local, naive), 级别, 累计文档: one row per document, a step chart
+    chart: pd.DataFrame  # 时间 (local, naive), 级别 (and 全部), 累计文档: a step chart
     nodes: pd.DataFrame  # 信源, 级别, 文档 (link), 被转载 (link), 转载, 互动量, 阅读量, 热榜, 首次出现, 首发
     timeline: pd.DataFrame  # 时间, 阶段, 信源, 级别, 标题, 原文, 转载自
 
 
 def _local_naive(value, tz_name: str):
     return pd.Timestamp(value).tz_convert(tz_name).tz_localize(None)
+
+
+ALL_LEVELS = "全部"
+
+
+def _chart(points: list, tz_name: str) -> pd.DataFrame:
+    """Step-chart rows: per level (and 全部) its cumulative count at each of its documents, held to the
+    last document's time so every line reaches the right edge."""
+    if not points:
+        return pd.DataFrame(columns=["时间", "级别", "累计文档"])
+    rows = [(t, level_label(lv), n) for t, lv, n in points]
+    rows += [(t, ALL_LEVELS, i + 1) for i, (t, _lv, _n) in enumerate(points)]
+    end = points[-1][0]
+    last: dict[str, int] = {}
+    for _t, label, n in rows:
+        last[label] = n
+    rows += [(end, label, n) for label, n in last.items()]
+    return pd.DataFrame([(_local_naive(t, tz_name), label, n) for t, label, n in rows],
+                        columns=["时间", "级别", "累计文档"])  # fmt: skip
 
 
 @st.cache_data(ttl=30, show_spinner=False)
@@ -68,10 +87,7 @@ def spread(db_url: str, tz_name: str, event_id: int) -> Spread | None:
             "首次出现": [fmt_time(sp.doc_time(per_level[lv][0]), tz_name) for lv in order],
         }
     )  # fmt: skip
-    chart = pd.DataFrame(
-        [(_local_naive(t, tz_name), level_label(lv), n) for t, lv, n in sp.cumulative_by_level(docs)],
-        columns=["时间", "级别", "累计文档"],
-    )
+    chart = _chart(sp.cumulative_by_level(docs), tz_name)
 
     reprinted_ids: dict[str, list[int]] = {}
     for s in steps:
@@ -82,7 +98,7 @@ def spread(db_url: str, tz_name: str, event_id: int) -> Spread | None:
             "信源": [n.source for n in nodes],
             "级别": [level_label(n.level) for n in nodes],
             "文档": [documents_link(n.doc_ids, event=event_id, source=n.source) for n in nodes],
-            "被转载": [documents_link(reprinted_ids.get(n.source, []), event=event_id) if n.reprinted else None
+            "被转载": [documents_link(reprinted_ids.get(n.source, []), event=event_id) if n.reprinted else ""
                        for n in nodes],
             "转载": [n.reprints for n in nodes],
             "互动量": [n.engagement for n in nodes],

@@ -44,7 +44,7 @@ def test_announcements_page_counts_reception_and_links_to_documents(db):
     assert at.title[0].value == "公告反响"
     table = at.get_by_key("an_table").dataframe[0].value
     row = table[table["公告"] == TITLE].iloc[0]
-    assert row["编号"] == "2026年第3号"
+    assert row["公告编号"] == "2026年第3号"
     assert _ids(row["报道"]) == sorted(db[k] for k in ("reprint", "same_event", "number", "subject", "critic"))
     assert _ids(row["批评审计机关"]) == [db["critic"]]
     assert _ids(row["负面"]) == sorted(db[k] for k in ("reprint", "number", "critic"))

@@ -50,7 +50,7 @@ components.table(
     df.drop(columns=["报道数", "批评数"]), "an_table", hide_index=True,
     column_config={
         "id": st.column_config.NumberColumn("编号", format="%d"),
-        "公告": st.column_config.TextColumn("公告", width="large"),
+        "公告": st.column_config.TextColumn("公告", width="medium"),
         "原文": st.column_config.LinkColumn("原文", display_text="打开", validate=r"^https?://"),
         "报道": _count("报道"), "负面": _count("负面"), "中性": _count("中性"), "正面": _count("正面"),
         "批评审计机关": _count("批评审计机关", "负面且对象为审计机关自身的报道"),
@@ -60,8 +60,8 @@ components.table(
 
 st.subheader("公告详情")
 titles = dict(zip(df["id"], df["公告"], strict=True))
-if st.session_state.get("an_pick") not in titles:
-    st.session_state["an_pick"] = int(df["id"].iloc[0])
+if st.session_state.get("an_pick") not in titles:  # the most reported 公告 first
+    st.session_state["an_pick"] = int(df.sort_values("报道数", ascending=False, kind="stable")["id"].iloc[0])
 pick = st.selectbox("选择公告", list(titles), key="an_pick", format_func=lambda i: f"{i} · {titles[i][:50]}")
 detail = data_announcements.announcement_detail(ctx.db_url, ctx.tz_name, int(pick))
 if detail is None:
@@ -82,6 +82,6 @@ else:
         column_config={
             "标题": st.column_config.TextColumn("标题", width="large"),
             "原文": st.column_config.LinkColumn("原文", display_text="打开原文", validate=r"^https?://"),
-            "事件": st.column_config.NumberColumn("事件", format="%d"),
+            "事件": st.column_config.TextColumn("事件", help="所属热点事件编号"),
         },
     )  # fmt: skip

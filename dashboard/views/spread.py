@@ -34,10 +34,10 @@ def render(ctx: components.PageContext, event_id: int) -> None:
             alt.Chart(spread.chart)
             .mark_line(interpolate="step-after", point=True)
             .encode(
-                x=alt.X("时间:T", title="时间"),
+                x=alt.X("时间:T", title="时间", axis=alt.Axis(format="%m-%d %H:%M", labelAngle=0)),
                 y=alt.Y("累计文档:Q", title="累计文档"),
                 color=alt.Color("级别:N", title="信源级别"),
-                tooltip=["时间:T", "级别:N", "累计文档:Q"],
+                tooltip=[alt.Tooltip("时间:T", format="%Y-%m-%d %H:%M"), "级别:N", "累计文档:Q"],
             )
             .properties(height=260)
         )
