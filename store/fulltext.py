@@ -2,13 +2,16 @@
 
 A query is split on whitespace into terms (at most MAX_TERMS, each at most MAX_TERM_CHARS characters); a
 document matches when every term occurs in its title or in its body as a substring, ASCII letters
-case-insensitive. Substring matching needs no word segmentation, so 审计 finds 审计署 and 审计局 alike.
+case-insensitive and every other character exact (`fold`). Substring matching needs no word segmentation,
+so 审计 finds 审计署 and 审计局 alike.
 
 SQLite (migration 0007_w_search): terms of three characters or more go to the FTS5 trigram index
-(`documents_fts MATCH '"term"'`, an exact substring match); shorter terms, which a trigram index cannot
-look up, are matched with LIKE on the documents (the other filters, above all the time window, narrow
-the scan). PostgreSQL: ILIKE on title and body, which the pg_trgm GIN indexes serve. Both return the same
-documents; `snippet` marks the same occurrences in the text.
+(`documents_fts MATCH '"term"'`, a substring match); the index also folds the case of non-ASCII letters,
+so a term holding such letters is checked again with LIKE, which folds ASCII only. Shorter terms, which a
+trigram index cannot look up, are matched with LIKE on the documents (the other filters, above all the time
+window, narrow the scan). PostgreSQL: LIKE for terms without ASCII letters (Chinese has no case, and LIKE
+is several times faster than ILIKE), else a regular expression with each ASCII letter as [xX]; the pg_trgm
+GIN indexes serve both. Both backends return the same documents; `snippet` marks the same occurrences.
 """
 
 from __future__ import annotations
@@ -38,6 +41,37 @@ def query_terms(query: str | None) -> tuple[str, ...]:
     return tuple(terms[:MAX_TERMS])
 
 
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_REGEX_SPECIAL = set(r".^$*+?()[]{}|\-")
+
+
+def fold(text_: str) -> str:
+    """The text as matching sees it: ASCII letters lower-cased, everything else unchanged."""
+    return text_.translate(_ASCII_LOWER)
+
+
+def _has_ascii_letter(term: str) -> bool:
+    return any(c.isascii() and c.isalpha() for c in term)
+
+
+def _has_other_cased(term: str) -> bool:
+    """Whether the term holds a non-ASCII letter with case (Ä, Ω …): FTS5 folds those, LIKE does not."""
+    return any(not c.isascii() and c.lower() != c.upper() for c in term)
+
+
+def _pg_regex(term: str) -> str:
+    """A POSIX regular expression matching `term` literally, ASCII letters in either case."""
+    out = []
+    for c in term:
+        if c.isascii() and c.isalpha():
+            out.append(f"[{c.lower()}{c.upper()}]")
+        elif c in _REGEX_SPECIAL:
+            out.append("\\" + c)
+        else:
+            out.append(c)
+    return "".join(out)
+
+
 def _like_pattern(term: str) -> str:
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -52,10 +86,15 @@ def text_clause(conn: Connection, terms: tuple[str, ...] | list[str]) -> ColumnE
     d = documents.c
     dialect = conn.dialect.name
     if dialect == "postgresql":
-        return and_(
-            *(or_(d.title.ilike(_like_pattern(t), escape="\\"), d.body.ilike(_like_pattern(t), escape="\\"))
-              for t in terms)
-        )  # fmt: skip
+        parts = []
+        for t in terms:
+            if _has_ascii_letter(t):
+                regex = _pg_regex(t)
+                parts.append(or_(d.title.op("~")(regex), d.body.op("~")(regex)))
+            else:
+                pattern = _like_pattern(t)
+                parts.append(or_(d.title.like(pattern, escape="\\"), d.body.like(pattern, escape="\\")))
+        return and_(*parts)
     if dialect != "sqlite":
         raise NotImplementedError(f"unsupported database dialect: {dialect}")
     long_terms = [t for t in terms if len(t) >= TRIGRAM]
@@ -69,7 +108,7 @@ def text_clause(conn: Connection, terms: tuple[str, ...] | list[str]) -> ColumnE
         )  # fmt: skip
         parts.append(d.id.in_(fts))
     for t in terms:
-        if len(t) < TRIGRAM:
+        if len(t) < TRIGRAM or _has_other_cased(t):
             pattern = _like_pattern(t)
             parts.append(or_(d.title.like(pattern, escape="\\"), d.body.like(pattern, escape="\\")))
     return and_(*parts)

@@ -14,7 +14,7 @@ from sqlalchemy import delete, update
 
 from store import exports as q
 from store.db import _alembic_config, make_engine, migrate
-from store.fulltext import query_terms, snippet
+from store.fulltext import fold, query_terms, snippet
 from store.schema import documents
 from store.search import hit_ids, search_page
 from tests.factories import analysed, document, insert_documents
@@ -30,6 +30,7 @@ CORPUS = {
     "s5": ("化工企业爆炸", "响水县化工企业发生爆炸事故，应急管理部派出工作组。", 4, "澎湃新闻", "neg", "other", None),
     "s6": ("关于\"审计\"的问答", "问：什么是审计_报告？答：审计报告是审计机关出具的文书。", 5, "问答社区", "neu", "other", None),
     "s7": ("审", "单字标题的帖子，正文提到计划。", 6, "论坛", "neu", "other", None),
+    "s8": ("Ärger über PPP项目", "ΩMEGA基金与[正则]?.*符号$^，反斜杠\\在此。", 7, "外文网", "neu", "other", None),
 }  # fmt: skip
 QUERIES = [
     "审计",  # two characters: the most common query
@@ -47,6 +48,14 @@ QUERIES = [
     "审计　爆炸",  # full-width space between terms: nothing has both
     "爆炸 事故 工作组",
     "不存在的词语",
+    "ppp项目",  # ASCII letters fold inside a mixed term
+    "ärger",  # other letters are exact: Ä is not ä (FTS5 alone would fold it)
+    "Ärger",
+    "ωmega",
+    "ΩMEGA基金",
+    "[正则]?.*",  # regular-expression characters are text (PostgreSQL matches ASCII letters by regex)
+    "$^",
+    "反斜杠\\在",
 ]
 
 
@@ -65,7 +74,7 @@ def _expected(query: str) -> list[str]:
     terms = query_terms(query)
 
     def has(text: str, term: str) -> bool:
-        return term.lower() in text.lower() if term.isascii() else term in text
+        return fold(term) in fold(text)
 
     keys = [k for k, (title, body, *_rest) in CORPUS.items() if all(has(title, t) or has(body, t) for t in terms)]
     return sorted(keys, key=lambda k: CORPUS[k][2], reverse=True)
