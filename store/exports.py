@@ -121,6 +121,20 @@ def time_window(flt: ExportFilter) -> list[ColumnElement]:
     return [or_(and_(*pub), and_(d.published_at.is_(None), *seen))]
 
 
+SCAN_WINDOW_MAX = 30_000  # SQLite: search by LIKE within a time window holding at most this many documents
+
+
+def _few_in_window(conn: Connection, flt: ExportFilter) -> bool:
+    """SQLite only: whether the time window of `flt` holds at most SCAN_WINDOW_MAX documents (counted up to
+    that bound through the time indexes), so that scanning it beats listing every hit of a common term from
+    the trigram index (bench.search)."""
+    if conn.dialect.name != "sqlite" or (flt.start is None and flt.end is None):
+        return False
+    bounded = select(literal(1)).select_from(documents).where(*time_window(flt)).limit(SCAN_WINDOW_MAX + 1)
+    n = conn.execute(select(func.count()).select_from(bounded.subquery())).scalar_one()
+    return int(n) <= SCAN_WINDOW_MAX
+
+
 def _document_conditions(
     conn: Connection, flt: ExportFilter, *, with_time: bool = True
 ) -> list[ColumnElement]:
@@ -151,7 +165,7 @@ def _document_conditions(
     if flt.ids:
         where.append(d.id.in_([int(i) for i in flt.ids]))
     if flt.text:
-        where.append(text_clause(conn, flt.text))
+        where.append(text_clause(conn, flt.text, scan=with_time and _few_in_window(conn, flt)))
     return where
 
 

@@ -81,8 +81,12 @@ def _fts_phrase(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-def text_clause(conn: Connection, terms: tuple[str, ...] | list[str]) -> ColumnElement:
-    """Documents whose title or body holds every term (see the module docstring); `terms` non-empty."""
+def text_clause(conn: Connection, terms: tuple[str, ...] | list[str], *, scan: bool = False) -> ColumnElement:
+    """Documents whose title or body holds every term (see the module docstring); `terms` non-empty.
+
+    `scan`: the other conditions leave few documents (store.exports decides), so on SQLite every term is
+    matched with LIKE on those rather than looked up in the trigram index, which would list every document
+    holding a common term first. The hits are the same either way."""
     d = documents.c
     dialect = conn.dialect.name
     if dialect == "postgresql":
@@ -97,7 +101,7 @@ def text_clause(conn: Connection, terms: tuple[str, ...] | list[str]) -> ColumnE
         return and_(*parts)
     if dialect != "sqlite":
         raise NotImplementedError(f"unsupported database dialect: {dialect}")
-    long_terms = [t for t in terms if len(t) >= TRIGRAM]
+    long_terms = [] if scan else [t for t in terms if len(t) >= TRIGRAM]
     parts: list[ColumnElement] = []
     if long_terms:
         fts = (
@@ -108,7 +112,7 @@ def text_clause(conn: Connection, terms: tuple[str, ...] | list[str]) -> ColumnE
         )  # fmt: skip
         parts.append(d.id.in_(fts))
     for t in terms:
-        if len(t) < TRIGRAM or _has_other_cased(t):
+        if scan or len(t) < TRIGRAM or _has_other_cased(t):
             pattern = _like_pattern(t)
             parts.append(or_(d.title.like(pattern, escape="\\"), d.body.like(pattern, escape="\\")))
     return and_(*parts)

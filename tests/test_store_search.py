@@ -175,3 +175,15 @@ def test_snippet_marks_every_occurrence_in_a_window_around_the_first():
     assert s.plain.startswith("…") and s.plain.endswith("…")
     assert snippet("no match here", ("审计",)).hits == (False,)
     assert [p for p, h in zip(*(lambda x: (x.parts, x.hits))(snippet("The PPP and ppp", ("Ppp",))), strict=True) if h] == ["PPP", "ppp"]
+
+
+@pytest.mark.parametrize("window_max", [0, 30_000], ids=["index", "scan"])
+def test_search_in_a_time_window_gives_the_same_hits_by_index_or_by_scan(corpus, monkeypatch, window_max):
+    """SQLite scans a small time window with LIKE instead of the trigram index (store.exports.SCAN_WINDOW_MAX);
+    both ways, and PostgreSQL, give the reference hits."""
+    engine, ids = corpus
+    monkeypatch.setattr(q, "SCAN_WINDOW_MAX", window_max)
+    start, end = T0 + timedelta(hours=1), T0 + timedelta(hours=7)
+    for query in QUERIES:
+        expected = [ids[k] for k in _expected(query) if 1 <= CORPUS[k][2] < 7]
+        assert _hits(engine, query, start=start, end=end) == expected, query
