@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from config.vocabulary import LINK_EVENT, LINK_NUMBER, LINK_REPRINT, LINK_SUBJECT
-from store.exports import ExportFilter, document_order, select_documents, time_window
+from store.exports import ExportFilter, document_order, time_window
+from store.fulltext import text_clause
 from store.schema import documents, sources
 
 OFFICIAL_KIND = "official"
@@ -78,9 +79,10 @@ def reporting_documents(
     if announcement.get("event_id") is not None:
         add(select(d.id).where(d.event_id == announcement["event_id"]), LINK_EVENT)
     since = (announcement.get("published_at") or announcement["first_seen_at"]) - LEAD
+    window = time_window(ExportFilter(start=since))
     for how, term in [*((LINK_NUMBER, n) for n in numbers), (LINK_SUBJECT, subject)]:
-        if term:
-            add(select_documents(conn, ExportFilter(start=since, text=(term,)), d.id), how)
+        if term:  # numbers and subjects are rare: always through the trigram index (never a window scan)
+            add(select(d.id).where(text_clause(conn, (term,)), *window), how)
     docs: list[dict[str, Any]] = []
     ids = sorted(links)
     for at in range(0, len(ids), 500):
