@@ -230,3 +230,18 @@ PAGE_PROBLEM_LABELS: dict[str, str] = {
     "date_future": "发布时间晚于当前，已忽略该时间",
     "date_too_old": "发布时间早于 1995 年，已忽略该时间",
 }
+
+# ------------------------------------------------------------------ 审计结果公告 reception (公告反响)
+
+# How a document is linked to a 公告 (store.announcements, analysis.opinion.announcements).
+LINK_REPRINT = "reprint"  # in the 公告's reprint group
+LINK_EVENT = "event"  # in the 公告's event
+LINK_NUMBER = "number"  # cites its number (2026年第3号)
+LINK_SUBJECT = "subject"  # names its subject (the title after 公告：)
+ANNOUNCEMENT_LINKS: tuple[str, ...] = (LINK_REPRINT, LINK_EVENT, LINK_NUMBER, LINK_SUBJECT)
+ANNOUNCEMENT_LINK_LABELS: dict[str, str] = {
+    LINK_REPRINT: "转载",
+    LINK_EVENT: "同一事件",
+    LINK_NUMBER: "引用公告编号",
+    LINK_SUBJECT: "提及公告主题",
+}

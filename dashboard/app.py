@@ -5,7 +5,7 @@ Nothing renders before a login (dashboard.auth: login form, idle timeout, sideba
 config or store is reported first, so an administrator can see why nobody can log in.
 Session-state keys used by the pages: ov_dates, ov_plans, ov_sources, ov_sentiment (总览 filters);
 ex_dates, ex_plans, ex_sources, ex_levels, ex_sentiment, ex_targets, ex_regions, ex_kind, ex_shape, ex_dims
-(数据导出 filters and choices); auth_* and login_* (dashboard.auth).
+(数据导出 filters and choices); sr_* (信息检索, see views/search.py); an_dates, an_pick (公告反响); auth_* and login_* (dashboard.auth).
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ auth.require_login(components.page_context().db_url)
 PAGES = [
     st.Page("views/overview.py", title="舆情总览", icon=":material/dashboard:", default=True),
     st.Page("views/events.py", title="热点与回应", icon=":material/local_fire_department:"),
+    st.Page("views/search.py", title="信息检索", icon="🔍"),
+    st.Page("views/announcements.py", title="公告反响", icon="📢"),
     st.Page("views/sources.py", title="信源健康", icon=":material/monitor_heart:"),
     st.Page("views/impersonation.py", title="仿冒网站", icon=":material/gpp_maybe:"),
     st.Page("views/integrity.py", title="网站安全", icon=":material/shield:"),

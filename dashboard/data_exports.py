@@ -72,10 +72,13 @@ def cli_command(request: job.ExportRequest, fmt: str = "parquet") -> str:
         parts += ["--to", r.last.isoformat()]
     for option, values in (
         ("--plan", r.plans), ("--source", r.sources), ("--level", r.levels), ("--sentiment", r.sentiments),
-        ("--target", r.targets), ("--region", r.regions),
+        ("--target", r.targets), ("--region", r.regions), ("--event", tuple(str(e) for e in r.events)),
+        ("--id", tuple(str(i) for i in r.ids)),
     ):  # fmt: skip
         for v in values:
             parts += [option, v]
+    if r.query:
+        parts += ["--query", r.query]
     if r.kind == "trends":
         parts += ["--shape", r.shape]
         if tuple(r.dimensions) != tuple(job.DIMENSIONS):

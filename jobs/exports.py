@@ -41,6 +41,7 @@ from config.vocabulary import (
 )
 from jobs.export_writers import FORMATS, Column, write_table
 from store import exports as q
+from store.fulltext import query_terms
 from store.reports import days_window
 
 logger = logging.getLogger(__name__)
@@ -142,6 +143,9 @@ class ExportRequest:
     shape: str = "long"  # trends only
     dimensions: tuple[str, ...] = tuple(DIMENSIONS)  # trends only
     newest_first: bool = False  # documents only
+    query: str = ""  # full-text search (信息检索): whitespace-separated terms, each in the title or body
+    events: tuple[int, ...] = ()  # documents of these events (events: these events)
+    ids: tuple[int, ...] = ()  # these documents (the dashboard's links from a number to its documents)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -166,6 +170,8 @@ class ExportRequest:
             return q.ExportFilter(
                 start=start, end=end, plans=self.plans, sources=self.sources, levels=self.levels,
                 sentiments=self.sentiments, targets=self.targets, regions=self.regions,
+                text=query_terms(self.query), events=tuple(int(e) for e in self.events),
+                ids=tuple(int(i) for i in self.ids),
             )  # fmt: skip
         except ValueError as exc:
             raise ExportError(str(exc)) from exc

@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from sqlalchemy.engine import Engine
 
+from analysis.opinion import spread
 from analysis.opinion.digest import (
     DeadlineState,
     change_text,
@@ -90,6 +91,7 @@ SENTIMENT_SHORT = {"neg": "负面", "neu": "中性", "pos": "正面"}
 QUOTES_MAX = 5  # representative criticisms quoted
 TIMELINE_MAX = 12  # rows in a 专报's spread timeline
 VIEWS_MAX = 8  # representative views in a 专报
+NODES_MAX = 5  # 核心传播节点 in a 专报
 QUIET_TOP = 3  # a quiet period still names its most-discussed events
 SUMMARY_CHARS = 200
 
@@ -746,6 +748,34 @@ def _timeline(v: _EventView, refs: References, tz: str, hot_sources: set[str]) -
     return Table(("时间", "信源", "级别", "传播节点", "标题"), tuple(rows))
 
 
+def _nodes(v: _EventView, refs: References, tz: str, hot_sources: set[str]) -> list[Block]:
+    """The 核心传播节点 (analysis.opinion.spread): the sources that carried the event furthest, each citing
+    its earliest document."""
+    nodes = spread.nodes(v.docs, v.row.get("first_doc_id"), hot_sources)[:NODES_MAX]
+    if not nodes:
+        return [_p("暂无传播信源。")]
+    docs = {int(d["id"]): d for d in v.docs}
+    rows = []
+    for n in nodes:
+        role = "首发" if n.is_first else ("登上热榜" if n.hot else ("转载" if n.reprints else "报道"))
+        rows.append(
+            (
+                Span(n.source, refs=(refs.cite(docs[n.doc_ids[0]]),)),
+                Span(_level(n.level)),
+                Span(role),
+                Span(str(n.documents)),
+                Span(str(n.reprinted)),
+                Span(str(n.engagement)),
+                Span(str(n.reads)),
+                Span(fmt_time(n.first_at, tz)),
+            )
+        )
+    return [
+        Table(("信源", "级别", "作用", "文档数", "被转载", "互动量", "阅读量", "首次出现"), tuple(rows),
+              caption="按被转载篇数、互动量（转发+评论+点赞）、阅读量排序"),
+    ]  # fmt: skip
+
+
 def _views(conn, v: _EventView, refs: References, tz: str) -> list[Block]:
     groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for d in v.docs:
@@ -780,6 +810,7 @@ def _event_report(settings: Settings, conn, event_id: int, now: datetime) -> Rep
     summary, risk = _event_summary(v, tz, now)
     sections = [Section("summary", "基本情况", (_p(summary),))]
     sections.append(Section("timeline", "传播时间线", (_timeline(v, refs, tz, hot_sources),)))
+    sections.append(Section("nodes", "核心传播节点", tuple(_nodes(v, refs, tz, hot_sources))))
     sections.append(Section("views", "各方观点", tuple(_views(conn, v, refs, tz))))
     times = [_doc_time(d) for d in v.docs] or [aware(row["first_seen_at"])]
     start = min(times)

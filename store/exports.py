@@ -14,12 +14,14 @@ import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, exists, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import JSONB, array
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.sql.expression import ColumnElement, cast
 
+from store.fulltext import text_clause
 from store.schema import documents, events
 
 logger = logging.getLogger(__name__)
@@ -47,7 +49,7 @@ EVENT_COLUMNS = (
 @dataclass(frozen=True)
 class ExportFilter:
     """Which rows an export covers. Times are aware instants, `start` inclusive and `end` exclusive (None:
-    unbounded); an empty tuple means no restriction. Codes: SENTIMENT_CODES, LEVEL_CODES, TARGET_CODES
+    unbounded); an empty tuple means no restriction (`text`: full-text terms, see store.fulltext). Codes: SENTIMENT_CODES, LEVEL_CODES, TARGET_CODES
     ("none" = no value). A region matches the province, city or county named in the text or the source's
     region, exactly."""
 
@@ -59,6 +61,9 @@ class ExportFilter:
     sentiments: tuple[str, ...] = ()
     targets: tuple[str, ...] = ()
     regions: tuple[str, ...] = ()
+    text: tuple[str, ...] = ()  # full-text terms, every one in the title or body (store.fulltext)
+    events: tuple[int, ...] = ()  # documents of these events
+    ids: tuple[int, ...] = ()  # these documents (links from a number to the documents behind it)
 
     def __post_init__(self) -> None:
         for name, values, allowed in (
@@ -78,7 +83,8 @@ class ExportFilter:
         """Whether anything besides the time window narrows the documents."""
         return bool(
             self.plans or self.sources or self.levels or self.sentiments or self.targets or self.regions
-        )
+            or self.text or self.events or self.ids
+        )  # fmt: skip
 
 
 def _coded(col, codes: Sequence[str], known: Sequence[str]) -> ColumnElement:
@@ -100,7 +106,7 @@ def _plan_clause(conn: Connection, plans: Sequence[str]) -> ColumnElement:
     raise NotImplementedError(f"unsupported database dialect: {conn.dialect.name}")
 
 
-def _time_window(flt: ExportFilter) -> list[ColumnElement]:
+def time_window(flt: ExportFilter) -> list[ColumnElement]:
     d = documents.c
     if flt.start is None and flt.end is None:
         return []
@@ -115,11 +121,25 @@ def _time_window(flt: ExportFilter) -> list[ColumnElement]:
     return [or_(and_(*pub), and_(d.published_at.is_(None), *seen))]
 
 
+SCAN_WINDOW_MAX = 30_000  # SQLite: search by LIKE within a time window holding at most this many documents
+
+
+def _few_in_window(conn: Connection, flt: ExportFilter) -> bool:
+    """SQLite only: whether the time window of `flt` holds at most SCAN_WINDOW_MAX documents (counted up to
+    that bound through the time indexes), so that scanning it beats listing every hit of a common term from
+    the trigram index (bench.search)."""
+    if conn.dialect.name != "sqlite" or (flt.start is None and flt.end is None):
+        return False
+    bounded = select(literal(1)).select_from(documents).where(*time_window(flt)).limit(SCAN_WINDOW_MAX + 1)
+    n = conn.execute(select(func.count()).select_from(bounded.subquery())).scalar_one()
+    return int(n) <= SCAN_WINDOW_MAX
+
+
 def _document_conditions(
     conn: Connection, flt: ExportFilter, *, with_time: bool = True
 ) -> list[ColumnElement]:
     d = documents.c
-    where = _time_window(flt) if with_time else []
+    where = time_window(flt) if with_time else []
     if flt.plans:
         where.append(_plan_clause(conn, flt.plans))
     if flt.sources:
@@ -140,6 +160,12 @@ def _document_conditions(
                 d.region.in_(names),
             )
         )
+    if flt.events:
+        where.append(d.event_id.in_([int(e) for e in flt.events]))
+    if flt.ids:
+        where.append(d.id.in_([int(i) for i in flt.ids]))
+    if flt.text:
+        where.append(text_clause(conn, flt.text, scan=with_time and _few_in_window(conn, flt)))
     return where
 
 
@@ -156,10 +182,21 @@ def _stream(conn: Connection, stmt, yield_per: int) -> Iterator[Row]:
         result.close()
 
 
+def select_documents(conn: Connection, flt: ExportFilter, *columns: Any):
+    """SELECT `columns` FROM documents WHERE every condition of `flt`: the one query that document counts,
+    exports, trend facts and search result pages are built from (each adds its order and limits)."""
+    return select(*columns).select_from(documents).where(*_document_conditions(conn, flt))
+
+
 def count_documents(conn: Connection, flt: ExportFilter) -> int:
     """How many documents `iter_documents` would yield."""
-    stmt = select(func.count()).select_from(documents).where(*_document_conditions(conn, flt))
-    return int(conn.execute(stmt).scalar_one())
+    return int(conn.execute(select_documents(conn, flt, func.count())).scalar_one())
+
+
+def document_order(newest_first: bool = False) -> tuple[ColumnElement, ...]:
+    """By document time, then id (a total order: paging and exports are stable)."""
+    d = documents.c
+    return (doc_time().desc(), d.id.desc()) if newest_first else (doc_time(), d.id)
 
 
 def iter_documents(
@@ -170,8 +207,7 @@ def iter_documents(
     Rows carry DOCUMENT_COLUMNS by name; `plans`, `terms`, `keywords` as stored (JSON lists, or text
     on drivers that hand JSON back as text)."""
     d = documents.c
-    order = (doc_time().desc(), d.id.desc()) if newest_first else (doc_time(), d.id)
-    stmt = select(*(d[c] for c in DOCUMENT_COLUMNS)).where(*_document_conditions(conn, flt)).order_by(*order)
+    stmt = select_documents(conn, flt, *(d[c] for c in DOCUMENT_COLUMNS)).order_by(*document_order(newest_first))
     return _stream(conn, stmt, yield_per)
 
 
@@ -181,8 +217,7 @@ def iter_trend_facts(
     """Per document passing `flt`, what trends are counted by (TREND_COLUMNS; `time` is the document's
     time), unordered."""
     d = documents.c
-    cols = [doc_time().label("time"), *(d[c] for c in TREND_COLUMNS[1:])]
-    stmt = select(*cols).where(*_document_conditions(conn, flt))
+    stmt = select_documents(conn, flt, doc_time().label("time"), *(d[c] for c in TREND_COLUMNS[1:]))
     return _stream(conn, stmt, yield_per)
 
 

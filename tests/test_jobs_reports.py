@@ -28,7 +28,7 @@ from tests.factories import STORY_NOW, insert_documents, story, story_documents
 XSS = "<script>alert(1)</script>"
 QUIET_DAY = date(2025, 6, 7)  # report day whose window [06-06 08:30, 06-07 08:30) holds only ordinary news
 SECTIONS = ("概况", "重点舆情", "批评审计机关的声音", "趋势与信源分布", "仿冒网站与网站安全", "处置建议")
-EVENT_SECTIONS = ("基本情况", "传播时间线", "各方观点", "传播趋势", "回应与处置", "待办时限", "处置建议")
+EVENT_SECTIONS = ("基本情况", "传播时间线", "核心传播节点", "各方观点", "传播趋势", "回应与处置", "待办时限", "处置建议")
 
 
 def seed(path_or_url) -> str:
@@ -222,7 +222,9 @@ def test_event_report_summary_ends_with_the_risk_judgement(store, settings) -> N
     _resolves(store, report)
     timeline = report.section("timeline").blocks[0]
     assert timeline.rows[0][3].text == "首发"
-
+    nodes = report.section("nodes").blocks[0]
+    assert nodes.columns[:3] == ("信源", "级别", "作用") and nodes.rows[0][2].text == "首发"
+    assert nodes.rows[0][0].text == timeline.rows[0][1].text and nodes.rows[0][0].refs  # cited
 
 def test_event_report_shows_the_response_record(store, settings) -> None:
     office = _events(store)["B"]

@@ -27,6 +27,7 @@ from config.vocabulary import (
 )
 from dashboard import auth, components, data, data_events
 from dashboard.data_events import WorkflowError
+from dashboard.views import spread  # w-search: the 传播 section
 from jobs.workflows import ACTION_EVENT_STATUS, ACTION_RESPONSE
 
 ctx = components.page_context()
@@ -219,6 +220,8 @@ if len(detail["responses"]):
     )  # fmt: skip
 else:
     st.caption("尚无回应记录。")
+
+spread.render(ctx, int(event_id))  # w-search: the 传播 section (dashboard/views/spread.py)
 
 st.markdown("**相关信息**")
 components.table(

@@ -1,6 +1,6 @@
 """The `yuqing` command: builds the parser from one module per command group and runs the chosen command.
 
-Groups: init-db, crawl, analyze, dashboard, demo, train-sentiment, events, sites, report, export, alerts,
+Groups: init-db, crawl, analyze, dashboard, demo, train-sentiment, events, sites, report, export, search, alerts,
 serve (serve, worker, status), users. Each group module has
 `register(subparsers)` and its `cmd_*` functions; heavy imports stay inside the commands so `--help` is fast.
 """
@@ -23,6 +23,7 @@ from yuqing.cli import (
     export,
     init_db,
     report,
+    search,
     serve,
     sites,
     train,
@@ -44,6 +45,7 @@ GROUPS = (
     sites,
     report,
     export,
+    search,
     alerts,
     serve,
     users,

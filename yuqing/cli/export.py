@@ -29,6 +29,16 @@ def _split(values: list[str] | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
+def _event_ids(values: list[str] | None, option: str = "--event") -> tuple[int, ...]:
+    """Event (or, for --id, document) numbers from repeatable or comma-separated options."""
+    ids = _split(values)
+    bad = [v for v in ids if not v.isdigit()]
+    if bad:
+        what = "文档编号" if option == "--id" else "事件编号"
+        raise ValueError(f"{option} 应为{what}（数字），收到 {'、'.join(bad)}")
+    return tuple(int(v) for v in ids)
+
+
 def cmd_export(args, out=None) -> int:
     out = out or sys.stdout
     from pathlib import Path
@@ -51,7 +61,8 @@ def cmd_export(args, out=None) -> int:
             plans=_split(args.plan), sources=_split(args.source), levels=parse_codes("level", _split(args.level)),
             sentiments=parse_codes("sentiment", _split(args.sentiment)),
             targets=parse_codes("target", _split(args.target)), regions=_split(args.region), shape=args.shape,
-            dimensions=_split(args.dimension) or tuple(DIMENSIONS),
+            dimensions=_split(args.dimension) or tuple(DIMENSIONS), query=args.query or "",
+            events=_event_ids(args.event), ids=_event_ids(args.id, "--id"), newest_first=bool(args.query),
         )  # fmt: skip
     except (ValueError, ExportError) as exc:
         print(f"参数错误：{exc}", file=sys.stderr)
@@ -109,6 +120,10 @@ def register(subparsers) -> None:
     p.add_argument(
         "--region", action="append", metavar="R", help="province, city or county name, e.g. 山东省"
     )
+    p.add_argument("--query", metavar="TEXT",
+                   help="full-text search: whitespace-separated terms, each in the title or body (信息检索)")  # fmt: skip
+    p.add_argument("--event", action="append", metavar="ID", help="event id (documents of these events)")
+    p.add_argument("--id", action="append", metavar="ID", help="document id (these documents)")
     p.add_argument("--format", choices=("csv", "xlsx", "parquet"), help="file format (default: from --out)")
     p.add_argument("--shape", choices=("long", "wide"), default="long",
                    help="trends: long (day, dimension, value, count) or wide (one column per value)")  # fmt: skip
