@@ -143,7 +143,12 @@ def cmd_respond(args, out=None) -> int:
     engine, _ = _engine(args)
     at = None
     if args.at:
-        at = datetime.fromisoformat(args.at)
+        try:
+            at = datetime.fromisoformat(args.at)
+        except ValueError:
+            engine.dispose()
+            print(f"无法记录回应：回应时间“{args.at}”格式不对，应为 2026-11-20T09:30 或带时区的 ISO 时间", file=sys.stderr)
+            return 2
         if at.tzinfo is None:
             from zoneinfo import ZoneInfo
 
