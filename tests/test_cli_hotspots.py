@@ -49,3 +49,15 @@ def test_events_status_and_respond(cli_stories, capsys) -> None:
     assert event["deadline_at"] is None
     assert main(["events", "show", str(eid)]) == 0
     assert "2025-06-10 15:00 新闻发布会 李四" in capsys.readouterr().out
+
+
+def test_events_respond_refuses_a_future_time_and_a_bad_one(cli_stories, capsys) -> None:
+    engine, rows = cli_stories
+    eid = rows["b1"]["event_id"]
+    assert main(["events", "respond", str(eid), "--kind", "新闻发布会", "--by", "李四", "--at", "2030-01-01 09:00"]) == 1
+    assert "回应时间不能晚于当前时间" in capsys.readouterr().err
+    assert main(["events", "respond", str(eid), "--kind", "新闻发布会", "--by", "李四", "--at", "昨天下午"]) == 2
+    err = capsys.readouterr().err
+    assert "格式不对" in err and "Traceback" not in err
+    with engine.connect() as conn:
+        assert get_event(conn, eid)["status"] == "待研判"

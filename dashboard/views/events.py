@@ -1,10 +1,13 @@
-"""热点与回应 page: hotspots ranked by heat with sparkline, sentiment mix, 首发, reprints, response class and
-reason, a live countdown to the deadline; per event its documents, status workflow and response log.
+"""热点与回应 page, urgency first: hotspots ranked overdue → nearest deadline → heat, the deciding columns
+(回应类别, 倒计时, 状态, 指派, 标题) first, a default 需关注 view (open class-A/B events, criticism of the office,
+bursts) beside the full list; per event its deadlines still running, assignment (指派给) and the 值班领导's
+acknowledgement, documents, status workflow and response log.
 
-Session-state keys: hs_days, hs_classes, hs_statuses, hs_local (本地 area), hs_local_only, hs_event (the
-event opened), hs_new_status, hs_kind, hs_url, hs_resp_date, hs_resp_time, hs_message, hs_linked (an alert's ?event=ID link was applied). The 操作人 of every change is
-the logged-in user; the status and response widgets appear only for roles allowed to use them (and
-jobs.workflows checks the role again).
+Session-state keys: hs_view (需关注 / 全部), hs_days, hs_classes, hs_statuses, hs_local (本地 area), hs_local_only,
+hs_event (the event opened), hs_new_status, hs_assignee, hs_assign, hs_ack, hs_kind, hs_url, hs_resp_date,
+hs_resp_time, hs_message, hs_linked (an alert's ?event=ID link was applied). The 操作人 of every change is the
+logged-in user; the write widgets appear only for roles allowed to use them (and jobs.workflows checks the role
+again).
 Crawled text (titles, reasons quoting crawled terms, sources) is shown only in table cells or st.text.
 """
 
@@ -15,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from analysis.opinion.response import countdown
+from analysis.opinion.response import OPEN_STATUSES, countdown
 from config.vocabulary import (
     CLASS_A,
     CLASS_B,
@@ -27,7 +30,7 @@ from config.vocabulary import (
 )
 from dashboard import auth, components, data, data_events
 from dashboard.data_events import WorkflowError
-from jobs.workflows import ACTION_EVENT_STATUS, ACTION_RESPONSE
+from jobs.workflows import ACTION_ACKNOWLEDGE, ACTION_ASSIGN, ACTION_EVENT_STATUS, ACTION_RESPONSE
 
 ctx = components.page_context()
 st.title("热点与回应")
@@ -40,8 +43,9 @@ with st.sidebar:
     st.header("筛选")
     days = st.slider("活跃时间（天）", 1, 90, 7, key="hs_days", help="最近有新信息的事件")
     picked_classes = st.multiselect(
-        "回应类别", data_events.CLASS_OPTIONS, key="hs_classes", placeholder="全部类别"
-    )
+        "回应类别", data_events.CLASS_OPTIONS, key="hs_classes", placeholder="全部类别",
+        format_func=lambda c: CLASS_SHORT_LABELS.get(c, c),
+    )  # fmt: skip
     picked_status = st.multiselect("状态", EVENT_STATUSES, key="hs_statuses", placeholder="全部状态")
     local_area = st.text_input(
         "本地区域", key="hs_local", help="行政区划名称或 6 位代码，如 莒南县、临沂市、371327"
@@ -57,22 +61,30 @@ if df.empty:
     st.info("没有符合条件的热点事件：运行 yuqing analyze 后显示，或放宽筛选条件。")
     st.stop()
 
+view = st.segmented_control(
+    "视图", data_events.VIEWS, default=data_events.ATTENTION, key="hs_view", label_visibility="collapsed",
+    help="需关注：待研判或处置中、且为A/B类、批评审计机关或突发的事件；全部：筛选范围内的所有事件",
+) or data_events.ATTENTION  # fmt: skip
+
 
 @st.fragment(run_every=60)
 def ranked_events() -> None:
     """The ranked table; re-rendered every minute so the countdowns stay live."""
     now = datetime.now(UTC)
-    shown = data_events.with_countdown(df, ctx.tz_name, now)
-    c1, c2, c3, c4 = st.columns(4)
-    c1.metric("热点事件", str(len(shown)))
+    every = data_events.with_countdown(df, ctx.tz_name, now)
+    shown = data_events.attention_view(every, view)
+    attention = every[every["需关注"].astype(bool)]
+    c1, c2, c3, c4, c5 = st.columns(5)
+    c1.metric("需关注", str(len(attention)), help="待研判或处置中、且为A/B类、批评审计机关或突发的事件")
+    c2.metric("已超时", str(int(every["已超时"].sum())), help="截止时间已过且尚未完成对应回应的事件")
     a, b = CLASS_SHORT_LABELS[CLASS_A], CLASS_SHORT_LABELS[CLASS_B]
-    c2.metric(f"{a}（5小时）", str(int((shown["回应类别"] == a).sum())))
-    c3.metric(f"{b}（48小时）", str(int((shown["回应类别"] == b).sum())))
-    c4.metric("已超时", str(int(shown["已超时"].sum())), help="截止时间已过且尚未完成对应回应的事件")
-    table = shown[
-        ["id", "标题", "热度", "热度趋势", "新", "突发", "情感构成", "首发", "首发链接", "转载", "信源数", "回应类别",
-         "倒计时", "截止时间", "状态", "回应依据", "地域", "关键词"]
-    ]  # fmt: skip
+    c3.metric(f"{a}（5小时）", str(int((every["回应类别"] == a).sum())))
+    c4.metric(f"{b}（48小时）", str(int((every["回应类别"] == b).sum())))
+    c5.metric("需关注但未指派", str(int((attention["指派"] == data_events.UNASSIGNED).sum())))
+    if shown.empty:
+        st.success("当前没有需关注的事件（待研判或处置中的A/B类、批评审计机关或突发事件）。切换到「全部」查看其余事件。")
+        return
+    table = shown[data_events.TABLE_COLUMNS]
     overdue = shown["已超时"].tolist()
     styled = table.style.apply(
         lambda col: ["color: #d62728; font-weight: bold" if late else "" for late in overdue],
@@ -83,18 +95,23 @@ def ranked_events() -> None:
         "hs_events",
         hide_index=True,
         column_config={
-            "id": st.column_config.NumberColumn("编号", format="%d"),
+            "回应类别": st.column_config.TextColumn("回应类别", width="small"),
+            "倒计时": st.column_config.TextColumn("倒计时", width="medium", help="距下一回应时限；已超时显示为红色"),
+            "状态": st.column_config.TextColumn("状态", width="small"),
+            "指派": st.column_config.TextColumn("指派", width="small", help="负责处置的人员"),
             "标题": st.column_config.TextColumn("标题", width="large"),
-            "热度": st.column_config.ProgressColumn("热度", min_value=0, max_value=100, format="%.1f"),
+            "热度": st.column_config.ProgressColumn("热度", min_value=0, max_value=100, format="%.1f", width="small"),
+            "知悉": st.column_config.TextColumn("领导知悉", help="值班领导确认知悉的人和时间"),
+            "id": st.column_config.NumberColumn("编号", format="%d"),
             "热度趋势": st.column_config.LineChartColumn("热度趋势", y_min=0, y_max=100),
             "新": st.column_config.CheckboxColumn("新", help="24 小时内首次发现"),
             "突发": st.column_config.CheckboxColumn("突发", help="当日信息量较前 14 日基线显著上升"),
             "首发链接": st.column_config.LinkColumn("首发原文", display_text="打开", validate=r"^https?://"),
-            "倒计时": st.column_config.TextColumn("倒计时", help="距下一回应时限；已超时显示为红色"),
         },
     )
     st.caption(
-        f"倒计时按 {now.astimezone(ZoneInfo(ctx.tz_name)):%H:%M} 计算，每分钟刷新。回应时限自系统首次发现起算。"
+        f"按紧急程度排序：已超时 → 截止时间最近 → 热度。倒计时按 {now.astimezone(ZoneInfo(ctx.tz_name)):%H:%M} 计算，"
+        "每分钟刷新；回应时限自系统首次发现起算。"
     )
 
 
@@ -132,7 +149,8 @@ if linked and linked.isdigit() and int(linked) in ids and not st.session_state.g
     st.session_state["hs_event"] = int(linked)
     st.session_state["hs_linked"] = True
 if st.session_state.get("hs_event") not in ids:
-    st.session_state["hs_event"] = ids[0]
+    in_view = data_events.attention_view(df, view)["id"].tolist()
+    st.session_state["hs_event"] = (in_view or ids)[0]
 event_id = st.selectbox(
     "选择事件", ids, key="hs_event", format_func=lambda i: f"{i} · {titles.get(i, '')[:40]}"
 )
@@ -152,10 +170,11 @@ st.text(f"关键词：{'、'.join(event['keywords'] or [])}")
 cls = event["response_class"]
 st.text(f"回应类别：{CLASS_LABELS.get(cls, NO_CLASS_LABEL) if cls else NO_CLASS_LABEL}")
 st.text(f"判定依据：{event['response_reason'] or '—'}")
-if event["deadline_at"] is not None:
-    _, late, text = countdown(event["deadline_at"], datetime.now(UTC))
-    due = data.fmt_time(event["deadline_at"], ctx.tz_name)
-    (st.error if late else st.warning)(f"回应时限 {due}：{text}")
+if event["status"] in OPEN_STATUSES:  # every deadline still running (class A has two)
+    for pending in detail["pending"]:
+        _, late, text = countdown(pending.due, datetime.now(UTC))
+        due = data.fmt_time(pending.due, ctx.tz_name)
+        (st.error if late else st.warning)(f"{pending.label}：时限 {due}，{text}")
 m1, m2, m3, m4 = st.columns(4)
 m1.metric("文档", str(event["doc_count"]))
 m2.metric("转载", str(event["reprint_count"]))
@@ -173,8 +192,45 @@ with st.expander("热度构成"):
         hide_index=True,
     )
 
-st.markdown("**状态**")
+st.markdown("**状态与指派**")
 st.text(f"当前状态：{event['status']}")
+assigned = detail["assignee_label"]
+if event.get("assigned_at") is not None and event.get("assignee"):
+    assigned += f"（{event['assigned_by']} 于 {data.fmt_time(event['assigned_at'], ctx.tz_name)} 指派）"
+st.text(f"指派给：{assigned}")
+if event.get("acknowledged_at") is not None:
+    st.text(f"值班领导知悉：{event['acknowledged_by']}，{data.fmt_time(event['acknowledged_at'], ctx.tz_name)}")
+else:
+    st.text("值班领导知悉：尚未确认")
+    if auth.can(ACTION_ACKNOWLEDGE) and st.button("确认知悉", key="hs_ack", type="primary"):
+        try:
+            data_events.acknowledge(ctx.db_url, int(event_id), auth.current_user())
+        except WorkflowError as exc:
+            st.session_state["hs_message"] = ("error", f"未确认：{exc}")
+        else:
+            st.session_state["hs_message"] = ("ok", "已确认知悉")
+        st.rerun()
+if auth.can(ACTION_ASSIGN):
+    people = {u.username: u.label for u in data_events.assignable(ctx.db_url)}
+    choices = ["", *people]
+    current = event.get("assignee") or ""
+    if current and current not in people:  # a disabled or re-roled account stays visible until changed
+        choices.append(current)
+        people[current] = detail["assignee_label"]
+    a1, a2 = st.columns([4, 1], vertical_alignment="bottom")
+    picked_user = a1.selectbox(
+        "指派给", choices, index=choices.index(current), key=f"hs_assignee_{int(event_id)}",
+        format_func=lambda u: people.get(u, u) if u else "（不指派）",
+    )  # fmt: skip
+    if a2.button("指派", key="hs_assign"):
+        try:
+            data_events.assign(ctx.db_url, int(event_id), picked_user or None, auth.current_user())
+        except WorkflowError as exc:
+            st.session_state["hs_message"] = ("error", f"未指派：{exc}")
+        else:
+            st.session_state["hs_message"] = ("ok", f"已指派给 {people.get(picked_user, picked_user)}" if picked_user
+                                              else "已取消指派")  # fmt: skip
+        st.rerun()
 options = data_events.next_statuses(event["status"])
 if not options:
     st.caption("该状态为终态，不可再修改。")
@@ -188,18 +244,22 @@ elif auth.can(ACTION_EVENT_STATUS):  # read-only roles see the status, not the c
             st.session_state["hs_message"] = ("error", f"未更新：{exc}")
         else:
             st.session_state["hs_message"] = ("ok", f"已将状态由「{old}」改为「{new_status}」")
+            st.session_state.pop("hs_new_status", None)  # the choice resets after a successful change
         st.rerun()
 
 st.markdown("**回应记录**")
+RESPONSE_KEYS = ("hs_kind", "hs_url", "hs_resp_date", "hs_resp_time")
 if auth.can(ACTION_RESPONSE):
-    with st.form("hs_response_form", clear_on_submit=False):
+    with st.form("hs_response_form", clear_on_submit=False):  # kept on an error, reset after a success
         r1, r2 = st.columns(2)
         kind = r1.selectbox("回应方式", RESPONSE_KINDS, key="hs_kind")
         url = r2.text_input("回应链接", key="hs_url", placeholder="https://")
         tz = ZoneInfo(ctx.tz_name)
         local_now = datetime.now(UTC).astimezone(tz)
         r3, r4 = st.columns(2)
-        day = r3.date_input("回应日期", value=local_now.date(), key="hs_resp_date")
+        day = r3.date_input(
+            "回应日期", value=local_now.date(), max_value=local_now.date(), key="hs_resp_date", format="YYYY-MM-DD"
+        )
         at = r4.time_input(
             "回应时间", value=local_now.time().replace(second=0, microsecond=0), key="hs_resp_time"
         )
@@ -211,6 +271,8 @@ if auth.can(ACTION_RESPONSE):
                 st.session_state["hs_message"] = ("error", f"未记录：{exc}")
             else:
                 st.session_state["hs_message"] = ("ok", "已记录回应")
+                for k in RESPONSE_KEYS:
+                    st.session_state.pop(k, None)
             st.rerun()
 if len(detail["responses"]):
     components.table(
@@ -229,5 +291,8 @@ components.table(
         "首发": st.column_config.CheckboxColumn("首发", help="最早发布的一篇"),
     },
 )  # fmt: skip
+# ---- 传播 (spread) of this event: the per-event spread section (timeline from the 首发 through reprints and
+# hot lists, key spreading sources) goes here, between 相关信息 and 操作日志, for the event `event_id`.
+
 with st.expander("操作日志"):
     components.table(detail["log"], "hs_log", hide_index=True)
