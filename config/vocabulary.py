@@ -142,6 +142,13 @@ FINDING_REVIEWS: tuple[str, str] = (FINDING_ACKNOWLEDGED, FINDING_FALSE_POSITIVE
 FINDING_UNREVIEWED_LABEL = "待确认"
 FINDING_REVIEW_LABELS: dict[str, str] = {FINDING_ACKNOWLEDGED: "已确认", FINDING_FALSE_POSITIVE: "误报"}
 
+# How a watched page was fetched (site_snapshots.latest["variants"], integrity evidence "variant").
+CHECK_VARIANT_LABELS: dict[str, str] = {
+    "browser": "普通浏览器访问",
+    "spider": "搜索引擎爬虫访问",
+    "referer": "从百度搜索进入",
+}
+
 FINDING_LABELS: dict[str, str] = {
     "defacement": "页面篡改",
     "external_script": "外部脚本",

@@ -357,3 +357,55 @@ def test_both_workflows_share_one_error_type_and_one_audit_writer(stories, monke
     )
     assert [r["by_whom"] for r in rows] == ["王五", "王五", "张三", "李四", "李四"]
     assert issubclass(WorkflowError, ValueError)  # the dashboard's add form catches ValueError
+
+
+# ------------------------------------------------------------------------------------- site watch
+
+
+def test_candidate_acknowledgement_is_recorded_once_and_logged(engine):
+    with engine.begin() as conn:
+        cid, _ = upsert_candidate(conn, "http://fake.cn/", method="manual", now=T0)
+    with pytest.raises(WorkflowError, match="值班领导无权确认或标记误报"):
+        wf.acknowledge_candidate(engine, cid, User("l", "领导", "duty_leader"), now=T0)
+    wf.acknowledge_candidate(engine, cid, console_user("王五"), now=T0)
+    with pytest.raises(WorkflowError, match="已由 王五 确认知悉"):
+        wf.acknowledge_candidate(engine, cid, console_user("赵六"), now=T0 + timedelta(hours=1))
+    with pytest.raises(WorkflowError, match="没有编号为 999"):
+        wf.acknowledge_candidate(engine, 999, console_user("王五"), now=T0)
+    with engine.connect() as conn:
+        row = get_candidate(conn, cid)
+        log = history(conn, ENTITY_CANDIDATE, cid)
+    assert (row["acknowledged_by"], row["acknowledged_at"], row["status"]) == ("王五", T0, "待核实")
+    assert [(h["action"], h["by_whom"], h["at"]) for h in log] == [("acknowledge", "王五", T0)]
+
+
+def test_finding_review_transitions_who_and_when_and_survives_the_next_check(engine):
+    from store.sitewatch import ENTITY_FINDING, get_finding, list_findings, sync_findings
+
+    page = "https://www.audit.gov.cn/"
+    finding = {"kind": "hidden_link", "severity": "high", "summary": "暗链", "evidence": {"links": []}}
+    with engine.begin() as conn:
+        sync_findings(conn, page, [finding], now=T0)
+        fid = list_findings(conn)[0]["id"]
+    with pytest.raises(WorkflowError, match="分析员无权确认或标记误报"):
+        wf.review_finding(engine, fid, "false_positive", User("a", "分析", "analyst"), now=T0)
+    with pytest.raises(WorkflowError, match="未知核查标记"):
+        wf.review_finding(engine, fid, "deleted", console_user("王五"), now=T0)
+    with pytest.raises(WorkflowError, match="已是“待确认”"):
+        wf.review_finding(engine, fid, None, console_user("王五"), now=T0)
+    assert wf.review_finding(engine, fid, "false_positive", console_user("王五"), now=T0, note="测试链接") is None
+    with engine.begin() as conn:  # the next check sees the same problem: same row, the review stays
+        sync_findings(conn, page, [finding], now=T0 + timedelta(hours=1))
+        assert [f["id"] for f in list_findings(conn, include_false=False)] == []
+        assert [f["id"] for f in list_findings(conn)] == [fid]
+    assert wf.review_finding(engine, fid, "acknowledged", console_user("赵六"), now=T0 + timedelta(hours=2)) == (
+        "false_positive"
+    )
+    with engine.connect() as conn:
+        row = get_finding(conn, fid)
+        log = history(conn, ENTITY_FINDING, fid)
+    assert (row["review"], row["review_by"], row["review_at"]) == ("acknowledged", "赵六", T0 + timedelta(hours=2))
+    assert [(h["action"], h["old_value"], h["new_value"], h["by_whom"], h["note"]) for h in log] == [
+        ("review", "待确认", "误报", "王五", "测试链接"),
+        ("review", "误报", "已确认", "赵六", None),
+    ]
