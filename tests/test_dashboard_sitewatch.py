@@ -139,6 +139,7 @@ def test_candidates_ranked_with_signals_and_text_that_fired_them(db_url):
         "页面原文 / 证据": [f"受审计署委托{XSS}", "报名费、培训", "文本相似度 0.44"],
     }
     assert [c.value for c in at.code] == ["http://www.zgsjpx.com/"]  # copyable text
+    assert not [m.value for m in [*at.subheader, *at.markdown] if "zgsjpx" in m.value]  # markdown would link it
     ev = table(at, "imp_evidence")
     assert "受审计署委托（审计署、委托）" in list(ev["内容"]) and "未发现" in list(
         ev["内容"]

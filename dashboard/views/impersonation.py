@@ -78,7 +78,8 @@ else:
     picked = st.selectbox("查看证据", ids, format_func=lambda i: labels.get(i, str(i)), key="imp_pick")
     cand, hist = data.candidate_detail(ctx.db_url, int(picked))
     if cand is not None:
-        st.subheader(f"#{cand['id']} {cand['host']}")
+        st.subheader(f"候选网站 #{cand['id']}")  # the host stays out of markdown: it would become a live link
+        st.text(f"主机：{cand['host']}")
         st.text(f"网页标题：{cand['title'] or '—'}")
         st.caption("网址（疑似仿冒，仅供复制核查，请勿在办公电脑上直接打开）")
         st.code(cand["final_url"] or cand["url"], language=None)

@@ -85,7 +85,8 @@ st.caption("页面地址（复制后在隔离环境中打开核实）")
 st.code(row["页面"], language=None)
 components.table(
     [{"项目": k, "内容": v} for k, v in row["证据"]], "sec_evidence", hide_index=True,
-    column_config={"内容": st.column_config.TextColumn("内容", width="large")},
+    column_config={"项目": st.column_config.TextColumn("项目", width="small"),
+                   "内容": st.column_config.TextColumn("内容", width="large")},
 )  # fmt: skip
 
 review = row["核查代码"] or FINDING_UNREVIEWED
@@ -95,7 +96,7 @@ st.text(f"核查结果：{finding_review_label(review)}{who}")
 if auth.can(ACTION_SITE_REVIEW):
     note = st.text_input("说明（可选）", key="sec_review_note", placeholder="如：已通知网站运维处理")
     options = next_statuses(ENTITY_FINDING, review)
-    for col, target in zip(st.columns(max(len(options), 1)), options, strict=False):
+    for col, target in zip(st.columns([1] * len(options) + [4]), options, strict=False):
         text, key = REVIEW_BUTTONS[target]
         if col.button(text, key=key):
             try:
