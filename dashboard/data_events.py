@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis.opinion.heat import BASELINE_DAYS, is_new, plan_bursts
-from analysis.opinion.response import countdown, needs_attention, pending_deadlines
+from analysis.opinion.response import countdown, needs_attention, pending_deadlines, urgency_key
 from analysis.region import Region, matches_local
 from config.vocabulary import (
     ACTION_LABELS,
@@ -145,6 +145,8 @@ def events(
         "转载", "信源数", "文档数", "回应类别", "回应依据", "首次发现", "截止时间", "状态", "指派", "知悉", "需关注",
         "地域", "关键词",
     ]  # fmt: skip
+    # the store ranks the same way (store.events.list_events); sorting again keeps one rule after the filters
+    rows.sort(key=lambda r: urgency_key(r["状态"], r["截止时间"], r["热度"]))
     return pd.DataFrame(rows, columns=columns)
 
 
