@@ -106,11 +106,19 @@ def signals_frame(cand: dict) -> pd.DataFrame:
     )  # fmt: skip
 
 
+def _redirect_reason(reason: Any) -> str:
+    """'HTTP 301' for a status code, '页面自动刷新' for a meta refresh, else the text as stored."""
+    text = str(reason or "").strip()
+    if text.isdigit():
+        return f"HTTP {text}"
+    return {"meta refresh": "页面自动刷新（meta refresh）", "": "原因未记录"}.get(text.lower(), text)
+
+
 def evidence_frame(cand: dict) -> pd.DataFrame:
     rows = [{"项目": k, "内容": v} for k, v in evidence_facts(cand) if v]
     for r in (cand.get("evidence") or {}).get("redirects") or []:
         rows.append(
-            {"项目": f"跳转（{r.get('reason', '')}）", "内容": f"{r.get('from', '')} → {r.get('to', '')}"}
+            {"项目": f"跳转（{_redirect_reason(r.get('reason'))}）", "内容": f"{r.get('from', '')} → {r.get('to', '')}"}
         )
     return pd.DataFrame(rows, columns=["项目", "内容"])
 

@@ -49,7 +49,8 @@ def make_db(engine) -> str:
                         _signal("fee_with_training", "收取培训、考试或证书费用", 15, "报名费、培训"),
                         _signal("text_similarity", "页面文字与官方网站高度相似", 30, "文本相似度 0.44")],
             "evidence": {"claims": [{"kind": "authorisation", "text": "受审计署委托", "words": ["审计署", "委托"]}],
-                         "icp_numbers": [], "text": XSS},
+                         "icp_numbers": [], "text": XSS,
+                         "redirects": [{"from": "http://zgsjpx.com/", "to": "http://www.zgsjpx.com/", "reason": "301"}]},
         }, now=NOW)  # fmt: skip
         record_check(conn, "http://www.audit-gov.cn/", {
             "final_url": "http://www.audit-gov.cn/", "title": "审计署（仿）", "score": 100, "tier": "act",
@@ -144,6 +145,7 @@ def test_candidates_ranked_with_signals_and_text_that_fired_them(db_url):
     assert "受审计署委托（审计署、委托）" in list(ev["内容"]) and "未发现" in list(
         ev["内容"]
     )  # claims, no ICP
+    assert dict(ev.values.tolist())["跳转（HTTP 301）"] == "http://zgsjpx.com/ → http://www.zgsjpx.com/"
     assert any(f"中国审计培训网{XSS}" in t.value for t in at.text)  # st.text: never markdown
     no_crawled_markup(at)
 
