@@ -4,8 +4,9 @@ bursts) beside the full list; per event its deadlines still running, assignment 
 acknowledgement, documents, status workflow and response log.
 
 Session-state keys: hs_view (需关注 / 全部), hs_days, hs_classes, hs_statuses, hs_local (本地 area), hs_local_only,
-hs_event (the event opened), hs_new_status, hs_assignee, hs_assign, hs_ack, hs_kind, hs_url, hs_resp_date,
-hs_resp_time, hs_message, hs_linked (an alert's ?event=ID link was applied). The 操作人 of every change is the
+hs_event (the event opened), hs_new_status, hs_assignee_<id>, hs_assign, hs_ack, hs_kind, hs_url, hs_resp_date,
+hs_resp_time, hs_response_reset (start the response form afresh), hs_message, hs_linked (an alert's ?event=ID
+link was applied). The 操作人 of every change is the
 logged-in user; the write widgets appear only for roles allowed to use them (and jobs.workflows checks the role
 again).
 Crawled text (titles, reasons quoting crawled terms, sources) is shown only in table cells or st.text.
@@ -24,6 +25,7 @@ from config.vocabulary import (
     CLASS_B,
     CLASS_LABELS,
     CLASS_SHORT_LABELS,
+    EVENT_RESPONDED,
     EVENT_STATUSES,
     NO_CLASS_LABEL,
     RESPONSE_KINDS,
@@ -231,6 +233,9 @@ if auth.can(ACTION_ASSIGN):
                                               else "已取消指派")  # fmt: skip
         st.rerun()
 options = data_events.next_statuses(event["status"])
+if detail["pending"] and EVENT_RESPONDED in options:  # 已回应 follows from the responses (jobs.workflows refuses it)
+    options.remove(EVENT_RESPONDED)
+    st.caption("登记了全部应作的回应（" + "、".join(d.label for d in detail["pending"]) + "）后，状态自动变为“已回应”。")
 if not options:
     st.caption("该状态为终态，不可再修改。")
 elif auth.can(ACTION_EVENT_STATUS):  # read-only roles see the status, not the controls
@@ -243,25 +248,27 @@ elif auth.can(ACTION_EVENT_STATUS):  # read-only roles see the status, not the c
             st.session_state["hs_message"] = ("error", f"未更新：{exc}")
         else:
             st.session_state["hs_message"] = ("ok", f"已将状态由「{old}」改为「{new_status}」")
-            st.session_state.pop("hs_new_status", None)  # the choice resets after a successful change
         st.rerun()
 
 st.markdown("**回应记录**")
-RESPONSE_KEYS = ("hs_kind", "hs_url", "hs_resp_date", "hs_resp_time")
 if auth.can(ACTION_RESPONSE):
-    with st.form("hs_response_form", clear_on_submit=False):  # kept on an error, reset after a success
+    tz = ZoneInfo(ctx.tz_name)
+    local_now = datetime.now(UTC).astimezone(tz)
+    # The form keeps what was typed after an error, and starts afresh after a success: the widgets' values are
+    # set through session state before they are drawn (deleting the keys does not clear a browser's fields).
+    fresh = {"hs_kind": RESPONSE_KINDS[0], "hs_url": "", "hs_resp_date": local_now.date(),
+             "hs_resp_time": local_now.time().replace(second=0, microsecond=0)}  # fmt: skip
+    reset = st.session_state.pop("hs_response_reset", False)
+    for k, v in fresh.items():
+        if reset or k not in st.session_state:
+            st.session_state[k] = v
+    with st.form("hs_response_form", clear_on_submit=False):
         r1, r2 = st.columns(2)
         kind = r1.selectbox("回应方式", RESPONSE_KINDS, key="hs_kind")
         url = r2.text_input("回应链接", key="hs_url", placeholder="https://")
-        tz = ZoneInfo(ctx.tz_name)
-        local_now = datetime.now(UTC).astimezone(tz)
         r3, r4 = st.columns(2)
-        day = r3.date_input(
-            "回应日期", value=local_now.date(), max_value=local_now.date(), key="hs_resp_date", format="YYYY-MM-DD"
-        )
-        at = r4.time_input(
-            "回应时间", value=local_now.time().replace(second=0, microsecond=0), key="hs_resp_time"
-        )
+        day = r3.date_input("回应日期", max_value=local_now.date(), key="hs_resp_date", format="YYYY-MM-DD")
+        at = r4.time_input("回应时间", key="hs_resp_time")
         if st.form_submit_button("记录回应", key="hs_add_response"):
             responded = datetime.combine(day, at, tzinfo=tz)
             try:
@@ -270,8 +277,7 @@ if auth.can(ACTION_RESPONSE):
                 st.session_state["hs_message"] = ("error", f"未记录：{exc}")
             else:
                 st.session_state["hs_message"] = ("ok", "已记录回应")
-                for k in RESPONSE_KEYS:
-                    st.session_state.pop(k, None)
+                st.session_state["hs_response_reset"] = True
             st.rerun()
 if len(detail["responses"]):
     components.table(

@@ -4,7 +4,7 @@ injected scripts, cloaking, stale or blank columns, broken links) with their evi
 误报 are hidden unless asked for; they do not count as open problems.
 
 URLs (the watched page, injected scripts, hidden links) are shown as text to copy, never as live links.
-Session-state keys: sec_resolved, sec_false (show 误报), sec_pick, sec_review_note, sec_flash.
+Session-state keys: sec_resolved, sec_false (show 误报), sec_pick, sec_review_note, sec_review_reset, sec_flash.
 """
 
 from __future__ import annotations
@@ -94,6 +94,8 @@ who = f"（{row['核查人']}，{row['核查时间']}）" if row["核查人"] el
 st.markdown("**核查**")
 st.text(f"核查结果：{finding_review_label(review)}{who}")
 if auth.can(ACTION_SITE_REVIEW):
+    if st.session_state.pop("sec_review_reset", False):  # after a change: set before the widget is drawn
+        st.session_state["sec_review_note"] = ""
     note = st.text_input("说明（可选）", key="sec_review_note", placeholder="如：已通知网站运维处理")
     options = next_statuses(ENTITY_FINDING, review)
     for col, target in zip(st.columns([1] * len(options) + [4]), options, strict=False):
@@ -105,7 +107,7 @@ if auth.can(ACTION_SITE_REVIEW):
                 st.session_state[FLASH] = ("error", f"未修改：{exc}")
             else:
                 st.session_state[FLASH] = ("ok", f"已将问题 #{picked} 标记为“{finding_review_label(target)}”")
-                st.session_state.pop("sec_review_note", None)
+                st.session_state["sec_review_reset"] = True
             st.rerun()
 history = data.finding_history(ctx.db_url, int(picked), ctx.tz_name)
 if len(history):
