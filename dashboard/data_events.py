@@ -89,7 +89,8 @@ def events(
     next; then by heat: store.events.list_events) with everything the table shows except the live countdown.
 
     Columns: id, 标题, 热度, 热度趋势 (list), 新, 突发, 情感构成, 负面占比, 批评审计机关, 首发, 首发链接,
-    转载, 信源数, 文档数, 回应类别, 回应依据, 首次发现, 截止时间 (aware datetime or None), 状态, 指派, 知悉,
+    转载, 信源数, 文档数, 回应类别, 回应依据, 首次发现, 截止时间 (aware datetime or None), 状态, 指派 (label),
+    指派账号 (username or ""), 知悉,
     需关注 (bool: analysis.opinion.response.needs_attention), 地域, 关键词.
     """
     now = now or datetime.now(UTC)
@@ -134,6 +135,7 @@ def events(
                 "截止时间": _nan_to_none(r["deadline_at"]),
                 "状态": r["status"],
                 "指派": people.get(r["assignee"], r["assignee"]) if _nan_to_none(r["assignee"]) else UNASSIGNED,
+                "指派账号": _nan_to_none(r["assignee"]) or "",
                 "知悉": _ack_text(r, tz_name),
                 "需关注": needs_attention(r["status"], cls, int(r["office_critical_count"]), bool(r["is_burst"])),
                 "地域": _nan_to_none(r["region"]) or "",
@@ -142,7 +144,7 @@ def events(
         )
     columns = [
         "id", "标题", "热度", "热度趋势", "新", "突发", "情感构成", "负面占比", OFFICE_CRITICISM_LABEL, "首发", "首发链接",
-        "转载", "信源数", "文档数", "回应类别", "回应依据", "首次发现", "截止时间", "状态", "指派", "知悉", "需关注",
+        "转载", "信源数", "文档数", "回应类别", "回应依据", "首次发现", "截止时间", "状态", "指派", "指派账号", "知悉", "需关注",
         "地域", "关键词",
     ]  # fmt: skip
     # the store ranks the same way (store.events.list_events); sorting again keeps one rule after the filters

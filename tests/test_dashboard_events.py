@@ -193,6 +193,15 @@ def test_assignment_from_the_users_table_is_shown_and_logged(db, logged_in) -> N
     assert any(t.value.startswith("指派给：张三（zhang）（测试员（handler_tester） 于") for t in at.text)
     log = at.get_by_key("hs_log").dataframe[0].value
     assert log.iloc[0][["操作", "原值", "新值", "操作人"]].tolist() == ["指派", "未指派", "张三（zhang）", logged_in]
+    at.checkbox(key="hs_mine").check().run()  # nothing is assigned to the logged-in handler yet
+    assert any("没有符合条件" in i.value for i in at.info)
+    at.checkbox(key="hs_mine").uncheck().run()
+    office = int(events_table(at).set_index("回应类别").loc["B类", "id"])
+    at.selectbox(key="hs_event").set_value(office).run()
+    at.selectbox(key=f"hs_assignee_{office}").set_value("handler_tester").run()
+    at.button(key="hs_assign").click().run()
+    at.checkbox(key="hs_mine").check().run()
+    assert events_table(at)["id"].tolist() == [office]
 
 
 @pytest.mark.slow

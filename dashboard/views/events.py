@@ -4,6 +4,7 @@ bursts) beside the full list; per event its deadlines still running, assignment 
 acknowledgement, documents, status workflow and response log.
 
 Session-state keys: hs_view (需关注 / 全部), hs_days, hs_classes, hs_statuses, hs_local (本地 area), hs_local_only,
+hs_mine (only events assigned to the logged-in user),
 hs_event (the event opened), hs_new_status, hs_assignee_<id>, hs_assign, hs_ack, hs_kind, hs_url, hs_resp_date,
 hs_resp_time, hs_response_reset (start the response form afresh), hs_message, hs_linked (an alert's ?event=ID
 link was applied). The 操作人 of every change is the
@@ -53,11 +54,16 @@ with st.sidebar:
         "本地区域", key="hs_local", help="行政区划名称或 6 位代码，如 莒南县、临沂市、371327"
     )
     local_only = st.checkbox("只看本地", key="hs_local_only", disabled=not local_area.strip())
+    mine = st.checkbox("只看指派给我的", key="hs_mine")
 
 df = data_events.events(
     ctx.db_url, ctx.tz_name, float(days), data_events.class_codes(picked_classes), tuple(picked_status),
     local_area.strip() if local_only else "",
 )  # fmt: skip
+
+if mine and not df.empty:
+    me = auth.current_user()
+    df = df[df["指派账号"] == (me.username if me else "")].reset_index(drop=True)
 
 if df.empty:
     st.info("没有符合条件的热点事件：运行 yuqing analyze 后显示，或放宽筛选条件。")
