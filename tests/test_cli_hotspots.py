@@ -58,7 +58,7 @@ def test_events_respond_refuses_a_future_time_and_a_bad_one(cli_stories, capsys)
     assert "回应时间不能晚于当前时间" in capsys.readouterr().err
     assert main(["events", "respond", str(eid), "--kind", "新闻发布会", "--by", "李四", "--at", "昨天下午"]) == 2
     err = capsys.readouterr().err
-    assert "格式不对" in err and "Traceback" not in err
+    assert "无法识别" in err and "Traceback" not in err
     with engine.connect() as conn:
         assert get_event(conn, eid)["status"] == "待研判"
 

@@ -142,19 +142,19 @@ def cmd_respond(args, out=None) -> int:
     from jobs.workflows import WorkflowError, record_response
     from store.users import console_user
 
-    engine, _ = _engine(args)
     at = None
     if args.at:
         try:
-            at = datetime.fromisoformat(args.at)
+            at = datetime.fromisoformat(args.at.strip())
         except ValueError:
-            engine.dispose()
-            print(f"无法记录回应：回应时间“{args.at}”格式不对，应为 2026-11-20T09:30 或带时区的 ISO 时间", file=sys.stderr)
+            print(f"--at 的时间 {args.at!r} 无法识别，应为 ISO 格式，如 2026-03-01T14:30 或 "
+                  "2026-03-01 14:30:00+08:00", file=sys.stderr)  # fmt: skip
             return 2
         if at.tzinfo is None:
             from zoneinfo import ZoneInfo
 
             at = at.replace(tzinfo=ZoneInfo(_engine_tz(args)))
+    engine, _ = _engine(args)
     try:
         rid = record_response(
             engine, args.id, args.kind, console_user(args.by), url=args.url, responded_at=at, note=args.note
