@@ -162,6 +162,7 @@ def test_status_change_is_logged_with_the_logged_in_user(db_url, sqlite_store, l
     at.text_input(key="imp_note").input("网信办 118").run()
     at.button(key="imp_apply").click().run()
     assert not at.exception and "已将" in at.success[0].value
+    assert at.text_input(key="imp_note").value == ""  # the note starts afresh after the change
     assert table(at, "imp_history").loc[0, ["操作人", "原值", "新值", "说明"]].tolist() == [
         logged_in,
         "待核实",
@@ -185,6 +186,7 @@ def test_manual_add_creates_an_unchecked_candidate(db_url):
     at.text_input(key="imp_add_note").input("群众举报").run()
     at.button(key="imp_add").click().run()
     assert "下次运行 `yuqing sites check` 时核查" in at.success[0].value
+    assert at.text_input(key="imp_add_url").value == "" and at.text_input(key="imp_add_note").value == ""
     t = table(at, "imp_table")
     assert "www.shenji-px.cn" in list(t["主机"]) and len(t) == 5
     row = t[t["主机"] == "www.shenji-px.cn"].iloc[0]

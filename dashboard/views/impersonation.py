@@ -39,6 +39,9 @@ FLASH = "imp_flash"  # message kept across the rerun that follows a change
 ctx = components.page_context()
 st.title("仿冒网站")
 flash = st.session_state.pop(FLASH, None)
+if flash:  # a change just succeeded: its text fields start afresh (set before the widgets are drawn)
+    for key in ("imp_note", "imp_add_url", "imp_add_note"):
+        st.session_state[key] = ""
 if flash:
     st.success(flash)
 st.caption(
