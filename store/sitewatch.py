@@ -1,6 +1,6 @@
-"""Reads and writes for site watch: impersonation candidates (upsert by host, check results, status), own-site
-snapshots (baseline, latest, status), integrity findings (open / resolved), and the crawled documents that
-discovery scans. Which status changes are allowed, and what goes to the audit log, is decided by the
+"""Reads and writes for site watch: impersonation candidates (upsert by host, check results, status,
+acknowledgement), own-site snapshots (baseline, latest, status), integrity findings (open / resolved, and a
+person's review: 已确认 / 误报 with who and when), and the crawled documents that discovery scans. Which status changes are allowed, and what goes to the audit log, is decided by the
 workflow module of the orchestration layer above.
 
 All functions take an open SQLAlchemy connection (the caller owns the transaction) and an aware `now`.
