@@ -112,6 +112,10 @@ ACTION_LABELS: dict[str, str] = {
     "add": "人工添加",
     "note": "备注",
     "rebaseline": "重建基线",
+    "response": "记录回应",
+    "assign": "指派",
+    "acknowledge": "确认知悉",
+    "review": "核查标记",
 }
 
 # ------------------------------------------------------------------ own-site watch (site_snapshots, findings)
@@ -130,6 +134,20 @@ SEVERITY_MEDIUM = "medium"
 SEVERITY_LOW = "low"
 SEVERITY_RANK: dict[str, int] = {SEVERITY_LOW: 1, SEVERITY_MEDIUM: 2, SEVERITY_HIGH: 3}
 SEVERITY_LABELS: dict[str, str] = {SEVERITY_HIGH: "高", SEVERITY_MEDIUM: "中", SEVERITY_LOW: "低"}
+
+# A person's review of an integrity finding (integrity_findings.review; None = not reviewed yet).
+FINDING_ACKNOWLEDGED = "acknowledged"  # 已确认: a real problem, being handled
+FINDING_FALSE_POSITIVE = "false_positive"  # 误报: not a problem (hidden by default)
+FINDING_REVIEWS: tuple[str, str] = (FINDING_ACKNOWLEDGED, FINDING_FALSE_POSITIVE)
+FINDING_UNREVIEWED_LABEL = "待确认"
+FINDING_REVIEW_LABELS: dict[str, str] = {FINDING_ACKNOWLEDGED: "已确认", FINDING_FALSE_POSITIVE: "误报"}
+
+# How a watched page was fetched (site_snapshots.latest["variants"], integrity evidence "variant").
+CHECK_VARIANT_LABELS: dict[str, str] = {
+    "browser": "普通浏览器访问",
+    "spider": "搜索引擎爬虫访问",
+    "referer": "从百度搜索进入",
+}
 
 FINDING_LABELS: dict[str, str] = {
     "defacement": "页面篡改",

@@ -1,5 +1,6 @@
-"""The 热点与回应 page's door to the store: cached, display-ready event tables, and the two writes
-(status change, response) that go through the workflow (jobs.workflows) and then clear the caches.
+"""The 热点与回应 page's door to the store: cached, display-ready event tables (urgency first), and the writes
+(status change, response, assignment, acknowledgement) that go through the workflow (jobs.workflows) and then
+clear the caches.
 
 Cached functions take the DB URL and every filter as arguments (the cache key captures every input).
 Crawled text (titles, sources, URLs) stays in table cells and is never rendered as markdown or HTML.
@@ -15,9 +16,10 @@ import pandas as pd
 import streamlit as st
 
 from analysis.opinion.heat import BASELINE_DAYS, is_new, plan_bursts
-from analysis.opinion.response import countdown
+from analysis.opinion.response import countdown, needs_attention, pending_deadlines, urgency_key
 from analysis.region import Region, matches_local
 from config.vocabulary import (
+    ACTION_LABELS,
     CLASS_SHORT_LABELS,
     NO_CLASS_LABEL,
     NOT_ANALYSED,
@@ -30,11 +32,26 @@ from dashboard.data import engine, fmt_time, safe_link
 from jobs import workflows
 from store import events as q
 from store import reports
-from store.users import User
+from store import users as users_store
+from store.users import User, as_user
 
 logger = logging.getLogger(__name__)
 
 CLASS_OPTIONS = (*RESPONSE_CLASSES, NO_CLASS_LABEL)  # filter choices; NO_CLASS_LABEL (无需回应) = no class
+ATTENTION = "需关注"  # the default view: open class-A/B events, criticism of the office, bursts
+ALL_EVENTS = "全部"
+VIEWS = (ATTENTION, ALL_EVENTS)
+UNASSIGNED = "未指派"
+# The table's columns in display order: the deciding ones first (visible without scrolling at 1440 px).
+TABLE_COLUMNS = [
+    "回应类别", "倒计时", "状态", "指派", "标题", "热度", "截止时间", "知悉", "突发", "新", OFFICE_CRITICISM_LABEL,
+    "情感构成", "首发", "首发链接", "转载", "信源数", "热度趋势", "回应依据", "地域", "关键词", "id",
+]  # fmt: skip
+
+
+def _user_labels(conn) -> dict[str, str]:
+    """username -> 张三（zhangsan） for every account (disabled ones too: old assignments stay readable)."""
+    return {r["username"]: as_user(r).label for r in users_store.list_users(conn)}
 
 
 def class_codes(picked: list[str] | tuple[str, ...]) -> tuple[str | None, ...]:
@@ -68,10 +85,13 @@ def events(
     local_area: str = "",
     now: datetime | None = None,
 ) -> pd.DataFrame:
-    """Ranked events (hottest first) with everything the table shows except the live countdown.
+    """Events ranked by urgency (open events with a deadline first, overdue ones leading, nearest deadline
+    next; then by heat: store.events.list_events) with everything the table shows except the live countdown.
 
     Columns: id, 标题, 热度, 热度趋势 (list), 新, 突发, 情感构成, 负面占比, 批评审计机关, 首发, 首发链接,
-    转载, 信源数, 文档数, 回应类别, 回应依据, 首次发现, 截止时间 (aware datetime or None), 状态, 地域, 关键词.
+    转载, 信源数, 文档数, 回应类别, 回应依据, 首次发现, 截止时间 (aware datetime or None), 状态, 指派 (label),
+    指派账号 (username or ""), 知悉,
+    需关注 (bool: analysis.opinion.response.needs_attention), 地域, 关键词.
     """
     now = now or datetime.now(UTC)
     with engine(db_url).connect() as conn:
@@ -85,6 +105,7 @@ def events(
             ids = [int(i) for i in df["id"]]
         mix = q.sentiment_mix(conn, ids)
         urls = q.document_urls(conn, [int(v) for v in df["first_doc_id"].dropna()])
+        people = _user_labels(conn)
     rows = []
     for r in df.to_dict("records"):
         eid = int(r["id"])
@@ -113,15 +134,37 @@ def events(
                 "首次发现": fmt_time(r["first_seen_at"], tz_name),
                 "截止时间": _nan_to_none(r["deadline_at"]),
                 "状态": r["status"],
+                "指派": people.get(r["assignee"], r["assignee"]) if _nan_to_none(r["assignee"]) else UNASSIGNED,
+                "指派账号": _nan_to_none(r["assignee"]) or "",
+                "知悉": _ack_text(r, tz_name),
+                "需关注": needs_attention(r["status"], cls, int(r["office_critical_count"]), bool(r["is_burst"])),
                 "地域": _nan_to_none(r["region"]) or "",
                 "关键词": "、".join(r["keywords"] or []),
             }
         )
     columns = [
         "id", "标题", "热度", "热度趋势", "新", "突发", "情感构成", "负面占比", OFFICE_CRITICISM_LABEL, "首发", "首发链接",
-        "转载", "信源数", "文档数", "回应类别", "回应依据", "首次发现", "截止时间", "状态", "地域", "关键词",
+        "转载", "信源数", "文档数", "回应类别", "回应依据", "首次发现", "截止时间", "状态", "指派", "指派账号", "知悉", "需关注",
+        "地域", "关键词",
     ]  # fmt: skip
+    # the store ranks the same way (store.events.list_events); sorting again keeps one rule after the filters
+    rows.sort(key=lambda r: urgency_key(r["状态"], r["截止时间"], r["热度"]))
     return pd.DataFrame(rows, columns=columns)
+
+
+def _ack_text(row: dict[str, Any], tz_name: str) -> str:
+    """'张三 11-20 09:30' when a 值班领导 acknowledged the event, else ''."""
+    by = _nan_to_none(row.get("acknowledged_by"))
+    if not by:
+        return ""
+    return f"{by} {fmt_time(_nan_to_none(row.get('acknowledged_at')), tz_name)[5:]}".strip()
+
+
+def attention_view(df: pd.DataFrame, view: str) -> pd.DataFrame:
+    """The rows of a view: 需关注 keeps the events that need attention, 全部 keeps all (order kept)."""
+    if view == ATTENTION:
+        return df[df["需关注"].astype(bool)].reset_index(drop=True)
+    return df
 
 
 def with_countdown(df: pd.DataFrame, tz_name: str, now: datetime | None = None) -> pd.DataFrame:
@@ -154,6 +197,8 @@ def event_detail(db_url: str, tz_name: str, event_id: int) -> dict[str, Any] | N
         docs = q.event_document_table(conn, event_id)
         responses = q.list_responses(conn, [event_id])
         log = q.event_audit_log(conn, event_id)
+        kinds = q.response_kinds(conn, event_id)
+        people = _user_labels(conn)
     groups = docs["reprint_group"].tolist()
     documents = pd.DataFrame(
         {
@@ -180,17 +225,33 @@ def event_detail(db_url: str, tz_name: str, event_id: int) -> dict[str, Any] | N
         },
         index=pd.RangeIndex(len(responses)),
     )
+    def value(action: str, v: Any) -> str:
+        v = _nan_to_none(v) or ""
+        if action == "assign":
+            return people.get(v, v) if v else UNASSIGNED
+        return v
+
     log_df = pd.DataFrame(
         {
             "时间": [fmt_time(v, tz_name) for v in log["at"]],
-            "操作": log["action"].astype("object").tolist(),
-            "原值": [_nan_to_none(v) or "" for v in log["old_value"]],
-            "新值": [_nan_to_none(v) or "" for v in log["new_value"]],
+            "操作": [ACTION_LABELS.get(a, a) for a in log["action"]],
+            "原值": [value(a, v) for a, v in zip(log["action"], log["old_value"], strict=True)],
+            "新值": [value(a, v) for a, v in zip(log["action"], log["new_value"], strict=True)],
             "操作人": log["by_whom"].astype("object").tolist(),
+            "说明": [_nan_to_none(v) or "" for v in log["note"]],
         },
         index=pd.RangeIndex(len(log)),
     )
-    return {"event": event, "documents": documents, "responses": responses_df, "log": log_df}
+    assignee = event.get("assignee")
+    return {
+        "event": event,
+        "documents": documents,
+        "responses": responses_df,
+        "log": log_df,
+        # every deadline still running, earliest first (class A: information 5 h and press conference 24 h)
+        "pending": pending_deadlines(event["response_class"], event["first_seen_at"], kinds),
+        "assignee_label": people.get(assignee, assignee) if assignee else UNASSIGNED,
+    }
 
 
 def next_statuses(status: str) -> list[str]:
@@ -217,9 +278,27 @@ def add_response(db_url: str, event_id: int, kind: str, by: User, url: str, resp
     return rid
 
 
+def assignable(db_url: str) -> list[User]:
+    """Accounts an event may be assigned to (jobs.workflows.assignable_users); not cached: accounts change."""
+    return workflows.assignable_users(engine(db_url))
+
+
+def assign(db_url: str, event_id: int, assignee: str | None, by: User) -> None:
+    """Assign an event (role, assignee and logging by jobs.workflows); raises WorkflowError."""
+    workflows.assign_event(engine(db_url), event_id, assignee, by)
+    _clear()
+
+
+def acknowledge(db_url: str, event_id: int, by: User) -> None:
+    """Record the 值班领导's acknowledgement (role and logging by jobs.workflows); raises WorkflowError."""
+    workflows.acknowledge_event(engine(db_url), event_id, by)
+    _clear()
+
+
 WorkflowError = workflows.WorkflowError
-__all__ = ["CLASS_OPTIONS", "WorkflowError", "add_response", "change_status", "class_codes",
-           "event_detail", "events", "next_statuses", "with_countdown"]  # fmt: skip
+__all__ = ["ALL_EVENTS", "ATTENTION", "CLASS_OPTIONS", "TABLE_COLUMNS", "VIEWS", "WorkflowError", "acknowledge",
+           "add_response", "assign", "assignable", "attention_view", "change_status", "class_codes", "event_detail",
+           "events", "next_statuses", "with_countdown"]  # fmt: skip
 
 
 @st.cache_data(ttl=60, show_spinner=False)

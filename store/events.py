@@ -14,9 +14,10 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import and_, bindparam, case, func, or_, select, update
 from sqlalchemy.engine import Connection
 
+from config.vocabulary import EVENT_HANDLING, EVENT_PENDING
 from store.queries import _insert
 from store.schema import analysis_state, audit_log, documents, events, responses
 
@@ -224,6 +225,25 @@ def set_status(conn: Connection, event_id: int, old: str, new: str, now: datetim
     return bool(res.rowcount)
 
 
+def set_assignee(conn: Connection, event_id: int, assignee: str | None, by_whom: str, now: datetime) -> None:
+    """Assign an event to the account `assignee` (a username; None = nobody), noting who did it and when."""
+    conn.execute(
+        update(events)
+        .where(events.c.id == event_id)
+        .values(assignee=assignee, assigned_by=by_whom[:100], assigned_at=now, updated_at=now)
+    )
+
+
+def acknowledge(conn: Connection, event_id: int, by_whom: str, now: datetime) -> bool:
+    """Record that `by_whom` (a 值班领导) acknowledged the event; False (nothing written) if already done."""
+    res = conn.execute(
+        update(events)
+        .where(and_(events.c.id == event_id, events.c.acknowledged_at.is_(None)))
+        .values(acknowledged_by=by_whom[:100], acknowledged_at=now, updated_at=now)
+    )
+    return bool(res.rowcount)
+
+
 def add_response(conn: Connection, event_id: int, kind: str, url: str | None, responded_at: datetime,
                  by_whom: str, now: datetime, note: str | None = None) -> int:  # fmt: skip
     """Record a response; returns its id."""
@@ -256,7 +276,9 @@ def list_events(
     statuses: Sequence[str] = (),
     limit: int = 500,
 ) -> pd.DataFrame:
-    """Events ranked by heat (then newest first): all event columns. `classes` may hold None for 无需回应."""
+    """Events ranked by urgency: open events (待研判 / 处置中) with a deadline first, the earliest deadline first
+    (so overdue ones lead, the most overdue at the top), then the rest by heat (then newest first). All event
+    columns. `classes` may hold None for 无需回应. The same order as `analysis.opinion.response.urgency_key`."""
     conds = []
     if since is not None:
         conds.append(events.c.last_seen_at >= since)
@@ -268,8 +290,17 @@ def list_events(
         conds.append(or_(*parts))
     if statuses:
         conds.append(events.c.status.in_(list(statuses)))
+    active = and_(events.c.status.in_([EVENT_PENDING, EVENT_HANDLING]), events.c.deadline_at.is_not(None))
     stmt = (
-        select(events).order_by(events.c.heat.desc(), events.c.first_seen_at.desc(), events.c.id).limit(limit)
+        select(events)
+        .order_by(
+            case((active, 0), else_=1),
+            case((active, events.c.deadline_at), else_=None),
+            events.c.heat.desc(),
+            events.c.first_seen_at.desc(),
+            events.c.id,
+        )
+        .limit(limit)
     )
     if conds:
         stmt = stmt.where(and_(*conds))

@@ -192,10 +192,15 @@ events = Table(
     Column("response_terms", JSON, nullable=False, default=list),
     Column("deadline_at", UTCDateTime, nullable=True),
     Column("status", String(16), nullable=False, default=EVENT_PENDING, index=True),
-    Column("assignee", String(100), nullable=True),
+    Column("assignee", String(100), nullable=True),  # users.username of the person 指派 to handle it
     Column("notes", Text, nullable=True),
     Column("region", String(100), nullable=True),
     Column("updated_at", UTCDateTime, nullable=False),
+    # revision 0007_w_events: who assigned it and when; the 值班领导 who acknowledged it and when
+    Column("assigned_by", String(100), nullable=True),
+    Column("assigned_at", UTCDateTime, nullable=True),
+    Column("acknowledged_by", String(100), nullable=True),
+    Column("acknowledged_at", UTCDateTime, nullable=True),
 )
 
 responses = Table(
@@ -255,6 +260,8 @@ site_candidates = Table(
     Column("first_seen_at", UTCDateTime, nullable=False),
     Column("last_checked_at", UTCDateTime, nullable=True),
     Column("check_error", Text, nullable=True),
+    Column("acknowledged_by", String(100), nullable=True),  # revision 0007_w_events: 确认知悉, who and when
+    Column("acknowledged_at", UTCDateTime, nullable=True),
 )
 
 site_snapshots = Table(
@@ -282,6 +289,11 @@ integrity_findings = Table(
     Column("evidence", JSON, nullable=False, default=dict),
     Column("found_at", UTCDateTime, nullable=False, index=True),
     Column("resolved_at", UTCDateTime, nullable=True),
+    # revision 0007_w_events: a person's review (None = not reviewed, FINDING_REVIEWS), who, when, why
+    Column("review", String(16), nullable=True),
+    Column("review_by", String(100), nullable=True),
+    Column("review_at", UTCDateTime, nullable=True),
+    Column("review_note", Text, nullable=True),
 )
 
 # ------------------------------------------------------------------ alerts outbox (revision 0003_alerts)

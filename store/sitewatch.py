@@ -1,6 +1,6 @@
-"""Reads and writes for site watch: impersonation candidates (upsert by host, check results, status), own-site
-snapshots (baseline, latest, status), integrity findings (open / resolved), and the crawled documents that
-discovery scans. Which status changes are allowed, and what goes to the audit log, is decided by the
+"""Reads and writes for site watch: impersonation candidates (upsert by host, check results, status,
+acknowledgement), own-site snapshots (baseline, latest, status), integrity findings (open / resolved, and a
+person's review: 已确认 / 误报 with who and when), and the crawled documents that discovery scans. Which status changes are allowed, and what goes to the audit log, is decided by the
 workflow module of the orchestration layer above.
 
 All functions take an open SQLAlchemy connection (the caller owns the transaction) and an aware `now`.
@@ -19,13 +19,20 @@ from urllib.parse import urlsplit, urlunsplit
 from sqlalchemy import and_, null, or_, select, update
 from sqlalchemy.engine import Connection
 
-from config.vocabulary import CANDIDATE_FALSE, CANDIDATE_PENDING, METHOD_CHECK, SNAPSHOT_OK
+from config.vocabulary import (
+    CANDIDATE_FALSE,
+    CANDIDATE_PENDING,
+    FINDING_FALSE_POSITIVE,
+    METHOD_CHECK,
+    SNAPSHOT_OK,
+)
 from store.schema import audit_log, documents, integrity_findings, site_candidates, site_snapshots
 
 logger = logging.getLogger(__name__)
 
 ENTITY_CANDIDATE = "site_candidate"
 ENTITY_SNAPSHOT = "site_snapshot"
+ENTITY_FINDING = "integrity_finding"
 
 _HOST_RE = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")
 
@@ -157,6 +164,16 @@ def set_status(
         update(site_candidates)
         .where(and_(site_candidates.c.id == candidate_id, site_candidates.c.status == old))
         .values(**values)
+    )
+    return bool(res.rowcount)
+
+
+def acknowledge_candidate(conn: Connection, candidate_id: int, *, by_whom: str, now: datetime) -> bool:
+    """Record that `by_whom` has seen (确认知悉) the candidate; False (nothing written) if already done."""
+    res = conn.execute(
+        update(site_candidates)
+        .where(and_(site_candidates.c.id == candidate_id, site_candidates.c.acknowledged_at.is_(None)))
+        .values(acknowledged_by=by_whom[:100], acknowledged_at=now)
     )
     return bool(res.rowcount)
 
@@ -301,12 +318,42 @@ def sync_findings(conn: Connection, url: str, findings: Sequence[dict], *, now: 
     return new, len(stale)
 
 
+def get_finding(conn: Connection, finding_id: int) -> dict[str, Any] | None:
+    row = conn.execute(
+        select(integrity_findings).where(integrity_findings.c.id == finding_id)
+    ).mappings().first()  # fmt: skip
+    return dict(row) if row else None
+
+
+def set_finding_review(
+    conn: Connection, finding_id: int, old: str | None, new: str | None, *, by_whom: str, now: datetime,
+    note: str | None = None,
+) -> bool:  # fmt: skip
+    """Set a person's review of a finding (None = back to not reviewed), who and when; False (nothing written)
+    if its review is no longer `old`. A later check that sees the same problem keeps the review (same row)."""
+    current = (
+        integrity_findings.c.review.is_(None) if old is None else integrity_findings.c.review == old
+    )
+    res = conn.execute(
+        update(integrity_findings)
+        .where(and_(integrity_findings.c.id == finding_id, current))
+        .values(review=new, review_by=by_whom[:100], review_at=now, review_note=(note or None) and note[:2000])
+    )
+    return bool(res.rowcount)
+
+
 def list_findings(
-    conn: Connection, *, open_only: bool = True, url: str | None = None
+    conn: Connection, *, open_only: bool = True, url: str | None = None, include_false: bool = True
 ) -> list[dict[str, Any]]:
+    """Integrity findings, newest first: open ones only (not resolved by a later check) unless `open_only` is
+    False; those reviewed as 误报 left out unless `include_false`."""
     q = select(integrity_findings)
     if open_only:
         q = q.where(integrity_findings.c.resolved_at.is_(None))
+    if not include_false:
+        q = q.where(
+            or_(integrity_findings.c.review.is_(None), integrity_findings.c.review != FINDING_FALSE_POSITIVE)
+        )
     if url:
         q = q.where(integrity_findings.c.url == url)
     q = q.order_by(integrity_findings.c.found_at.desc(), integrity_findings.c.id.desc())

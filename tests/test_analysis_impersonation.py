@@ -460,3 +460,18 @@ def test_bench_names_csv_option(tmp_path):
     )
     out = bench_names(f)
     assert out["recall"] == 1.0 and out["legit_flagged"] == 0 and out["n_legit"] == 2
+
+
+def test_similarity_is_worded_from_its_score_in_one_place():
+    from analysis.sitewatch.evidence import SIMILARITY_BANDS, signal_label, similarity_band
+
+    assert [similarity_band(s) for s in (0.44, 0.69, 0.7, 0.89, 0.9, 1.0)] == [
+        "部分相似", "部分相似", "较相似", "较相似", "高度相似", "高度相似"
+    ]  # fmt: skip
+    assert SIMILARITY_BANDS[0] == (0.9, "高度相似")
+    stored = {"code": "text_similarity", "label": "页面文字与官方网站高度相似", "weight": 30, "evidence": "文本相似度 0.44"}
+    assert signal_label(stored) == "页面文字与官方网站部分相似"  # a row stored before the bands
+    layout = {"code": "layout_similarity", "label": "x", "weight": 25, "evidence": "版式相似度 0.93"}
+    assert signal_label(layout) == "页面版式与官方网站高度相似"
+    other = {"code": "no_icp", "label": "页面无ICP备案号", "weight": 5, "evidence": ""}
+    assert signal_label(other) == "页面无ICP备案号"

@@ -236,3 +236,24 @@ def test_casualty_count_keeps_deaths_and_injuries_apart():
     c = parse_casualties("施工现场坍塌，已造成4人死亡9人受伤")
     assert (c.deaths, c.injured) == (4, 9)
     assert parse_casualties("事故造成死亡9人").deaths == 9
+
+
+def test_pending_deadlines_need_every_kind_for_class_a():
+    from analysis.opinion.response import pending_deadlines
+
+    t0 = datetime(2026, 11, 20, 8, 0)
+    assert [d.label for d in pending_deadlines("A", t0)] == ["发布权威信息", "召开新闻发布会"]
+    assert [d.due - t0 for d in pending_deadlines("A", t0, ["发布权威信息"])] == [timedelta(hours=24)]
+    assert pending_deadlines("A", t0, ["发布权威信息", "新闻发布会"]) == []
+    assert pending_deadlines("A", t0, ["新闻发布会"]) == []  # a press conference is authoritative information
+    assert [d.label for d in pending_deadlines("B", t0)] == ["作出回应"]
+    assert pending_deadlines("B", t0, ["澄清"]) == [] and pending_deadlines(None, t0) == []
+
+
+def test_needs_attention_is_open_events_that_matter():
+    from analysis.opinion.response import needs_attention
+
+    assert needs_attention("待研判", "A") and needs_attention("处置中", "B")
+    assert needs_attention("待研判", None, office_critical_count=1) and needs_attention("待研判", None, is_burst=True)
+    assert not needs_attention("待研判", None)
+    assert not needs_attention("已回应", "A") and not needs_attention("无需回应", None, is_burst=True)

@@ -49,3 +49,34 @@ def test_events_status_and_respond(cli_stories, capsys) -> None:
     assert event["deadline_at"] is None
     assert main(["events", "show", str(eid)]) == 0
     assert "2025-06-10 15:00 新闻发布会 李四" in capsys.readouterr().out
+
+
+def test_events_respond_refuses_a_future_time_and_a_bad_one(cli_stories, capsys) -> None:
+    engine, rows = cli_stories
+    eid = rows["b1"]["event_id"]
+    assert main(["events", "respond", str(eid), "--kind", "新闻发布会", "--by", "李四", "--at", "2030-01-01 09:00"]) == 1
+    assert "回应时间不能晚于当前时间" in capsys.readouterr().err
+    assert main(["events", "respond", str(eid), "--kind", "新闻发布会", "--by", "李四", "--at", "昨天下午"]) == 2
+    err = capsys.readouterr().err
+    assert "无法识别" in err and "Traceback" not in err
+    with engine.connect() as conn:
+        assert get_event(conn, eid)["status"] == "待研判"
+
+
+def test_events_assign_and_ack(cli_stories, store_url, capsys) -> None:
+    from tests.conftest import make_account
+
+    engine, rows = cli_stories
+    eid = rows["b1"]["event_id"]
+    make_account(store_url, "zhang", "handler", "张三")
+    assert main(["events", "assign", str(eid), "nobody", "--by", "李四"]) == 1
+    assert "没有账号“nobody”" in capsys.readouterr().err
+    assert main(["events", "assign", str(eid), "zhang", "--by", "李四"]) == 0
+    assert main(["events", "ack", str(eid), "--by", "值班王"]) == 0
+    assert main(["events", "ack", str(eid), "--by", "值班王"]) == 1
+    assert "已由 值班王 确认知悉" in capsys.readouterr().err
+    assert main(["events", "show", str(eid)]) == 0
+    assert "指派给：zhang  值班领导知悉：值班王 " in capsys.readouterr().out
+    with engine.connect() as conn:
+        event = get_event(conn, eid)
+    assert (event["assignee"], event["assigned_by"], event["acknowledged_by"]) == ("zhang", "李四", "值班王")

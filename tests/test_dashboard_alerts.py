@@ -68,9 +68,9 @@ def test_sources_page_shows_failed_alerts(db) -> None:
 def test_event_link_from_an_alert_opens_the_event(db) -> None:
     at = AppTest.from_file(APP, default_timeout=30)
     at.switch_page("views/events.py").run()
-    assert at.selectbox(key="hs_event").value == 2  # the newest of two equally hot events comes first
+    assert at.selectbox(key="hs_event").value == 1  # the most urgent first: class A's 5-hour deadline
     at = AppTest.from_file(APP, default_timeout=30)
-    at.query_params["event"] = "1"
+    at.query_params["event"] = "2"
     at.switch_page("views/events.py").run()
     assert not at.exception, [e.message for e in at.exception]
-    assert at.selectbox(key="hs_event").value == 1
+    assert at.selectbox(key="hs_event").value == 2

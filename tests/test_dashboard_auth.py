@@ -25,8 +25,8 @@ from tests.conftest import TEST_PASSWORD, make_account
 from tests.factories import STORY_NOW, insert_documents, story_documents
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
-WRITE_KEYS = ("hs_new_status", "hs_apply", "hs_kind", "hs_url", "hs_add_response", "imp_new_status", "imp_apply",
-              "imp_add_url", "imp_add")  # fmt: skip
+WRITE_KEYS = ("hs_new_status", "hs_apply", "hs_kind", "hs_url", "hs_add_response", "hs_assign", "imp_new_status",
+              "imp_apply", "imp_add_url", "imp_add", "imp_ack", "imp_false")  # fmt: skip
 
 
 @pytest.fixture(autouse=True)
@@ -137,6 +137,7 @@ def test_read_only_roles_see_no_write_widgets_and_a_forged_write_is_refused(db, 
     login_as(role)
     hs = AppTest.from_file(APP, default_timeout=30)
     hs.switch_page("views/events.py").run()
+    hs.get_by_key("hs_view").set_value("全部").run()
     assert not hs.exception and hs.get_by_key("hs_events").dataframe[0].value.shape[0] == 3  # can read
     imp = AppTest.from_file(APP, default_timeout=30)
     imp.switch_page("views/impersonation.py").run()

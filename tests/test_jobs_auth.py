@@ -203,7 +203,7 @@ def test_roles_without_the_right_are_refused_by_every_workflow_write(sqlite_stor
     assert (
         change_event_status(engine, eid, "处置中", User("h", "处置员", "handler"), now=STORY_NOW) == "待研判"
     )
-    assert change_event_status(engine, eid, "已回应", console_user("值班员"), now=STORY_NOW) == "处置中"
+    assert change_event_status(engine, eid, "无需回应", console_user("值班员"), now=STORY_NOW) == "处置中"
     engine.dispose()
 
 

@@ -27,7 +27,7 @@ from store.audit import log_action
 from store.events import get_event, list_responses
 from store.schema import audit_log
 from store.sitewatch import get_candidate, history, upsert_candidate
-from store.users import console_user
+from store.users import User, console_user
 from tests.factories import STORY_NOW as NOW
 from tests.factories import doc_rows
 
@@ -129,15 +129,125 @@ def test_response_moves_deadline_and_status(stories) -> None:
     with engine.connect() as conn:
         event = get_event(conn, eid)
         responses = list_responses(conn, [eid])
-    # authoritative information discharges the 5-hour deadline; the press conference (24 h) is next
+    # authoritative information discharges the 5-hour deadline; the press conference (24 h) is still due, so
+    # the class-A event stays 处置中 with the 24-hour countdown running
+    assert event["response_class"] == "A"
     assert event["deadline_at"] == rows["b1"]["first_seen_at"] + timedelta(hours=24)
-    assert event["status"] == "已回应"
+    assert event["status"] == "处置中"
     assert responses["kind"].tolist() == ["发布权威信息"] and responses["by_whom"].tolist() == ["李四"]
+    with pytest.raises(WorkflowError, match="尚未记录召开新闻发布会"):
+        change_event_status(engine, eid, "已回应", console_user("李四"), now=NOW)
+    record_response(engine, eid, "新闻发布会", console_user("王五"), now=NOW + timedelta(hours=1))
+    with engine.connect() as conn:
+        event = get_event(conn, eid)
+    assert event["status"] == "已回应" and event["deadline_at"] is None
     log = _audit_rows(engine)
-    assert [(r["action"], r["old_value"], r["new_value"], r["note"]) for r in log] == [
-        ("response", None, "发布权威信息 https://www.example.gov.cn/r.html", None),
-        ("status", "待研判", "处置中", "记录回应"),
-        ("status", "处置中", "已回应", "记录回应"),
+    assert [(r["action"], r["old_value"], r["new_value"], r["by_whom"], r["note"]) for r in log] == [
+        ("response", None, "发布权威信息 https://www.example.gov.cn/r.html", "李四", None),
+        ("status", "待研判", "处置中", "李四", "记录回应"),
+        ("response", None, "新闻发布会", "王五", None),
+        ("status", "处置中", "已回应", "王五", "记录回应"),
+    ]
+
+
+def test_class_b_event_is_answered_by_one_response(stories) -> None:
+    engine, _ = stories
+    run_stage2(engine, now=NOW)
+    eid = doc_rows(engine)["c1"]["event_id"]
+    with engine.connect() as conn:
+        assert get_event(conn, eid)["response_class"] == "B"
+    change_event_status(engine, eid, "处置中", console_user("李四"), now=NOW)
+    with pytest.raises(WorkflowError, match="尚未记录作出回应"):  # no response yet: not 已回应 by hand either
+        change_event_status(engine, eid, "已回应", console_user("李四"), now=NOW)
+    record_response(engine, eid, "澄清", console_user("李四"), now=NOW)
+    with engine.connect() as conn:
+        event = get_event(conn, eid)
+    assert event["status"] == "已回应" and event["deadline_at"] is None
+
+
+def test_response_time_in_the_future_is_refused(stories) -> None:
+    engine, _ = stories
+    run_stage2(engine, now=NOW)
+    eid = doc_rows(engine)["b1"]["event_id"]
+    before = _audit_rows(engine)
+    with pytest.raises(WorkflowError, match="回应时间不能晚于当前时间"):
+        record_response(engine, eid, "新闻发布会", console_user("李四"), now=NOW,
+                        responded_at=datetime(2030, 1, 1, tzinfo=UTC))  # fmt: skip
+    with pytest.raises(WorkflowError, match="回应时间不能晚于当前时间"):
+        record_response(engine, eid, "新闻发布会", console_user("李四"), now=NOW,
+                        responded_at=NOW + timedelta(minutes=6))  # fmt: skip
+    with engine.connect() as conn:
+        event = get_event(conn, eid)
+        assert list_responses(conn, [eid]).empty
+    assert event["status"] == "待研判" and event["deadline_at"] is not None and _audit_rows(engine) == before
+    # a clock a little fast is tolerated
+    record_response(engine, eid, "新闻发布会", console_user("李四"), now=NOW, responded_at=NOW + timedelta(minutes=3))
+    with engine.connect() as conn:
+        assert get_event(conn, eid)["status"] == "已回应"
+
+
+def _account(engine, username: str, role: str, name: str, disabled: bool = False) -> User:
+    from store import users
+
+    with engine.begin() as conn:
+        uid = users.add_user(conn, username=username, display_name=name, role=role, password_hash="x", now=NOW)
+        if disabled:
+            users.update_user(conn, uid, disabled=True)
+    return User(username, name, role, uid)
+
+
+def test_assignment_is_checked_and_logged(stories) -> None:
+    engine, _ = stories
+    run_stage2(engine, now=NOW)
+    eid = doc_rows(engine)["b1"]["event_id"]
+    zhang = _account(engine, "zhang", "handler", "张三")
+    admin = _account(engine, "admin1", "admin", "管理员甲")
+    leader = _account(engine, "leader", "duty_leader", "值班领导甲")
+    analyst = _account(engine, "ana", "analyst", "分析甲")
+    _account(engine, "gone", "handler", "离职者", disabled=True)
+    assert [u.username for u in wf.assignable_users(engine)] == ["zhang"]
+    for by, who, msg in (
+        (leader, "zhang", "值班领导无权分派"), (analyst, "zhang", "分析员无权分派"),
+        (zhang, "nobody", "没有账号“nobody”"), (zhang, "gone", "已停用"), (zhang, "ana", "请指派给处置人员"),
+    ):  # fmt: skip
+        with pytest.raises(WorkflowError, match=msg):
+            wf.assign_event(engine, eid, who, by, now=NOW)
+    assert wf.assign_event(engine, eid, "zhang", admin, now=NOW) is None
+    with pytest.raises(WorkflowError, match="已指派给“张三（zhang）”"):
+        wf.assign_event(engine, eid, "zhang", zhang, now=NOW)
+    assert wf.assign_event(engine, eid, "", zhang, now=NOW + timedelta(minutes=1)) == "zhang"
+    with pytest.raises(WorkflowError, match="尚未指派"):
+        wf.assign_event(engine, eid, None, zhang, now=NOW)
+    wf.assign_event(engine, eid, "zhang", zhang, now=NOW + timedelta(minutes=2))
+    with engine.connect() as conn:
+        event = get_event(conn, eid)
+    assert (event["assignee"], event["assigned_by"], event["assigned_at"]) == (
+        "zhang", "张三（zhang）", NOW + timedelta(minutes=2)
+    )
+    assert [(r["action"], r["old_value"], r["new_value"], r["by_whom"]) for r in _audit_rows(engine)] == [
+        ("assign", None, "zhang", "管理员甲（admin1）"),
+        ("assign", "zhang", None, "张三（zhang）"),
+        ("assign", None, "zhang", "张三（zhang）"),
+    ]
+
+
+def test_acknowledgement_by_the_duty_leader_is_recorded_once(stories) -> None:
+    engine, _ = stories
+    run_stage2(engine, now=NOW)
+    eid = doc_rows(engine)["b1"]["event_id"]
+    leader = _account(engine, "leader", "duty_leader", "值班领导甲")
+    handler = _account(engine, "zhang", "handler", "张三")
+    with pytest.raises(WorkflowError, match="处置人员无权确认知悉"):
+        wf.acknowledge_event(engine, eid, handler, now=NOW)
+    wf.acknowledge_event(engine, eid, leader, now=NOW)
+    with pytest.raises(WorkflowError, match="已由 值班领导甲（leader） 确认知悉"):
+        wf.acknowledge_event(engine, eid, leader, now=NOW + timedelta(hours=1))
+    with engine.connect() as conn:
+        event = get_event(conn, eid)
+    assert (event["acknowledged_by"], event["acknowledged_at"]) == ("值班领导甲（leader）", NOW)
+    assert event["status"] == "待研判"  # seeing is not handling
+    assert [(r["action"], r["new_value"], r["by_whom"], r["at"]) for r in _audit_rows(engine)] == [
+        ("acknowledge", "值班领导甲（leader）", "值班领导甲（leader）", NOW)
     ]
 
 
@@ -247,3 +357,55 @@ def test_both_workflows_share_one_error_type_and_one_audit_writer(stories, monke
     )
     assert [r["by_whom"] for r in rows] == ["王五", "王五", "张三", "李四", "李四"]
     assert issubclass(WorkflowError, ValueError)  # the dashboard's add form catches ValueError
+
+
+# ------------------------------------------------------------------------------------- site watch
+
+
+def test_candidate_acknowledgement_is_recorded_once_and_logged(engine):
+    with engine.begin() as conn:
+        cid, _ = upsert_candidate(conn, "http://fake.cn/", method="manual", now=T0)
+    with pytest.raises(WorkflowError, match="值班领导无权确认或标记误报"):
+        wf.acknowledge_candidate(engine, cid, User("l", "领导", "duty_leader"), now=T0)
+    wf.acknowledge_candidate(engine, cid, console_user("王五"), now=T0)
+    with pytest.raises(WorkflowError, match="已由 王五 确认知悉"):
+        wf.acknowledge_candidate(engine, cid, console_user("赵六"), now=T0 + timedelta(hours=1))
+    with pytest.raises(WorkflowError, match="没有编号为 999"):
+        wf.acknowledge_candidate(engine, 999, console_user("王五"), now=T0)
+    with engine.connect() as conn:
+        row = get_candidate(conn, cid)
+        log = history(conn, ENTITY_CANDIDATE, cid)
+    assert (row["acknowledged_by"], row["acknowledged_at"], row["status"]) == ("王五", T0, "待核实")
+    assert [(h["action"], h["by_whom"], h["at"]) for h in log] == [("acknowledge", "王五", T0)]
+
+
+def test_finding_review_transitions_who_and_when_and_survives_the_next_check(engine):
+    from store.sitewatch import ENTITY_FINDING, get_finding, list_findings, sync_findings
+
+    page = "https://www.audit.gov.cn/"
+    finding = {"kind": "hidden_link", "severity": "high", "summary": "暗链", "evidence": {"links": []}}
+    with engine.begin() as conn:
+        sync_findings(conn, page, [finding], now=T0)
+        fid = list_findings(conn)[0]["id"]
+    with pytest.raises(WorkflowError, match="分析员无权确认或标记误报"):
+        wf.review_finding(engine, fid, "false_positive", User("a", "分析", "analyst"), now=T0)
+    with pytest.raises(WorkflowError, match="未知核查标记"):
+        wf.review_finding(engine, fid, "deleted", console_user("王五"), now=T0)
+    with pytest.raises(WorkflowError, match="已是“待确认”"):
+        wf.review_finding(engine, fid, None, console_user("王五"), now=T0)
+    assert wf.review_finding(engine, fid, "false_positive", console_user("王五"), now=T0, note="测试链接") is None
+    with engine.begin() as conn:  # the next check sees the same problem: same row, the review stays
+        sync_findings(conn, page, [finding], now=T0 + timedelta(hours=1))
+        assert [f["id"] for f in list_findings(conn, include_false=False)] == []
+        assert [f["id"] for f in list_findings(conn)] == [fid]
+    assert wf.review_finding(engine, fid, "acknowledged", console_user("赵六"), now=T0 + timedelta(hours=2)) == (
+        "false_positive"
+    )
+    with engine.connect() as conn:
+        row = get_finding(conn, fid)
+        log = history(conn, ENTITY_FINDING, fid)
+    assert (row["review"], row["review_by"], row["review_at"]) == ("acknowledged", "赵六", T0 + timedelta(hours=2))
+    assert [(h["action"], h["old_value"], h["new_value"], h["by_whom"], h["note"]) for h in log] == [
+        ("review", "待确认", "误报", "王五", "测试链接"),
+        ("review", "误报", "已确认", "赵六", None),
+    ]

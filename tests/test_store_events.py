@@ -84,3 +84,24 @@ def test_regroup_and_status_guard(stories) -> None:
         assert q.set_status(conn, 1, "待研判", "处置中", NOW)
         assert not q.set_status(conn, 1, "待研判", "无需回应", NOW)  # someone changed it meanwhile
         assert len(q.event_audit_log(conn, 1)) == 0  # audit rows are the workflow's (test_jobs_workflows)
+
+
+def test_list_events_ranks_by_urgency_overdue_first_then_nearest_deadline_then_heat(store) -> None:
+    from analysis.opinion.response import urgency_key
+
+    h = timedelta(hours=1)
+    rows = [  # id: (status, deadline, heat)
+        event(1, heat=90.0, status="待研判"),  # no deadline, hottest
+        event(2, heat=10.0, status="处置中", deadline_at=NOW + 5 * h),
+        event(3, heat=20.0, status="待研判", deadline_at=NOW - 2 * h),  # overdue longest
+        event(4, heat=30.0, status="待研判", deadline_at=NOW + 1 * h),
+        event(5, heat=80.0, status="无需回应", deadline_at=NOW - 9 * h),  # closed: its deadline no longer runs
+        event(6, heat=50.0, status="待研判", deadline_at=NOW - 1 * h),
+        event(7, heat=95.0, status="已回应"),
+    ]
+    with store.begin() as conn:
+        q.upsert_events(conn, rows)
+        ranked = q.list_events(conn)["id"].tolist()
+    assert ranked == [3, 6, 4, 2, 7, 1, 5]
+    by_key = sorted(rows, key=lambda r: urgency_key(r["status"], r.get("deadline_at"), r["heat"]))
+    assert [r["id"] for r in by_key] == ranked  # the pure rule and the SQL agree

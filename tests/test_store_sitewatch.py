@@ -193,3 +193,24 @@ def test_cli_add_status_list_export(tmp_path, store_url, monkeypatch, capsys):
     assert (tmp_path / "r.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # BOM for Excel
     assert main(["sites", "export", "9", "--format", "csv"]) == 2
     assert main(["sites", "add", "ftp://bad", "--by", "张三"]) == 2
+
+
+def test_cli_review_marks_a_finding_with_who(store, store_url, monkeypatch, capsys):
+    from store.sitewatch import ENTITY_FINDING, get_finding, history
+    from yuqing.cli import main
+
+    monkeypatch.setenv("MONITOR_DB_URL", store_url)
+    with store.begin() as conn:
+        sync_findings(conn, "https://www.audit.gov.cn/", [
+            {"kind": "hidden_link", "severity": "high", "summary": "暗链", "evidence": {}}], now=T0)  # fmt: skip
+        fid = list_findings(conn)[0]["id"]
+    assert main(["sites", "review", str(fid), "false", "--by", "张三", "--note", "测试链接"]) == 0
+    assert "已标记为“误报”" in capsys.readouterr().out
+    assert main(["sites", "review", str(fid), "false", "--by", "张三"]) == 2
+    assert "已是“误报”" in capsys.readouterr().err
+    assert main(["sites", "review", "999", "confirm", "--by", "张三"]) == 2
+    with store.connect() as conn:
+        row = get_finding(conn, fid)
+        log = history(conn, ENTITY_FINDING, fid)
+    assert (row["review"], row["review_by"]) == ("false_positive", "张三")
+    assert [(h["new_value"], h["by_whom"], h["note"]) for h in log] == [("误报", "张三", "测试链接")]

@@ -23,7 +23,15 @@ from typing import Literal
 
 from analysis.numerals import parse_count, parse_decimal
 from config.response_rules import ClassARules, ResponseRules
-from config.vocabulary import CLASS_LABELS, KIND_PRESS_CONFERENCE, NO_CLASS_LABEL, RESPONSE_KINDS
+from config.vocabulary import (
+    CLASS_LABELS,
+    EVENT_HANDLING,
+    EVENT_PENDING,
+    KIND_PRESS_CONFERENCE,
+    NO_CLASS_LABEL,
+    RESPONSE_CLASSES,
+    RESPONSE_KINDS,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +85,46 @@ def next_deadline(
         return None
     due, key = min(pending)
     return NextDeadline(key=key, label=DEADLINE_LABELS[key], due=due)
+
+
+def pending_deadlines(
+    cls: str | None, first_detected_at: datetime, responses_done: Iterable[str] = ()
+) -> list[NextDeadline]:
+    """Every deadline of the class not yet discharged by a recorded response kind, earliest first. An event
+    is answered (已回应) only when this is empty: for class A that needs authoritative information AND a press
+    conference."""
+    done = set(responses_done)
+    return sorted(
+        (
+            NextDeadline(key=key, label=DEADLINE_LABELS[key], due=due)
+            for key, due in deadlines(cls, first_detected_at).items()
+            if not (done & _SATISFIES[key])
+        ),
+        key=lambda d: d.due,
+    )
+
+
+# Statuses in which a deadline still runs (the event is open and not yet answered).
+OPEN_STATUSES: frozenset[str] = frozenset({EVENT_PENDING, EVENT_HANDLING})
+# Grace for a response time ahead of the server clock (a browser's or a laptop's clock a little fast).
+RESPONSE_CLOCK_SKEW = timedelta(minutes=5)
+
+
+def urgency_key(status: str, deadline: datetime | None, heat: float) -> tuple:
+    """Sort key of 热点与回应 (ascending = most urgent first): open events with a running deadline first, the
+    earliest deadline first (so overdue ones lead, the most overdue at the top); then the rest by heat.
+    `store.events.list_events` orders its SQL the same way."""
+    if status in OPEN_STATUSES and deadline is not None:
+        return (0, deadline.timestamp(), -float(heat or 0.0))
+    return (1, 0.0, -float(heat or 0.0))
+
+
+def needs_attention(
+    status: str, cls: str | None, office_critical_count: int = 0, is_burst: bool = False
+) -> bool:
+    """The 需关注 view: open events (待研判 / 处置中) that need a response (class A or B), criticise the office
+    itself, or are bursting."""
+    return status in OPEN_STATUSES and (cls in RESPONSE_CLASSES or office_critical_count > 0 or bool(is_burst))
 
 
 def countdown(deadline: datetime, now: datetime) -> tuple[int, bool, str]:

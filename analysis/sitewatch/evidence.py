@@ -21,6 +21,37 @@ from lxml import etree
 logger = logging.getLogger(__name__)
 
 _SKIP_TAGS = {"script", "style", "noscript", "template", "head", "title"}
+
+# How a similarity score (0–1: text shingle Jaccard, layout similarity) is put into words, highest band first.
+# The one place these words are decided: the scoring's signal labels and every page and sheet that shows a
+# stored signal (signal_label) use it, so 0.44 is never called 高度相似.
+SIMILARITY_BANDS: tuple[tuple[float, str], ...] = ((0.9, "高度相似"), (0.7, "较相似"), (0.0, "部分相似"))
+SIMILARITY_SUBJECTS: dict[str, str] = {"text_similarity": "页面文字", "layout_similarity": "页面版式"}
+_SCORE_RE = re.compile(r"([01](?:\.\d+)?)")
+
+
+def similarity_band(score: float) -> str:
+    """The words for a similarity score: ≥0.9 高度相似, ≥0.7 较相似, else 部分相似 (SIMILARITY_BANDS)."""
+    for floor, words in SIMILARITY_BANDS:
+        if score >= floor:
+            return words
+    return SIMILARITY_BANDS[-1][1]
+
+
+def similarity_label(code: str, score: float) -> str:
+    """'页面文字与官方网站部分相似' for a similarity signal code and its score (0.44)."""
+    return f"{SIMILARITY_SUBJECTS.get(code, '页面')}与官方网站{similarity_band(score)}"
+
+
+def signal_label(signal: dict) -> str:
+    """The label to show for a stored signal ({code, label, weight, evidence}): similarity signals are worded
+    from their score (kept in the evidence text, e.g. '文本相似度 0.44'), also for rows stored before the bands."""
+    code = signal.get("code") or ""
+    if code in SIMILARITY_SUBJECTS:
+        m = _SCORE_RE.search(str(signal.get("evidence") or ""))
+        if m:
+            return similarity_label(code, float(m.group(1)))
+    return str(signal.get("label") or "")
 _PUNCT_RE = re.compile(r"[\s\u3000\W_]+", re.UNICODE)
 
 

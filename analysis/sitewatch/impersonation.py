@@ -27,6 +27,7 @@ from analysis.sitewatch.evidence import (
     host_of,
     jaccard,
     layout_similarity,
+    similarity_label,
 )
 from config.impersonation import ImpersonationConfig
 from config.vocabulary import TIER_ACT, TIER_LABELS, TIER_NONE, TIER_REVIEW
@@ -462,7 +463,10 @@ def score_site(
         if ts >= th.text_similarity:
             sig.append(
                 Signal(
-                    "text_similarity", "页面文字与官方网站高度相似", w.text_similarity, f"文本相似度 {ts:.2f}"
+                    "text_similarity",
+                    similarity_label("text_similarity", ts),
+                    w.text_similarity,
+                    f"文本相似度 {ts:.2f}",
                 )
             )
     if official.tag_paths:
@@ -471,7 +475,7 @@ def score_site(
             sig.append(
                 Signal(
                     "layout_similarity",
-                    "页面版式与官方网站高度相似",
+                    similarity_label("layout_similarity", ls),
                     w.layout_similarity,
                     f"版式相似度 {ls:.2f}",
                 )

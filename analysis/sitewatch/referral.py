@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from analysis.sitewatch.evidence import signal_label
 from analysis.spreadsheet import spreadsheet_safe
 from config.vocabulary import ACTION_LABELS, METHOD_LABELS, TIER_LABELS
 
@@ -132,7 +133,7 @@ def referral_html(
             found_by=_found_by(c, tz),
             signals=[
                 {
-                    "label": s.get("label", ""),
+                    "label": signal_label(s),
                     "weight": s.get("weight", ""),
                     "evidence": s.get("evidence", ""),
                 }
@@ -184,7 +185,7 @@ def referral_csv(
     ]
     rows += [("发现途径", str(i + 1), f) for i, f in enumerate(_found_by(c, tz))]
     rows += [
-        ("仿冒依据", f"{s.get('label', '')}（+{s.get('weight', '')}）", str(s.get("evidence", "")))
+        ("仿冒依据", f"{signal_label(s)}（+{s.get('weight', '')}）", str(s.get("evidence", "")))
         for s in c.get("signals") or []
     ]
     rows += [("页面证据", label, value) for label, value in evidence_facts(c) if value]

@@ -1,9 +1,11 @@
 """仿冒网站 page: candidates ranked by score with the signals and page text behind each, status changes (who and
-when), hand-added candidates, and referral export (CSV and a printable HTML evidence sheet).
+when), acknowledgement (确认知悉) and a one-click 误报, hand-added candidates, and referral export (CSV and a
+printable HTML evidence sheet). Suspicious URLs are text to copy (st.code), never live links; 误报 are hidden
+unless the 处理状态 filter asks for them.
 
 Crawled text (titles, claims, names) appears only in tables and st.text, never in markdown or HTML.
-Session-state keys: imp_flash, imp_status, imp_min_score, imp_pick, imp_new_status, imp_note, imp_add_url,
-imp_add_note. The 操作人 of every change is the logged-in user; write widgets appear only for roles allowed to use
+Session-state keys: imp_flash, imp_status, imp_min_score, imp_pick, imp_new_status, imp_note, imp_ack, imp_false,
+imp_add_url, imp_add_note. The 操作人 of every change is the logged-in user; write widgets appear only for roles allowed to use
 them, downloads only for roles allowed to export (jobs.workflows.PERMISSIONS, checked again on every write).
 """
 
@@ -12,6 +14,7 @@ from __future__ import annotations
 import streamlit as st
 
 from config.vocabulary import (
+    CANDIDATE_FALSE,
     CANDIDATE_PENDING,
     CANDIDATE_REPORTED,
     CANDIDATE_STATUSES,
@@ -25,6 +28,7 @@ from jobs.workflows import (
     ACTION_CANDIDATE_ADD,
     ACTION_CANDIDATE_STATUS,
     ACTION_EXPORT,
+    ACTION_SITE_REVIEW,
     ENTITY_CANDIDATE,
     WorkflowError,
     next_statuses,
@@ -35,6 +39,9 @@ FLASH = "imp_flash"  # message kept across the rerun that follows a change
 ctx = components.page_context()
 st.title("仿冒网站")
 flash = st.session_state.pop(FLASH, None)
+if flash:  # a change just succeeded: its text fields start afresh (set before the widgets are drawn)
+    for key in ("imp_note", "imp_add_url", "imp_add_note"):
+        st.session_state[key] = ""
 if flash:
     st.success(flash)
 st.caption(
@@ -64,7 +71,8 @@ if frame.empty:
 else:
     components.table(
         frame, "imp_table", hide_index=True,
-        column_config={"网址": st.column_config.LinkColumn("网址"), "评分": st.column_config.NumberColumn("评分")},
+        column_config={"网址": st.column_config.TextColumn("网址", help="疑似仿冒网址：仅作文字显示，请勿直接打开"),
+                       "评分": st.column_config.NumberColumn("评分")},
     )  # fmt: skip
 
     ids = frame["编号"].tolist()
@@ -73,8 +81,34 @@ else:
     picked = st.selectbox("查看证据", ids, format_func=lambda i: labels.get(i, str(i)), key="imp_pick")
     cand, hist = data.candidate_detail(ctx.db_url, int(picked))
     if cand is not None:
-        st.subheader(f"#{cand['id']} {cand['host']}")
-        st.text(f"网页标题：{cand['title'] or '—'}\n最终地址：{cand['final_url'] or '尚未核查'}")
+        st.subheader(f"候选网站 #{cand['id']}")  # the host stays out of markdown: it would become a live link
+        st.text(f"主机：{cand['host']}")
+        st.text(f"网页标题：{cand['title'] or '—'}")
+        st.caption("网址（疑似仿冒，仅供复制核查，请勿在办公电脑上直接打开）")
+        st.code(cand["final_url"] or cand["url"], language=None)
+        if cand.get("acknowledged_at") is not None:
+            st.text(f"确认知悉：{cand['acknowledged_by']}，{data.fmt_time(cand['acknowledged_at'], ctx.tz_name)}")
+        if auth.can(ACTION_SITE_REVIEW):
+            k1, k2, _ = st.columns([1, 1, 3])
+            if cand.get("acknowledged_at") is None and k1.button("确认知悉", key="imp_ack"):
+                try:
+                    data.acknowledge_candidate(ctx.db_url, int(cand["id"]), auth.current_user())
+                except WorkflowError as exc:
+                    st.error(str(exc))
+                else:
+                    st.session_state[FLASH] = f"已确认知悉 #{cand['id']}"
+                    st.rerun()
+            if CANDIDATE_FALSE in next_statuses(ENTITY_CANDIDATE, cand["status"]) and auth.can(
+                ACTION_CANDIDATE_STATUS
+            ) and k2.button("标记误报", key="imp_false"):
+                try:
+                    data.change_status(ctx.db_url, int(cand["id"]), CANDIDATE_FALSE, auth.current_user(),
+                                       st.session_state.get("imp_note", ""))  # fmt: skip
+                except WorkflowError as exc:
+                    st.error(str(exc))
+                else:
+                    st.session_state[FLASH] = f"已将 #{cand['id']} 标记为误报（默认不再显示；在“处理状态”中选“误报”可查看）"
+                    st.rerun()
         if cand["check_error"]:
             st.warning("核查异常（见下方文字）")
             st.text(cand["check_error"])

@@ -108,6 +108,8 @@ def cmd_show(args, out=None) -> int:
         f"  截止：{_local(event['deadline_at'], tz) or '—'}（{_countdown(event['deadline_at'], now)}）  状态：{event['status']}",
         file=out,
     )
+    ack = f"{event['acknowledged_by']} {_local(event['acknowledged_at'], tz)}" if event["acknowledged_by"] else "尚未确认"
+    print(f"  指派给：{event['assignee'] or '未指派'}  值班领导知悉：{ack}", file=out)
     print("  文档：", file=out)
     for d in docs.itertuples(index=False):
         print(f"    {d.id:>6} {d.source:<12} {d.title[:40]}  {d.url}", file=out)
@@ -166,16 +168,50 @@ def cmd_respond(args, out=None) -> int:
     return 0
 
 
+def cmd_assign(args, out=None) -> int:
+    out = out or sys.stdout
+    from jobs.workflows import WorkflowError, assign_event
+    from store.users import console_user
+
+    engine, _ = _engine(args)
+    try:
+        assign_event(engine, args.id, args.username, console_user(args.by), note=args.note)
+    except WorkflowError as exc:
+        print(f"无法指派：{exc}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    print(f"事件 {args.id}：{'指派给 ' + args.username if args.username else '已取消指派'}（操作人 {args.by}）", file=out)
+    return 0
+
+
+def cmd_ack(args, out=None) -> int:
+    out = out or sys.stdout
+    from jobs.workflows import WorkflowError, acknowledge_event
+    from store.users import console_user
+
+    engine, _ = _engine(args)
+    try:
+        acknowledge_event(engine, args.id, console_user(args.by), note=args.note)
+    except WorkflowError as exc:
+        print(f"无法确认：{exc}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    print(f"事件 {args.id}：{args.by} 已确认知悉", file=out)
+    return 0
+
+
 def _engine_tz(args) -> str:
     return _settings(args).dashboard.timezone
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add `yuqing events {list,show,status,respond}`."""
-    p = subparsers.add_parser("events", help="hotspot events: list, show, change status, record a response")
+    """Add `yuqing events {list,show,status,respond,assign,ack}`."""
+    p = subparsers.add_parser("events", help="hotspot events: list, show, change status, record a response, assign, acknowledge")
     sub = p.add_subparsers(dest="events_command", required=True, metavar="ACTION")
 
-    s = sub.add_parser("list", help="events ranked by heat, with response class and countdown")
+    s = sub.add_parser("list", help="events ranked by urgency (overdue, then nearest deadline, then heat), with class and countdown")
     s.add_argument(
         "--class",
         dest="cls",
@@ -211,3 +247,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     s.add_argument("--at", help="when (ISO time; default now; without offset: the dashboard timezone)")
     s.add_argument("--note")
     s.set_defaults(func=cmd_respond)
+
+    s = sub.add_parser("assign", help="assign an event to an account (指派给; '' takes the assignment away)")
+    s.add_argument("id", type=int)
+    s.add_argument("username", help="the account (yuqing users list) of a 处置人员; '' = nobody")
+    s.add_argument("--by", required=True, help="who assigns (logged; the console user is trusted)")
+    s.add_argument("--note", help="note for the audit log")
+    s.set_defaults(func=cmd_assign)
+
+    s = sub.add_parser("ack", help="record that the 值班领导 has seen an event (确认知悉: who and when)")
+    s.add_argument("id", type=int)
+    s.add_argument("--by", required=True, help="who acknowledges (logged; the console user is trusted)")
+    s.add_argument("--note", help="note for the audit log")
+    s.set_defaults(func=cmd_ack)

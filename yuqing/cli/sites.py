@@ -164,6 +164,27 @@ def cmd_status(args) -> int:
     return 0
 
 
+REVIEW_CHOICES = {"confirm": "acknowledged", "false": "false_positive", "reopen": None}
+
+
+def cmd_review(args) -> int:
+    """Mark an own-site integrity finding 已确认 (confirm) or 误报 (false), or reopen it."""
+    from jobs.workflows import WorkflowError, finding_review_label, review_finding
+    from store.users import console_user
+
+    engine = _engine(_settings(args))
+    review = REVIEW_CHOICES[args.review]
+    try:
+        review_finding(engine, args.id, review, console_user(args.by), note=args.note)
+    except WorkflowError as exc:
+        print(f"无法标记：{exc}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    print(f"网站安全问题 #{args.id} 已标记为“{finding_review_label(review)}”（{args.by}）")
+    return 0
+
+
 def cmd_export(args) -> int:
     from analysis.sitewatch.referral import referral_csv, referral_html
     from store.sitewatch import ENTITY_CANDIDATE, get_candidate, history
@@ -290,6 +311,15 @@ def register(subparsers) -> None:
         "watch", help="check the office's own pages (defacement, 暗链, cloaking, columns, links)"
     )
     s.set_defaults(func=cmd_watch)
+
+    s = sub.add_parser(
+        "review", help="mark an own-site integrity finding 已确认 (confirm) or 误报 (false), or reopen it"
+    )
+    s.add_argument("id", type=int, help="the finding's number (网站安全 page)")
+    s.add_argument("review", choices=tuple(REVIEW_CHOICES))
+    s.add_argument("--by", required=True, help="who decides (kept in the audit log)")
+    s.add_argument("--note", help="why (kept in the audit log)")
+    s.set_defaults(func=cmd_review)
 
     s = sub.add_parser("rebaseline", help="after a legitimate redesign: drop baselines and take new ones")
     s.add_argument("urls", nargs="*", metavar="URL", help="only these pages (default: all)")
