@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.test_dashboard_events import _fresh_caches, db, events_table, page  # noqa: F401 - fixtures
+from tests.test_dashboard_events import _fresh_caches, db, events_table, page, show_all  # noqa: F401 - fixtures
 from tests.test_dashboard_search import total
 
 pytestmark = pytest.mark.usefixtures("logged_in")
@@ -30,7 +30,7 @@ def _open_search(link: str) -> AppTest:
 
 @pytest.mark.slow
 def test_spread_section_ranks_first_publisher_and_links_counts_to_documents(db):  # noqa: F811
-    at = page()
+    at = show_all(page())
     df = events_table(at)
     audit = int(df[df["首发"] == "新华网"]["id"].iloc[0])
     at.selectbox(key="hs_event").set_value(audit).run()
