@@ -177,7 +177,7 @@ def _login_form(settings: Settings, engine) -> None:
 def _sidebar(engine, user: User, token: str | None) -> None:
     with st.sidebar:
         st.caption(f"当前用户：{user.display_name}（{user.username}）· {user.role_label}")
-        if st.button("退出登录", key="logout", icon=":material/logout:"):
+        if st.button("退出登录", key="logout"):
             auth_jobs.logout(engine, user)
             _tokens().drop(token)
             _end_session()
