@@ -128,6 +128,7 @@ FINDING_LABELS: dict[str, str] = {
     "external_script": "外部脚本",
     "iframe": "注入iframe",
     "inline_script": "可疑内联脚本",
+    "suspicious_script": "可疑脚本",
     "hidden_link": "暗链",
     "bad_words": "涉赌涉黄词语",
     "cloaking": "搜索引擎爬虫看到不同内容",
@@ -178,6 +179,7 @@ DROP_REASON_LABELS: dict[str, str] = {
     "too_large": "页面过大或解压炸弹",
     "offsite": "站外链接",
     "ignored": "请求被忽略",
+    "bad_start_request": "起始地址无效",
 }
 # Pages stored or counted with a problem (crawl_runs.stats["problems"] keys).
 PAGE_PROBLEM_LABELS: dict[str, str] = {
@@ -194,6 +196,7 @@ PAGE_PROBLEM_LABELS: dict[str, str] = {
     "bad_count": "计数格式错误，记为 0",
     "count_negative": "计数为负，记为 0",
     "count_absurd": "计数超出合理范围，已截断",
+    "empty_hot_list": "热榜无条目",
 }
 
 # ------------------------------------------------------------------ sources and crawls
@@ -330,6 +333,7 @@ ACTION_LABELS = AUDIT_ACTION_LABELS  # the name the site-watch modules use
 # ------------------------------------------------------------------ scheduler (scheduler_jobs)
 
 SCHEDULER_JOB_LABELS: dict[str, str] = {
+    "crawl": "采集",
     "analysis": "分析",
     "alerts": "预警",
     "site_check": "仿冒网站核查",
