@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
-import streamlit as st
 from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
@@ -20,7 +19,7 @@ from store.queries import record_source_health, start_crawl_run, sync_sources, u
 from tests.factories import analysed, document, insert_documents
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
-pytestmark = pytest.mark.usefixtures("logged_in")  # every page needs a login (dashboard.auth)
+pytestmark = pytest.mark.usefixtures("fresh_caches", "logged_in")  # every page needs a login (dashboard.auth)
 TZ = ZoneInfo("Asia/Shanghai")
 NATIONAL, JUNAN, OLD_PLAN = "审计署全国", "莒南县审计局", "旧方案"
 SITE, LOCAL, WEIBO = "审计署网站", "莒南新闻网", "微博搜索"
@@ -94,14 +93,6 @@ def make_db(engine, today: date) -> str:
         update_crawl_run(conn, run, status="failed", finished_at=now - timedelta(minutes=27), errors=2,
                          error_samples=["TimeoutError: junan.example.cn"])  # fmt: skip
     return str(engine.url)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()  # caches outlive AppTest instances
-    yield
-    st.cache_resource.clear()  # disposes the engines opened by the app
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from store.sitewatch import (
@@ -24,7 +23,7 @@ from store.sitewatch import (
 )
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
-pytestmark = pytest.mark.usefixtures("logged_in")  # every page needs a login (dashboard.auth)
+pytestmark = pytest.mark.usefixtures("fresh_caches", "logged_in")  # every page needs a login (dashboard.auth)
 XSS = "<script>alert(1)</script>**粗体**"
 NOW = datetime.now(UTC)
 
@@ -73,14 +72,6 @@ def make_db(engine) -> str:
         )
         sync_findings(conn, "https://www.audit.gov.cn/old.html", [], now=NOW - timedelta(days=4))  # resolved
     return str(engine.url)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_resource.clear()
 
 
 @pytest.fixture
