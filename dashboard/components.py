@@ -1,4 +1,5 @@
-"""Rendering helpers shared by the dashboard pages: page context (settings + store check), empty and error states.
+"""Rendering helpers shared by the dashboard pages: page context (settings + store check), empty and error states,
+the document filters of 总览 and 数据导出, tables.
 
 Crawled text is never passed to markdown here: it is shown only in tables, which render cells as text.
 """
@@ -14,7 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import streamlit as st
 
 from config.loader import ConfigError, load_settings
-from dashboard import data
+from dashboard import data, data_exports
+from jobs import exports as export_job
 from store.db import StoreError
 
 logger = logging.getLogger(__name__)
@@ -83,3 +85,94 @@ def table(df: Any, key: str, **kwargs: Any) -> None:
     tests find the table with `at.get_by_key(key).dataframe[0]`). Cells render as text, never as HTML."""
     with st.container(key=key):
         st.dataframe(df, **kwargs)
+
+
+@dataclass(frozen=True)
+class DocumentFilters:
+    """What the sidebar filters picked: a date range (local days, both ends included) and codes per dimension
+    (empty: no limit). Plans, sources and regions are their names; levels, sentiments, targets their codes."""
+
+    first: date
+    last: date
+    plans: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    levels: tuple[str, ...] = ()
+    sentiments: tuple[str, ...] = ()
+    targets: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+
+
+def _multiselect(label: str, options: list[str], key: str, placeholder: str, **kwargs: Any) -> list[str]:
+    """A multiselect for filters: nothing picked means no limit, so it offers no 'Select all' entry (which
+    Streamlit shows in English) and says so in its placeholder."""
+    return st.multiselect(label, options, key=key, placeholder=placeholder, select_all=False, **kwargs)
+
+
+def _codes(labels: dict[str, str], picked: list[str]) -> tuple[str, ...]:
+    """Picked labels back to their codes, in the vocabulary's order."""
+    chosen = set(picked)
+    return tuple(code for code, label in labels.items() if label in chosen)
+
+
+def document_filters(
+    ctx: PageContext,
+    prefix: str,
+    *,
+    days: int = 30,
+    levels: bool = False,
+    targets: bool = False,
+    regions: bool = False,
+    date_help: str | None = None,
+    note: str = "不选即不限。",
+) -> DocumentFilters:
+    """The 筛选 sidebar shared by 舆情总览 and 数据导出: date range, 监测方案, 信源, then optionally 信源级别,
+    情感, 对象, 地域. Widget keys are `<prefix>_dates`, `_plans`, `_sources`, `_levels`, `_sentiment`, `_targets`,
+    `_regions` (documented in dashboard/app.py)."""
+    today = data.today_in(ctx.tz_name)
+    default_first, default_last = default_range(today, days)
+    options = data.filter_options(ctx.db_url, tuple(data.configured_plan_names(ctx.plans_path)))
+    level_labels = export_job.code_labels("level")
+    sentiment_labels = export_job.code_labels("sentiment")
+    target_labels = export_job.code_labels("target")
+    with st.sidebar:
+        st.header("筛选")
+        picked = st.date_input(
+            "日期范围", value=(default_first, default_last), key=f"{prefix}_dates", format="YYYY-MM-DD",
+            max_value=today, help=date_help or f"按 {ctx.tz_name} 的自然日（含首尾两天）；默认最近 {days} 天",
+        )  # fmt: skip
+        plans = _multiselect("监测方案", options["plans"], f"{prefix}_plans", "全部方案")
+        sources = _multiselect("信源", options["sources"], f"{prefix}_sources", "全部信源")
+        picked_levels = (
+            _multiselect("信源级别", list(level_labels.values()), f"{prefix}_levels", "全部级别")
+            if levels
+            else []
+        )
+        sentiments = _multiselect("情感", list(sentiment_labels.values()), f"{prefix}_sentiment", "全部情感")
+        picked_targets = (
+            _multiselect("对象", list(target_labels.values()), f"{prefix}_targets", "全部对象")
+            if targets
+            else []
+        )
+        picked_regions = (
+            _multiselect(
+                "地域",
+                data_exports.region_names(ctx.db_url),
+                f"{prefix}_regions",
+                "全部地域",
+                help="文中提到的省、市、县，或信源所在地域",
+            )  # fmt: skip
+            if regions
+            else []
+        )
+        st.caption(note)
+    first, last = date_range(picked, default_first, default_last)
+    return DocumentFilters(
+        first=first,
+        last=last,
+        plans=tuple(plans),
+        sources=tuple(sources),
+        levels=_codes(level_labels, picked_levels),
+        sentiments=_codes(sentiment_labels, sentiments),
+        targets=_codes(target_labels, picked_targets),
+        regions=tuple(picked_regions),
+    )

@@ -14,6 +14,7 @@ import pytest
 from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
+from config.vocabulary import FINISH_REASON_LABELS, SOURCE_KIND_LABELS, SPIDER_LABELS
 from dashboard import data
 from store.queries import record_source_health, start_crawl_run, sync_sources, update_crawl_run
 from tests.factories import analysed, document, insert_documents
@@ -348,5 +349,38 @@ def test_sources_page_shows_health_and_crawl_runs(db_url):
     runs = table(at, "src_runs")
     assert list(runs["信源"]) == [LOCAL, SITE]
     assert list(runs["状态"]) == ["失败", "完成"]
-    assert runs.loc[1, "丢弃原因"] == "too_old: 3；no_title: 1" and runs.loc[1, "丢弃合计"] == 4
+    # codes read as their labels (an unknown code stays as it is)
+    assert runs.loc[1, "丢弃原因"] == "too_old 3；无标题 1" and runs.loc[1, "丢弃合计"] == 4
+    assert set(runs["爬虫"]) <= set(SPIDER_LABELS.values()) and set(health["类型"]) <= set(
+        SOURCE_KIND_LABELS.values()
+    )
+    assert set(runs["结束原因"]) <= {*FINISH_REASON_LABELS.values(), ""}
     assert list(runs["新入库"]) == [0, 7] and runs.loc[0, "错误样例"] == "TimeoutError: junan.example.cn"
+
+
+def test_overview_and_exports_share_one_filter_sidebar_without_english_select_all(db_url):
+    """The 筛选 sidebar is one component (components.document_filters): the same labels, options and
+    placeholders on both pages; no filter offers Streamlit's English 'Select all' (nothing picked = no limit)."""
+    at = run_app()
+    overview = {m.label: (m.options, m.placeholder) for m in at.sidebar.multiselect}
+    assert list(overview) == ["监测方案", "信源", "情感"]
+    at.switch_page("views/exports.py").run()
+    assert not at.exception
+    exports = {m.label: (m.options, m.placeholder) for m in at.sidebar.multiselect}
+    assert list(exports) == ["监测方案", "信源", "信源级别", "情感", "对象", "地域"]
+    assert all(exports[k] == v for k, v in overview.items())
+    assert [d.label for d in at.sidebar.date_input] == ["日期范围"]
+    for page in ("views/overview.py", "views/exports.py", "views/impersonation.py"):
+        at.switch_page(page).run()
+        assert at.multiselect and all(not m.proto.select_all for m in at.multiselect), page
+        assert all(m.placeholder.startswith("全部") for m in at.multiselect), page
+
+
+def test_no_page_asks_fonts_gstatic_for_icons():
+    """A `:material/…:` icon is an SVG the browser fetches from fonts.gstatic.com, which an intranet blocks and
+    logs (the browser tests catch the request itself)."""
+    root = Path(APP).parent
+    users = [
+        str(p.relative_to(root)) for p in root.rglob("*.py") if ":material/" in p.read_text(encoding="utf-8")
+    ]
+    assert users == []

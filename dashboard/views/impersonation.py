@@ -43,8 +43,9 @@ st.caption(
 
 c1, c2 = st.columns([3, 1])
 statuses = c1.multiselect(
-    "处理状态", CANDIDATE_STATUSES, default=[CANDIDATE_PENDING, CANDIDATE_REPORTED], key="imp_status"
-)
+    "处理状态", CANDIDATE_STATUSES, default=[CANDIDATE_PENDING, CANDIDATE_REPORTED], key="imp_status",
+    placeholder="全部状态", select_all=False,
+)  # fmt: skip
 min_score = c2.slider("最低评分", 0, 100, 0, step=10, key="imp_min_score")
 
 frame = data.candidates(ctx.db_url, ctx.tz_name, tuple(statuses), float(min_score))
