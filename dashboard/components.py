@@ -35,6 +35,18 @@ class PageContext:
     tz_name: str
     plans_path: str
 
+    @property
+    def tz_label(self) -> str:
+        """The timezone as people in China say it: 北京时间 for China's zone names, else the IANA name."""
+        return tz_label(self.tz_name)
+
+
+BEIJING_TIME_ZONES = ("Asia/Shanghai", "Asia/Chongqing", "Asia/Chungking", "Asia/Harbin", "PRC")
+
+
+def tz_label(tz_name: str) -> str:
+    return "北京时间" if tz_name in BEIJING_TIME_ZONES else tz_name
+
 
 def page_context() -> PageContext:
     """Load settings and check the store; on any problem show one Chinese error and stop the page."""
@@ -138,7 +150,7 @@ def document_filters(
         st.header("筛选")
         picked = st.date_input(
             "日期范围", value=(default_first, default_last), key=f"{prefix}_dates", format="YYYY-MM-DD",
-            max_value=today, help=date_help or f"按 {ctx.tz_name} 的自然日（含首尾两天）；默认最近 {days} 天",
+            max_value=today, help=date_help or f"按{ctx.tz_label}的自然日（含首尾两天）；默认最近 {days} 天",
         )  # fmt: skip
         plans = _multiselect("监测方案", options["plans"], f"{prefix}_plans", "全部方案")
         sources = _multiselect("信源", options["sources"], f"{prefix}_sources", "全部信源")

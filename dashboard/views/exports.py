@@ -19,7 +19,7 @@ if data.document_count(ctx.db_url) == 0:
 
 picked = components.document_filters(
     ctx, "ex", levels=True, targets=True, regions=True,
-    date_help=f"按 {ctx.tz_name} 的自然日（含首尾两天）；文档按发布时间（无发布时间的按首次发现时间），事件按首次发现时间",
+    date_help=f"按{ctx.tz_label}的自然日（含首尾两天）；文档按发布时间（无发布时间的按首次发现时间），事件按首次发现时间",
     note="不选即不限；事件按“至少有一篇文档符合筛选条件”筛选。",
 )  # fmt: skip
 first, last = picked.first, picked.last

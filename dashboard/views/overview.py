@@ -18,14 +18,14 @@ if data.document_count(ctx.db_url) == 0:
     st.stop()
 
 today = data.today_in(ctx.tz_name)
-picked = components.document_filters(ctx, "ov", date_help=f"按 {ctx.tz_name} 的自然日；默认最近 30 天")
+picked = components.document_filters(ctx, "ov", date_help=f"按{ctx.tz_label}的自然日；默认最近 30 天")
 first, last = picked.first, picked.last
 filters = (picked.plans, picked.sources, picked.sentiments)
 ov = data.overview(ctx.db_url, ctx.tz_name, first, last, today, *filters)
 
 m = ov.metrics
 c1, c2, c3, c4 = st.columns(4)
-c1.metric("今日信息", str(m["today"]), help=f"今天（{ctx.tz_name}）发布的信息；无发布时间的按首次发现时间")
+c1.metric("今日信息", str(m["today"]), help=f"今天（{ctx.tz_label}）发布的信息；无发布时间的按首次发现时间")
 c2.metric("近7日信息", str(m["week"]), help="含今天在内的最近 7 个自然日")
 neg_value = f"{m['week_neg']}（{m['week_neg_share']:.1%}）" if m["week_neg_share"] is not None else "0"
 c3.metric("近7日负面", neg_value, help="近 7 日负面信息条数及其占近 7 日信息的比例")
