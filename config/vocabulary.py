@@ -152,6 +152,17 @@ LEVEL_LABELS: dict[str, str] = {
 }
 UNKNOWN_LEVEL = "未知"
 
+# Where a document was published (documents.platform).
+PLATFORM_LABELS: dict[str, str] = {
+    "news": "新闻网站",
+    "weibo": "微博",
+    "wechat": "微信公众号",
+    "official": "政府网站",
+    "forum": "论坛",
+    "video": "视频",
+    "hotlist": "热榜",
+}
+
 # ------------------------------------------------------------------ crawl report (crawl_runs)
 
 # Why an item was dropped (crawl_runs.dropped keys; the crawler's DropItem reasons and stats).

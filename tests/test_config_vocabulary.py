@@ -97,6 +97,8 @@ def _codes() -> list[tuple[str, set[str], dict[str, str]]]:
         ("page problem", _found(r"monitor/problems/([a-z_]+)", "crawler", "jobs"), v.PAGE_PROBLEM_LABELS),
         ("spider", _found(r"\n    name = \"([a-z_]+)\"", "crawler"), v.SPIDER_LABELS),
         ("source kind", set(get_args(Source.model_fields["kind"].annotation)), v.SOURCE_KIND_LABELS),
+        ("platform", _found(r'platform(?:: str)? ?= ?"([a-z_]+)"', "crawler")
+         | _found(r'"platform": "([a-z_]+)"', "crawler"), v.PLATFORM_LABELS),
         ("crawl status", set(re.findall(r': "(\w+)"', re.search(r"status = \{.*?\}", extensions.read_text(
             encoding="utf-8")).group(0))) | {"running", "partial", "failed"}, v.RUN_STATUS_LABELS),
         ("crawl end reason", set(re.findall(r"closespider_\w+", inspect.getsource(closespider)))

@@ -176,7 +176,7 @@ def expected_document(key: str, ids: dict[str, int]) -> dict[str, object]:
     s, score, t, kw, _p, _c, _k, group, event, (reposts, comments, likes, reads) = ANALYSIS[key]
     return {
         "id": ids[key], "title": title, "url": f"https://news.example.cn/{key}.html", "source": source,
-        "level": LEVELS[level], "platform": "weibo" if source == WEIBO else "news", "published_at": pub,
+        "level": LEVELS[level], "platform": "微博" if source == WEIBO else "新闻网站", "published_at": pub,
         "first_seen_at": seen, "author": author, "media": media, "plans": plans, "terms": ["审计"],
         "sentiment": SENTIMENTS[s], "sentiment_score": score, "target": TARGETS[t],
         "criticises_office": None if s is None else (s == "neg" and t == "office"), "region": REGIONS.get(key),
