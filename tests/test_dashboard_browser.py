@@ -130,8 +130,12 @@ class Visit:
     foreign: list[str] = field(default_factory=list)
 
     def shot(self, name: str) -> Path:
-        """A full-page screenshot 1440 px wide (the page's scrolling main area included)."""
+        """A full-page screenshot 1440 px wide (the page's scrolling main area included), once every chart has
+        drawn (Vega draws after the script run has finished)."""
         page = self.page
+        charts = page.get_by_test_id("stVegaLiteChart")
+        for i in range(charts.count()):
+            charts.nth(i).locator("canvas, svg").first.wait_for(state="attached", timeout=15000)
         height = page.evaluate(
             """() => Math.max(...[document.scrollingElement, document.querySelector('[data-testid="stMain"]'),
                  document.querySelector('[data-testid="stAppViewContainer"]')].filter(Boolean)
@@ -257,7 +261,15 @@ def _every_page(visit: Visit) -> list[str]:
     from playwright.sync_api import expect
 
     _login(visit, "zhang")
-    expect(visit.page.get_by_test_id("stSidebar")).to_contain_text("张三（zhang）· 处置人员")
+    page = visit.page
+    expect(page.get_by_test_id("stSidebar")).to_contain_text("张三（zhang）· 处置人员")
+    expect(page.get_by_test_id("stMainMenu")).to_have_count(0)  # its entries exist only in English
+    # the date-range calendar speaks the browser's language (zh-CN here); its English presets are hidden
+    page.get_by_test_id("stSidebar").get_by_test_id("stDateInputField").first.click(force=True)
+    expect(page.get_by_role("dialog").or_(page.get_by_role("grid")).first).to_contain_text("日")
+    expect(page.get_by_test_id("stDateInputQuickSelect")).to_be_hidden()
+    visit.shot("date-picker")
+    page.keyboard.press("Escape")
     titles = _nav_titles(visit)
     for i, title in enumerate(titles):
         _open(visit, title)
@@ -435,3 +447,10 @@ def test_documented_start_command_listens_on_loopback_only_and_sends_no_usage_st
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     assert config["server"]["address"] == "127.0.0.1"
     assert config["browser"]["gatherUsageStats"] is False
+    assert config["client"]["toolbarMode"] == "minimal"  # no English-only main menu
+    from config.loader import load_settings
+    from yuqing.console import dashboard_command
+
+    command = dashboard_command(load_settings())  # `yuqing dashboard` from any folder: the same options
+    assert command[command.index("--browser.gatherUsageStats") + 1] == "false"
+    assert command[command.index("--client.toolbarMode") + 1] == "minimal"

@@ -36,6 +36,10 @@ def pad(text: str, cols: int, align: str = "<") -> str:
     return fill + text if align == ">" else text + fill
 
 
+def _is_number(value: object) -> bool:
+    return isinstance(value, Number) and not isinstance(value, bool)
+
+
 def _cell(value: object) -> str:
     if value is None:
         return "—"
@@ -56,10 +60,8 @@ def format_table(
     None shows as "—"; line breaks inside a cell become spaces."""
     body = [list(r) for r in rows]
     if align is None:
-        align = "".join(
-            ">" if body and all(isinstance(r[i], Number) and not isinstance(r[i], bool) for r in body) else "<"
-            for i in range(len(header))
-        )
+        numeric = [bool(body) and all(_is_number(r[i]) for r in body) for i in range(len(header))]
+        align = "".join(">" if n else "<" for n in numeric)
     cells = [[_cell(c) for c in r] for r in [list(header), *body]]
     widths = [max(display_width(r[i]) for r in cells) for i in range(len(header))]
     return [
@@ -127,6 +129,7 @@ def dashboard_command(settings: Settings, port: int | None = None) -> list[str]:
         sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
         "--server.headless", "true", "--server.address", settings.dashboard.host,
         "--server.port", str(port or settings.dashboard.port), "--browser.gatherUsageStats", "false",
+        "--client.toolbarMode", "minimal",
     ]  # fmt: skip
 
 
