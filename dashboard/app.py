@@ -22,9 +22,7 @@ import streamlit as st  # noqa: E402
 from dashboard import auth, components  # noqa: E402
 
 st.set_page_config(page_title="审计舆情哨兵", layout="wide")
-# Streamlit's date-range picker adds presets labelled only in English ("Date range", "Last 7 days"); a range is
-# picked on the calendar (in the browser's language) or typed instead. A style-only st.html takes no space.
-st.html("<style>[data-testid='stDateInputQuickSelect']{display:none}</style>")
+st.html(components.CHROME_CSS)  # hides Streamlit's English-only date-range presets
 auth.require_login(components.page_context().db_url)
 
 PAGES = [

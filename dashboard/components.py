@@ -21,6 +21,11 @@ from store.db import StoreError
 
 logger = logging.getLogger(__name__)
 
+# Streamlit's date-range picker adds presets labelled only in English ("Date range", "Last 7 days"); a range is
+# picked on the calendar (in the browser's language) or typed instead. app.py adds this style to every page
+# (a style-only st.html takes no space); it is the only HTML the app writes itself.
+CHROME_CSS = "<style>[data-testid='stDateInputQuickSelect']{display:none}</style>"
+
 EMPTY_MESSAGE = "暂无数据：请先运行 yuqing crawl 或 yuqing demo"
 STORE_HINT = (
     "请先运行 `yuqing init-db` 初始化（或升级）数据库，或运行 `yuqing demo` 生成演示数据，然后刷新本页。"
@@ -92,10 +97,19 @@ def default_range(today: date, days: int = 30) -> tuple[date, date]:
     return today - timedelta(days=days - 1), today
 
 
-def table(df: Any, key: str, **kwargs: Any) -> None:
+MISSING_CELL = "—"  # what a table shows for a missing value (Streamlit's default is the English "None")
+EMPTY_TABLE = "（无）"  # shown instead of a table without rows (Streamlit draws the English word "empty")
+
+
+def table(df: Any, key: str, empty: str = EMPTY_TABLE, **kwargs: Any) -> None:
     """A read-only table inside a container carrying `key` (display dataframes have no key of their own;
-    tests find the table with `at.get_by_key(key).dataframe[0]`). Cells render as text, never as HTML."""
+    tests find the table with `at.get_by_key(key).dataframe[0]`). Cells render as text, never as HTML; a
+    missing value shows as —, and a table without rows as the caption `empty`."""
     with st.container(key=key):
+        if len(getattr(df, "data", df)) == 0:  # a pandas Styler holds its frame in .data
+            st.caption(empty)
+            return
+        kwargs.setdefault("placeholder", MISSING_CELL)
         st.dataframe(df, **kwargs)
 
 

@@ -15,7 +15,7 @@ from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
 from config.vocabulary import FINISH_REASON_LABELS, SOURCE_KIND_LABELS, SPIDER_LABELS
-from dashboard import data
+from dashboard import components, data
 from store.queries import record_source_health, start_crawl_run, sync_sources, update_crawl_run
 from tests.factories import analysed, document, insert_documents
 
@@ -259,7 +259,9 @@ def test_overview_filters_with_no_match_show_message(db_url, today):
 def test_untrusted_title_is_shown_as_text_never_as_html(db_url):
     at = run_app()
     assert titles(at)[0] == XSS_TITLE  # the exact text, as a table cell
-    assert not at.get("html")
+    assert [h.proto.body for h in at.get("html")] == [
+        components.CHROME_CSS
+    ]  # the app's own style, nothing else
     rendered = [e.value for e in (*at.markdown, *at.caption, *at.title, *at.subheader, *at.info, *at.error)]
     assert rendered and not any("<script" in v for v in rendered)
 
@@ -384,3 +386,23 @@ def test_no_page_asks_fonts_gstatic_for_icons():
         str(p.relative_to(root)) for p in root.rglob("*.py") if ":material/" in p.read_text(encoding="utf-8")
     ]
     assert users == []
+
+
+def test_tables_show_missing_values_and_no_rows_in_chinese():
+    """Streamlit writes None for a missing cell and "empty" for a table without rows; components.table shows
+    — and （无） instead (the candidate table's score of an unchecked site, an unchecked site's signals)."""
+
+    def page():
+        import pandas as pd
+
+        from dashboard import components
+
+        components.table(pd.DataFrame({"评分": pd.array([None, 80], dtype="Int64")}), "t_missing")
+        components.table(pd.DataFrame({"依据": []}), "t_empty")
+        components.table(pd.DataFrame({"依据": []}), "t_empty_custom", empty="尚未核查，暂无依据")
+
+    at = AppTest.from_function(page).run()
+    assert not at.exception
+    assert at.get_by_key("t_missing").dataframe[0].proto.placeholder == "—"
+    assert not at.get_by_key("t_empty").dataframe and at.get_by_key("t_empty").caption[0].value == "（无）"
+    assert at.get_by_key("t_empty_custom").caption[0].value == "尚未核查，暂无依据"

@@ -74,15 +74,22 @@ else:
     picked = st.selectbox("查看证据", ids, format_func=lambda i: labels.get(i, str(i)), key="imp_pick")
     cand, hist = data.candidate_detail(ctx.db_url, int(picked))
     if cand is not None:
-        st.subheader(f"#{cand['id']} {cand['host']}")
-        st.text(f"网页标题：{cand['title'] or '—'}\n最终地址：{cand['final_url'] or '尚未核查'}")
+        st.subheader(
+            f"候选网站 #{cand['id']}"
+        )  # the host goes in plain text: markdown would make it a live link
+        st.text(
+            f"主机：{cand['host']}\n网页标题：{cand['title'] or '—'}\n最终地址：{cand['final_url'] or '尚未核查'}"
+        )
         if cand["check_error"]:
             st.warning("核查异常（见下方文字）")
             st.text(cand["check_error"])
         st.markdown("**疑似仿冒依据**（每条依据的分值与触发它的页面原文）")
-        components.table(data.signals_frame(cand), "imp_signals", hide_index=True)
+        unchecked = cand["last_checked_at"] is None
+        components.table(data.signals_frame(cand), "imp_signals", hide_index=True,
+                         empty="尚未核查" if unchecked else "未发现疑似仿冒依据")  # fmt: skip
         st.markdown("**页面证据**")
-        components.table(data.evidence_frame(cand), "imp_evidence", hide_index=True)
+        components.table(data.evidence_frame(cand), "imp_evidence", hide_index=True,
+                         empty="尚未核查" if unchecked else "未取得页面证据")  # fmt: skip
 
         st.markdown(f"**处理状态：{cand['status']}**")
         options = list(next_statuses(ENTITY_CANDIDATE, cand["status"]))
