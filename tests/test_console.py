@@ -57,3 +57,30 @@ def test_crawl_summary_labels_statuses_and_aligns_chinese_source_names() -> None
     assert "RSS 采集" in text  # a run without a source is named by its spider's label
     assert len(set(_starts(rows, ["状态", "完成", "部分入库"]))) == 1
     assert "未命中监测方案（no_plan_match）: 41" in text
+
+
+def test_sites_list_reads_tiers_as_labels_in_aligned_columns(sqlite_store, monkeypatch, capsys):
+    from datetime import UTC, datetime
+
+    from store.sitewatch import record_check, upsert_candidate
+    from yuqing.cli import main
+
+    url = str(sqlite_store.url)
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    with sqlite_store.begin() as conn:
+        record_check(conn, "http://www.cnaudit-cert.com/", {
+            "final_url": "http://www.cnaudit-cert.com/", "title": "全国审计人员职业资格认证中心", "score": 100,
+            "tier": "act", "signals": [{"code": "gov_posing", "label": "x", "weight": 40, "evidence": "审计署"}],
+            "evidence": {}, "error": None}, now=now)  # fmt: skip
+        upsert_candidate(conn, "http://审计培训.cn/", method="manual", now=now)
+    monkeypatch.setenv("MONITOR_DB_URL", url)
+    assert main(["sites", "list"]) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.strip()]
+    assert (
+        "建议处置" in lines[1] and "未核查" in lines[2] and not any(" act " in f" {line} " for line in lines)
+    )
+    hosts = [line for line in lines[1:]]
+    starts = [
+        display_width(line[: line.index(h)]) for line, h in zip(hosts, ["www.cnaudit", "xn--"], strict=True)
+    ]
+    assert len(set(starts)) == 1 and starts[0] == display_width(lines[0][: lines[0].index("主机")])
