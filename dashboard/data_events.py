@@ -18,6 +18,7 @@ from analysis.opinion.heat import BASELINE_DAYS, is_new, plan_bursts
 from analysis.opinion.response import countdown
 from analysis.region import Region, matches_local
 from config.vocabulary import (
+    AUDIT_ACTION_LABELS,
     CLASS_SHORT_LABELS,
     NO_CLASS_LABEL,
     NOT_ANALYSED,
@@ -183,7 +184,7 @@ def event_detail(db_url: str, tz_name: str, event_id: int) -> dict[str, Any] | N
     log_df = pd.DataFrame(
         {
             "时间": [fmt_time(v, tz_name) for v in log["at"]],
-            "操作": log["action"].astype("object").tolist(),
+            "操作": [AUDIT_ACTION_LABELS.get(v, v) for v in log["action"]],
             "原值": [_nan_to_none(v) or "" for v in log["old_value"]],
             "新值": [_nan_to_none(v) or "" for v in log["new_value"]],
             "操作人": log["by_whom"].astype("object").tolist(),

@@ -140,7 +140,8 @@ def test_status_change_is_logged_with_the_logged_in_user(db_url, sqlite_store, l
     at.text_input(key="imp_note").input("网信办 118").run()
     at.button(key="imp_apply").click().run()
     assert not at.exception and "已将" in at.success[0].value
-    assert table(at, "imp_history").loc[0, ["操作人", "原值", "新值", "说明"]].tolist() == [
+    assert table(at, "imp_history").loc[0, ["操作", "操作人", "原值", "新值", "说明"]].tolist() == [
+        "状态变更",
         logged_in,
         "待核实",
         "已报送",
