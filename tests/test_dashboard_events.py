@@ -85,7 +85,12 @@ def test_status_change_through_widgets_is_logged_with_the_logged_in_user(db, log
     df = events_table(at)
     assert df[df["id"] == blast]["状态"].iloc[0] == "处置中"
     log = at.get_by_key("hs_log").dataframe[0].value
-    assert log.iloc[0][["操作", "原值", "新值", "操作人"]].tolist() == ["状态变更", "待研判", "处置中", logged_in]
+    assert log.iloc[0][["操作", "原值", "新值", "操作人"]].tolist() == [
+        "状态变更",
+        "待研判",
+        "处置中",
+        logged_in,
+    ]
     assert at.selectbox(key="hs_new_status").options == ["已回应", "无需回应"]
 
 
