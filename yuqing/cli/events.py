@@ -94,7 +94,7 @@ def cmd_show(args, out=None) -> int:
     print(f"  首次发现：{_local(event['first_seen_at'], tz)}  首发：{event['first_source'] or ''}", file=out)
     print(
         f"  文档 {event['doc_count']}，转载 {event['reprint_count']}，信源 {event['source_count']}，"
-        f"热度 {event['heat']:.1f}，负面占比 {event['negative_share'] if event['negative_share'] is not None else '—'}",
+        f"热度 {event['heat']:.1f}，负面占比 {'—' if event['negative_share'] is None else format(event['negative_share'], '.0%')}",
         file=out,
     )
     print(
