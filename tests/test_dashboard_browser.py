@@ -138,7 +138,8 @@ class Visit:
             charts.nth(i).locator("canvas, svg").first.wait_for(state="attached", timeout=15000)
         height = page.evaluate(
             """() => Math.max(...[document.scrollingElement, document.querySelector('[data-testid="stMain"]'),
-                 document.querySelector('[data-testid="stAppViewContainer"]')].filter(Boolean)
+                 document.querySelector('[data-testid="stAppViewContainer"]'),
+                 document.querySelector('[data-testid="stSidebarContent"]')].filter(Boolean)
                  .map(e => e.scrollHeight))"""
         )
         page.set_viewport_size({"width": WIDTH, "height": max(900, min(int(height) + 40, 16000))})
