@@ -106,18 +106,6 @@ METHOD_LABELS: dict[str, str] = {
     METHOD_MANUAL: "人工添加",
     METHOD_CHECK: "直接核查",
 }
-# What people did to a candidate or a watched page (audit_log.action).
-ACTION_LABELS: dict[str, str] = {
-    "status": "状态变更",
-    "add": "人工添加",
-    "note": "备注",
-    "rebaseline": "重建基线",
-    "response": "记录回应",
-    "assign": "指派",
-    "acknowledge": "确认知悉",
-    "review": "核查标记",
-}
-
 # ------------------------------------------------------------------ own-site watch (site_snapshots, findings)
 
 SNAPSHOT_OK = "ok"
@@ -154,6 +142,7 @@ FINDING_LABELS: dict[str, str] = {
     "external_script": "外部脚本",
     "iframe": "注入iframe",
     "inline_script": "可疑内联脚本",
+    "suspicious_script": "可疑脚本",
     "hidden_link": "暗链",
     "bad_words": "涉赌涉黄词语",
     "cloaking": "搜索引擎爬虫看到不同内容",
@@ -176,6 +165,17 @@ LEVEL_LABELS: dict[str, str] = {
     "official": "官方",
 }
 UNKNOWN_LEVEL = "未知"
+
+# Where a document was published (documents.platform).
+PLATFORM_LABELS: dict[str, str] = {
+    "news": "新闻网站",
+    "weibo": "微博",
+    "wechat": "微信公众号",
+    "official": "政府网站",
+    "forum": "论坛",
+    "video": "视频",
+    "hotlist": "热榜",
+}
 
 # ------------------------------------------------------------------ crawl report (crawl_runs)
 
@@ -205,6 +205,7 @@ DROP_REASON_LABELS: dict[str, str] = {
     "binary_content": "二进制内容（图片、压缩包等），非网页",
     "offsite": "站外链接",
     "ignored": "请求被忽略",
+    "bad_start_request": "起始地址无效",
 }
 # Why a request got no page (crawl_runs.stats keys monitor/errors/download/<exception>, monitor/blocked/<why>);
 # `yuqing crawl` names the main one for a source that got nothing.
@@ -247,6 +248,190 @@ PAGE_PROBLEM_LABELS: dict[str, str] = {
     "count_absurd": "计数超出合理范围，已截断",
     "date_future": "发布时间晚于当前，已忽略该时间",
     "date_too_old": "发布时间早于 1995 年，已忽略该时间",
+    "empty_hot_list": "热榜无条目",
+}
+
+# ------------------------------------------------------------------ sources and crawls
+
+# How a source is crawled (sources.kind; config.loader.Source.kind).
+SOURCE_KIND_LABELS: dict[str, str] = {
+    "rss": "RSS 订阅",
+    "list": "新闻列表",
+    "search": "搜索结果",
+    "weibo": "微博",
+    "wechat": "微信公众号",
+    "hotlist": "热榜",
+    "official": "官方发布",
+    "site_check": "网站核查",
+}
+# The spiders (crawl_runs.spider; each spider's `name`).
+SPIDER_LABELS: dict[str, str] = {
+    "news_listing": "新闻列表采集",
+    "rss": "RSS 采集",
+    "search_results": "搜索结果采集",
+    "social_posts": "社交媒体采集",
+    "hot_list": "热榜采集",
+    "impersonation": "仿冒网站核查",
+    "site_watch": "网站安全监测",
+}
+# A crawl run's outcome (crawl_runs.status).
+RUN_STATUS_LABELS: dict[str, str] = {
+    "running": "运行中",
+    "finished": "完成",
+    "partial": "部分入库",
+    "interrupted": "中断",
+    "failed": "失败",
+}
+# Why Scrapy closed a spider (crawl_runs.finish_reason): Scrapy's reasons and the closespider extension's.
+FINISH_REASON_LABELS: dict[str, str] = {
+    "finished": "正常结束",
+    "shutdown": "被中止（Ctrl-C 或停止信号）",
+    "cancelled": "已取消",
+    "closespider_timeout": "运行超时",
+    "closespider_timeout_no_item": "长时间无新条目",
+    "closespider_itemcount": "达到条目上限",
+    "closespider_pagecount": "达到页面上限",
+    "closespider_pagecount_no_item": "多页无新条目",
+    "closespider_errorcount": "错误过多",
+}
+# CloseSpider("<prefix>: <detail>") raised by the pipelines: the prefix is the code.
+FINISH_REASON_PREFIX_LABELS: dict[str, str] = {
+    "db unavailable": "数据库不可用",
+    "invalid 监测方案": "监测方案配置有误",
+}
+
+
+def finish_reason_label(reason: str | None) -> str:
+    """A crawl's end reason for people: the label of a known code, or of a `prefix: detail` message with the
+    detail kept; an unknown reason is shown as it is (it is Scrapy's or a spider's own text)."""
+    if not reason:
+        return ""
+    if reason in FINISH_REASON_LABELS:
+        return FINISH_REASON_LABELS[reason]
+    prefix, sep, detail = reason.partition(": ")
+    if sep and prefix in FINISH_REASON_PREFIX_LABELS:
+        return f"{FINISH_REASON_PREFIX_LABELS[prefix]}：{detail}"
+    return reason
+
+
+# ------------------------------------------------------------------ site watch details
+
+# CHECK_VARIANT_LABELS (how a watched page was fetched) is with the findings above.
+# Fixed page regions compared with the baseline (analysis.sitewatch.integrity).
+REGION_LABELS: dict[str, str] = {"header": "页头", "nav": "导航", "footer": "页脚", "title": "页面标题"}
+
+# Impersonation signals (site_candidates.signals[].code; analysis.sitewatch.impersonation.Signal). The analysis
+# stores its own label with each signal (some carry details); these are the labels for the bare codes.
+SIGNAL_LABELS: dict[str, str] = {
+    "allowlisted": "合法组织白名单",
+    "national_prefix": "冠以“中国/中华/全国/国家”等字样",
+    "supranational_prefix": "冠以“国际/世界/亚洲”等字样",
+    "org_form": "社会组织形式名称",
+    "illegal_typical_form": "非法组织常用名称形式",
+    "loose_form": "联盟/组委会/分支机构等无独立法人资格的形式",
+    "stacked_forms": "名称叠加多个组织形式",
+    "grandiose_terms": "名称含宏大/商业化词语",
+    "authority_terms": "名称暗示认证、评比、监督等公权力职能",
+    "regional_branch": "全国性名称下设地方分会",
+    "clan": "宗亲类跨地域组织",
+    "latin_letters": "名称夹杂外文字母",
+    "audit_term": "名称使用“审计”字样",
+    "redirect_official": "跳转至官方网站",
+    "unreachable": "无法获取页面内容",
+    "gov_posing": "以政府机关名义出现但不在 .gov.cn/.政务 域名下",
+    "site_code_on_non_gov": "非政府域名使用政府网站标识码",
+    "site_code_copied": "复制官方网站标识码",
+    "badge_on_non_gov": "非政府域名使用“党政机关”标识",
+    "authorisation_claim": "声称获审计机关授权、指定或委托",
+    "cooperation_claim": "声称与审计机关合作",
+    "official_status_claim": "自称官方或唯一指定",
+    "fee_with_training": "收取培训、考试或证书费用",
+    "text_similarity": "页面文字与官方网站相似",
+    "layout_similarity": "页面版式与官方网站相似",
+    "favicon_copied": "网站图标与官方网站相同",
+    "no_icp": "页面无ICP备案号",
+    "parked": "停放/待售域名",
+    "audit_org_name": "名称使用“审计”字样",
+    "suspicious_org_name": "名称符合非法社会组织特征",
+}
+
+# ------------------------------------------------------------------ people and the audit log
+
+# What audit_log.action records (store.audit.log_action callers), for the 处理记录 tables and exports.
+AUDIT_ACTION_LABELS: dict[str, str] = {
+    "status": "状态变更",
+    "response": "记录回应",
+    "assign": "指派",
+    "acknowledge": "确认知悉",
+    "review": "核查标记",
+    "escalate": "升级提醒",
+    "add": "添加",
+    "note": "备注",
+    "rebaseline": "重建基线",
+    "passwd": "修改密码",
+    "disable": "停用账号",
+    "enable": "启用账号",
+    "login": "登录",
+    "logout": "退出登录",
+    "login_failed": "登录失败",
+    "login_locked": "登录被锁定",
+}
+ACTION_LABELS = AUDIT_ACTION_LABELS  # the name the site-watch modules use
+
+# ------------------------------------------------------------------ scheduler (scheduler_jobs)
+
+SCHEDULER_JOB_LABELS: dict[str, str] = {
+    "crawl": "采集",
+    "analysis": "分析",
+    "alerts": "预警",
+    "site_check": "仿冒网站核查",
+    "site_watch": "网站监测",
+    "digest": "日报",
+}
+SCHEDULER_CRAWL_PREFIX = "crawl:"  # crawl jobs are named crawl:<source>
+SCHEDULER_RESULT_LABELS: dict[str, str] = {
+    "running": "运行中",
+    "ok": "成功",
+    "failed": "失败",
+    "timeout": "超时",
+    "interrupted": "已中断",
+}
+
+
+def scheduler_job_label(name: str) -> str:
+    """A scheduler job's name for people: 采集：<信源>, 分析, 预警 …"""
+    if name.startswith(SCHEDULER_CRAWL_PREFIX):
+        return f"采集：{name[len(SCHEDULER_CRAWL_PREFIX) :]}"
+    return SCHEDULER_JOB_LABELS.get(name, name)
+
+
+# ------------------------------------------------------------------ alerts (alert_items, alert_messages)
+
+TRIGGER_LABELS: dict[str, str] = {
+    "event_class_a": "A类事件",
+    "event_class_b": "B类事件",
+    "office_criticism": "批评审计机关",
+    "plan_burst": "方案声量突增",
+    "deadline_soon": "回应时限将到",
+    "deadline_passed": "回应已超时",
+    "site_act": "仿冒网站",
+    "integrity_high": "网站安全高危",
+    "source_failing": "信源连续失败",
+    "escalation": "升级提醒",
+    "daily_digest": "舆情日报",
+}
+CHANNEL_LABELS: dict[str, str] = {
+    "smtp": "邮件",
+    "wecom": "企业微信",
+    "dingtalk": "钉钉",
+    "feishu": "飞书",
+    "webhook": "Webhook",
+}
+MESSAGE_STATUS_LABELS: dict[str, str] = {
+    "pending": "待发送",
+    "sending": "发送中",
+    "sent": "已发送",
+    "failed": "发送失败",
 }
 
 # ------------------------------------------------------------------ 审计结果公告 reception (公告反响)

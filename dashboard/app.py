@@ -22,18 +22,19 @@ import streamlit as st  # noqa: E402
 from dashboard import auth, components  # noqa: E402
 
 st.set_page_config(page_title="审计舆情哨兵", layout="wide")
+st.html(components.CHROME_CSS)  # hides Streamlit's English-only date-range presets
 auth.require_login(components.page_context().db_url)
 
 PAGES = [
-    st.Page("views/overview.py", title="舆情总览", icon=":material/dashboard:", default=True),
-    st.Page("views/events.py", title="热点与回应", icon=":material/local_fire_department:"),
-    st.Page("views/search.py", title="信息检索", icon="🔍"),
-    st.Page("views/announcements.py", title="公告反响", icon="📢"),
-    st.Page("views/sources.py", title="信源健康", icon=":material/monitor_heart:"),
-    st.Page("views/impersonation.py", title="仿冒网站", icon=":material/gpp_maybe:"),
-    st.Page("views/integrity.py", title="网站安全", icon=":material/shield:"),
-    st.Page("views/reports.py", title="舆情报告", icon="📄"),
-    st.Page("views/exports.py", title="数据导出", icon="📤"),
+    st.Page("views/overview.py", title="舆情总览", default=True),
+    st.Page("views/events.py", title="热点与回应"),
+    st.Page("views/search.py", title="信息检索"),
+    st.Page("views/announcements.py", title="公告反响"),
+    st.Page("views/sources.py", title="信源健康"),
+    st.Page("views/impersonation.py", title="仿冒网站"),
+    st.Page("views/integrity.py", title="网站安全"),
+    st.Page("views/reports.py", title="舆情报告"),
+    st.Page("views/exports.py", title="数据导出"),
 ]
 
 st.navigation(PAGES).run()

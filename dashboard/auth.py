@@ -144,14 +144,18 @@ def require_login(db_url: str, settings: Settings | None = None) -> User:
     raise AssertionError("unreachable")  # st.stop() raises
 
 
+LOGIN_WIDTH = 480  # px: a login box, not a full-width form
+
+
 def _login_form(settings: Settings, engine) -> None:
-    st.title("审计舆情哨兵")
-    st.caption("请登录后使用。账号由管理员通过 `yuqing users add` 创建。")
+    box = st.container(width=LOGIN_WIDTH)
+    box.title("审计舆情哨兵")
+    box.caption("请登录后使用。如需账号，请联系系统管理员（命令 `yuqing users add`）。")
     _set_cookie("")  # whatever session cookie the browser holds is no longer valid
     notice = st.session_state.pop("login_message", None)
     if notice:
-        st.info(notice)
-    with st.form("login_form", clear_on_submit=False, enter_to_submit=True):
+        box.info(notice)
+    with box.form("login_form", clear_on_submit=False, enter_to_submit=True):
         username = st.text_input("用户名", key="login_user", autocomplete="username")
         password = st.text_input(
             "密码", type="password", key="login_password", autocomplete="current-password"
@@ -164,7 +168,7 @@ def _login_form(settings: Settings, engine) -> None:
         lockout_minutes=settings.dashboard.lockout_minutes,
     )  # fmt: skip
     if result.user is None:
-        st.error(result.message)
+        box.error(result.message)
         return
     now = time.time()
     token = _tokens().new(result.user.username, now, settings.dashboard.session_minutes * 60)
@@ -177,7 +181,7 @@ def _login_form(settings: Settings, engine) -> None:
 def _sidebar(engine, user: User, token: str | None) -> None:
     with st.sidebar:
         st.caption(f"当前用户：{user.display_name}（{user.username}）· {user.role_label}")
-        if st.button("退出登录", key="logout", icon=":material/logout:"):
+        if st.button("退出登录", key="logout"):
             auth_jobs.logout(engine, user)
             _tokens().drop(token)
             _end_session()

@@ -21,7 +21,16 @@ import streamlit as st
 from sqlalchemy.engine import Engine, make_url
 
 from config.loader import load_plans
-from config.vocabulary import LEVEL_LABELS, SENTIMENT_LABELS, UNKNOWN_LEVEL
+from config.vocabulary import (
+    DROP_REASON_LABELS,
+    LEVEL_LABELS,
+    RUN_STATUS_LABELS,
+    SENTIMENT_LABELS,
+    SOURCE_KIND_LABELS,
+    SPIDER_LABELS,
+    UNKNOWN_LEVEL,
+    finish_reason_label,
+)
 from jobs import exports
 from store import reports, scheduler
 from store.db import StoreError, open_store
@@ -171,7 +180,7 @@ def source_health(db_url: str, tz_name: str) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "信源": df["name"].astype("object").tolist(),
-            "类型": df["kind"].astype("object").tolist(),
+            "类型": [SOURCE_KIND_LABELS.get(v, v) for v in df["kind"]],
             "级别": [LEVEL_LABELS.get(v, v) for v in df["level"]],
             "启用": [bool(v) for v in df["enabled"]],
             "周期(分钟)": df["cadence_minutes"].astype("int64").tolist(),
@@ -188,7 +197,9 @@ def source_health(db_url: str, tz_name: str) -> pd.DataFrame:
 
 
 def _format_dropped(dropped: dict[str, int]) -> str:
-    return "；".join(f"{k}: {v}" for k, v in sorted(dropped.items(), key=lambda kv: (-kv[1], kv[0])))
+    return "；".join(
+        f"{DROP_REASON_LABELS.get(k, k)} {v}" for k, v in sorted(dropped.items(), key=lambda kv: (-kv[1], kv[0]))
+    )
 
 
 @st.cache_data(ttl=60, show_spinner=False)
@@ -196,21 +207,14 @@ def crawl_runs(db_url: str, tz_name: str, limit: int = 50) -> pd.DataFrame:
     """The newest crawl runs for display: counts, dropped-by-reason and error samples."""
     with engine(db_url).connect() as conn:
         df = reports.recent_crawl_runs(conn, limit)
-    status = {
-        "running": "运行中",
-        "finished": "完成",
-        "partial": "部分入库",
-        "interrupted": "中断",
-        "failed": "失败",
-    }
     return pd.DataFrame(
         {
             "开始": [fmt_time(v, tz_name) for v in df["started_at"]],
             "结束": [fmt_time(v, tz_name) for v in df["finished_at"]],
-            "爬虫": df["spider"].astype("object").tolist(),
+            "爬虫": [SPIDER_LABELS.get(v, v) for v in df["spider"]],
             "信源": [_text(v) for v in df["source"]],
-            "状态": [status.get(v, v) for v in df["status"]],
-            "结束原因": [_text(v) for v in df["finish_reason"]],
+            "状态": [RUN_STATUS_LABELS.get(v, v) for v in df["status"]],
+            "结束原因": [finish_reason_label(_text(v)) for v in df["finish_reason"]],
             "页面": df["pages"].astype("int64").tolist(),
             "条目": df["items"].astype("int64").tolist(),
             "新入库": df["stored"].astype("int64").tolist(),

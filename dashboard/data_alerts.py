@@ -12,19 +12,13 @@ import logging
 import pandas as pd
 import streamlit as st
 
+from config.vocabulary import CHANNEL_LABELS, MESSAGE_STATUS_LABELS
 from dashboard.data import engine, fmt_time
 from store import alerts as q
 
 logger = logging.getLogger(__name__)
 
-STATUS_LABELS = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "failed": "发送失败"}
-CHANNEL_LABELS = {
-    "smtp": "邮件",
-    "wecom": "企业微信",
-    "dingtalk": "钉钉",
-    "feishu": "飞书",
-    "webhook": "Webhook",
-}
+STATUS_LABELS = MESSAGE_STATUS_LABELS
 MESSAGE_COLUMNS = [
     "编号",
     "生成时间",

@@ -19,7 +19,7 @@ from analysis.opinion.heat import BASELINE_DAYS, is_new, plan_bursts
 from analysis.opinion.response import countdown, needs_attention, pending_deadlines, urgency_key
 from analysis.region import Region, matches_local
 from config.vocabulary import (
-    ACTION_LABELS,
+    AUDIT_ACTION_LABELS,
     CLASS_SHORT_LABELS,
     NO_CLASS_LABEL,
     NOT_ANALYSED,
@@ -234,7 +234,7 @@ def event_detail(db_url: str, tz_name: str, event_id: int) -> dict[str, Any] | N
     log_df = pd.DataFrame(
         {
             "时间": [fmt_time(v, tz_name) for v in log["at"]],
-            "操作": [ACTION_LABELS.get(a, a) for a in log["action"]],
+            "操作": [AUDIT_ACTION_LABELS.get(a, a) for a in log["action"]],
             "原值": [value(a, v) for a, v in zip(log["action"], log["old_value"], strict=True)],
             "新值": [value(a, v) for a, v in zip(log["action"], log["new_value"], strict=True)],
             "操作人": log["by_whom"].astype("object").tolist(),

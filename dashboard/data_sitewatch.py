@@ -20,7 +20,7 @@ import streamlit as st
 from analysis.sitewatch.evidence import signal_label
 from analysis.sitewatch.referral import evidence_facts, referral_csv, referral_html
 from config.vocabulary import (
-    ACTION_LABELS,
+    AUDIT_ACTION_LABELS,
     CHECK_VARIANT_LABELS,
     FINDING_LABELS,
     METHOD_LABELS,
@@ -125,7 +125,7 @@ def evidence_frame(cand: dict) -> pd.DataFrame:
 
 def history_frame(hist: list[dict], tz_name: str) -> pd.DataFrame:
     return pd.DataFrame(
-        [{"时间": fmt_time(h["at"], tz_name), "操作人": h["by_whom"], "操作": ACTION_LABELS.get(h["action"], h["action"]),
+        [{"时间": fmt_time(h["at"], tz_name), "操作人": h["by_whom"], "操作": AUDIT_ACTION_LABELS.get(h["action"], h["action"]),
           "原值": h["old_value"] or "", "新值": h["new_value"] or "", "说明": h["note"] or ""} for h in hist],
         columns=["时间", "操作人", "操作", "原值", "新值", "说明"],
     )  # fmt: skip

@@ -14,7 +14,8 @@ kind that decides how a value is written:
 | date     | date                  | YYYY-MM-DD                  | date cell                           | date32                     |
 | list     | list[str]             | items joined by 、, guarded | the same text                       | list<string>               |
 
-None is an empty cell everywhere (Parquet: null); never "nan" or "None". CSV/XLSX times are seconds-precise
+None, and the missing values of pandas and numpy (NaN, NaT, pd.NA), are an empty cell everywhere (Parquet:
+null); never "nan", "None" or "NaT". CSV/XLSX times are seconds-precise
 local times in the export's timezone; Parquet keeps microseconds. The formula guard is
 `analysis.spreadsheet.spreadsheet_safe` (the same one the referral export uses); Parquet is data for
 notebooks and is written unguarded.
@@ -56,6 +57,23 @@ class Column:
             raise ValueError(f"unknown column kind {self.kind!r}; use {KINDS}")
 
 
+def missing(value: Any) -> bool:
+    """None, NaN, NaT or pd.NA: a value that is written as an empty cell (NaN and NaT differ from themselves;
+    pd.NA cannot even say whether it does)."""
+    if value is None:
+        return True
+    if isinstance(value, (str, int, list, tuple)):
+        return False
+    try:
+        return bool(value != value)
+    except (TypeError, ValueError):
+        return True
+
+
+def _none_for_missing(cell: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda v: cell(None if missing(v) else v)
+
+
 def _iso(value: datetime, tz: ZoneInfo) -> str:
     return value.astimezone(tz).replace(microsecond=0).isoformat()
 
@@ -90,7 +108,7 @@ def write_csv(columns: Sequence[Column], rows: Iterable[Sequence[Any]], out: Bin
     try:
         writer = csv.writer(text, lineterminator="\r\n")
         writer.writerow([c.label for c in columns])
-        cells = [_csv_cell(c.kind, tz) for c in columns]
+        cells = [_none_for_missing(_csv_cell(c.kind, tz)) for c in columns]
         n = 0
         for row in rows:
             writer.writerow([f(v) for f, v in zip(cells, row, strict=True)])
@@ -180,7 +198,7 @@ def write_xlsx(
         return ws
 
     ws = new_sheet()
-    cells = [_xlsx_cell(c.kind, tz, lambda: current[-1]) for c in columns]
+    cells = [_none_for_missing(_xlsx_cell(c.kind, tz, lambda: current[-1])) for c in columns]
     n = in_sheet = 0
     for row in rows:
         if in_sheet == XLSX_MAX_ROWS - 1:
@@ -247,7 +265,7 @@ def write_parquet(
     with pq.ParquetWriter(out, schema, compression="zstd") as writer:
         for row in rows:
             for buf, v in zip(buffers, row, strict=True):
-                buf.append(v)
+                buf.append(None if missing(v) else v)
             n += 1
             pending += 1
             if n % batch == 0 or pending == row_group:

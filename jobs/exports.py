@@ -35,6 +35,7 @@ from sqlalchemy.engine import Engine
 from config.vocabulary import (
     CLASS_SHORT_LABELS,
     LEVEL_LABELS,
+    PLATFORM_LABELS,
     SENTIMENT_LABELS,
     TARGET_LABELS,
     UNKNOWN_LEVEL,
@@ -259,7 +260,8 @@ def document_record(r: Sequence[Any]) -> tuple[Any, ...]:
     ) = r  # positional: a million rows pay for every attribute lookup  # fmt: skip
     senti = sentiment_label if sentiment_label in ("neg", "neu", "pos") else "none"
     return (
-        id_, title, url, source, LEVEL_LABELS.get(level, level) if level else None, platform, published_at,
+        id_, title, url, source, LEVEL_LABELS.get(level, level) if level else None,
+        PLATFORM_LABELS.get(platform, platform) if platform else None, published_at,
         first_seen_at, author or None, media or None, _json_list(plans), _json_list(terms),
         SENTIMENT_LABELS[senti], sentiment_score, TARGET_LABELS.get(target, target) if target else None,
         (senti == "neg" and target == "office") if senti != "none" else None,

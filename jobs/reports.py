@@ -48,6 +48,7 @@ from config.loader import ConfigError, Settings, load_plans
 from config.response_rules import load_rules
 from config.vocabulary import (
     LEVEL_LABELS,
+    PLATFORM_LABELS,
     SEVERITY_HIGH,
     SEVERITY_LABELS,
     SEVERITY_MEDIUM,
@@ -78,15 +79,6 @@ Kind = Literal["daily", "weekly", "event"]
 KINDS: tuple[str, ...] = ("daily", "weekly", "event")
 KIND_TITLES = {"daily": "舆情日报", "weekly": "舆情周报", "event": "舆情专报"}
 LEVEL_ORDER = ("central", "provincial", "municipal", "county", "official", "self-media")
-PLATFORM_LABELS = {
-    "news": "新闻网站",
-    "weibo": "微博",
-    "wechat": "微信公众号",
-    "official": "政府网站",
-    "forum": "论坛",
-    "video": "视频",
-    "hotlist": "热榜",
-}
 SENTIMENT_SHORT = {"neg": "负面", "neu": "中性", "pos": "正面"}
 QUOTES_MAX = 5  # representative criticisms quoted
 TIMELINE_MAX = 12  # rows in a 专报's spread timeline

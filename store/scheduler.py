@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.engine import Connection, Engine, make_url
 
+from config.vocabulary import SCHEDULER_JOB_LABELS, SCHEDULER_RESULT_LABELS, scheduler_job_label
 from store.queries import _insert
 from store.schema import scheduler_jobs, scheduler_state, sources
 
@@ -30,17 +31,9 @@ _PG_LOCK_CLASS = 0x5951  # "YQ"
 
 
 # what people read (yuqing status, the 信源健康 page)
-JOB_LABELS = {"analysis": "分析", "alerts": "预警", "site_check": "仿冒网站核查", "site_watch": "网站监测",
-              "digest": "日报"}  # fmt: skip
-RESULT_LABELS = {RUNNING: "运行中", OK: "成功", FAILED: "失败",
-                 TIMEOUT: "超时", INTERRUPTED: "已中断"}  # fmt: skip
-
-
-def job_label(name: str) -> str:
-    """A job's name for people: 采集：<信源>, 分析, 预警 …"""
-    if name.startswith("crawl:"):
-        return f"采集：{name[len('crawl:') :]}"
-    return JOB_LABELS.get(name, name)
+JOB_LABELS = SCHEDULER_JOB_LABELS
+RESULT_LABELS = SCHEDULER_RESULT_LABELS
+job_label = scheduler_job_label  # 采集：<信源>, 分析, 预警 …
 
 
 # --------------------------------------------------------------------------- jobs

@@ -275,3 +275,19 @@ def login_as(monkeypatch):
 def logged_in(login_as) -> str:
     """Dashboard AppTests in this test start logged in as a 处置人员 (handler); the value is its 操作人 label."""
     return login_as("handler")
+
+
+# ------------------------------------------------------------------------------------------ dashboard
+
+
+@pytest.fixture
+def fresh_caches():
+    """Empty Streamlit's caches before a dashboard test (they outlive AppTest instances, so one test's store
+    would answer the next) and after it (clearing cache_resource disposes the engines the app opened)."""
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()

@@ -10,7 +10,8 @@ import jobs.auth
 from jobs.auth import active_user, authenticate
 from store.db import open_store
 from yuqing.cli import main
-from yuqing.cli.users import format_table, width
+from yuqing.console import display_width as width
+from yuqing.console import format_table
 
 PW = "first-pass-1"
 

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 from test_jobs_alerts import add_event, config, run
 
@@ -19,14 +18,7 @@ XSS = "<script>alert(1)</script>"
 
 
 # every page here is seen by a logged-in 处置人员 (nothing renders before a login)
-pytestmark = pytest.mark.usefixtures("logged_in")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
+pytestmark = pytest.mark.usefixtures("fresh_caches", "logged_in")
 
 
 @pytest.fixture

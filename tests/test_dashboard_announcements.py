@@ -8,21 +8,12 @@ from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from tests.test_dashboard_app import APP
 from tests.test_store_announcements import TITLE, received  # noqa: F401 - the fixture
 
-pytestmark = pytest.mark.usefixtures("logged_in")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_resource.clear()
+pytestmark = pytest.mark.usefixtures("fresh_caches", "logged_in")
 
 
 @pytest.fixture

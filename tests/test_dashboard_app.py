@@ -11,16 +11,16 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
-import streamlit as st
 from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
-from dashboard import data
+from config.vocabulary import FINISH_REASON_LABELS, SOURCE_KIND_LABELS, SPIDER_LABELS
+from dashboard import components, data
 from store.queries import record_source_health, start_crawl_run, sync_sources, update_crawl_run
 from tests.factories import analysed, document, insert_documents
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
-pytestmark = pytest.mark.usefixtures("logged_in")  # every page needs a login (dashboard.auth)
+pytestmark = pytest.mark.usefixtures("fresh_caches", "logged_in")  # every page needs a login (dashboard.auth)
 TZ = ZoneInfo("Asia/Shanghai")
 NATIONAL, JUNAN, OLD_PLAN = "审计署全国", "莒南县审计局", "旧方案"
 SITE, LOCAL, WEIBO = "审计署网站", "莒南新闻网", "微博搜索"
@@ -94,14 +94,6 @@ def make_db(engine, today: date) -> str:
         update_crawl_run(conn, run, status="failed", finished_at=now - timedelta(minutes=27), errors=2,
                          error_samples=["TimeoutError: junan.example.cn"])  # fmt: skip
     return str(engine.url)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()  # caches outlive AppTest instances
-    yield
-    st.cache_resource.clear()  # disposes the engines opened by the app
 
 
 @pytest.fixture
@@ -267,7 +259,9 @@ def test_overview_filters_with_no_match_show_message(db_url, today):
 def test_untrusted_title_is_shown_as_text_never_as_html(db_url):
     at = run_app()
     assert titles(at)[0] == XSS_TITLE  # the exact text, as a table cell
-    assert not at.get("html")
+    assert [h.proto.body for h in at.get("html")] == [
+        components.CHROME_CSS
+    ]  # the app's own style, nothing else
     rendered = [e.value for e in (*at.markdown, *at.caption, *at.title, *at.subheader, *at.info, *at.error)]
     assert rendered and not any("<script" in v for v in rendered)
 
@@ -357,5 +351,58 @@ def test_sources_page_shows_health_and_crawl_runs(db_url):
     runs = table(at, "src_runs")
     assert list(runs["信源"]) == [LOCAL, SITE]
     assert list(runs["状态"]) == ["失败", "完成"]
-    assert runs.loc[1, "丢弃原因"] == "too_old: 3；no_title: 1" and runs.loc[1, "丢弃合计"] == 4
+    # codes read as their labels (an unknown code stays as it is)
+    assert runs.loc[1, "丢弃原因"] == "too_old 3；无标题 1" and runs.loc[1, "丢弃合计"] == 4
+    assert set(runs["爬虫"]) <= set(SPIDER_LABELS.values()) and set(health["类型"]) <= set(
+        SOURCE_KIND_LABELS.values()
+    )
+    assert set(runs["结束原因"]) <= {*FINISH_REASON_LABELS.values(), ""}
     assert list(runs["新入库"]) == [0, 7] and runs.loc[0, "错误样例"] == "TimeoutError: junan.example.cn"
+
+
+def test_overview_and_exports_share_one_filter_sidebar_without_english_select_all(db_url):
+    """The 筛选 sidebar is one component (components.document_filters): the same labels, options and
+    placeholders on both pages; no filter offers Streamlit's English 'Select all' (nothing picked = no limit)."""
+    at = run_app()
+    overview = {m.label: (m.options, m.placeholder) for m in at.sidebar.multiselect}
+    assert list(overview) == ["监测方案", "信源", "情感"]
+    at.switch_page("views/exports.py").run()
+    assert not at.exception
+    exports = {m.label: (m.options, m.placeholder) for m in at.sidebar.multiselect}
+    assert list(exports) == ["监测方案", "信源", "信源级别", "情感", "对象", "地域"]
+    assert all(exports[k] == v for k, v in overview.items())
+    assert [d.label for d in at.sidebar.date_input] == ["日期范围"]
+    for page in ("views/overview.py", "views/exports.py", "views/impersonation.py"):
+        at.switch_page(page).run()
+        assert at.multiselect and all(not m.proto.select_all for m in at.multiselect), page
+        assert all(m.placeholder.startswith("全部") for m in at.multiselect), page
+
+
+def test_no_page_asks_fonts_gstatic_for_icons():
+    """A `:material/…:` icon is an SVG the browser fetches from fonts.gstatic.com, which an intranet blocks and
+    logs (the browser tests catch the request itself)."""
+    root = Path(APP).parent
+    users = [
+        str(p.relative_to(root)) for p in root.rglob("*.py") if ":material/" in p.read_text(encoding="utf-8")
+    ]
+    assert users == []
+
+
+def test_tables_show_missing_values_and_no_rows_in_chinese():
+    """Streamlit writes None for a missing cell and "empty" for a table without rows; components.table shows
+    — and （无） instead (the candidate table's score of an unchecked site, an unchecked site's signals)."""
+
+    def page():
+        import pandas as pd
+
+        from dashboard import components
+
+        components.table(pd.DataFrame({"评分": pd.array([None, 80], dtype="Int64")}), "t_missing")
+        components.table(pd.DataFrame({"依据": []}), "t_empty")
+        components.table(pd.DataFrame({"依据": []}), "t_empty_custom", empty="尚未核查，暂无依据")
+
+    at = AppTest.from_function(page).run()
+    assert not at.exception
+    assert at.get_by_key("t_missing").dataframe[0].proto.placeholder == "—"
+    assert not at.get_by_key("t_empty").dataframe and at.get_by_key("t_empty").caption[0].value == "（无）"
+    assert at.get_by_key("t_empty_custom").caption[0].value == "尚未核查，暂无依据"

@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
@@ -28,12 +27,7 @@ APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 WRITE_KEYS = ("hs_new_status", "hs_apply", "hs_kind", "hs_url", "hs_add_response", "hs_assign", "imp_new_status",
               "imp_apply", "imp_add_url", "imp_add", "imp_ack", "imp_false")  # fmt: skip
 
-
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
+pytestmark = pytest.mark.usefixtures("fresh_caches")
 
 
 def hotspot_store(path: Path) -> str:

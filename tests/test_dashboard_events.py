@@ -10,7 +10,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from jobs.analysis import run_stage2
@@ -18,15 +17,8 @@ from tests.factories import STORY_NOW as NOW
 from tests.factories import insert_documents, story_documents
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
-pytestmark = pytest.mark.usefixtures("logged_in")  # every page needs a login (dashboard.auth)
+pytestmark = pytest.mark.usefixtures("fresh_caches", "logged_in")  # every page needs a login (dashboard.auth)
 XSS = "<script>alert(1)</script>"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
 
 
 @pytest.fixture
@@ -112,7 +104,7 @@ def test_status_change_through_widgets_is_logged_with_the_logged_in_user(db, log
     df = events_table(at)
     assert df[df["id"] == blast]["状态"].iloc[0] == "处置中"
     log = at.get_by_key("hs_log").dataframe[0].value
-    assert log.iloc[0][["原值", "新值", "操作人"]].tolist() == ["待研判", "处置中", logged_in]
+    assert log.iloc[0][["操作", "原值", "新值", "操作人"]].tolist() == ["状态变更", "待研判", "处置中", logged_in]
     # 已回应 follows from recording both responses of class A: it is not offered by hand
     assert at.selectbox(key="hs_new_status").options == ["无需回应"]
     assert any("状态自动变为“已回应”" in c.value for c in at.caption)

@@ -9,7 +9,6 @@ from datetime import timedelta
 import openpyxl
 import pyarrow.parquet as pq
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from dashboard import data_exports
@@ -21,15 +20,7 @@ FORMATS = ("csv", "xlsx", "parquet")
 
 
 # every page here is seen by a logged-in 处置人员 (nothing renders before a login)
-pytestmark = pytest.mark.usefixtures("logged_in")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_resource.clear()
+pytestmark = pytest.mark.usefixtures("fresh_caches", "logged_in")
 
 
 @pytest.fixture

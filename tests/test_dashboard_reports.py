@@ -7,19 +7,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 from test_jobs_reports import QUIET_DAY, XSS, seed
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
-pytestmark = pytest.mark.usefixtures("logged_in")  # every page needs a login (dashboard.auth)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
+pytestmark = pytest.mark.usefixtures("fresh_caches", "logged_in")  # every page needs a login (dashboard.auth)
 
 
 @pytest.fixture

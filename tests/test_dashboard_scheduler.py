@@ -8,7 +8,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from store import scheduler as ss
@@ -19,15 +18,7 @@ TZ = "Asia/Shanghai"
 
 
 # every page here is seen by a logged-in 处置人员 (nothing renders before a login)
-pytestmark = pytest.mark.usefixtures("logged_in")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_resource.clear()
+pytestmark = pytest.mark.usefixtures("fresh_caches", "logged_in")
 
 
 def _db(tmp_path, monkeypatch, *, beat_age: timedelta | None) -> datetime:

@@ -9,7 +9,6 @@ from datetime import datetime
 
 import pandas as pd
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from dashboard import data_exports, data_search
@@ -17,16 +16,8 @@ from jobs.exports import ExportRequest
 from tests.factories import document, insert_documents
 from tests.test_dashboard_app import APP, TZ, make_db
 
-pytestmark = pytest.mark.usefixtures("logged_in")
+pytestmark = pytest.mark.usefixtures("fresh_caches", "logged_in")
 AUDIT_TITLES = 6  # titles holding 审计 in the last 90 days (tests/test_dashboard_app.build_documents)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_resource.clear()
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from store.sitewatch import (
@@ -27,7 +26,7 @@ from store.sitewatch import (
 )
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
-pytestmark = pytest.mark.usefixtures("logged_in")  # every page needs a login (dashboard.auth)
+pytestmark = pytest.mark.usefixtures("fresh_caches", "logged_in")  # every page needs a login (dashboard.auth)
 XSS = "<script>alert(1)</script>**粗体**"
 NOW = datetime.now(UTC)
 
@@ -79,14 +78,6 @@ def make_db(engine) -> str:
         )
         sync_findings(conn, "https://www.audit.gov.cn/old.html", [], now=NOW - timedelta(days=4))  # resolved
     return str(engine.url)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_resource.clear()
 
 
 @pytest.fixture
@@ -163,7 +154,8 @@ def test_status_change_is_logged_with_the_logged_in_user(db_url, sqlite_store, l
     at.button(key="imp_apply").click().run()
     assert not at.exception and "已将" in at.success[0].value
     assert at.text_input(key="imp_note").value == ""  # the note starts afresh after the change
-    assert table(at, "imp_history").loc[0, ["操作人", "原值", "新值", "说明"]].tolist() == [
+    assert table(at, "imp_history").loc[0, ["操作", "操作人", "原值", "新值", "说明"]].tolist() == [
+        "状态变更",
         logged_in,
         "待核实",
         "已报送",

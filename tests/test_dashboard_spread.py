@@ -9,10 +9,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.test_dashboard_events import _fresh_caches, db, events_table, page, show_all  # noqa: F401 - fixtures
+from tests.test_dashboard_events import db, events_table, page, show_all  # noqa: F401 - fixtures
 from tests.test_dashboard_search import total
 
-pytestmark = pytest.mark.usefixtures("logged_in")
+pytestmark = pytest.mark.usefixtures("fresh_caches", "logged_in")
 
 
 def _count(link: str) -> int:

@@ -49,7 +49,8 @@ def test_demo_crawls_analyses_and_reruns_without_duplicates(tmp_path):
     assert "编码声明有误" in out and "缺少发布时间（no_date）" in out
     # site watch: impersonating sites flagged, the private-address redirect refused, the tampered page caught
     assert "建议处置  cnao-audit.cn" in out and "已拦截" in out
-    assert "hidden_link" in out and "cloaking" in out
+    assert "暗链" in out and "搜索引擎爬虫看到不同内容" in out  # finding kinds as their labels, not codes
+    assert "hidden_link" not in out and "cloaking" not in out
 
     engine = create_engine(f"sqlite:///{tmp_path}/demo.db")
     with engine.connect() as conn:

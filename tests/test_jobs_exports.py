@@ -176,7 +176,7 @@ def expected_document(key: str, ids: dict[str, int]) -> dict[str, object]:
     s, score, t, kw, _p, _c, _k, group, event, (reposts, comments, likes, reads) = ANALYSIS[key]
     return {
         "id": ids[key], "title": title, "url": f"https://news.example.cn/{key}.html", "source": source,
-        "level": LEVELS[level], "platform": "weibo" if source == WEIBO else "news", "published_at": pub,
+        "level": LEVELS[level], "platform": "微博" if source == WEIBO else "新闻网站", "published_at": pub,
         "first_seen_at": seen, "author": author, "media": media, "plans": plans, "terms": ["审计"],
         "sentiment": SENTIMENTS[s], "sentiment_score": score, "target": TARGETS[t],
         "criticises_office": None if s is None else (s == "neg" and t == "office"), "region": REGIONS.get(key),
@@ -496,6 +496,33 @@ def test_parquet_is_written_in_row_groups_and_xlsx_strips_control_characters():
     export_writers.write_xlsx(cols, [("审计\x0b公告\x00",), ("\t=1+1",)], out, TZ)
     ws = openpyxl.load_workbook(io.BytesIO(out.getvalue())).active
     assert [c.value for c in ws["A"]][1:] == ["审计公告", "'\t=1+1"]
+
+
+def test_missing_values_from_pandas_are_empty_cells_in_every_format():
+    """NaN, NaT and pd.NA (what a pandas frame holds for a missing value) are written as empty cells, never as
+    "nan", "NaT" or "<NA>", and a missing flag is not 是."""
+    import numpy as np
+
+    cols = (export_writers.Column("标题", "title", "text"), export_writers.Column("转载", "reprints", "int"),
+            export_writers.Column("得分", "score", "float"), export_writers.Column("首发", "first", "bool"),
+            export_writers.Column("时间", "at", "datetime"), export_writers.Column("日期", "day", "date"),
+            export_writers.Column("方案", "plans", "list"))  # fmt: skip
+    missing_row = (float("nan"), pd.NA, np.float64("nan"), float("nan"), pd.NaT, pd.NaT, None)
+    full_row = ("标题", 3, 0.5, True, datetime(2026, 1, 2, 3, 4, tzinfo=UTC), date(2026, 1, 2), ["甲"])
+    out = io.BytesIO()
+    export_writers.write_csv(cols, [missing_row, full_row], out, TZ)
+    lines = out.getvalue().decode("utf-8-sig").splitlines()
+    assert lines[1] == ",,,,,," and lines[2].startswith(
+        "标题,3,0.5,是,2026-01-02T11:04:00+08:00,2026-01-02,甲"
+    )
+    out = io.BytesIO()
+    export_writers.write_xlsx(cols, [missing_row, full_row], out, TZ)
+    ws = openpyxl.load_workbook(io.BytesIO(out.getvalue())).active
+    assert [c.value for c in ws[2]] == [None] * 7 and ws[3][1].value == 3
+    out = io.BytesIO()
+    export_writers.write_parquet(cols, [missing_row, full_row], out, TZ)
+    table = pq.read_table(io.BytesIO(out.getvalue()))
+    assert table.slice(0, 1).to_pylist() == [dict.fromkeys(table.column_names)]
 
 
 def test_iter_documents_streams(sqlite_engine):

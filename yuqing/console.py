@@ -1,14 +1,81 @@
 """What the operator reads and runs, shared by the `yuqing` commands and the demo run: the log level for
-`-v` / `-vv`, the crawl summary, the stage-2 line, the alert-run line and the dashboard command."""
+`-v` / `-vv`, tables aligned by display width, the crawl summary, the stage-2 line, the alert-run line and the
+dashboard command."""
 
 from __future__ import annotations
 
 import logging
 import sys
 from collections import Counter
+from collections.abc import Iterable, Sequence
+from numbers import Number
+
+from wcwidth import wcswidth, wcwidth
 
 from config.loader import ROOT, Settings
-from config.vocabulary import CLASS_SHORT_LABELS, DROP_REASON_LABELS, PAGE_PROBLEM_LABELS, RESPONSE_CLASSES
+from config.vocabulary import (
+    CLASS_SHORT_LABELS,
+    DROP_REASON_LABELS,
+    PAGE_PROBLEM_LABELS,
+    RESPONSE_CLASSES,
+    RUN_STATUS_LABELS,
+    SPIDER_LABELS,
+)
+
+
+def display_width(text: str) -> int:
+    """Columns `text` takes in a terminal (Chinese and full-width characters take two; combining marks none).
+    Control characters, which wcswidth reports as -1, count one column each so a cell never breaks a row."""
+    n = wcswidth(text)
+    if n >= 0:
+        return n
+    return sum(max(wcwidth(c), 0) if c.isprintable() else 1 for c in text)
+
+
+def pad(text: str, cols: int, align: str = "<") -> str:
+    """`text` padded with spaces to `cols` display columns (align "<" left, ">" right)."""
+    fill = " " * max(0, cols - display_width(text))
+    return fill + text if align == ">" else text + fill
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, Number) and not isinstance(value, bool)
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return "—"
+    text = str(value)
+    return " ".join(text.split()) if ("\n" in text or "\t" in text) else text  # one line per row
+
+
+def format_table(
+    header: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    align: str | None = None,
+    indent: str = "",
+    gap: str = "  ",
+) -> list[str]:
+    """Rows aligned by display width under `header`: one string per line, trailing spaces removed.
+
+    `align` holds one "<" or ">" per column; by default numbers are right-aligned and text left-aligned.
+    None shows as "—"; line breaks inside a cell become spaces."""
+    body = [list(r) for r in rows]
+    if align is None:
+        numeric = [bool(body) and all(_is_number(r[i]) for r in body) for i in range(len(header))]
+        align = "".join(">" if n else "<" for n in numeric)
+    cells = [[_cell(c) for c in r] for r in [list(header), *body]]
+    widths = [max(display_width(r[i]) for r in cells) for i in range(len(header))]
+    return [
+        indent + gap.join(pad(c, w, a) for c, w, a in zip(r, widths, align, strict=True)).rstrip()
+        for r in cells
+    ]
+
+
+def print_table(header: Sequence[str], rows: Iterable[Sequence[object]], out=None, **kwargs) -> None:
+    """`format_table` printed to `out` (standard output by default)."""
+    for line in format_table(header, rows, **kwargs):
+        print(line, file=out or sys.stdout)
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -38,15 +105,14 @@ def print_crawl_summary(runs: list[dict], out=sys.stdout) -> None:
     """Stored per source, dropped by reason, errors: the crawl's report to the operator."""
     dropped: Counter[str] = Counter()
     print("\n采集结果（按信源）", file=out)
-    print(f"  {'信源':<24}{'页面':>6}{'新增':>6}{'更新':>6}{'丢弃':>6}{'错误':>6}  状态", file=out)
+    rows = []
     for r in runs:
         d = r.get("dropped") or {}
         dropped.update(d)
-        print(
-            f"  {str(r.get('source') or r['spider']):<24}{r['pages']:>6}{r['stored']:>6}{r['updated']:>6}"
-            f"{sum(d.values()):>6}{r['errors']:>6}  {r['status']}",
-            file=out,
-        )
+        name = r.get("source") or SPIDER_LABELS.get(r["spider"], r["spider"])
+        status = RUN_STATUS_LABELS.get(r["status"], r["status"])
+        rows.append([str(name), r["pages"], r["stored"], r["updated"], sum(d.values()), r["errors"], status])
+    print_table(["信源", "页面", "新增", "更新", "丢弃", "错误", "状态"], rows, out=out, indent="  ")
     total_new = sum(r["stored"] for r in runs)
     total_upd = sum(r["updated"] for r in runs)
     print(f"  合计：新增 {total_new} 篇，更新 {total_upd} 篇", file=out)
@@ -88,6 +154,7 @@ def dashboard_command(settings: Settings, port: int | None = None) -> list[str]:
         sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
         "--server.headless", "true", "--server.address", settings.dashboard.host,
         "--server.port", str(port or settings.dashboard.port), "--browser.gatherUsageStats", "false",
+        "--client.toolbarMode", "minimal",
     ]  # fmt: skip
 
 

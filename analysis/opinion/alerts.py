@@ -21,21 +21,10 @@ from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
 from analysis.opinion.response import CLASS_LABELS, DEADLINE_LABELS, countdown, deadlines
+from config.vocabulary import TRIGGER_LABELS as VOCAB_TRIGGER_LABELS
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-TRIGGER_LABELS: dict[str, str] = {
-    "event_class_a": "A类事件",
-    "event_class_b": "B类事件",
-    "office_criticism": "批评审计机关",
-    "plan_burst": "方案声量突增",
-    "deadline_soon": "回应时限将到",
-    "deadline_passed": "回应已超时",
-    "site_act": "仿冒网站",
-    "integrity_high": "网站安全高危",
-    "source_failing": "信源连续失败",
-    "escalation": "升级提醒",
-    "daily_digest": "舆情日报",
-}
+TRIGGER_LABELS = VOCAB_TRIGGER_LABELS  # config.vocabulary holds the labels
 # Blocks are listed in this order inside a message (most pressing first).
 TRIGGER_ORDER = ("escalation", "event_class_a", "deadline_passed", "integrity_high", "deadline_soon",
                  "office_criticism", "event_class_b", "site_act", "plan_burst", "source_failing")  # fmt: skip

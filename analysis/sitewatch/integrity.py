@@ -20,7 +20,14 @@ import lxml.html
 from cssselect import SelectorError
 
 from analysis.sitewatch.evidence import host_matches, host_of, jaccard, parse_html, shingles, visible_text
-from config.vocabulary import SEVERITY_HIGH, SEVERITY_LABELS, SEVERITY_LOW, SEVERITY_MEDIUM, SEVERITY_RANK
+from config.vocabulary import (
+    REGION_LABELS,
+    SEVERITY_HIGH,
+    SEVERITY_LABELS,
+    SEVERITY_LOW,
+    SEVERITY_MEDIUM,
+    SEVERITY_RANK,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +58,6 @@ DEFAULT_REGION_SELECTORS: dict[str, tuple[str, ...]] = {
         "[role=contentinfo]",
     ),
 }
-REGION_LABELS = {"header": "页头", "nav": "导航", "footer": "页脚", "title": "页面标题"}
 REGION_MIN_SIMILARITY = 0.7
 
 # Gambling / pornography lexicon. Strong words are flagged on their own; weak words ("彩票",

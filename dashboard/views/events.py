@@ -133,9 +133,7 @@ if volume.empty:
 else:
     bursting = volume[volume["突增"]]["方案"].tolist()
     if bursting:
-        st.warning(
-            "声量突增：" + "、".join(bursting) + "（今日信息量显著高于前 14 日基线）"
-        )
+        st.warning("声量突增：" + "、".join(bursting) + "（今日信息量显著高于前 14 日基线）")
     components.table(
         volume,
         "hs_plan_volume",

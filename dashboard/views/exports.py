@@ -17,39 +17,12 @@ if data.document_count(ctx.db_url) == 0:
     components.empty_state()
     st.stop()
 
-today = data.today_in(ctx.tz_name)
-default_first, default_last = components.default_range(today, 30)
-options = data.filter_options(ctx.db_url, tuple(data.configured_plan_names(ctx.plans_path)))
-levels = job.code_labels("level")
-sentiments = job.code_labels("sentiment")
-targets = job.code_labels("target")
-
-
-def _codes(labels: dict[str, str], picked: list[str]) -> tuple[str, ...]:
-    by_label = {v: k for k, v in labels.items()}
-    return tuple(by_label[p] for p in picked)
-
-
-with st.sidebar:
-    st.header("筛选")
-    picked = st.date_input(
-        "日期范围", value=(default_first, default_last), key="ex_dates", format="YYYY-MM-DD",
-        help=f"按 {ctx.tz_name} 的自然日（含首尾两天）；文档按发布时间（无发布时间的按首次发现时间），事件按首次发现时间",
-    )  # fmt: skip
-    plans = st.multiselect("监测方案", options["plans"], key="ex_plans", placeholder="全部方案")
-    sources = st.multiselect("信源", options["sources"], key="ex_sources", placeholder="全部信源")
-    level_labels = st.multiselect("信源级别", list(levels.values()), key="ex_levels", placeholder="全部级别")
-    sentiment_labels = st.multiselect(
-        "情感", list(sentiments.values()), key="ex_sentiment", placeholder="全部情感"
-    )
-    target_labels = st.multiselect("对象", list(targets.values()), key="ex_targets", placeholder="全部对象")
-    regions = st.multiselect(
-        "地域", data_exports.region_names(ctx.db_url), key="ex_regions", placeholder="全部地域",
-        help="文中提到的省、市、县，或信源所在地域",
-    )  # fmt: skip
-    st.caption("不选即不限；事件按“至少有一篇文档符合筛选条件”筛选。")
-
-first, last = components.date_range(picked, default_first, default_last)
+picked = components.document_filters(
+    ctx, "ex", levels=True, targets=True, regions=True,
+    date_help=f"按{ctx.tz_label}的自然日（含首尾两天）；文档按发布时间（无发布时间的按首次发现时间），事件按首次发现时间",
+    note="不选即不限；事件按“至少有一篇文档符合筛选条件”筛选。",
+)  # fmt: skip
+first, last = picked.first, picked.last
 kind_label = st.radio("导出内容", list(job.KIND_LABELS.values()), key="ex_kind", horizontal=True)
 kind = {v: k for k, v in job.KIND_LABELS.items()}[kind_label]
 shape, dimensions = "long", tuple(job.DIMENSIONS)
@@ -61,14 +34,15 @@ if kind == "trends":
     )  # fmt: skip
     shape = "wide" if shape_label == "宽表" else "long"
     dim_labels = right.multiselect(
-        "统计维度", list(job.DIMENSIONS.values()), default=list(job.DIMENSIONS.values()), key="ex_dims"
-    )
+        "统计维度", list(job.DIMENSIONS.values()), default=list(job.DIMENSIONS.values()), key="ex_dims",
+        select_all=False, placeholder="全部维度",
+    )  # fmt: skip
     dimensions = tuple(k for k, v in job.DIMENSIONS.items() if v in dim_labels) or tuple(job.DIMENSIONS)
 
 request = job.ExportRequest(
-    kind=kind, fmt="csv", first=first, last=last, plans=tuple(plans), sources=tuple(sources),
-    levels=_codes(levels, level_labels), sentiments=_codes(sentiments, sentiment_labels),
-    targets=_codes(targets, target_labels), regions=tuple(regions), shape=shape, dimensions=dimensions,
+    kind=kind, fmt="csv", first=first, last=last, plans=picked.plans, sources=picked.sources,
+    levels=picked.levels, sentiments=picked.sentiments, targets=picked.targets, regions=picked.regions,
+    shape=shape, dimensions=dimensions,
 )  # fmt: skip
 n = data_exports.count(ctx.db_url, ctx.tz_name, request)
 unit = "个事件" if kind == "events" else "篇文档"

@@ -50,8 +50,9 @@ st.caption(
 
 c1, c2 = st.columns([3, 1])
 statuses = c1.multiselect(
-    "处理状态", CANDIDATE_STATUSES, default=[CANDIDATE_PENDING, CANDIDATE_REPORTED], key="imp_status"
-)
+    "处理状态", CANDIDATE_STATUSES, default=[CANDIDATE_PENDING, CANDIDATE_REPORTED], key="imp_status",
+    placeholder="全部状态", select_all=False,
+)  # fmt: skip
 min_score = c2.slider("最低评分", 0, 100, 0, step=10, key="imp_min_score")
 
 frame = data.candidates(ctx.db_url, ctx.tz_name, tuple(statuses), float(min_score))
@@ -113,9 +114,12 @@ else:
             st.warning("核查异常（见下方文字）")
             st.text(cand["check_error"])
         st.markdown("**疑似仿冒依据**（每条依据的分值与触发它的页面原文）")
-        components.table(data.signals_frame(cand), "imp_signals", hide_index=True)
+        unchecked = cand["last_checked_at"] is None
+        components.table(data.signals_frame(cand), "imp_signals", hide_index=True,
+                         empty="尚未核查" if unchecked else "未发现疑似仿冒依据")  # fmt: skip
         st.markdown("**页面证据**")
-        components.table(data.evidence_frame(cand), "imp_evidence", hide_index=True)
+        components.table(data.evidence_frame(cand), "imp_evidence", hide_index=True,
+                         empty="尚未核查" if unchecked else "未取得页面证据")  # fmt: skip
 
         st.markdown(f"**处理状态：{cand['status']}**")
         options = list(next_statuses(ENTITY_CANDIDATE, cand["status"]))

@@ -18,27 +18,14 @@ if data.document_count(ctx.db_url) == 0:
     st.stop()
 
 today = data.today_in(ctx.tz_name)
-default_first, default_last = components.default_range(today, 30)
-options = data.filter_options(ctx.db_url, tuple(data.configured_plan_names(ctx.plans_path)))
-
-with st.sidebar:
-    st.header("筛选")
-    picked = st.date_input(
-        "日期范围", value=(default_first, default_last), key="ov_dates", format="YYYY-MM-DD",
-        help=f"按 {ctx.tz_name} 的自然日；默认最近 30 天",
-    )  # fmt: skip
-    plans = st.multiselect("监测方案", options["plans"], key="ov_plans", placeholder="全部方案")
-    sources = st.multiselect("信源", options["sources"], key="ov_sources", placeholder="全部信源")
-    sentiments = st.multiselect("情感", data.SENTIMENT_OPTIONS, key="ov_sentiment", placeholder="全部情感")
-    st.caption("不选即不限。")
-
-first, last = components.date_range(picked, default_first, default_last)
-filters = (tuple(plans), tuple(sources), data.sentiment_codes(sentiments))
+picked = components.document_filters(ctx, "ov", date_help=f"按{ctx.tz_label}的自然日；默认最近 30 天")
+first, last = picked.first, picked.last
+filters = (picked.plans, picked.sources, picked.sentiments)
 ov = data.overview(ctx.db_url, ctx.tz_name, first, last, today, *filters)
 
 m = ov.metrics
 c1, c2, c3, c4 = st.columns(4)
-c1.metric("今日信息", str(m["today"]), help=f"今天（{ctx.tz_name}）发布的信息；无发布时间的按首次发现时间")
+c1.metric("今日信息", str(m["today"]), help=f"今天（{ctx.tz_label}）发布的信息；无发布时间的按首次发现时间")
 c2.metric("近7日信息", str(m["week"]), help="含今天在内的最近 7 个自然日")
 neg_value = f"{m['week_neg']}（{m['week_neg_share']:.1%}）" if m["week_neg_share"] is not None else "0"
 c3.metric("近7日负面", neg_value, help="近 7 日负面信息条数及其占近 7 日信息的比例")

@@ -21,7 +21,7 @@ ctx = components.page_context()
 settings = load_settings()  # page_context() has checked it
 st.title("舆情报告")
 st.caption(
-    "日报、周报按 report.daily_time 切分统计时段（未选日期时统计截至现在的24小时或7天）；专报针对单个事件。"
+    "日报、周报按设定的每日出报时间切分统计时段（未选日期时统计截至现在的24小时或7天）；专报针对单个事件。"
     "每个数字和引文都注明信息来源。"
 )
 

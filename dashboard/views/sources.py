@@ -34,7 +34,7 @@ else:
     failing = int((health["连续失败"] >= FAILING_AFTER).sum())
     if failing:
         st.warning(f"有 {failing} 个信源连续失败 {FAILING_AFTER} 次及以上，请检查其地址或网络。")
-    st.caption(f"共 {len(health)} 个信源，连续失败的排在前面。时间为 {ctx.tz_name}。")
+    st.caption(f"共 {len(health)} 个信源，连续失败的排在前面。时间为{ctx.tz_label}。")
     components.table(health, "src_health", hide_index=True)
 
 st.subheader("最近抓取记录")

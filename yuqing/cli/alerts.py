@@ -12,19 +12,14 @@ import logging
 import sys
 from datetime import UTC, datetime
 
+from config.vocabulary import CHANNEL_LABELS, MESSAGE_STATUS_LABELS
 from yuqing.cli.common import _settings
-from yuqing.console import alert_run_line
+from yuqing.console import alert_run_line, print_table
 
 logger = logging.getLogger(__name__)
 
-MESSAGE_STATUS = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "failed": "发送失败"}
-CHANNEL_NAMES = {
-    "smtp": "邮件",
-    "wecom": "企业微信",
-    "dingtalk": "钉钉",
-    "feishu": "飞书",
-    "webhook": "Webhook",
-}
+MESSAGE_STATUS = MESSAGE_STATUS_LABELS
+CHANNEL_NAMES = CHANNEL_LABELS
 
 
 def _load(args):
@@ -79,18 +74,16 @@ def cmd_list(args, out=None) -> int:
     if not messages and not waiting:
         print("没有发送失败的预警。" if args.failed else "还没有预警消息。", file=out)
         return 0
-    if messages:
-        print(
-            f"{'ID':>5} {'生成':<11} {'状态':<6} {'次数':>4} {'渠道':<14} {'收件人':<10} {'下次重试':<11} 主题",
-            file=out,
-        )
+    table = []
     for m in messages:
         channel = f"{CHANNEL_NAMES.get(m['channel'], m['channel'])}/{m['channel_name']}"
         retry = _local(m["next_attempt_at"], tz) if m["status"] == "pending" and m["last_error"] else ""
-        print(f"{m['id']:>5} {_local(m['created_at'], tz):<11} {MESSAGE_STATUS.get(m['status'], m['status']):<6} "
-              f"{m['attempts']:>4} {channel:<14} {m['recipient']:<10} {retry:<11} {m['subject']}", file=out)  # fmt: skip
-        if m["last_error"] and m["status"] != "sent":
-            print(f"      错误：{m['last_error']}", file=out)
+        status = "失败待重试" if retry else MESSAGE_STATUS.get(m["status"], m["status"])
+        error = m["last_error"] if m["last_error"] and m["status"] != "sent" else ""
+        table.append([m["id"], _local(m["created_at"], tz), status, m["attempts"], channel, m["recipient"], retry,
+                      m["subject"] + (f"（错误：{error}）" if error else "")])  # fmt: skip
+    if table:
+        print_table(["编号", "生成", "状态", "次数", "渠道", "收件人", "下次重试", "主题"], table, out=out)
     if waiting:
         print(f"等待发送（接收时段、发送间隔或每日上限）：{len(waiting)} 条", file=out)
         for it in waiting[:20]:

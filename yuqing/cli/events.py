@@ -16,6 +16,7 @@ from config.vocabulary import (
     RESPONSE_KINDS,
 )
 from yuqing.cli.common import _settings
+from yuqing.console import print_table
 
 logger = logging.getLogger(__name__)
 
@@ -63,18 +64,14 @@ def cmd_list(args, out=None) -> int:
     if df.empty:
         print("没有符合条件的热点事件。", file=out)
         return 0
-    print(
-        f"{'ID':>6} {'热度':>6} {'类别':<6} {'状态':<6} {'倒计时':<16} {'文档':>4} {'转载':>4}  标题",
-        file=out,
-    )
+    table = []
     for r in df.itertuples(index=False):
         cls = None if r.response_class is None or r.response_class != r.response_class else r.response_class
         deadline = None if r.deadline_at is None or r.deadline_at != r.deadline_at else r.deadline_at
-        print(
-            f"{int(r.id):>6} {float(r.heat):>6.1f} {CLASS_NAMES.get(cls, cls):<6} {r.status:<6} "
-            f"{_countdown(deadline, now):<16} {int(r.doc_count):>4} {int(r.reprint_count):>4}  {r.title}",
-            file=out,
-        )
+        table.append([int(r.id), f"{float(r.heat):.1f}", CLASS_NAMES.get(cls, cls), r.status,
+                      _countdown(deadline, now), int(r.doc_count), int(r.reprint_count), r.title])  # fmt: skip
+    print_table(["编号", "热度", "类别", "状态", "倒计时", "文档", "转载", "标题"], table, out=out,
+                align=">><<<>><")  # fmt: skip
     return 0
 
 
@@ -97,7 +94,7 @@ def cmd_show(args, out=None) -> int:
     print(f"  首次发现：{_local(event['first_seen_at'], tz)}  首发：{event['first_source'] or ''}", file=out)
     print(
         f"  文档 {event['doc_count']}，转载 {event['reprint_count']}，信源 {event['source_count']}，"
-        f"热度 {event['heat']:.1f}，负面占比 {event['negative_share'] if event['negative_share'] is not None else '—'}",
+        f"热度 {event['heat']:.1f}，负面占比 {'—' if event['negative_share'] is None else format(event['negative_share'], '.0%')}",
         file=out,
     )
     print(
@@ -111,8 +108,9 @@ def cmd_show(args, out=None) -> int:
     ack = f"{event['acknowledged_by']} {_local(event['acknowledged_at'], tz)}" if event["acknowledged_by"] else "尚未确认"
     print(f"  指派给：{event['assignee'] or '未指派'}  值班领导知悉：{ack}", file=out)
     print("  文档：", file=out)
-    for d in docs.itertuples(index=False):
-        print(f"    {d.id:>6} {d.source:<12} {d.title[:40]}  {d.url}", file=out)
+    print_table(["编号", "信源", "标题", "链接"],
+                [[int(d.id), d.source, d.title[:40], d.url] for d in docs.itertuples(index=False)],
+                out=out, indent="    ")  # fmt: skip
     if len(responses):
         print("  回应记录：", file=out)
         for r in responses.itertuples(index=False):

@@ -11,22 +11,14 @@ from __future__ import annotations
 import logging
 import os
 import sys
-import unicodedata
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from config.loader import load_plans, load_sources
 from yuqing.cli.common import _settings
+from yuqing.console import print_table
 
 EXIT_LOCKED = 3  # another scheduler runs on this database
-
-
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _pad(text: str, width: int) -> str:
-    return text + " " * max(0, width - _width(text))
 
 
 def _fmt(value: datetime | None, tz: ZoneInfo) -> str:
@@ -111,6 +103,7 @@ def _print_once(run) -> None:
         print("没有到期的任务。")
         return
     print(f"本次运行 {len(run.results)} 项（到期任务 {len(run.due)} 个）：")
+    table = []
     for name, res in run.results.items():
         items = [(f"crawl:{k}", p) for k, p in res.parts.items()] if name == "crawl" else [(name, None)]
         for job_name, part in items:
@@ -121,7 +114,8 @@ def _print_once(run) -> None:
             status = "成功" if ok else RESULT_LABELS["timeout"] if res.timed_out else "失败"
             if res.interrupted:
                 status = RESULT_LABELS["interrupted"]
-            print(f"  {_pad(job_label(job_name), 28)}{_pad(status, 8)}{text or ''}")
+            table.append([job_label(job_name), status, text or ""])
+    print_table(["任务", "结果", "说明"], table, indent="  ")
 
 
 # --------------------------------------------------------------------------- worker
@@ -177,16 +171,14 @@ def cmd_status(args) -> int:
     if not st.jobs:
         print("还没有任务记录。")
         return 0
-    head = [("任务", 28), ("上次运行", 21), ("结果", 10), ("下次运行", 21), ("连续失败", 8)]
-    print("".join(_pad(h, w) for h, w in head))
-    errors = []
+    errors, table = [], []
     for r in st.jobs:
         result = RESULT_LABELS.get(r["last_status"], r["last_status"] or "未运行")
-        cells = [job_label(r["name"]), _fmt(r["last_started_at"], tz), result, _fmt(r["next_run_at"], tz),
-                 str(r["consecutive_failures"])]  # fmt: skip
-        print("".join(_pad(c, w) for c, (_, w) in zip(cells, head, strict=True)).rstrip())
+        table.append([job_label(r["name"]), _fmt(r["last_started_at"], tz), result, _fmt(r["next_run_at"], tz),
+                      int(r["consecutive_failures"])])  # fmt: skip
         if r["consecutive_failures"] and r["last_error"]:
             errors.append(f"  {job_label(r['name'])}（共失败 {r['failures']} 次）：{r['last_error'][:200]}")
+    print_table(["任务", "上次运行", "结果", "下次运行", "连续失败"], table)
     if errors:
         print("最近的错误：")
         print("\n".join(errors))

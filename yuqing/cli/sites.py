@@ -20,8 +20,16 @@ from pathlib import Path
 
 import yaml
 
-from config.vocabulary import CANDIDATE_STATUSES, SNAPSHOT_LABELS
+from config.vocabulary import (
+    CANDIDATE_STATUSES,
+    FINDING_LABELS,
+    SEVERITY_LABELS,
+    SIGNAL_LABELS,
+    SNAPSHOT_LABELS,
+    TIER_LABELS,
+)
 from yuqing.cli.common import _settings
+from yuqing.console import print_table
 
 logger = logging.getLogger(__name__)
 
@@ -44,8 +52,12 @@ def _engine(settings):
     return open_store(settings.resolved_db_url, upgrade=True)
 
 
-def _score(v) -> str:
-    return "  - " if v is None else f"{int(v):>3d} "
+def _score(v) -> int | str:
+    return "-" if v is None else int(v)
+
+
+def _tier(code: str | None) -> str:
+    return TIER_LABELS.get(code, code) if code else "未核查"
 
 
 # --------------------------------------------------------------------------- discover
@@ -106,10 +118,14 @@ def cmd_check(args) -> int:
     )
     rows = run.checked
     print(f"本次核查 {len(rows)} 个网站：")
+    table = []
     for r in rows:
-        extra = f"  核查异常：{r['check_error']}" if r["check_error"] else ""
-        codes = ",".join(s["code"] for s in r["signals"] or [])
-        print(f"  {_score(r['score'])}{(r['tier'] or '-'):<7}{r['host']:<32}{codes}{extra}")
+        fired = [s for s in r["signals"] or [] if s.get("weight")] or list(r["signals"] or [])
+        why = "、".join(SIGNAL_LABELS.get(s["code"], s.get("label") or s["code"]) for s in fired)
+        if r["check_error"]:
+            why = f"核查异常：{r['check_error']}" + (f"；{why}" if why else "")
+        table.append([_score(r["score"]), _tier(r["tier"]), r["host"], why])
+    print_table(["评分", "等级", "主机", "依据"], table, align=">" + "<<<", indent="  ")
     return 0 if run.runs else 1
 
 
@@ -142,9 +158,8 @@ def cmd_list(args) -> int:
     with engine.connect() as conn:
         rows = list_candidates(conn, statuses=args.status or ())
     engine.dispose()
-    print(f"{'编号':>5} {'评分':>4} {'等级':<7}{'状态':<6}主机")
-    for r in rows:
-        print(f"{r['id']:>6} {_score(r['score'])}{(r['tier'] or '-'):<7}{r['status']:<5}{r['host']}")
+    table = [[r["id"], _score(r["score"]), _tier(r["tier"]), r["status"], r["host"]] for r in rows]
+    print_table(["编号", "评分", "等级", "状态", "主机"], table, align=">><<<")
     return 0
 
 
@@ -211,13 +226,20 @@ def cmd_export(args) -> int:
 # --------------------------------------------------------------------------- own site
 def print_watch_summary(run, out=sys.stdout) -> None:
     """Every watched page with its state, then the open findings (of a `jobs.sitewatch.WatchRun`)."""
+    pages = []
     for s in run.snapshots:
         latest = s["latest"] or {}
         base = "（本次建立基线）" if latest.get("baseline_created") else ""
-        print(f"  {SNAPSHOT_LABELS.get(s['status'], s['status'])}  {s['url']}{base}", file=out)
+        pages.append([SNAPSHOT_LABELS.get(s["status"], s["status"]), f"{s['url']}{base}"])
+    print_table(["状态", "页面"], pages, out=out, indent="  ")
     print(f"未处理的问题 {len(run.findings)} 个：", file=out)
-    for f in run.findings:
-        print(f"  [{f['severity']}] {f['url']}  {f['summary']}", file=out)
+    findings = [
+        [SEVERITY_LABELS.get(f["severity"], f["severity"]), FINDING_LABELS.get(f.get("kind"), f.get("kind") or ""),
+         f["url"], f["summary"]]
+        for f in run.findings
+    ]  # fmt: skip
+    if findings:
+        print_table(["严重程度", "问题", "页面", "说明"], findings, out=out, indent="  ")
 
 
 def cmd_watch(args) -> int:

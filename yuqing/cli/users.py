@@ -11,10 +11,10 @@ import argparse
 import getpass
 import os
 import sys
-import unicodedata
 
 from store.users import ROLE_LABELS, ROLES
 from yuqing.cli.common import _settings
+from yuqing.console import format_table
 
 
 class _PasswordInputError(Exception):
@@ -44,21 +44,6 @@ def _read_password(args, prompt: str = "密码：") -> str:
     if first != second:
         raise _PasswordInputError("两次输入的密码不一致")
     return first
-
-
-def width(text: str) -> int:
-    """Display width in a terminal: East Asian wide and full-width characters take two columns."""
-    return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
-
-
-def pad(text: str, cols: int) -> str:
-    return text + " " * max(0, cols - width(text))
-
-
-def format_table(header: list[str], rows: list[list[str]]) -> list[str]:
-    """Rows aligned by display width (Chinese takes two columns), two spaces between columns."""
-    widths = [max(width(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    return ["  ".join(pad(c, w) for c, w in zip(r, widths, strict=True)).rstrip() for r in [header, *rows]]
 
 
 def cmd_add(args) -> int:

@@ -23,17 +23,12 @@ from typing import Any
 
 import yaml
 
+from config.vocabulary import CHANNEL_LABELS
 from yuqing.demo.catchers import MailCatcher, WebhookCatcher
 
 logger = logging.getLogger(__name__)
 
-CHANNEL_NAMES = {
-    "smtp": "邮件",
-    "wecom": "企业微信",
-    "dingtalk": "钉钉",
-    "feishu": "飞书",
-    "webhook": "Webhook",
-}
+CHANNEL_NAMES = CHANNEL_LABELS
 ENV = {
     "wecom": "YUQING_DEMO_WECOM_URL",
     "dingtalk": "YUQING_DEMO_DINGTALK_URL",

@@ -43,7 +43,7 @@ from config.sitewatch import (
     SiteWatchConfig,
     WatchedPage,
 )
-from config.vocabulary import TIER_ACT, TIER_LABELS, TIER_NONE, TIER_REVIEW
+from config.vocabulary import FINDING_LABELS, TIER_ACT, TIER_LABELS, TIER_NONE, TIER_REVIEW
 from yuqing.demo.sites import DEMO_DOMAIN
 
 logger = logging.getLogger(__name__)
@@ -389,7 +389,8 @@ def print_summary(s: dict, out=sys.stdout) -> None:
     for h, err in s["errors"].items():
         print(f"  核查异常  {h}：{err}", file=out)
     print(
-        f"网站安全：监测 {s['watched_pages']} 个页面，未处理问题 {s['findings']} 个（{'、'.join(s['finding_kinds'])}）",
+        f"网站安全：监测 {s['watched_pages']} 个页面，未处理问题 {s['findings']} 个（"
+        f"{'、'.join(FINDING_LABELS.get(k, k) for k in s['finding_kinds'])}）",
         file=out,
     )
 
