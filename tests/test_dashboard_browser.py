@@ -393,7 +393,12 @@ def _assign(visit: Visit) -> str | None:
     assign = visit.page.get_by_test_id("stSelectbox").filter(has_text="指派给")
     if assign.count() == 0:
         return None
-    _choose(visit, "指派给", "王五（wang）")
+    box = assign.last.get_by_role("combobox")  # the previous event's picker may linger a moment (another key)
+    box.click()
+    box.fill("王五")  # the picker lists its options once one types
+    visit.page.get_by_role("option", name="王五（wang）", exact=True).click()
+    _settled(visit.page)
+    visit.shot("picked")
     visit.page.get_by_role("button", name=re.compile("^指派")).click()
     expect(visit.page.get_by_text(re.compile("已指派"))).to_be_visible(timeout=30000)
     visit.shot("assigned")

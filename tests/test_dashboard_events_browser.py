@@ -59,7 +59,7 @@ def _drive(base: str, folder) -> tuple[list[str], str, str]:
 
 
 def test_deciding_columns_on_the_first_screen_and_the_form_resets(server) -> None:  # noqa: F811
-    base, _, folder = server
+    base, folder = server.base, server.shots
     with ThreadPoolExecutor(1) as pool:  # Playwright's sync API needs a thread without pytest-twisted's loop
         headers, url_after, status = pool.submit(_drive, base, folder).result(timeout=180)
     assert headers[:5] == DECIDING, headers
