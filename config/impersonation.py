@@ -32,7 +32,7 @@ class NameWeights(_Strict):
     state_prefix: int = 45
     supranational_prefix: int = 35
     org_form: int = 15
-    loose_form: int = 30
+    loose_form: int = 35
     national_institution: int = 25
     national_organ_form: int = 25
     organ_terms: int = 40

@@ -74,6 +74,8 @@ def test_name_plain_national_association_not_flagged():
 def test_name_one_structural_mark_goes_to_review_not_act():
     for name, code in (
         ("中国汽车用品联盟", "loose_form"),  # no legal personality
+        ("杭州市汉服文化联盟", "loose_form"),  # ... whatever the prefix
+        ("中国书法纪念馆", "national_institution"),  # any …馆/…院/…中心
         ("中国书画研究院", "national_institution"),  # a non-membership institution with 中国
         ("国家文物研究会", "state_prefix"),  # 国家 is reserved for state organs
         ("中国国际汽车用品协会", "scope_stack"),
