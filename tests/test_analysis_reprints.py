@@ -381,3 +381,21 @@ def test_version_3_signatures_still_decode_and_match() -> None:
     old = decode_signature(blob)
     assert old.lead is None and not old.slots and np.array_equal(old.hashes, sampled)
     assert is_reprint(old, decode_signature(signature(REPRINT)))
+
+
+@pytest.mark.slow
+@pytest.mark.requires_shared_data
+def test_conformance_out_of_domain_reprint_patterns(shared_data) -> None:
+    """Patterns written apart from the algorithm (bench.reprint_patterns): templated releases of different
+    offices stay apart, re-edits, lead-only excerpts and headline-only copies join their article."""
+    from bench.reprint_patterns import build_out_of_domain
+    from bench.reprints import evaluate
+
+    docs = build_out_of_domain(shared_data / "topics", seed=7)
+    kinds = {d["kind"] for d in docs}
+    assert {"template_release", "template_reprint", "lead", "headline", "distractor_headline"} <= kinds
+    assert build_out_of_domain(shared_data / "topics", seed=7)[5]["text"] == docs[5]["text"]  # seeded
+    result = evaluate(docs, original_kinds={"original"})
+    assert result["precision"] >= 0.98, result
+    assert result["recall"] >= 0.95, result
+    assert result["recall_by_kind"]["lead"] >= 0.9 and result["recall_by_kind"]["headline"] >= 0.8, result

@@ -87,6 +87,7 @@ MIN_SLOT_CONFLICTS = 2  # differing slots needed before the slot veto applies ..
 SLOT_CONFLICT_SHARE = 1 / 3
 _SLOT_NUMBER = re.compile(r"\d+")
 _PLACE_KEY = 1 << 19  # the top bit of a slot key marks a run of places
+_DIVISION_SUFFIX = frozenset("省市县区州盟旗镇乡")
 _ALNUM_RUN = re.compile(r"[^\W_]+")  # what analysis.textnorm.content_chars keeps
 
 _SIG_VERSION = 4
@@ -290,14 +291,16 @@ def _slots_of_normal(normal: str, spans: list[tuple[int, int, str]]) -> frozense
 def slots(chars: str, places: list[tuple[int, int, str]] | None = None) -> frozenset[int]:
     """The slots of a content-character string: each number, and each run of place names (analysis.region;
     places named one after another, 山东省临沂市莒南县, are one slot), as ``key << 12 | value``: the key (20
-    bits: _PLACE_KEY for a place, 19 bits hashing the SLOT_CONTEXT characters either side with every slot
-    blanked) and the value (12 bits hashing the number or the run's divisions)."""
+    bits: _PLACE_KEY for a place, 19 bits hashing the SLOT_CONTEXT characters either side — only after a
+    place — with every slot blanked) and the value (12 bits hashing the number or the run's divisions)."""
     spans: list[tuple[int, int, str, int]] = [
         (m.start(), m.end(), m.group(0), 0) for m in _SLOT_NUMBER.finditer(chars)
     ]
     run: list[tuple[int, int, str]] = []
     found = mention_spans(chars) if places is None else places
     for start, end, code in [*found, (-1, -1, "")]:
+        if code and end < len(chars) and chars[end] in _DIVISION_SUFFIX:
+            end += 1  # a short name matched without its level (凤翔 in 凤翔县): the slot is the whole name
         if run and start != run[-1][1]:
             spans.append((run[0][0], run[-1][1], "+".join(adcode_prefix(c) for _, _, c in run), _PLACE_KEY))
             run = []
@@ -312,6 +315,9 @@ def slots(chars: str, places: list[tuple[int, int, str]] | None = None) -> froze
         right = "".join(blank[end : end + SLOT_CONTEXT])
         if not (left + right).strip("#"):
             continue  # nothing to align on
+        if kind == _PLACE_KEY and right.strip("#"):
+            left = ""  # a place is keyed by what follows it (…审计局, …发生): what precedes is often a line
+            # of furniture that differs between copies (来源：…, …消息)
         key = zlib.crc32(f"{left}|{right}".encode()) & (_PLACE_KEY - 1) | kind
         out.add(key << 12 | (zlib.crc32(value.encode()) & 0xFFF))
     return frozenset(out)
@@ -632,8 +638,9 @@ class ReprintIndex:
             if r not in roots_before:
                 roots_before.append(r)
         for r in roots_before:
-            # the first group matched directly; another joins only if the groups do not conflict whole
-            if self._find(pos) != pos and self._conflict(self._members[self._find(pos)], self._members[r]):
+            # a group joins only if it does not conflict whole with what the document has joined so far:
+            # a text that matches a template's shared passage must not join another office's release
+            if self._conflict(self._members[self._find(pos)], self._members[r]):
                 continue
             self._union(pos, r)
         root = self._find(pos)
