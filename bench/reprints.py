@@ -367,6 +367,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, help="CSV with id,group,text[,title,published_at]")
     parser.add_argument("--seed", type=int, default=SEED, help="seed for generated variants")
     parser.add_argument("--ood-seed", type=int, default=OOD_SEED, help="seed for the out-of-domain patterns")
+    parser.add_argument(
+        "--ood-seeds",
+        type=int,
+        default=1,
+        help="also run this many more seeds (N, N+1, …) and print mean and min",
+    )
     args = parser.parse_args(argv)
     if args.data:
         docs = read_csv(args.data)
@@ -388,6 +394,19 @@ def main(argv: list[str] | None = None) -> int:
         "excerpts, headline-only copies, unrelated headlines"
     )
     _print_result(ood)
+    if args.ood_seeds > 1:
+        runs = [
+            evaluate(build_out_of_domain(topics, args.ood_seed + k), original_kinds={"original"})
+            for k in range(1, args.ood_seeds + 1)
+        ]
+        ps, rs = [r["precision"] for r in runs], [r["recall"] for r in runs]
+        ood["seeds"] = {"n": len(runs), "precision_mean": round(sum(ps) / len(ps), 4),
+                        "precision_min": min(ps), "recall_mean": round(sum(rs) / len(rs), 4), "recall_min": min(rs)}  # fmt: skip
+        print(
+            f"  over {len(runs)} more seeds: precision mean {ood['seeds']['precision_mean']:.4f} (min "
+            f"{ood['seeds']['precision_min']:.4f}), recall mean {ood['seeds']['recall_mean']:.4f} (min "
+            f"{ood['seeds']['recall_min']:.4f})"
+        )
     result = evaluate(build_thucnews(path, args.seed))
     print(f"in domain: thucnews_cnews_1000 + generated reprints (seed {args.seed})")
     _print_result(result)
