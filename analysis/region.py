@@ -183,6 +183,13 @@ def _mentions(
     text: str, *, use_automaton: bool = True, table_path: str = str(TABLE_PATH)
 ) -> list[tuple[int, str]]:
     """(position, adcode) for every accepted place mention, in text order."""
+    return [(start, code) for start, _, code in _mention_spans(text, use_automaton, table_path)]
+
+
+def _mention_spans(
+    text: str, use_automaton: bool = True, table_path: str = str(TABLE_PATH)
+) -> list[tuple[int, int, str]]:
+    """(start, end, adcode) for every accepted place mention, in text order."""
     if not text:
         return []
     table = _table(table_path)
@@ -243,7 +250,7 @@ def _mentions(
             if _priority(table, ranked[0][0]) == _priority(table, ranked[1][0]):
                 continue  # still ambiguous: better no region than a wrong one
             viable = ranked[:1]
-        accepted.append((start, viable[0][0]))
+        accepted.append((start, start + len(key), viable[0][0]))
     return accepted
 
 
@@ -274,6 +281,11 @@ def _collapse(table: _Table, mentions: list[tuple[int, str]]) -> list[tuple[str,
 def mention_codes(text: str) -> list[tuple[int, str]]:
     """(position, adcode) of every accepted place mention in `text`, in text order."""
     return _mentions(text)
+
+
+def mention_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, adcode) of every accepted place mention in `text`, in text order."""
+    return _mention_spans(text)
 
 
 def most_specific(mentions: list[tuple[int, str]]) -> list[str]:

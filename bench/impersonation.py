@@ -238,8 +238,74 @@ def _read_csv(path: Path) -> list[dict]:
         return list(csv.DictReader(fh))
 
 
+NATIONAL_BODIES = ROOT / "bench" / "fixtures" / "impersonation" / "national_bodies.csv"
+# The word lists of the name rules that a lexicon fitted to visible names could have picked up.
+NAME_LEXICONS = (
+    "supranational_prefixes", "loose_forms", "institution_forms", "organ_forms", "organ_terms", "scope_terms",
+    "honorific_terms", "buzzwords", "authority_terms", "clan_terms",
+)  # fmt: skip
+
+
+def _name_figures(must: list[str], legit: list[str], cfg) -> dict:
+    v_must = [score_org_name(n, cfg) for n in must]
+    v_legit = [score_org_name(n, cfg) for n in legit]
+    return {
+        "n_flag_expected": len(must),
+        "n_legit": len(legit),
+        "recall": round(sum(v.tier != TIER_NONE for v in v_must) / len(must), 4) if must else None,
+        "recall_act": round(sum(v.tier == TIER_ACT for v in v_must) / len(must), 4) if must else None,
+        "legit_flagged": sum(v.tier == TIER_ACT for v in v_legit),
+        "legit_flagged_review": sum(v.tier != TIER_NONE for v in v_legit),
+        "legit_review_share": round(sum(v.tier != TIER_NONE for v in v_legit) / len(legit), 4)
+        if legit
+        else None,
+        "missed": [v.name for v in v_must if v.tier == TIER_NONE],
+        "legit_at_review_or_act": [f"{v.name}（{v.score}）" for v in v_legit if v.tier != TIER_NONE],
+    }
+
+
+def _fold(name: str, k: int = 2) -> int:
+    import zlib
+
+    return zlib.crc32(name.encode("utf-8")) % k
+
+
+def held_out_names(must: list[str], legit: list[str], cfg, k: int = 2) -> dict:
+    """Cross-fold figure for hand-built lexicons: the rows are split into k folds (a stable hash of the name),
+    and each fold is scored with every lexicon term that appears only in that fold's names removed — as if
+    the lexicons had been written from the other folds alone. A term earns its place only if it also occurs
+    in names of another fold; what is left is structure plus vocabulary that generalises."""
+    r = cfg.names
+    v_must, v_legit = [], []
+    for fold in range(k):
+        here = [n for n in (*must, *legit) if _fold(n, k) == fold]
+        elsewhere = [n for n in (*must, *legit) if _fold(n, k) != fold]
+        changes = {}
+        for field_name in NAME_LEXICONS:
+            terms = getattr(r, field_name)
+            changes[field_name] = tuple(
+                t for t in terms if not (any(t in n for n in here) and not any(t in n for n in elsewhere))
+            )
+        fold_cfg = cfg.model_copy(update={"names": r.model_copy(update=changes)})
+        v_must += [score_org_name(n, fold_cfg) for n in must if _fold(n, k) == fold]
+        v_legit += [score_org_name(n, fold_cfg) for n in legit if _fold(n, k) == fold]
+    return {
+        "folds": k,
+        "recall": round(sum(v.tier != TIER_NONE for v in v_must) / len(v_must), 4) if v_must else None,
+        "recall_act": round(sum(v.tier == TIER_ACT for v in v_must) / len(v_must), 4) if v_must else None,
+        "legit_flagged": sum(v.tier == TIER_ACT for v in v_legit),
+        "legit_flagged_review": sum(v.tier != TIER_NONE for v in v_legit),
+        "missed": [v.name for v in v_must if v.tier == TIER_NONE],
+    }
+
+
 def bench_names(names_csv: Path | None) -> dict:
+    """Name rules: in-domain on the shared lists (or ``--names``), a k-fold held-out-lexicon figure on the same
+    rows, and the registered national bodies of bench/fixtures/impersonation (hard negatives nobody fitted
+    the rules to). The allowlist (legit_orgs) is emptied for every figure: it is a safety net for a
+    deployment, not a signal, and must not be what makes the figures pass."""
     cfg = load_impersonation_config()
+    cfg = cfg.model_copy(update={"legit_orgs": ()})
     if names_csv is not None:
         rows = _read_csv(names_csv)
         must = [r["name"] for r in rows if (r.get("label") or "").strip().lower() != "legit"]
@@ -252,20 +318,15 @@ def bench_names(names_csv: Path | None) -> dict:
         must = [r["name"] for r in _read_csv(d / "illegal_org_names.csv")]
         legit = [r["name"] for r in _read_csv(d / "legit_org_names.csv")]
         source = str(d)
-    v_must = [score_org_name(n, cfg) for n in must]
-    v_legit = [score_org_name(n, cfg) for n in legit]
-    flagged = [v for v in v_must if v.tier != TIER_NONE]
-    out = {
-        "source": source,
-        "n_flag_expected": len(must),
-        "n_legit": len(legit),
-        "recall": round(len(flagged) / len(must), 4) if must else None,
-        "recall_act": round(sum(v.tier == TIER_ACT for v in v_must) / len(must), 4) if must else None,
-        "legit_flagged": sum(v.tier == TIER_ACT for v in v_legit),
-        "legit_flagged_review": sum(v.tier != TIER_NONE for v in v_legit),
-        "missed": [v.name for v in v_must if v.tier == TIER_NONE],
-        "legit_at_review_or_act": [f"{v.name}（{v.score}）" for v in v_legit if v.tier != TIER_NONE],
-    }
+    out = {"source": source, **_name_figures(must, legit, cfg)}
+    out["held_out"] = held_out_names(must, legit, cfg)
+    if NATIONAL_BODIES.is_file():
+        bodies = [r["name"] for r in _read_csv(NATIONAL_BODIES) if r.get("label") == "legit"]
+        nb = _name_figures([], bodies, cfg)
+        out["national_bodies"] = {
+            k: nb[k] for k in ("n_legit", "legit_flagged", "legit_flagged_review", "legit_review_share",
+                               "legit_at_review_or_act")
+        }  # fmt: skip
     codes_csv = SHARED / "impersonation" / "gov_site_codes.csv"
     if codes_csv.is_file():
         rows = _read_csv(codes_csv)
@@ -500,6 +561,10 @@ def _flat(result: dict) -> dict:
         for k, v in result[part].items():
             if isinstance(v, int | float | str) or v is None:
                 out[f"{part}.{k}"] = v
+    for part in ("held_out", "national_bodies"):
+        for k, v in result["names"].get(part, {}).items():
+            if isinstance(v, int | float) and not isinstance(v, bool):
+                out[f"names.{part}.{k}"] = v
     codes = result["names"].get("site_codes")
     if codes:
         out["names.site_codes.accuracy"] = codes["accuracy"]
@@ -520,18 +585,31 @@ def main(argv: list[str] | None = None) -> int:
     res = run(args.names, via_spider=not args.standin)
 
     n = res["names"]
-    print("== (a) 名称规则 name rules")
+    print("== (a) 名称规则 name rules (allowlist off)")
     if "skipped" in n:
         print("  skipped:", n["skipped"])
     else:
         print(f"  source: {n['source']}")
+        h = n["held_out"]
         print(
-            f"  must flag: {n['n_flag_expected']}  recall (review+act): {n['recall']:.3f}  recall at act: {n['recall_act']:.3f}"
+            f"  held-out ({h['folds']}-fold, lexicon terms seen only in the scored fold removed): "
+            f"recall {h['recall']:.3f}  recall at act {h['recall_act']:.3f}  "
+            f"legit at act {h['legit_flagged']}  at review or act {h['legit_flagged_review']}"
         )
+        if "national_bodies" in n:
+            nb = n["national_bodies"]
+            print(
+                f"  registered national bodies ({nb['n_legit']}, bench/fixtures/impersonation): at act "
+                f"{nb['legit_flagged']}  at review or act {nb['legit_flagged_review']} ({nb['legit_review_share']:.1%})"
+                f"  {'、'.join(nb['legit_at_review_or_act']) or '-'}"
+            )
         print(
-            f"  legit: {n['n_legit']}  at act tier: {n['legit_flagged']}  at review or act: {n['legit_flagged_review']}"
+            f"  in-domain: must flag {n['n_flag_expected']}  recall (review+act) {n['recall']:.3f}  "
+            f"recall at act {n['recall_act']:.3f}  legit {n['n_legit']}: at act {n['legit_flagged']}, "
+            f"at review or act {n['legit_flagged_review']}"
         )
         print(f"  missed: {'、'.join(n['missed']) or '-'}")
+        print(f"  held-out missed: {'、'.join(h['missed']) or '-'}")
         print(f"  legit at review/act: {'、'.join(n['legit_at_review_or_act']) or '-'}")
         if "site_codes" in n:
             print(
@@ -560,7 +638,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.json:
         compact = {
-            "names": {k: v for k, v in n.items() if k not in ("missed", "legit_at_review_or_act")},
+            "names": {
+                k: v
+                for k, v in n.items()
+                if k not in ("missed", "legit_at_review_or_act", "held_out", "national_bodies")
+            },
+            "names_held_out": {k: v for k, v in n.get("held_out", {}).items() if k != "missed"},
+            "names_national_bodies": {
+                k: v for k, v in n.get("national_bodies", {}).items() if k != "legit_at_review_or_act"
+            },
             "sites": {k: v for k, v in s.items() if k != "rows"},
             "integrity": {k: v for k, v in g.items() if k != "rows"},
         }

@@ -1,11 +1,17 @@
 """Benchmark reprint grouping: pairwise precision / recall / F1 and throughput of analysis.opinion.reprints.
 
-Default data: every article of ../shared/data/topics/thucnews_cnews_1000.csv is an original; 0–4 reprint
-variants of each are generated with a fixed seed (changed headline, site header/footer lines, a dropped
-paragraph, reordered paragraphs, a 40–70% excerpt, punctuation and spacing changes, a "来源 责任编辑" line).
-THUCNews bodies are mostly one paragraph, so "paragraphs" are runs of 1–3 sentences. The true group of a
-document is its original's id; distinct articles of the same THUCNews class are the hard negatives.
+Two data sets, both printed (out of domain first):
+* out of domain (bench.reprint_patterns): reprint patterns written apart from the algorithm, on real CEC,
+  THUCNews and nlpcc2017 texts — templated releases of different offices (the hard negatives), re-edited
+  copies, lead-only excerpts, headline-only copies, unrelated headlines; seed ``--ood-seed``;
+* in domain: every article of ../shared/data/topics/thucnews_cnews_1000.csv is an original; 0–4 reprint
+  variants of each are generated with a fixed seed (changed headline, site header/footer lines, a dropped
+  paragraph, reordered paragraphs, a 40–70% excerpt, punctuation and spacing changes, a "来源 责任编辑"
+  line). THUCNews bodies are mostly one paragraph, so "paragraphs" are runs of 1–3 sentences. The true
+  group of a document is its original's id; distinct articles of the same THUCNews class are the hard
+  negatives.
 `--data CSV` instead reads columns id,group,text (optional title,published_at) and groups them as given.
+With --json the last line holds the in-domain figures with the out-of-domain ones under ``out_of_domain``.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from typing import Any
 from analysis.opinion.reprints import ReprintIndex
 from analysis.textnorm import content_chars, split_sentences
 from bench._common import emit, make_parser, pairwise_counts, shared_data_dir, timed
+from bench.reprint_patterns import OOD_SEED, build_out_of_domain
 
 SEED = 20240611
 SOURCE_DUP_CONTAINMENT = 0.9
@@ -247,7 +254,12 @@ def _prf(pred: dict[Any, Any], truth: dict[Any, Any]) -> tuple[float, float, flo
     return precision, recall, f1
 
 
-def evaluate(docs: list[dict[str, Any]], merge_source_duplicates: bool = True) -> dict[str, Any]:
+def evaluate(
+    docs: list[dict[str, Any]], merge_source_duplicates: bool = True, original_kinds: set[str] | None = None
+) -> dict[str, Any]:
+    """Pairwise figures of ReprintIndex on `docs`. With `merge_source_duplicates`, originals (documents of
+    `original_kinds`, default: every group id) that already copy each other in the source data share a
+    group in the truth."""
     index = ReprintIndex()
     with timed() as t:
         for d in docs:
@@ -258,7 +270,10 @@ def evaluate(docs: list[dict[str, Any]], merge_source_duplicates: bool = True) -
     truth = dict(raw_truth)
     n_source_dups = 0
     if merge_source_duplicates:
-        dup_of = source_duplicates(docs, set(raw_truth.values()))
+        originals = set(raw_truth.values())
+        if original_kinds is not None:
+            originals = {d["id"] for d in docs if d["kind"] in original_kinds}
+        dup_of = source_duplicates(docs, originals)
         truth = {k: dup_of.get(g, g) for k, g in raw_truth.items()}
         n_source_dups = sum(1 for k, v in dup_of.items() if k != v)
     precision, recall, f1 = _prf(pred, truth)
@@ -266,11 +281,13 @@ def evaluate(docs: list[dict[str, Any]], merge_source_duplicates: bool = True) -
     by_id = {d["id"]: d for d in docs}
     # false merges, split by whether the two articles share a topic class (the hard negatives)
     same_class = cross_class = 0
+    false_by_kinds: Counter[str] = Counter()
     for members in groups.values():
         for a in range(len(members)):
             for b in range(a + 1, len(members)):
                 da, db = by_id[members[a]], by_id[members[b]]
                 if truth[da["id"]] != truth[db["id"]]:
+                    false_by_kinds["×".join(sorted((da["kind"] or "-", db["kind"] or "-")))] += 1
                     if da["label"] == db["label"]:
                         same_class += 1
                     else:
@@ -279,7 +296,7 @@ def evaluate(docs: list[dict[str, Any]], merge_source_duplicates: bool = True) -
     kind_total: Counter[str] = Counter()
     kind_hit: Counter[str] = Counter()
     for d in docs:
-        if d["kind"] and d["kind"] != "original" and d["group"] in pred:
+        if d["kind"] and d["group"] != d["id"] and d["group"] in pred:
             kind_total[d["kind"]] += 1
             kind_hit[d["kind"]] += pred[d["id"]] == pred[d["group"]]
     # 首发: the original (earliest) should be named first publisher of its group
@@ -302,57 +319,98 @@ def evaluate(docs: list[dict[str, Any]], merge_source_duplicates: bool = True) -
         "false_pairs_same_class": same_class,
         "false_pairs_cross_class": cross_class,
         "recall_by_kind": {k: round(kind_hit[k] / kind_total[k], 4) for k in sorted(kind_total)},
+        "false_pairs_by_kinds": dict(false_by_kinds.most_common()),
         "first_publisher_accuracy": round(first_ok / first_n, 4) if first_n else None,
         "seconds": round(t["seconds"], 3),
         "docs_per_s": round(len(docs) / t["seconds"], 1) if t["seconds"] else None,
     }
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = make_parser(__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, help="CSV with id,group,text[,title,published_at]")
-    parser.add_argument("--seed", type=int, default=SEED, help="seed for generated variants")
-    args = parser.parse_args(argv)
-    if args.data:
-        docs = read_csv(args.data)
-        name = args.data.name
-    else:
-        path = shared_data_dir() / "topics" / "thucnews_cnews_1000.csv"
-        if not path.is_file():
-            print(f"shared data not found: {path}", file=sys.stderr)
-            return 2
-        docs = build_thucnews(path, args.seed)
-        name = f"thucnews_cnews_1000 + generated reprints (seed {args.seed})"
-    result = evaluate(docs, merge_source_duplicates=not args.data)
-    print(f"data: {name}")
+def _print_result(result: dict[str, Any]) -> None:
     print(
-        f"docs {result['docs']}, true groups {result['true_groups']}, predicted groups {result['pred_groups']}"
+        f"  docs {result['docs']}, true groups {result['true_groups']}, predicted groups {result['pred_groups']}"
     )
     if result["source_duplicate_originals"]:
         print(
-            f"{result['source_duplicate_originals']} originals are verbatim reprints of another original in the "
+            f"  {result['source_duplicate_originals']} originals are verbatim reprints of another original in the "
             f"source data (>= {SOURCE_DUP_CONTAINMENT:.0%} contained or Jaccard >= {SOURCE_DUP_JACCARD}): "
             "the truth puts them in one group"
         )
         print(
-            f"  against the uncorrected truth: precision {result['precision_raw_truth']:.4f} "
+            f"    against the uncorrected truth: precision {result['precision_raw_truth']:.4f} "
             f"recall {result['recall_raw_truth']:.4f}"
         )
     print(
-        f"pairwise precision {result['precision']:.4f}  recall {result['recall']:.4f}  f1 {result['f1']:.4f}"
+        f"  pairwise precision {result['precision']:.4f}  recall {result['recall']:.4f}  f1 {result['f1']:.4f}"
     )
     print(
-        f"false pairs: same class {result['false_pairs_same_class']}, "
+        f"  false pairs: same class {result['false_pairs_same_class']}, "
         f"other class {result['false_pairs_cross_class']}"
+        + (
+            "; by kinds " + ", ".join(f"{k} {v}" for k, v in list(result["false_pairs_by_kinds"].items())[:6])
+            if result["false_pairs_by_kinds"]
+            else ""
+        )
     )
     if result["recall_by_kind"]:
         print(
-            "variants grouped with their original: "
+            "  grouped with their original: "
             + ", ".join(f"{k} {v:.3f}" for k, v in result["recall_by_kind"].items())
         )
     if result["first_publisher_accuracy"] is not None:
-        print(f"first publisher = original in {result['first_publisher_accuracy']:.3f} of pure groups")
-    print(f"{result['docs_per_s']} docs/s ({result['seconds']} s)")
+        print(f"  first publisher = original in {result['first_publisher_accuracy']:.3f} of pure groups")
+    print(f"  {result['docs_per_s']} docs/s ({result['seconds']} s)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = make_parser(__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, help="CSV with id,group,text[,title,published_at]")
+    parser.add_argument("--seed", type=int, default=SEED, help="seed for generated variants")
+    parser.add_argument("--ood-seed", type=int, default=OOD_SEED, help="seed for the out-of-domain patterns")
+    parser.add_argument(
+        "--ood-seeds",
+        type=int,
+        default=1,
+        help="also run this many more seeds (N, N+1, …) and print mean and min",
+    )
+    args = parser.parse_args(argv)
+    if args.data:
+        docs = read_csv(args.data)
+        result = evaluate(docs, merge_source_duplicates=False)
+        print(f"data: {args.data.name}")
+        _print_result(result)
+        emit(result, args.json)
+        return 0
+    topics = shared_data_dir() / "topics"
+    path = topics / "thucnews_cnews_1000.csv"
+    if not path.is_file():
+        print(f"shared data not found: {path}", file=sys.stderr)
+        return 2
+    ood_docs = build_out_of_domain(topics, args.ood_seed)
+    ood = evaluate(ood_docs, original_kinds={"original"})
+    print(
+        f"out of domain: patterns written apart from the algorithm (bench.reprint_patterns, seed {args.ood_seed}) "
+        "on CEC, THUCNews and nlpcc2017: templated releases of different offices, re-edits, lead-only "
+        "excerpts, headline-only copies, unrelated headlines"
+    )
+    _print_result(ood)
+    if args.ood_seeds > 1:
+        runs = [
+            evaluate(build_out_of_domain(topics, args.ood_seed + k), original_kinds={"original"})
+            for k in range(1, args.ood_seeds + 1)
+        ]
+        ps, rs = [r["precision"] for r in runs], [r["recall"] for r in runs]
+        ood["seeds"] = {"n": len(runs), "precision_mean": round(sum(ps) / len(ps), 4),
+                        "precision_min": min(ps), "recall_mean": round(sum(rs) / len(rs), 4), "recall_min": min(rs)}  # fmt: skip
+        print(
+            f"  over {len(runs)} more seeds: precision mean {ood['seeds']['precision_mean']:.4f} (min "
+            f"{ood['seeds']['precision_min']:.4f}), recall mean {ood['seeds']['recall_mean']:.4f} (min "
+            f"{ood['seeds']['recall_min']:.4f})"
+        )
+    result = evaluate(build_thucnews(path, args.seed))
+    print(f"in domain: thucnews_cnews_1000 + generated reprints (seed {args.seed})")
+    _print_result(result)
+    result["out_of_domain"] = ood
     emit(result, args.json)
     return 0
 

@@ -28,32 +28,45 @@ class _Strict(BaseModel):
 
 
 class NameWeights(_Strict):
-    national_prefix: int = 30
-    supranational_prefix: int = 30
-    org_form: int = 20
-    illegal_typical_form: int = 5
-    loose_form: int = 20
-    grandiose_term: int = 10
-    grandiose_cap: int = 20
-    authority_term: int = 25
-    stacked_forms: int = 15
-    regional_branch: int = 20
-    clan: int = 20
-    latin_letters: int = 15
+    national_prefix: int = 20
+    state_prefix: int = 45
+    supranational_prefix: int = 35
+    org_form: int = 15
+    loose_form: int = 35
+    national_institution: int = 25
+    national_organ_form: int = 25
+    organ_terms: int = 40
+    scope_stack: int = 20
+    honorific_term: int = 25
+    buzzword: int = 10
+    buzzword_cap: int = 20
+    authority_term: int = 30
+    stacked_forms: int = 20
+    regional_branch: int = 30
+    clan: int = 30
+    latin_letters: int = 20
     audit_term: int = 15
+    no_region: int = 15
 
 
 class NameRules(_Strict):
     national_prefixes: tuple[str, ...]
+    state_prefixes: tuple[str, ...] = ("国家", "中央", "国务院")
     supranational_prefixes: tuple[str, ...]
     org_forms: tuple[str, ...]
+    association_forms: tuple[str, ...] = ()
     loose_forms: tuple[str, ...]
-    grandiose_terms: tuple[str, ...]
+    institution_forms: tuple[str, ...] = ()
+    organ_forms: tuple[str, ...] = ()
+    organ_terms: tuple[str, ...] = ()
+    scope_terms: tuple[str, ...] = ()
+    scope_field_compounds: tuple[str, ...] = ()
+    honorific_terms: tuple[str, ...] = ()
+    buzzwords: tuple[str, ...] = ()
     authority_terms: tuple[str, ...]
     audit_terms: tuple[str, ...] = ("审计",)
     clan_terms: tuple[str, ...] = ()
     region_words: tuple[str, ...] = ()
-    illegal_typical_forms: tuple[str, ...] = ()
     weights: NameWeights = NameWeights()
 
 

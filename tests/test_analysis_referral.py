@@ -113,3 +113,18 @@ def test_unchecked_candidate_renders_without_evidence():
     page = referral_html(c, [], office="审计署", now=NOW)
     assert "未评分" in page and "尚未核查" in page and "未发现仿冒依据" in page
     assert "未评分" in referral_csv(c, [], office="审计署", now=NOW)
+
+
+def test_html_and_csv_render_one_sheet():
+    from analysis.sitewatch.referral import referral_sheet
+
+    sheet = referral_sheet(candidate(), HISTORY, office="审计署", now=NOW)
+    rows = list(csv.reader(io.StringIO(referral_csv(candidate(), HISTORY, office="审计署", now=NOW))))
+    cells = {(r[0], r[1]): r[2] for r in rows[1:]}
+    text = lxml.html.fromstring(referral_html(candidate(), HISTORY, office="审计署", now=NOW)).text_content()
+    for label, value in sheet.basics:
+        assert cells[("基本情况", label)] == spreadsheet_safe(value)
+        if value:
+            assert value in text, label
+    assert cells[("基本情况", "处理状态")] == "已报送（王五，2026-11-20 16:00）"
+    assert cells[("核查页面", "http://www.zgsjpx.com/about.html")] == "85 authorisation_claim"

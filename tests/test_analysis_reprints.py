@@ -12,8 +12,11 @@ from analysis.opinion.reprints import (
     decode_signature,
     group_reprints,
     is_reprint,
+    shingle_hashes,
     signature,
     similarity,
+    slots_disagree,
+    text_facts,
 )
 from analysis.textnorm import content_chars, normalize_text, split_sentences, strip_boilerplate, to_halfwidth
 
@@ -308,3 +311,91 @@ def test_a_release_without_its_place_does_not_bridge_two_county_releases():
     old = index.to_state()
     old["version"] = 2
     assert ReprintIndex.from_state(old).groups() == index.groups()
+
+
+# ------------------------------------------------------------------ templates, openings, headlines
+TEMPLATE = (
+    "据{prov}{county}审计局消息，近日{county}审计局召开审计整改工作推进会。会议通报，今年以来全{level}共完成"
+    "审计项目{n}个，查出问题金额{money}亿元，推动整改问题金额{fixed}亿元，移送问题线索{leads}件。\n"
+    "会议要求，各被审计单位要切实履行整改主体责任，对审计查出的问题逐项建立台账，明确整改时限和责任人，"
+    "确保按期整改到位；对整改不力、敷衍整改的，将依规依纪严肃问责。"
+)
+
+
+def _release(prov: str, county: str, n: int, money: str, fixed: str, leads: int) -> str:
+    return TEMPLATE.format(prov=prov, county=county, level="县", n=n, money=money, fixed=fixed, leads=leads)
+
+
+def test_templated_releases_of_two_offices_stay_apart_but_each_keeps_its_reprint() -> None:
+    a = _release("山东省", "莒南县", 36, "2.35", "1.87", 5)
+    b = _release("江苏省", "沛县", 41, "3.02", "2.56", 7)
+    index = ReprintIndex()
+    assert index.add("a", a) == "a"
+    assert index.add("b", b) == "b"  # same wording, another office, its own figures
+    assert index.add("a2", "来源：临沂日报\n" + a + "\n（责任编辑：王磊）") == "a"
+    assert index.add("b2", b.replace("，", ", ") + "\n分享到：微信 微博") == "b"
+
+
+def test_slot_veto_counts_differing_places_and_figures_in_the_same_context() -> None:
+    a = text_facts(_release("山东省", "莒南县", 36, "2.35", "1.87", 5)).slots
+    b = text_facts(_release("江苏省", "沛县", 41, "3.02", "2.56", 7)).slots
+    assert slots_disagree(a, b) and not slots_disagree(a, a)
+    edited = text_facts(
+        _release("山东省", "莒南县", 36, "2.35", "1.87", 5).replace("明确整改时限和责任人，", "")
+    ).slots
+    assert not slots_disagree(a, edited)  # cutting a clause changes no slot
+
+
+def test_lead_only_excerpt_and_headline_only_copy_join_their_article() -> None:
+    index = ReprintIndex()
+    index.add(1, ORIGINAL)
+    lead = ORIGINAL_PARAS[0][:60]  # the lead sentence only: a small share of the article
+    sim = similarity(decode_signature(signature(lead)), decode_signature(signature(ORIGINAL)))
+    assert sim.coverage < 0.2  # containment alone would call it a quoted line
+    assert index.add(2, lead) == 1
+    assert index.add(3, ORIGINAL_TITLE) == 1  # a headline-only copy (a post sharing the title)
+    assert index.add(4, OTHER_STORY.split("\n")[0]) == 4  # another story's headline does not join
+
+
+def test_headline_copy_finds_a_body_only_signature_through_its_title() -> None:
+    body = "\n".join(ORIGINAL_PARAS)
+    index = ReprintIndex()
+    index.add_signature(1, signature(body, title=ORIGINAL_TITLE))
+    assert index.add(2, ORIGINAL_TITLE) == 1
+    plain = ReprintIndex()
+    plain.add_signature(1, signature(body))  # without the title the headline has nothing to match
+    assert plain.add(2, ORIGINAL_TITLE) == 2
+
+
+def test_version_3_signatures_still_decode_and_match() -> None:
+    import struct
+
+    import numpy as np
+
+    chars = content_chars(ORIGINAL)
+    hashes = shingle_hashes(chars)
+    blob = struct.pack("<BBI", 3, 1 if len(hashes) <= 256 else 0, len(chars)) + struct.pack("<H", 0)
+    blob += struct.pack("<H", 0) * 3
+    sampled = hashes if len(hashes) <= 256 else hashes[hashes % 4 == 0]
+    blob += sampled.astype("<u4").tobytes()
+    old = decode_signature(blob)
+    assert old.lead is None and not old.slots and np.array_equal(old.hashes, sampled)
+    assert is_reprint(old, decode_signature(signature(REPRINT)))
+
+
+@pytest.mark.slow
+@pytest.mark.requires_shared_data
+def test_conformance_out_of_domain_reprint_patterns(shared_data) -> None:
+    """Patterns written apart from the algorithm (bench.reprint_patterns): templated releases of different
+    offices stay apart, re-edits, lead-only excerpts and headline-only copies join their article."""
+    from bench.reprint_patterns import build_out_of_domain
+    from bench.reprints import evaluate
+
+    docs = build_out_of_domain(shared_data / "topics", seed=7)
+    kinds = {d["kind"] for d in docs}
+    assert {"template_release", "template_reprint", "lead", "headline", "distractor_headline"} <= kinds
+    assert build_out_of_domain(shared_data / "topics", seed=7)[5]["text"] == docs[5]["text"]  # seeded
+    result = evaluate(docs, original_kinds={"original"})
+    assert result["precision"] >= 0.98, result
+    assert result["recall"] >= 0.95, result
+    assert result["recall_by_kind"]["lead"] >= 0.9 and result["recall_by_kind"]["headline"] >= 0.8, result

@@ -63,7 +63,7 @@ def document_facts(row: Mapping[str, Any]) -> DocumentFacts:
         time=document_time(row),
         source=row["source"],
         label_entry=row.get("platform") == "hotlist",
-        signature=signature(body if body.strip() else title, facts),
+        signature=signature(body, facts, title=title) if body.strip() else signature(title, facts),
         features=doc_features(title, body, facts=facts),
         region=primary_region(title, body[:REGION_CHARS]),
     )

@@ -9,13 +9,21 @@ candidate is verified on the signatures: a pair matches when its resemblance (Ja
 the shorter text is mostly contained in the longer and covers a real share of it. Matches are joined with
 union–find. Texts under MIN_CHARS content characters only match near-exact copies.
 
-Two vetoes keep templated releases (the same wording filled in by different places) apart: the figures
-each text states (amounts and counts), and the administrative divisions it names (analysis.region).  A
-reprint or an excerpt carries some of its original's figures; two releases from one template share none.
-Places are weighed asymmetrically: a pair is vetoed only when each text's paragraphs are about places the
-other text never names (nor any place containing or inside them), because an excerpt may drop its
-original's place and a reprint may add a line naming another, but two county releases name only their own
-county.
+A lead-only excerpt or a headline-only copy covers too little of its original for containment to tell it
+from a quoted line; what marks it is *where* it comes from: the original's opening. Each signature keeps
+the shingles of its first LEAD_CHARS characters (the headline included when the caller passes it), and the
+first HEAD_CHARS of them are indexed in full, so a short copy of an article's opening finds and matches it
+(the opening rule, for a short text against a longer article only).
+
+Three vetoes keep templated releases (the same wording filled in by different offices) apart: the figures
+each text states (amounts and counts), the administrative divisions it names (analysis.region), and its
+slots — each number and each run of place names keyed by the characters around it. A reprint or an excerpt
+carries some of its original's figures; two releases from one template share none. Places are weighed
+asymmetrically: a pair is vetoed only when each text's paragraphs are about places the other text never
+names (nor any place containing or inside them), because an excerpt may drop its original's place and a
+reprint may add a line naming another, but two county releases name only their own county. The slot veto
+catches the boilerplate that names a fixed place or keeps small counts: a reprint copies its source's
+sentences with their slots, while each office puts its own place and figures into the same sentences.
 
 `ReprintIndex` is incremental (add one document at a time) and its state is plain JSON-able data; group
 ids are the id of the group's first-added member and stay stable as the group grows.
@@ -28,16 +36,18 @@ import logging
 import re
 import struct
 import zlib
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
-from analysis.region import adcode_prefix, mention_codes, most_specific
+from analysis.region import adcode_prefix, mention_spans, most_specific
 from analysis.textnorm import content_chars, normalize_text
 
 logger = logging.getLogger(__name__)
@@ -56,7 +66,31 @@ MIN_SHARED = 6  # sampled shingles two texts must share before containment count
 MAX_POSTING = 2000  # an index key seen in more documents than this is boilerplate: not used for candidates
 MAX_VERIFY = 64  # candidates verified per new document (most shared keys first)
 
-_SIG_VERSION = 3
+# The opening rule: a lead-only excerpt or a headline-only copy covers a small share of its original, so
+# containment in the whole text cannot tell it from a quoted line; it is the original's *opening*.  Each
+# signature keeps every shingle hash of its first LEAD_CHARS content characters (title included when the
+# caller gives it); a text matches by its opening when that much of its own opening lies in the other's.
+LEAD_CHARS = 120
+OPENING_CONTAINMENT = 0.6  # share of the shorter text's opening inside the longer's (room for a site suffix)
+MIN_OPENING_SHARED = 6  # ... and at least this many shared shingles (a 10-character headline)
+# The first HEAD_CHARS content characters (where a headline or a lead excerpt starts) are indexed in full,
+# so that a short opening finds its article whatever the hash sample.
+HEAD_CHARS = 48
+# The slot veto: templated releases keep the wording and change the slots — the figures and the places.
+# A slot is a number or a run of place names, keyed by the characters around it; two texts whose shared
+# slot keys mostly hold different values are two fillings of one template, whatever their resemblance.
+SLOT_CONTEXT = 2  # characters of context on each side of a slot
+MIN_SLOT_CONFLICTS = 2  # differing slots needed before the slot veto applies ...
+# ... and their least share of the shared slot keys: a reprint copies its source's slots, so only edits
+# (a dropped clause, an inserted sentence) make one differ; a template's boilerplate may keep a few fixed
+# places and dates that agree, but each office changes its own name, place and figures.
+SLOT_CONFLICT_SHARE = 1 / 3
+_SLOT_NUMBER = re.compile(r"\d+")
+_PLACE_KEY = 1 << 19  # the top bit of a slot key marks a run of places
+_DIVISION_SUFFIX = frozenset("省市县区州盟旗镇乡")
+_ALNUM_RUN = re.compile(r"[^\W_]+")  # what analysis.textnorm.content_chars keeps
+
+_SIG_VERSION = 4
 _HEADER = struct.Struct("<BBI")  # version, flags (1 = full set), content length in characters
 _FACTS = struct.Struct("<H")  # version 2+: number of fact hashes that follow the header
 _COUNT = struct.Struct("<H")  # version 3: three more lists follow the facts, each after its count
@@ -87,6 +121,9 @@ class Signature:
     strong: frozenset[int] = frozenset()  # the strong subset of facts (see strong_facts; empty before v3)
     places: frozenset[str] = frozenset()  # divisions its paragraphs name (see places; empty before v3)
     mentions: frozenset[str] = frozenset()  # divisions it names anywhere
+    lead: np.ndarray | None = None  # every shingle hash of the opening (see LEAD_CHARS; None before v4)
+    head: np.ndarray | None = None  # every shingle hash of its first HEAD_CHARS (indexed; None before v4)
+    slots: frozenset[int] = frozenset()  # (context key << 12 | value) per slot (see slots; empty before v4)
 
     def sampled(self) -> np.ndarray:
         """The SAMPLE_MOD sample (a full set is reduced; a sampled set is returned as is)."""
@@ -97,6 +134,11 @@ class Signature:
 
 def shingle_hashes(chars: str, k: int = SHINGLE) -> np.ndarray:
     """Sorted unique 32-bit hashes of the k-character shingles of `chars` (one shingle if shorter)."""
+    return np.unique(_shingle_sequence(chars, k))
+
+
+def _shingle_sequence(chars: str, k: int = SHINGLE) -> np.ndarray:
+    """The 32-bit hashes of the k-character shingles of `chars` in text order (one shingle if shorter)."""
     if not chars:
         return np.zeros(0, dtype=np.uint32)
     codes = np.frombuffer(chars.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
@@ -111,7 +153,7 @@ def shingle_hashes(chars: str, k: int = SHINGLE) -> np.ndarray:
     acc ^= acc >> np.uint64(33)
     acc *= _C2
     acc ^= acc >> np.uint64(33)
-    return np.unique((acc >> np.uint64(32)).astype(np.uint32))
+    return (acc >> np.uint64(32)).astype(np.uint32)
 
 
 def _figures(text: str) -> list[str]:
@@ -159,7 +201,10 @@ def places(text: str) -> tuple[frozenset[str], frozenset[str]]:
     the trailing zero pairs ("3713" for 临沂市, "371327" for its 莒南县), so that containment is a prefix
     test.  Paragraphs are lines of PLACE_LINE_MIN+ characters, or every line when none is that long."""
     normal = normalize_text(text)
-    mentions = mention_codes(normal)
+    return _places(normal, [(start, code) for start, _, code in mention_spans(normal)])
+
+
+def _places(normal: str, mentions: list[tuple[int, str]]) -> tuple[frozenset[str], frozenset[str]]:
     if not mentions:
         return frozenset(), frozenset()
     lines = normal.split("\n")
@@ -195,25 +240,123 @@ def places_disagree(
 class TextFacts:
     """What a text states that tells two templated releases apart, read once and used by both vetoes (the
     reprint index's and the event clusterer's): the hashes of the figures it states (`facts`), their strong
-    subset (`strong_facts`), the places its paragraphs are about and every place it names (`places`).
-    Empty sets veto nothing."""
+    subset (`strong_facts`), the places its paragraphs are about and every place it names (`places`), and
+    its slots (`slots`: figures and places keyed by their context). Empty sets veto nothing."""
 
     figures: frozenset[int] = frozenset()
     strong: frozenset[int] = frozenset()
     about: frozenset[str] = frozenset()
     named: frozenset[str] = frozenset()
+    slots: frozenset[int] = frozenset()  # see `slots` (the reprint index's slot veto)
 
 
 def text_facts(text: str) -> TextFacts:
-    """The figures and places of `text` (what its reprint signature carries besides the shingles)."""
-    about, named = places(text)
-    return TextFacts(figures=facts(text), strong=strong_facts(text), about=about, named=named)
+    """The figures, places and slots of `text` (what its reprint signature carries besides the shingles);
+    the place names are scanned once for all three."""
+    normal = normalize_text(text)
+    spans = mention_spans(normal)
+    about, named = _places(normal, [(start, code) for start, _, code in spans])
+    return TextFacts(
+        figures=facts(text),
+        strong=strong_facts(text),
+        about=about,
+        named=named,
+        slots=_slots_of_normal(normal, spans),
+    )
 
 
-def signature(text: str, known: TextFacts | None = None) -> bytes:
-    """Compact reprint signature of a text (a few hundred bytes for a news article), for storing.
+def _slots_of_normal(normal: str, spans: list[tuple[int, int, str]]) -> frozenset[int]:
+    """`slots` of the content characters of a normalised text, reusing its place mentions."""
+    low = normal.lower()
+    if len(low) != len(normal):  # a rare character that lower-cases to two: scan the content afresh
+        return slots(content_chars(normal))
+    runs = [(m.start(), m.end()) for m in _ALNUM_RUN.finditer(low)]
+    starts = [r[0] for r in runs]
+    before, total = [], 0  # content characters before each run
+    for lo, hi in runs:
+        before.append(total)
+        total += hi - lo
 
-    `known`: `text_facts(text)` when the caller has it already; the bytes are the same either way."""
+    def to_content(pos: int) -> int:
+        k = bisect_right(starts, pos) - 1
+        if k < 0:
+            return 0
+        lo, hi = runs[k]
+        return before[k] + min(pos, hi) - lo
+
+    chars = "".join(low[lo:hi] for lo, hi in runs)
+    return slots(chars, [(to_content(a), to_content(b), code) for a, b, code in spans])
+
+
+def slots(chars: str, places: list[tuple[int, int, str]] | None = None) -> frozenset[int]:
+    """The slots of a content-character string: each number, and each run of place names (analysis.region;
+    places named one after another, 山东省临沂市莒南县, are one slot), as ``key << 12 | value``: the key (20
+    bits: _PLACE_KEY for a place, 19 bits hashing the SLOT_CONTEXT characters either side — only after a
+    place — with every slot blanked) and the value (12 bits hashing the number or the run's divisions)."""
+    spans: list[tuple[int, int, str, int]] = [
+        (m.start(), m.end(), m.group(0), 0) for m in _SLOT_NUMBER.finditer(chars)
+    ]
+    run: list[tuple[int, int, str]] = []
+    found = mention_spans(chars) if places is None else places
+    for start, end, code in [*found, (-1, -1, "")]:
+        if code and end < len(chars) and chars[end] in _DIVISION_SUFFIX:
+            end += 1  # a short name matched without its level (凤翔 in 凤翔县): the slot is the whole name
+        if run and start != run[-1][1]:
+            spans.append((run[0][0], run[-1][1], "+".join(adcode_prefix(c) for _, _, c in run), _PLACE_KEY))
+            run = []
+        if code:
+            run.append((start, end, code))
+    blank = list(chars)
+    for start, end, _, _ in spans:
+        blank[start:end] = "#" * (end - start)
+    out = set()
+    for start, end, value, kind in spans:
+        left = "".join(blank[max(0, start - SLOT_CONTEXT) : start])
+        right = "".join(blank[end : end + SLOT_CONTEXT])
+        if not (left + right).strip("#"):
+            continue  # nothing to align on
+        if kind == _PLACE_KEY and right.strip("#"):
+            left = ""  # a place is keyed by what follows it (…审计局, …发生): what precedes is often a line
+            # of furniture that differs between copies (来源：…, …消息)
+        key = zlib.crc32(f"{left}|{right}".encode()) & (_PLACE_KEY - 1) | kind
+        out.add(key << 12 | (zlib.crc32(value.encode()) & 0xFFF))
+    return frozenset(out)
+
+
+@lru_cache(maxsize=8192)
+def _slot_map(slot_set: frozenset[int]) -> dict[int, frozenset[int]]:
+    """Slot key -> the values a text puts there (cached: a signature is compared many times)."""
+    out: dict[int, set[int]] = {}
+    for x in slot_set:
+        out.setdefault(x >> 12, set()).add(x & 0xFFF)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def slots_disagree(a: AbstractSet[int], b: AbstractSet[int]) -> bool:
+    """The slot veto: among the slot keys both texts have, the values differ at MIN_SLOT_CONFLICTS places
+    (a reprint does not rename the places in its source's sentences), or at MIN_SLOT_CONFLICTS slots that
+    are at least SLOT_CONFLICT_SHARE of the shared keys (figures)."""
+    if not a or not b:
+        return False
+    va, vb = _slot_map(frozenset(a)), _slot_map(frozenset(b))
+    agree = conflict = place_conflict = 0
+    for key in va.keys() & vb.keys():
+        if va[key] & vb[key]:
+            agree += 1
+        else:
+            conflict += 1
+            place_conflict += bool(key & _PLACE_KEY)
+    if place_conflict >= MIN_SLOT_CONFLICTS:
+        return True
+    return conflict >= MIN_SLOT_CONFLICTS and conflict >= SLOT_CONFLICT_SHARE * (agree + conflict)
+
+
+def signature(text: str, known: TextFacts | None = None, title: str = "") -> bytes:
+    """Compact reprint signature of a text (under a kilobyte for a news article), for storing.
+
+    `known`: `text_facts(text)` when the caller has it already; the bytes are the same either way.
+    `title`: the document's headline when `text` is its body; it counts only for the opening (so a
+    headline-only copy finds its article)."""
     chars = content_chars(text)
     hashes = shingle_hashes(chars)
     full = len(hashes) <= FULL_MAX
@@ -221,11 +364,15 @@ def signature(text: str, known: TextFacts | None = None) -> bytes:
         hashes = hashes[hashes % SAMPLE_MOD == 0]
     tf = known if known is not None else text_facts(text)
     fact_hashes = sorted(tf.figures)[:65535]
-    place_blocks = b""  # version 3: strong figures, then places the paragraphs are about, then all named
+    opening = content_chars(title) if title and not chars.startswith(content_chars(title)) else ""
+    lead = _shingle_sequence((opening + chars)[:LEAD_CHARS])  # in text order: its start is the head
+    place_blocks = b""  # v3: strong figures, places the paragraphs are about, all named; v4: lead, slots
     for codes in (
         sorted(tf.strong)[:65535],
         sorted(int(c) for c in tf.about),
         sorted(int(c) for c in tf.named),
+        lead.tolist(),
+        sorted(tf.slots)[:65535],
     ):
         place_blocks += _COUNT.pack(len(codes)) + np.asarray(codes, dtype="<u4").tobytes()
     return (
@@ -243,8 +390,9 @@ def decode_signature(sig: bytes) -> Signature:
         raise ValueError("not a reprint signature")
     version, flags, length = _HEADER.unpack_from(sig)
     offset, fact_set = _HEADER.size, frozenset()
-    v3_lists: list[list[int]] = [[], [], []]  # strong figures, places about, places named
-    if version not in (1, 2, 3):
+    # strong figures, places about, places named; v4: lead (in text order), slots
+    v3_lists: list[list[int]] = [[], [], [], [], []]
+    if version not in (1, 2, 3, 4):
         raise ValueError(f"unsupported reprint signature version {version}")
     if version >= 2:
         if len(sig) < offset + _FACTS.size:
@@ -255,7 +403,7 @@ def decode_signature(sig: bytes) -> Signature:
             raise ValueError("not a reprint signature")
         fact_set = frozenset(int(x) for x in np.frombuffer(sig, dtype="<u4", count=n_facts, offset=offset))
         offset += 4 * n_facts
-    for k in range(3 if version >= 3 else 0):
+    for k in range(5 if version >= 4 else 3 if version == 3 else 0):
         if len(sig) < offset + _COUNT.size:
             raise ValueError("not a reprint signature")
         (n_places,) = _COUNT.unpack_from(sig, offset)
@@ -275,6 +423,11 @@ def decode_signature(sig: bytes) -> Signature:
         strong=frozenset(v3_lists[0]),
         places=frozenset(str(x) for x in v3_lists[1]),
         mentions=frozenset(str(x) for x in v3_lists[2]),
+        lead=np.unique(np.asarray(v3_lists[3], dtype=np.uint32)) if version >= 4 else None,
+        head=np.unique(np.asarray(v3_lists[3][: HEAD_CHARS - SHINGLE + 1], dtype=np.uint32))
+        if version >= 4
+        else None,
+        slots=frozenset(v3_lists[4]),
     )
 
 
@@ -306,20 +459,46 @@ def similarity(a: Signature, b: Signature) -> Similarity:
     )
 
 
+def opening_match(a: Signature, b: Signature) -> bool:
+    """The opening rule: most of the shorter text's opening lies in the opening of a longer article (a
+    lead-only excerpt, a headline-only copy).  Needs both openings (v4 signatures)."""
+    if a.lead is None or b.lead is None or len(a.lead) == 0 or len(b.lead) == 0:
+        return False
+    short, long_ = (a, b) if a.length <= b.length else (b, a)
+    if long_.length < MIN_CHARS:
+        return False  # two posts: only near-exact copies (is_reprint)
+    shared = len(np.intersect1d(short.lead, long_.lead, assume_unique=True))
+    return shared >= MIN_OPENING_SHARED and shared / len(short.lead) >= OPENING_CONTAINMENT
+
+
 def is_reprint(a: Signature, b: Signature) -> bool:
-    """The reprint rule: near-exact for short texts; else high resemblance or a substantial excerpt."""
+    """The reprint rule: near-exact for short texts; else high resemblance or a substantial excerpt; or a
+    text that is the other's opening (lead-only excerpt, headline-only copy) — unless a veto applies."""
     if a.length == 0 or b.length == 0:
         return False
     if figures_disagree(a.facts, a.strong, b.facts, b.strong):
         return False  # same wording, different figures: two templated releases, not a reprint
     if places_disagree(a.places, a.mentions, b.places, b.mentions):
         return False  # same wording about unrelated places: templated releases again
+    if slots_disagree(a.slots, b.slots):
+        return False  # same wording, other figures and places in the same slots: templated releases
     sim = similarity(a, b)
-    if min(a.length, b.length) < MIN_CHARS:
-        return sim.jaccard >= SHORT_JACCARD
-    if sim.jaccard >= JACCARD:
+    short = min(a.length, b.length)
+    if short < MIN_CHARS:
+        if sim.jaccard >= SHORT_JACCARD:
+            return True
+    elif sim.jaccard >= JACCARD or (
+        sim.containment >= CONTAINMENT and sim.coverage >= COVERAGE and sim.shared >= MIN_SHARED
+    ):
         return True
-    return sim.containment >= CONTAINMENT and sim.coverage >= COVERAGE and sim.shared >= MIN_SHARED
+    if not opening_match(a, b):
+        return False
+    # the rest of a long excerpt must be in the original too, not only its first lines
+    return (
+        short < MIN_CHARS
+        or (sim.containment >= CONTAINMENT and sim.shared >= MIN_SHARED)
+        or short <= LEAD_CHARS
+    )
 
 
 def _time_key(published_at: datetime | date | str | None) -> str | None:
@@ -386,10 +565,11 @@ class ReprintIndex:
                     frozenset().union(*(s.strong for s in sigs)),
                     frozenset().union(*(s.places for s in sigs)),
                     frozenset().union(*(s.mentions for s in sigs)),
+                    frozenset().union(*(s.slots for s in sigs)),
                 )
             )
-        (fa, sa, pa, na), (fb, sb, pb, nb) = sides
-        return figures_disagree(fa, sa, fb, sb) or places_disagree(pa, na, pb, nb)
+        (fa, sa, pa, na, ta), (fb, sb, pb, nb, tb) = sides
+        return figures_disagree(fa, sa, fb, sb) or places_disagree(pa, na, pb, nb) or slots_disagree(ta, tb)
 
     def _rebuild_members(self) -> None:
         self._members = {}
@@ -398,15 +578,20 @@ class ReprintIndex:
 
     @staticmethod
     def _index_keys(sig: Signature) -> np.ndarray:
+        """Sparse keys of the whole text, plus every key of its first HEAD_CHARS characters (found by the
+        opening rule's queries, which use every hash of the querying text's opening)."""
         sparse = sig.hashes[sig.hashes % INDEX_MOD == 0]
-        if len(sparse) >= MIN_INDEX_KEYS:
+        if len(sparse) < MIN_INDEX_KEYS:
+            sampled = sig.sampled()
+            sparse = sampled if len(sampled) >= MIN_INDEX_KEYS else sig.hashes
+        if sig.head is None or len(sig.head) == 0:
             return sparse
-        sampled = sig.sampled()
-        return sampled if len(sampled) >= MIN_INDEX_KEYS else sig.hashes
+        return np.union1d(sparse, sig.head)
 
     def _candidates(self, sig: Signature) -> list[int]:
         counts: Counter[int] = Counter()
-        for key in sig.hashes.tolist():  # query with every hash we hold: a superset of others' index keys
+        keys = sig.hashes if sig.lead is None else np.union1d(sig.hashes, sig.lead)
+        for key in keys.tolist():  # query with every hash we hold: a superset of others' index keys
             posting = self._postings.get(key)
             if posting and len(posting) <= MAX_POSTING:
                 counts.update(posting)
@@ -453,8 +638,9 @@ class ReprintIndex:
             if r not in roots_before:
                 roots_before.append(r)
         for r in roots_before:
-            # the first group matched directly; another joins only if the groups do not conflict whole
-            if self._find(pos) != pos and self._conflict(self._members[self._find(pos)], self._members[r]):
+            # a group joins only if it does not conflict whole with what the document has joined so far:
+            # a text that matches a template's shared passage must not join another office's release
+            if self._conflict(self._members[self._find(pos)], self._members[r]):
                 continue
             self._union(pos, r)
         root = self._find(pos)
@@ -548,7 +734,7 @@ class ReprintIndex:
     @classmethod
     def from_state(cls, state: Mapping[str, Any]) -> ReprintIndex:
         """Rebuild an index from `to_state()` output; groups are restored as they were, not recomputed."""
-        if state.get("version") not in (1, 2, _SIG_VERSION):  # older signatures carry less; still valid
+        if state.get("version") not in (1, 2, 3, _SIG_VERSION):  # older signatures carry less; still valid
             raise ValueError(f"unsupported reprint state version {state.get('version')!r}")
         index = cls()
         for pos, (doc_id, blob_b64, t, src, root) in enumerate(state["docs"]):

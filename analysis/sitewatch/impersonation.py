@@ -20,6 +20,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from analysis.region import mention_codes
 from analysis.sitewatch.evidence import (
     ExtractLexicon,
     SiteEvidence,
@@ -51,7 +52,7 @@ def site_lexicon(cfg: ImpersonationConfig) -> ExtractLexicon:
         fee_words=s.fee_words,
         parked_markers=s.parked_markers,
         org_forms=cfg.names.org_forms,
-        national_prefixes=cfg.names.national_prefixes,
+        national_prefixes=(*cfg.names.national_prefixes, *cfg.names.state_prefixes),
     )
 
 
@@ -212,9 +213,12 @@ def is_legit_org(name: str, cfg: ImpersonationConfig) -> bool:
 def score_org_name(name: str, cfg: ImpersonationConfig) -> NameVerdict:
     """Score an organisation name for illegal-organisation patterns (0–100, explainable).
 
-    A national prefix alone is worth too little to flag (most legitimate national bodies carry
-    one); it has to combine with an organisational form plus grandiose, quasi-regulatory, loose or
-    stacked-form signals. Allowlisted organisations always score 0.
+    Structural, from the registration rules rather than from lists of names: 中国/中华/全国 + a field + a
+    membership form (协会, 学会 …) is the shape of every registered national body and scores below review.
+    A name reaches review with one mark a registered body cannot carry (a form without legal personality,
+    a national prefix on a non-membership institution, a reserved 国家/中央 prefix, state-organ wording, a
+    second scope word, honorific or award wording, quasi-regulatory powers, a regional branch, a clan,
+    Latin letters, several buzzwords at once) and act with two. Allowlisted organisations always score 0.
     """
     r = cfg.names
     w = r.weights
@@ -226,41 +230,83 @@ def score_org_name(name: str, cfg: ImpersonationConfig) -> NameVerdict:
     sig: list[Signal] = []
     base = re.sub(r"\([^)]*\)", "", n)  # drop parenthesised notes like (浙江)
 
-    prefix = next((p for p in sorted(r.national_prefixes, key=len, reverse=True) if base.startswith(p)), "")
+    prefix = _longest_prefix(base, r.national_prefixes)
+    state = "" if prefix else _longest_prefix(base, r.state_prefixes)
+    sup = "" if prefix or state else _longest_prefix(base, r.supranational_prefixes)
+    end_form = _end_form(base, r.org_forms)
+    organ_term = next((t for t in sorted(r.organ_terms, key=len, reverse=True) if t in base), "")
     if prefix:
         sig.append(
             Signal(
                 "national_prefix",
-                "冠以“中国/中华/全国/国家”等字样（全国性组织须经民政部登记，需核实）",
+                "冠以“中国/中华/全国”等字样（全国性组织须经民政部登记，需核实）",
                 w.national_prefix,
                 prefix,
             )
         )
-    else:
-        sup = next((p for p in r.supranational_prefixes if base.startswith(p)), "")
-        if sup:
-            sig.append(
-                Signal("supranational_prefix", "冠以“国际/世界/亚洲”等字样", w.supranational_prefix, sup)
-            )
-
-    forms = _forms_in(base, r.org_forms)
-    end_form = next((f for f in sorted(r.org_forms, key=len, reverse=True) if base.endswith(f)), "")
+    elif state and end_form and not organ_term:
+        sig.append(Signal("state_prefix", "冠以“国家/中央”等国家机关专用字样", w.state_prefix, state))
+    elif sup:
+        sig.append(Signal("supranational_prefix", "冠以“国际/世界/亚洲”等字样", w.supranational_prefix, sup))
+    scoped = prefix or state or sup
     if end_form:
         sig.append(Signal("org_form", "社会组织形式名称", w.org_form, end_form))
-        if end_form in r.illegal_typical_forms or any(base.endswith(f) for f in r.illegal_typical_forms):
-            sig.append(
-                Signal("illegal_typical_form", "非法组织常用名称形式", w.illegal_typical_form, end_form)
-            )
-    loose = next((f for f in sorted(r.loose_forms, key=len, reverse=True) if f in base), "")
+    if not scoped and end_form and not _starts_with_division(base):
+        sig.append(Signal("no_region", "地方组织名称未冠以行政区划名称", w.no_region, base[:6]))
+    loose = _end_form(base, r.loose_forms) or next(
+        (f for f in sorted(r.loose_forms, key=len, reverse=True) if f in base), ""
+    )
     if loose:
-        sig.append(Signal("loose_form", "联盟/组委会/分支机构等无独立法人资格的形式", w.loose_form, loose))
-    if len(forms) >= 2:
-        sig.append(Signal("stacked_forms", "名称叠加多个组织形式", w.stacked_forms, "、".join(forms)))
-    grand = [t for t in r.grandiose_terms if t in base and t != prefix]
-    grand = _drop_contained(grand)
-    if grand:
-        pts = min(w.grandiose_cap, w.grandiose_term * len(grand))
-        sig.append(Signal("grandiose_terms", "名称含宏大/商业化词语", pts, "、".join(grand)))
+        sig.append(
+            Signal("loose_form", "联盟/组委会/联谊会等无独立法人资格或不予登记的形式", w.loose_form, loose)
+        )
+    institution = _end_form(base, r.institution_forms)
+    if scoped and institution and not loose and not organ_term:
+        sig.append(
+            Signal(
+                "national_institution",
+                "非会员制机构（民办非企业单位等）冠以全国性或国际性字样",
+                w.national_institution,
+                f"{scoped}…{institution}",
+            )
+        )
+    organ_form = _end_form(base, r.organ_forms)
+    if prefix and organ_form and not organ_term:
+        sig.append(
+            Signal(
+                "national_organ_form", "以“委员会”等机关形式冠以全国性字样", w.national_organ_form, organ_form
+            )
+        )
+    if organ_term:
+        sig.append(Signal("organ_terms", "名称使用国家机关的机构用语", w.organ_terms, organ_term))
+    if prefix or state:
+        rest = base[len(prefix or state) :]
+        for compound in r.scope_field_compounds:
+            rest = rest.replace(compound, "·")
+        scope = next((t for t in sorted(r.scope_terms, key=len, reverse=True) if t in rest), "")
+        if scope:
+            sig.append(
+                Signal(
+                    "scope_stack",
+                    "全国性字样后再叠加“国际/世界”等范围词",
+                    w.scope_stack,
+                    f"{prefix or state}…{scope}",
+                )
+            )
+    stacked = _stacked_forms(base, end_form, r)
+    if stacked:
+        sig.append(Signal("stacked_forms", "名称叠加多个组织形式", w.stacked_forms, "、".join(stacked)))
+    honorific = _drop_contained([t for t in r.honorific_terms if t in base])
+    if honorific:
+        sig.append(
+            Signal(
+                "honorific_terms", "名称含荣誉、评奖或宏大玄虚用语", w.honorific_term, "、".join(honorific)
+            )
+        )
+    buzz = _drop_contained([t for t in r.buzzwords if t in base and t not in "".join(honorific)])
+    if len(buzz) >= 2:
+        pts = min(w.buzzword_cap, w.buzzword * len(buzz))
+        sig.append(Signal("buzzwords", "名称堆砌多个时髦词语", pts, "、".join(buzz)))
     auth = _drop_contained([t for t in r.authority_terms if t in base])
     if auth:
         sig.append(
@@ -284,7 +330,7 @@ def score_org_name(name: str, cfg: ImpersonationConfig) -> NameVerdict:
     if clan:
         sig.append(Signal("clan", "宗亲类跨地域组织", w.clan, clan))
     latin = re.findall(r"[A-Za-z]{2,}", base)
-    if latin and (prefix or end_form):
+    if latin and (scoped or end_form):
         sig.append(
             Signal(
                 "latin_letters",
@@ -294,10 +340,35 @@ def score_org_name(name: str, cfg: ImpersonationConfig) -> NameVerdict:
             )
         )
     audit = next((t for t in r.audit_terms if t in base), "")
-    if audit and (prefix or end_form):
+    if audit and (scoped or end_form):
         sig.append(Signal("audit_term", "名称使用“审计”字样", w.audit_term, audit))
     score = min(100, sum(s.weight for s in sig))
     return NameVerdict(name, score, tier_for(score, cfg), tuple(sig))
+
+
+def _longest_prefix(name: str, prefixes: Sequence[str]) -> str:
+    return next((p for p in sorted(prefixes, key=len, reverse=True) if name.startswith(p)), "")
+
+
+def _end_form(name: str, forms: Sequence[str]) -> str:
+    return next((f for f in sorted(forms, key=len, reverse=True) if name.endswith(f)), "")
+
+
+def _starts_with_division(name: str) -> bool:
+    """Whether the name opens with an administrative division (杭州市…, 四川…): a local body's own prefix."""
+    return any(pos == 0 for pos, _ in mention_codes(name[:12]))
+
+
+def _stacked_forms(name: str, end_form: str, r) -> list[str]:
+    """A non-membership, loose or organ form inside the name before its end form (…研究院…书画院,
+    …联盟委员会, …中心…支队). Membership forms do not count: 学会联合会 (a federation of societies),
+    总会计师协会 and 博物馆协会 are ordinary."""
+    if not end_form or end_form in r.association_forms:
+        return []  # 博物馆协会, 研究院学会: the inner form names the members
+    head = name[: len(name) - len(end_form)]
+    inner = [f for f in (*r.loose_forms, *r.institution_forms, *r.organ_forms) if len(f) >= 2]
+    found = _forms_in(head, inner)
+    return [*found, end_form] if found else []
 
 
 def _forms_in(name: str, forms: Sequence[str]) -> list[str]:
@@ -522,7 +593,7 @@ def _name_signals(ev: SiteEvidence, cfg: ImpersonationConfig) -> tuple[Signal | 
         v = score_org_name(name, cfg)
         has_audit = any(t in name for t in audit_terms)
         if has_audit and _is_self_name(name, ev):
-            nat = any(name.startswith(p) for p in cfg.names.national_prefixes)
+            nat = any(name.startswith(p) for p in (*cfg.names.national_prefixes, *cfg.names.state_prefixes))
             gov_like = any(re.search(p, name) for p in cfg.site.gov_body_patterns)
             if nat or gov_like:
                 cand = Signal(

@@ -12,6 +12,7 @@ import csv
 import io
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -107,6 +108,83 @@ def _history(history: Sequence[Mapping], tz: str) -> list[dict[str, str]]:
     return rows
 
 
+@dataclass(frozen=True)
+class ReferralSheet:
+    """Everything the evidence sheet says about one candidate, formatted once; the HTML sheet and the CSV
+    are two renderings of it."""
+
+    office: str
+    generated: str
+    basics: list[tuple[str, str]]  # (label, value) of 基本情况, in order
+    found_by: list[str]
+    signals: list[dict[str, str]]  # label, weight, evidence
+    facts: list[tuple[str, str]]
+    redirects: list[dict[str, str]]  # from, to, reason
+    pages: list[dict[str, str]]  # url, score, signals
+    history: list[dict[str, str]]  # at, by, action, note
+    score: str
+    tier_label: str
+
+
+def referral_sheet(
+    candidate: Mapping,
+    history: Sequence[Mapping] = (),
+    *,
+    office: str,
+    now: datetime,
+    tz: str = "Asia/Shanghai",
+) -> ReferralSheet:
+    """The evidence of one candidate (a stored row and its audit log), formatted for either rendering."""
+    c = candidate
+    ev = c.get("evidence") or {}
+    score, tier_label = _score(c), TIER_LABELS.get(c.get("tier") or "none", "未评分")
+    status = c.get("status") or ""
+    if c.get("status_by"):
+        status += f"（{c['status_by']}，{_fmt(c.get('status_at'), tz)}）"
+    return ReferralSheet(
+        office=office,
+        generated=_fmt(now, tz),
+        basics=[
+            ("线索编号", str(c.get("id", ""))),
+            ("涉嫌网址", c.get("url") or ""),
+            ("最终访问地址", c.get("final_url") or ""),
+            ("主机名", c.get("host") or ""),
+            ("网页标题", c.get("title") or ""),
+            ("风险评分", score),
+            ("风险等级", tier_label),
+            ("处理状态", status),
+            ("首次发现", _fmt(c.get("first_seen_at"), tz)),
+            ("最近核查", _fmt(c.get("last_checked_at"), tz)),
+            ("核查异常", c.get("check_error") or ""),
+        ],
+        found_by=_found_by(c, tz),
+        signals=[
+            {
+                "label": signal_label(s),
+                "weight": str(s.get("weight", "")),
+                "evidence": str(s.get("evidence", "")),
+            }
+            for s in c.get("signals") or []
+        ],
+        facts=evidence_facts(c),
+        redirects=[
+            {"from": r.get("from", ""), "to": r.get("to", ""), "reason": str(r.get("reason", ""))}
+            for r in ev.get("redirects") or []
+        ],
+        pages=[
+            {
+                "url": p.get("url", ""),
+                "score": str(p.get("score", "")),
+                "signals": "、".join(p.get("signals") or []),
+            }
+            for p in ev.get("pages") or []
+        ],
+        history=_history(history, tz),
+        score=score,
+        tier_label=tier_label,
+    )
+
+
 def referral_html(
     candidate: Mapping,
     history: Sequence[Mapping] = (),
@@ -116,45 +194,8 @@ def referral_html(
     tz: str = "Asia/Shanghai",
 ) -> str:
     """A printable evidence sheet (HTML, UTF-8, no scripts, every crawled value escaped)."""
-    c = candidate
-    ev = c.get("evidence") or {}
-    return (
-        _env()
-        .get_template("referral.html")
-        .render(
-            c=c,
-            office=office,
-            generated=_fmt(now, tz),
-            score=_score(c),
-            tier_label=TIER_LABELS.get(c.get("tier") or "none", "未评分"),
-            status_at=_fmt(c.get("status_at"), tz),
-            first_seen=_fmt(c.get("first_seen_at"), tz),
-            last_checked=_fmt(c.get("last_checked_at"), tz),
-            found_by=_found_by(c, tz),
-            signals=[
-                {
-                    "label": signal_label(s),
-                    "weight": s.get("weight", ""),
-                    "evidence": s.get("evidence", ""),
-                }
-                for s in c.get("signals") or []
-            ],
-            facts=evidence_facts(c),
-            redirects=[
-                {"from": r.get("from", ""), "to": r.get("to", ""), "reason": r.get("reason", "")}
-                for r in ev.get("redirects") or []
-            ],
-            pages=[
-                {
-                    "url": p.get("url", ""),
-                    "score": p.get("score", ""),
-                    "signals": "、".join(p.get("signals") or []),
-                }
-                for p in ev.get("pages") or []
-            ],
-            history=_history(history, tz),
-        )
-    )
+    sheet = referral_sheet(candidate, history, office=office, now=now, tz=tz)
+    return _env().get_template("referral.html").render(c=candidate, sheet=sheet, basics=dict(sheet.basics))
 
 
 def referral_csv(
@@ -166,36 +207,16 @@ def referral_csv(
     tz: str = "Asia/Shanghai",
 ) -> str:
     """The same evidence as rows of (类别, 项目, 内容); encode as UTF-8 with BOM for Excel."""
-    c = candidate
-    ev = c.get("evidence") or {}
-    rows: list[tuple[str, str, str]] = [
-        ("基本情况", "报送单位", office),
-        ("基本情况", "线索编号", str(c.get("id", ""))),
-        ("基本情况", "涉嫌网址", c.get("url") or ""),
-        ("基本情况", "最终访问地址", c.get("final_url") or ""),
-        ("基本情况", "主机名", c.get("host") or ""),
-        ("基本情况", "网页标题", c.get("title") or ""),
-        ("基本情况", "风险评分", _score(c)),
-        ("基本情况", "风险等级", TIER_LABELS.get(c.get("tier") or "none", "未评分")),
-        ("基本情况", "处理状态", c.get("status") or ""),
-        ("基本情况", "首次发现", _fmt(c.get("first_seen_at"), tz)),
-        ("基本情况", "最近核查", _fmt(c.get("last_checked_at"), tz)),
-        ("基本情况", "核查异常", c.get("check_error") or ""),
-        ("基本情况", "生成时间", _fmt(now, tz)),
-    ]
-    rows += [("发现途径", str(i + 1), f) for i, f in enumerate(_found_by(c, tz))]
-    rows += [
-        ("仿冒依据", f"{signal_label(s)}（+{s.get('weight', '')}）", str(s.get("evidence", "")))
-        for s in c.get("signals") or []
-    ]
-    rows += [("页面证据", label, value) for label, value in evidence_facts(c) if value]
-    rows += [
-        ("跳转记录", str(r.get("reason", "")), f"{r.get('from', '')} → {r.get('to', '')}")
-        for r in ev.get("redirects") or []
-    ]
-    rows += [
-        ("处理记录", h["at"], f"{h['by']} {h['action']} {h['note']}".strip()) for h in _history(history, tz)
-    ]
+    sheet = referral_sheet(candidate, history, office=office, now=now, tz=tz)
+    rows: list[tuple[str, str, str]] = [("基本情况", "报送单位", sheet.office)]
+    rows += [("基本情况", label, value) for label, value in sheet.basics]
+    rows.append(("基本情况", "生成时间", sheet.generated))
+    rows += [("发现途径", str(i + 1), f) for i, f in enumerate(sheet.found_by)]
+    rows += [("仿冒依据", f"{s['label']}（+{s['weight']}）", s["evidence"]) for s in sheet.signals]
+    rows += [("页面证据", label, value) for label, value in sheet.facts if value]
+    rows += [("跳转记录", r["reason"], f"{r['from']} → {r['to']}") for r in sheet.redirects]
+    rows += [("核查页面", p["url"], f"{p['score']} {p['signals']}".strip()) for p in sheet.pages]
+    rows += [("处理记录", h["at"], f"{h['by']} {h['action']} {h['note']}".strip()) for h in sheet.history]
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(["类别", "项目", "内容"])
