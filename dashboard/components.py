@@ -16,6 +16,7 @@ import streamlit as st
 
 from config.loader import ConfigError, load_settings
 from dashboard import data, data_exports
+from dashboard.links import display_frame
 from jobs import exports as export_job
 from store.db import StoreError
 
@@ -110,7 +111,7 @@ def table(df: Any, key: str, empty: str = EMPTY_TABLE, **kwargs: Any) -> None:
             st.caption(empty)
             return
         kwargs.setdefault("placeholder", MISSING_CELL)
-        st.dataframe(df, **kwargs)
+        st.dataframe(display_frame(df), **kwargs)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ import streamlit as st
 
 from config.vocabulary import LEVEL_LABELS, SENTIMENT_LABELS, TARGET_LABELS, UNKNOWN_LEVEL
 from dashboard.data import engine, fmt_time, safe_link
+from dashboard.links import display_url
 from jobs import exports as job
 from store import search as q
 from store.fulltext import Snippet, query_terms, snippet
@@ -55,7 +56,7 @@ def hit_html(r: dict[str, Any], terms: tuple[str, ...], tz_name: str) -> str:
     """One hit: highlighted title (a link to the original when it is http(s)), facts, highlighted snippet."""
     title = r.get("title") or "（无标题）"
     title_html = marked_html(snippet(title, terms, width=max(len(title), 1)))
-    url = safe_link(r.get("url"))
+    url = display_url(safe_link(r.get("url")))
     if url:
         title_html = (f'<a href="{html.escape(url, quote=True)}" target="_blank" '
                       f'rel="noopener noreferrer nofollow">{title_html}</a>')  # fmt: skip

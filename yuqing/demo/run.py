@@ -3,6 +3,7 @@ catchers (mail and webhooks, written under data/demo/outbox/) → dashboard."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
@@ -134,6 +135,8 @@ def run_demo(*, data_dir: Path | None = None, dashboard: bool = True, base_port:
         env = dict(os.environ)
         env["MONITOR_DB_URL"] = settings.resolved_db_url
         env["MONITOR_SOURCES_FILE"] = str(sources_file)
+        # the dashboard opens the stored demo host names on their local servers (display only: dashboard.links)
+        env["MONITOR_DEMO_LINKS"] = json.dumps(sites.host_map())
         cmd = dashboard_command(settings, dashboard_port)
         port = dashboard_port or settings.dashboard.port
         print(
