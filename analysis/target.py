@@ -207,9 +207,12 @@ def _office_as_negative_subject(sentence: str) -> tuple[str, str] | None:
 
 
 def _criticism(text: str) -> tuple[str, tuple[str, ...]] | None:
-    """(Chinese reason, terms) when the text criticises the audit office; see the module doc."""
-    for sentence in _SENTENCE_RE.findall(text):
-        mentions = _institutional_mentions(sentence)
+    """(Chinese reason, terms) when the text criticises the audit office; see the module doc.  Mentions are
+    classed in the whole text (a comment on 四大's audit quality stays private in its second sentence)."""
+    institutional = [m.start() for m in _institutional_mentions(text)]
+    for sm in _SENTENCE_RE.finditer(text):
+        sentence = sm.group(0)
+        mentions = [m for m in _institutional_mentions(sentence) if sm.start() + m.start() in institutional]
         if not mentions:
             continue
         office = mentions[0].group(0)

@@ -75,6 +75,8 @@ NOT_CRITICISM = [
     ("为什么屡审屡犯？审计指出部分单位整改不到位", "audited"),
     ("请审计部门对红十字会的财务彻查！这些人真不要脸", "audited"),
     ("审计署公布的数据显示，部分地方政府债务风险难道不值得警惕吗？", "audited"),
+    # the private context of the first sentence carries over to the question in the second
+    ("这份年报是四大会计师事务所出的。审计质量这么低，是不是该换一家？", "other"),
 ]
 
 
