@@ -153,3 +153,33 @@ def test_empty_input_is_other():
     result = classify_target("", "")
     assert result.target == "other" and result.terms == ()
     assert set(TARGETS) == {"office", "audited", "other"}
+
+
+def test_bench_prints_target_and_criticism_figures_with_flat_json_keys(tmp_path, capsys):
+    import json
+
+    from bench.sentiment import main
+
+    csv_path = tmp_path / "gold.csv"
+    csv_path.write_text(
+        "id,text,target,polarity,criticises_office,kind\n"
+        "a1,审计机关的整改监督是不是形同虚设？,office,neg,yes,comment\n"
+        "a2,审计发现某县挪用扶贫资金,audited,neg,no,headline\n"
+        "a3,南京审计大学今年录取分数线公布,other,neu,no,post\n"
+        "a4,市审计局开展普法宣传活动,office,neu,no,headline\n"
+        "a5,这个审计局真是好样的,office,pos,no,comment\n"
+        "a6,,office,neu,no,comment\n",
+        encoding="utf-8",
+    )
+    data = tmp_path / "one.csv"
+    data.write_text("text,polarity\n今天真开心,pos\n气死我了,neg\n", encoding="utf-8")
+    assert main(["--data", str(data), "--models", "project", "--target-data", str(csv_path), "--json"]) == 0
+    out = capsys.readouterr()
+    report = json.loads(out.out.strip().splitlines()[-1])
+    assert report["target.accuracy"] == pytest.approx(1.0)
+    assert report["target.macro_f1"] == pytest.approx(1.0)
+    assert (report["criticism.precision"], report["criticism.recall"]) == (1.0, 1.0)
+    assert report["target"]["all"]["n"] == 5 and "1 rows without a text" in out.err
+    assert not any(k.startswith("loso.") for k in report)  # --data: no leave-one-set-out
+    assert main(["--data", str(data), "--models", "project", "--no-target", "--json"]) == 0
+    assert "target.accuracy" not in json.loads(capsys.readouterr().out.strip().splitlines()[-1])
