@@ -61,7 +61,15 @@ ROUTER_NEWS_FILE = "topics/nlpcc2017_headlines_test.csv"
 # Training recipe (recorded in the model metadata; change here, retrain, commit model + card together).
 # ``train_sets`` and ``split`` decide which rows are trained on anywhere (and so which are held out).
 RECIPE: dict = {
-    "train_sets": {"bdci2019": 15.0, "nlpcc2013": 1.0, "covid19": 0.5},  # social head per-row weights
+    # social head per-row weights; the SMP2020-EWECT and weibo2018 Weibo sets add breadth (topics, years)
+    "train_sets": {
+        "bdci2019": 15.0,
+        "nlpcc2013": 1.0,
+        "covid19": 0.5,
+        "smp2020_usual": 1.0,
+        "smp2020_virus": 1.0,
+        "weibo2018": 1.0,
+    },
     "balance_classes": ["bdci2019"],  # within these sets rows are weighted by inverse class frequency
     "split": {"method": "md5", "salt": "yuqing-sentiment-v1", "eval_fraction": 0.2},
     # social head: every training row, char 1-2-grams; temperature from a held-back calibration slice
@@ -112,7 +120,7 @@ RECIPE: dict = {
         "blocks": [{"kind": "char", "n_features": 2**16, "ngram_max": 2}],
         "C": 10.0,
         "news_sets": ["bdci2019"],
-        "social_sets": ["nlpcc2013", "covid19"],
+        "social_sets": ["nlpcc2013", "covid19", "smp2020_usual", "smp2020_virus", "weibo2018"],
         "extra_news_file": ROUTER_NEWS_FILE,
     },
 }
