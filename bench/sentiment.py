@@ -258,13 +258,18 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_loso and not args.data:
         meta = get_model("project").meta
         print("\nleave one set out (social head refit without the set, scored on its held-out rows)")
-        for name, fig in leave_one_set_out(args.data_dir, meta["recipe"]).items():
+        sets = load_sets(args.data_dir)
+        for name in meta["recipe"]["train_sets"]:  # one at a time, so each line prints as it is done
+            fig = leave_one_set_out(args.data_dir, meta["recipe"], [name], sets).get(name)
+            if fig is None:
+                continue
             report[f"loso.{name}.macro_f1"] = fig["macro_f1"]
             report[f"loso.{name}.accuracy"] = fig["accuracy"]
             inside = report.get(f"in.{name}.macro_f1")
             print(
                 f"  {name:18s} n={fig['n']:6d} out-of-domain acc={fig['accuracy']:.3f} "
-                f"macro_f1={fig['macro_f1']:.3f}" + (f"  (in-domain router {inside:.3f})" if inside is not None else "")
+                f"macro_f1={fig['macro_f1']:.3f}" + (f"  (in-domain router {inside:.3f})" if inside is not None else ""),
+                flush=True,
             )
 
     if not args.no_target:
