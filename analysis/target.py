@@ -1,11 +1,22 @@
-"""Sentiment target: is a text criticising the audit office itself, reporting audit findings about an
-audited body, or neither?
+"""Sentiment target: is a text about the audit office itself, about an audited body's findings, or neither —
+and does it criticise the office?
 
-Rule-based.  The audit office is recognised by a lexicon of institution and staff names (审计署, 审计厅,
-审计局, 审计机关, 审计人员, 审计组 ...).  Agency decides the target: the office as the subject of a
-negative predicate (审计局长受贿, 审计局被通报, 审计走过场) is ``office``; the office as the finder
-(审计发现, 审计查出, 经审计, 审计报告显示, 审计署公告：…) is ``audited``.  Criticism of the office wins
-over findings, because that is what the press office must answer first.
+Rule-based and structural (few rules, each about *who does what* in a sentence, not phrases fitted to
+examples), following the labelling guidelines of ../shared/data/target/README.md:
+
+- Every mention of 审计 is first classed: a private or corporate audit (会计师事务所, 四大, 上市, 未经审计,
+  内部审计, 税务审计 ...), a name (审计学院, 审计学 ...) or one item in a list of supervision channels
+  (巡视、巡察、审计监督 ...) is not the audit institution.  A text whose every mention is such is ``other``.
+- Criticism of the office (``office``, ``criticises_office``): the office is the *subject* of a negative
+  predicate (审计局长受贿, 审计署党组…存在薄弱环节, 审计走过场), with no finder verb, directive or
+  prohibition between them; a rhetorical question aimed at the office or its work (审计机关的整改监督是不是
+  形同虚设？); sarcasm or abuse aimed at it (真不愧是审计厅的…); open doubt or complaint (质疑审计局, 对审计
+  结论不服); complaints about being audited too often (层层审计, 迎审负担).  Criticism wins over findings,
+  because that is what the press office must answer first.
+- The office as *finder* (审计发现 / 查出 / 指出 / 揭露, 经审计, 审计报告显示, 被审计单位, 审计查出问题的整改)
+  or as investigator of someone (审计署…调查…, 请审计部门彻查…) makes the target the ``audited`` body.
+- Otherwise a mention of the institution or of its work, mandate, law or reform (审计机关要…, 审计工作,
+  审计监督, 审计法, 审计制度 ...) is ``office`` (neutral); a bare mention of auditing is ``other``.
 """
 
 from __future__ import annotations
@@ -21,9 +32,9 @@ logger = logging.getLogger(__name__)
 # Names of the audit institution and its staff (longest first so the regex takes the full name).
 OFFICE_TERMS: tuple[str, ...] = (
     "审计署特派员办事处",
-    "审计特派办",
-    "审计工作人员",
     "审计委员会办公室",
+    "审计工作人员",
+    "审计特派办",
     "审计机关",
     "审计人员",
     "审计干部",
@@ -34,120 +45,247 @@ OFFICE_TERMS: tuple[str, ...] = (
     "审计局",
     "审计组",
     "审计长",
+    "审计办",
     "特派办",
 )
 _OFFICE = "|".join(re.escape(t) for t in OFFICE_TERMS)
 OFFICE_RE = re.compile(_OFFICE)
+# The institution's work, mandate and rules: "审计" with one of these is about the office (not a name).
+_WORK = (
+    r"审计(?:工作|监督|制度|体系|法|职能|职责|范围|力度|结果|报告|公告|整改|全覆盖|独立性|公信力|改革|计划|"
+    r"项目|业务|规定|条例|准则|质量|意见|署|厅|局|机关|人员|干部|部门|长|组)"
+)
+WORK_RE = re.compile(_WORK)
 
-# Independent auditors (会计师事务所) are not the audit institution.
-PRIVATE_AUDITOR_RE = re.compile(r"会计师事务所|事务所|注册会计师|内审部门|内部审计部")
+# Mentions of 审计 that are not the audit institution: private / corporate / internal / tax / IT audit,
+# names (schools, disciplines, professions).  Looked for in a window around each mention.
+PRIVATE_RE = re.compile(
+    r"会计师事务所|事务所|四大|注册会计师|会计师|上市|未经审计|经审计的财务|财务报表|年报|内部审计|内审|税务审计|"
+    r"安全审计|日志审计|审计日志|代码审计|合规审计|审计费|审计师|审计门槛|审计环境|会计制度|基金会|合伙人|审计机构"
+)
+NAME_RE = re.compile(r"审计(?:学院|大学|学校|学会|学(?!习)|专业|大全|人才|从业人员|行业)|会计审计")
+# Other supervision channels: 审计 listed among them (纪检监察、巡视巡察、审计监督 …) is mentioned in passing.
+CHANNELS = (
+    r"巡视|巡察|纪检|监察|纪律|组织|人大|民主|行政|司法|财会|统计|群众|舆论|信访|政法|公安|财政|卫健|督查|"
+    r"调查研究|专项检查|监管"
+)
+_CHANNEL_RE = re.compile(CHANNELS)
+_LIST_SEP = "、和与及"
 
-# Negative predicates that, with the office as subject, make the office the target.
+# Negative predicates that, with the office as subject, make the office the target of criticism.
 OFFICE_NEGATIVE = (
     r"受贿|索贿|行贿|贪污|挪用公款|失职|渎职|以审谋私|徇私|包庇|吃拿卡要|收受|吃请|宴请"
     r"|被(?:查|调查|立案|通报|问责|处分|约谈|免职|撤职|开除|双开|判|起诉|诉|告|举报|投诉|质疑|曝|批|点名|追责)"
     r"|遭(?:举报|投诉|质疑|曝光|炮轰|起诉)|受到(?:党纪|政务|纪律|行政)?处分|接受(?:纪律审查|监察调查|审查调查|调查)"
-    r"|落马|双开|违纪|违法|造假|弄虚作假|走过场|不作为|乱作为|不公|偏袒|选择性|打招呼|泄露|泄密"
-    r"|敷衍|放水|形同虚设|流于形式|(?:督促|跟踪|监督)整改不力|监督不力|获刑|一审|被判|贪腐|腐败|违规"
+    r"|落马|双开|违纪|违法|造假|弄虚作假|走过场|不作为|乱作为|慢作为|不公|偏袒|选择性|打招呼|泄露|泄密"
+    r"|敷衍|放水|形同虚设|流于形式|摆设|作秀|走形式|装样子|糊弄|睁一只眼|视而不见|(?:督促|跟踪|监督)整改不力"
+    r"|监督不力|获刑|被判|贪腐|腐败|违规|薄弱环节|形式主义|官僚主义|不到位|不作为|缺位|失灵|失守|不独立|不透明"
+    r"|黑幕|猫腻|暗箱|吃干饭|不靠谱|靠不住|不可信|没用|无用|白审|审了也白"
 )
-# Cues that the office is the finder / announcer (its findings are about someone else).
+_NEG_RE = re.compile(OFFICE_NEGATIVE)
+# Between the office and a negative word, these make the office the finder, a giver of directives or a
+# prohibition (审计机关要…对违反纪律的严肃查处; 严禁审计人员收受…), not the wrongdoer.
 FINDER = (
-    r"发现|查出|查明|查实|查处|指出|揭示|揭开|披露|显示|表明|移送|公告|公布|报告|通报(?!批评)|抽查|核查|检查"
-    r"|：|:|称|表示|认为|要求|责令|督促"
-)
-OFFICE_SUBJECT_RE = re.compile(
-    rf"(?P<office>{_OFFICE})(?:[^，,。；;！!？?\s：:]{{0,12}}?)(?P<neg>{OFFICE_NEGATIVE})"
+    r"发现|查出|查明|查实|查处|指出|揭示|揭露|揭开|披露|显示|表明|移送|公告|公布|报告|通报(?!批评)|抽查|核查|检查"
+    r"|调查|审查(?!调查)|称|表示|认为|要求|责令|督促|对|向|将|把"
 )
 FINDER_RE = re.compile(FINDER)
-# Criticism of "审计" itself (without a named institution): fairness, formality, fraud.
-AUDIT_CRITICISM_RE = re.compile(
-    r"审计(?:工作|结果|结论|报告)?(?:走过场|流于形式|不公正?|造假|放水|失职|腐败|黑幕|猫腻|不透明|选择性)"
-    r"|(?:质疑|举报|投诉|起诉|状告|炮轰|不服|不认可)(?:了)?(?:县|市|区|省)?(?:审计|" + _OFFICE + r")"
-    r"|对(?:" + _OFFICE + r"|审计)[^，,。；;！!？?\s]{0,8}?(?:不服|不满|有异议|质疑)"
-    r"|(?:"
-    + _OFFICE
-    + r")(?:原|前)?(?:党组)?(?:书记|厅长|局长|副局长|副厅长|处长|科长|主任|审计长|副审计长|干部)"
-    r"[^，,。；;！!？?\s]{0,6}?(?:被查|落马|受贿|接受|被双开|双开|被开除|获刑|被判|违纪)"
+DIRECTIVE_RE = re.compile(r"要|应当|应该|必须|严禁|禁止|不得|不准|防止|杜绝|严肃|坚决|确保|切实")
+# Rhetorical-question markers: a question with one of these aimed at the office is criticism.
+RHETORICAL_RE = re.compile(
+    r"是不是|难道|凭什么|何在|干什么|干嘛|干啥|有什么用|有啥用|有用吗|管用吗|可信吗|靠得住吗|去哪了|哪去了|"
+    r"在哪里|在哪|睡着了|睡大觉|为什么不|为何不|怎么不|咋不|就不能|还能信|谁来审|谁来监督|谁监督"
 )
-# Audit findings: the office (or "审计" as an activity) as the finder.
-AUDIT_FINDING_RE = re.compile(
-    r"审计(?:署|厅|局|机关|组|人员|工作报告|报告|结果|公告)?(?:调查)?(?:发现|查出|查明|查实|指出|揭示|揭开|披露|显示|表明|移送|曝光)"
-    r"|经(?:过)?审计|审计(?:署|厅|局)?(?:公告|通报|公布|点名|报告)[：:]?"
-    r"|被审计(?:单位|对象|企业|部门)?|审计(?:署|厅|局)?[：:]|审计整改|审计查处|离任审计|经济责任审计|专项审计"
+# Sarcasm and abuse markers (aimed at the office when in the same sentence as it).
+SARCASM_RE = re.compile(
+    r"不愧是|好一个|厉害了|呵呵|果然是|所谓的|真行|真会|真能|佩服佩服|高明|奶奶的|妈的|他妈|你妈|狗日|垃圾|"
+    r"恶心|无耻|不要脸|混蛋|败类|蛀虫|活该|丢人|笑话|可笑|讽刺"
+)
+# Open doubt or complaint about the office or its conclusions.
+DOUBT_RE = re.compile(
+    r"(?:质疑|举报|投诉|起诉|状告|炮轰|不服|不认可|不满|吐槽|怒斥|痛批)(?:了)?(?:县|市|区|省)?(?:审计|" + _OFFICE + r")"
+    r"|对(?:" + _OFFICE + r"|审计)[^，,。；;！!？?\s]{0,8}?(?:不服|不满|有异议|质疑)"
+    r"|审计(?:工作|结果|结论|报告)?(?:走过场|流于形式|不公正?|造假|放水|失职|腐败|黑幕|猫腻|不透明|选择性)"
+)
+# Complaints about being audited too often (the guideline counts them as criticism of the office).
+OVER_AUDIT_RE = re.compile(
+    r"(?:审计|检查|迎审|迎检)(?:太多|太频繁|过多|过频|频繁|不断|没完没了|一个接一个|扎堆)"
+    r"|(?:频繁|反复|重复|多头|层层|年年|月月|天天|三天两头|没完没了)(?:的)?(?:审计|迎审|迎检)"
+    r"|被审(?:怕|烦|麻木)|审计扰民|迎审(?:负担|压力)|疲于(?:迎审|应付审计)"
 )
 # What an audit finding is usually about (wrongdoing of the audited body).
-WRONGDOING_RE = re.compile(
+_WRONG = (
     r"挪用|违规|虚报|套取|侵占|骗取|闲置|浪费|损失|违法|违纪|超标|截留|滞留|欠缴|虚增|造假|少缴|多计|未按|未及时"
-    r"|整改不力|问题|资金|乱收费|超额|冒领|私设|小金库|偷逃|瞒报"
+    r"|整改不力|问题|资金|乱收费|超额|冒领|私设|小金库|偷逃|瞒报|下落不明|腐败"
 )
-_CLAUSE_SPLIT_RE = re.compile(r"[。；;！!？?\n]")
+WRONGDOING_RE = re.compile(_WRONG)
+# The office investigating (or asked to investigate) someone: the target is that body.
+_INVESTIGATE = r"(?:审计|" + _OFFICE + r")[^。；;！!？?]{0,12}?(?:彻查|追查|清查|审审|查一查|查查|调查(?!研究))"
+INVESTIGATE_RE = re.compile(_INVESTIGATE)
+# Audit findings: the office (or "审计" as an activity) as the finder; or the office investigating someone.
+AUDIT_FINDING_RE = re.compile(
+    r"(?:审计|" + _OFFICE + r")[^，,。；;！!？?]{0,8}?(?:发现|查出|查明|查实|指出|揭示|揭开|揭露|披露|显示|表明|移送|曝光|反馈)"
+    r"|经(?:过)?审计|审计(?:署|厅|局)?(?:公告|通报|公布|点名|报告)?[：:](?=[^。；;！!？?]*(?:" + _WRONG + r"))"
+    r"|被审计(?:单位|对象|企业|部门|地区|领导干部)|审计整改|审计查处|" + _INVESTIGATE
+)
+# A law, regulation or directive about audit (《…审计…》): the office's mandate.
+DOCUMENT_RE = re.compile(r"《[^》]{0,40}审计[^》]{0,40}》")
+# Directives to audit bodies (审计机关要…, 严禁审计人员…): the office's mandate, not a finding.
+DIRECTIVE_TO_OFFICE_RE = re.compile(
+    rf"(?:严禁|禁止|不得|不准|要求|督促)(?:{_OFFICE})|(?:{_OFFICE})(?:要|应当|应该|必须|不得|须|将)"
+)
+# 审计 as the subject of a sentence (审计是…, 审计促进…): the institution's work.
+SUBJECT_RE = re.compile(r"(?:^|[。；;！!？?：:\n])\s*审计(?!查出|发现|指出)")
+_SENTENCE_RE = re.compile(r"[^。；;！!？?\n]+[。；;！!？?]*")
+_AUDIT_RE = re.compile(r"审计|特派办")
+_WINDOW = 10
 
 
 @dataclass(frozen=True)
 class TargetResult:
     """Whom a text's sentiment is about: a target (config.vocabulary.TARGETS), a Chinese reason, the terms
-    that fired."""
+    that fired, and whether the text criticises the audit office (then the target is ``office``)."""
 
     target: str
     reason: str
     terms: tuple[str, ...]
+    criticises_office: bool = False
 
     @property
     def target_zh(self) -> str:
         return TARGET_LABELS[self.target]
 
 
-def _office_as_negative_subject(text: str) -> tuple[str, str] | None:
-    """(office term, negative predicate) when the office is the subject of a negative predicate
-    in one clause and no finder cue stands between them."""
-    for clause in _CLAUSE_SPLIT_RE.split(text):
-        for m in OFFICE_SUBJECT_RE.finditer(clause):
-            between = m.group(0)[len(m.group("office")) : m.start("neg") - m.start()]
-            if FINDER_RE.search(between):
-                continue
-            before = clause[max(0, m.start() - 2) : m.start()]
-            if before.endswith("被"):  # 被审计局…: the office acts on someone else
-                continue
-            if m.group("neg") in ("违规", "违法", "违纪", "造假") and FINDER_RE.search(clause[: m.start()]):
-                continue  # "…审计发现…审计组…违规" style: the office is reporting
-            return m.group("office"), m.group("neg")
+def _mention_kind(text: str, start: int, end: int) -> str:
+    """``private``, ``name``, ``listed`` or ``office`` for the mention text[start:end] of 审计.  A text
+    about private or corporate audit that never names the institution has only private mentions."""
+    window = text[max(0, start - _WINDOW) : end + _WINDOW]
+    named = OFFICE_RE.match(text, start)
+    if NAME_RE.match(text, max(0, start - 2)) or NAME_RE.match(text, start):
+        return "name"
+    if not named and (PRIVATE_RE.search(window) or (PRIVATE_RE.search(text) and not OFFICE_RE.search(text))):
+        return "private"
+    if named and text[named.end() : named.end() + 1] == "等":
+        return "listed"  # 审计署等50个单位
+    if not named:
+        # one item of an enumeration of supervision channels: a list separator next to the mention and a
+        # channel word on the same side
+        before = text[max(0, start - _WINDOW) : start]
+        after = text[end : end + _WINDOW]
+        sep_before = before.rstrip("监督")[-1:] in _LIST_SEP or re.search(r"[、]\S{0,4}$", before)
+        sep_after = re.match(r"(?:监督|整改|监督发现)?[、和与及等]", after)
+        if (sep_before and _CHANNEL_RE.search(before)) or (sep_after and _CHANNEL_RE.search(after)):
+            return "listed"
+    return "office"
+
+
+def _institutional_mentions(text: str) -> list[re.Match]:
+    return [m for m in _AUDIT_RE.finditer(text) if _mention_kind(text, m.start(), m.end()) == "office"]
+
+
+def _office_as_negative_subject(sentence: str) -> tuple[str, str] | None:
+    """(office mention, negative predicate) when the office (a named institution, or 审计 with its work)
+    is the subject of a negative predicate in one clause, with no finder verb, directive or prohibition
+    between them and no 被 before the office (被审计局… means the office acts on someone else)."""
+    for m in re.finditer(rf"{_OFFICE}|{_WORK}|审计", sentence):
+        if _mention_kind(sentence, m.start(), m.end()) != "office":
+            continue
+        if sentence[max(0, m.start() - 1) : m.start()] == "被":
+            continue
+        tail = sentence[m.end() : m.end() + 16]
+        clause = re.split(r"[，,：:]", tail, maxsplit=1)[0]
+        neg = _NEG_RE.search(clause)
+        if neg is None:
+            continue
+        between = clause[: neg.start()]
+        if FINDER_RE.search(between) or DIRECTIVE_RE.search(between):
+            continue
+        if DIRECTIVE_RE.search(sentence[max(0, m.start() - 4) : m.start()]):
+            continue  # 严禁审计人员收受…, 要防止审计人员…
+        return m.group(0), neg.group(0)
+    return None
+
+
+def _criticism(text: str) -> tuple[str, tuple[str, ...]] | None:
+    """(Chinese reason, terms) when the text criticises the audit office; see the module doc.  Mentions are
+    classed in the whole text (a comment on 四大's audit quality stays private in its second sentence)."""
+    institutional = [m.start() for m in _institutional_mentions(text)]
+    for sm in _SENTENCE_RE.finditer(text):
+        sentence = sm.group(0)
+        mentions = [m for m in _institutional_mentions(sentence) if sm.start() + m.start() in institutional]
+        if not mentions:
+            continue
+        office = mentions[0].group(0)
+        named = OFFICE_RE.search(sentence) or WORK_RE.search(sentence)
+        if named:
+            office = named.group(0)
+        hit = _office_as_negative_subject(sentence)
+        if hit is not None:
+            return f"审计机关作为负面行为主体：「{hit[0]}」…「{hit[1]}」", hit
+        m = DOUBT_RE.search(sentence)
+        if m is not None:
+            return f"对审计机关或其工作的质疑或批评：「{m.group(0)}」", (m.group(0),)
+        m = OVER_AUDIT_RE.search(sentence)
+        if m is not None:
+            return f"抱怨审计过多过频：「{m.group(0)}」", (m.group(0),)
+        finding = AUDIT_FINDING_RE.search(sentence)
+        question = sentence.rstrip().endswith(("？", "?")) or "吗" in sentence[-3:]
+        rhet = RHETORICAL_RE.search(sentence)
+        if question and rhet is not None and finding is None:
+            return f"针对审计机关的反问：「{office}」…「{rhet.group(0)}」", (office, rhet.group(0))
+        sarcasm = SARCASM_RE.search(sentence)
+        if sarcasm is not None and finding is None:
+            return f"针对审计机关的讽刺或辱骂：「{office}」…「{sarcasm.group(0)}」", (office, sarcasm.group(0))
     return None
 
 
 def _classify(text: str) -> TargetResult | None:
-    hit = _office_as_negative_subject(text)
-    if hit is not None:
-        office, neg = hit
-        return TargetResult("office", f"审计机关作为负面行为主体：「{office}」…「{neg}」", (office, neg))
-    m = AUDIT_CRITICISM_RE.search(text)
+    """Target of one part (title or lead); None when it does not mention audit at all."""
+    if not _AUDIT_RE.search(text):
+        return None
+    crit = _criticism(text)
+    if crit is not None:
+        return TargetResult("office", crit[0], crit[1], criticises_office=True)
+    mentions = _institutional_mentions(text)
+    if not mentions:
+        first = _AUDIT_RE.search(text)
+        kind = _mention_kind(text, first.start(), first.end())
+        why = {"private": "会计师事务所、企业或内部审计", "name": "名称或专业", "listed": "与其他监督方式并列提及"}
+        return TargetResult("other", f"「审计」为{why.get(kind, '顺带提及')}，非审计机关", (first.group(0),))
+    m = DOCUMENT_RE.search(text)
     if m is not None:
-        return TargetResult("office", f"对审计机关或其工作的批评：「{m.group(0)}」", (m.group(0),))
+        return TargetResult("office", f"关于审计的法规或文件：「{m.group(0)}」", (m.group(0),))
+    m = DIRECTIVE_TO_OFFICE_RE.search(text)
+    if m is not None and not INVESTIGATE_RE.search(text):
+        return TargetResult("office", f"对审计机关的要求或规定：「{m.group(0)}」", (m.group(0),))
     m = AUDIT_FINDING_RE.search(text)
     if m is not None:
         wrong = WRONGDOING_RE.search(text, m.start())
         terms = (m.group(0),) + ((wrong.group(0),) if wrong else ())
         detail = f"，问题：「{wrong.group(0)}」" if wrong else ""
         return TargetResult("audited", f"审计机关作为发现者：「{m.group(0)}」{detail}，指向被审计单位", terms)
-    return None
+    m = OFFICE_RE.search(text) or WORK_RE.search(text) or SUBJECT_RE.search(text)
+    if m is not None:
+        return TargetResult("office", f"关于审计机关本身或其工作：「{m.group(0)}」", (m.group(0),))
+    return TargetResult("other", "仅顺带提及「审计」", ("审计",))
 
 
 def classify_target(title: str, body: str = "") -> TargetResult:
-    """Target of a text's sentiment: ``office`` (criticism of the audit institution itself),
-    ``audited`` (audit findings about an audited body) or ``other``.  The title decides when it
-    is conclusive; otherwise the lead of the body (first 500 characters) is read."""
+    """Target of a text's sentiment: ``office`` (the audit institution itself; ``criticises_office`` when
+    the text criticises it), ``audited`` (audit findings about an audited body) or ``other``.  Criticism
+    in the title or the lead of the body (first 500 characters) wins; otherwise the title decides when it
+    is conclusive, then the lead."""
     title = (title or "").strip()
     lead = (body or "").strip()[:500]
-    for part, where in ((title, "标题"), (lead, "正文")):
-        if not part:
-            continue
-        if PRIVATE_AUDITOR_RE.search(part) and not OFFICE_RE.search(part):
-            continue
-        result = _classify(part)
-        if result is not None:
-            return TargetResult(result.target, f"{where}：{result.reason}", result.terms)
-    mentioned = OFFICE_RE.search(f"{title} {lead}") or re.search(r"审计", f"{title} {lead}")
-    if mentioned:
-        return TargetResult(
-            "other", f"提及「{mentioned.group(0)}」，但既非批评审计机关也非审计发现", (mentioned.group(0),)
-        )
+    parts = [(p, where) for p, where in ((title, "标题"), (lead, "正文")) if p]
+    results = [(r, where) for p, where in parts if (r := _classify(p)) is not None]
+    for r, where in results:
+        if r.criticises_office:
+            return TargetResult(r.target, f"{where}：{r.reason}", r.terms, True)
+    for r, where in results:
+        if r.target != "other":
+            return TargetResult(r.target, f"{where}：{r.reason}", r.terms)
+    if results:
+        r, where = results[0]
+        return TargetResult("other", f"{where}：{r.reason}", r.terms)
     return TargetResult("other", "未提及审计机关或审计工作", ())

@@ -41,8 +41,42 @@ OTHER = [
     "今天天气很好",
     "某县财政局长受贿被查",
     "会计师事务所审计失职被证监会处罚",
+    "南京审计大学今年录取分数线公布",
+    "纪检监察、巡视巡察、审计监督等发现的问题要整改到位",
+    "这家公司的年报未经审计，股民质疑",
+    "四大会计师事务所审计失职是不是该罚？",
+]
+# The office's own work, mandate and directives (guidelines of the target gold set): office, not criticism.
+OFFICE_NEUTRAL = [
     "审计署召开党组会议学习贯彻会议精神",
     "市审计局开展普法宣传活动",
+    "审计机关要严格遵守纪律，对违反纪律规定的要严肃查处",
+    "严禁审计人员收受被审计单位礼品",
+    "通过《中华人民共和国审计法（修正草案）》",
+    "审计是党和国家监督体系的重要组成部分",
+]
+# Criticism of the office: negative predicates with the office as subject, rhetorical questions, sarcasm,
+# doubt, complaints about being audited too often (written for these tests, not taken from any data set).
+CRITICISM = [
+    "审计机关的整改监督是不是形同虚设？",
+    "审计局天天来查账，基层被审怕了",
+    "审计部门是干什么吃的？这么大的窟窿看不见？",
+    "呵呵，审计署的报告年年有问题年年不改，审了也白审",
+    "真不愧是审计局，查别人一套一套的，自己却违规吃请",
+    "审计署党组承认，依法审计存在薄弱环节",
+    "层层审计、多头检查，基层疲于迎审",
+    "审计报告年年发，问题年年有，审计到底有什么用？",
+    "这样的审计结果还能信吗？",
+    "审计局的人收了红包就放水，谁来监督审计局？",
+]
+# Negative texts that do not criticise the office: the office finds, or is asked to investigate, someone.
+NOT_CRITICISM = [
+    ("审计发现某县违规发放补贴，问题令人愤慨", "audited"),
+    ("为什么屡审屡犯？审计指出部分单位整改不到位", "audited"),
+    ("请审计部门对红十字会的财务彻查！这些人真不要脸", "audited"),
+    ("审计署公布的数据显示，部分地方政府债务风险难道不值得警惕吗？", "audited"),
+    # the private context of the first sentence carries over to the question in the second
+    ("这份年报是四大会计师事务所出的。审计质量这么低，是不是该换一家？", "other"),
 ]
 
 
@@ -61,6 +95,29 @@ def test_audit_findings_are_audited(title):
 @pytest.mark.parametrize("title", OTHER)
 def test_unrelated_or_neutral_mentions_are_other(title):
     assert classify_target(title).target == "other"
+
+
+@pytest.mark.parametrize("title", OFFICE_NEUTRAL)
+def test_office_work_and_directives_are_office_without_criticism(title):
+    result = classify_target(title)
+    assert (result.target, result.criticises_office) == ("office", False), result.reason
+
+
+@pytest.mark.parametrize("title", CRITICISM + OFFICE)
+def test_criticism_of_the_office_is_office_and_criticises(title):
+    result = classify_target(title)
+    assert (result.target, result.criticises_office) == ("office", True), result.reason
+
+
+@pytest.mark.parametrize(("title", "target"), NOT_CRITICISM)
+def test_negative_findings_and_requests_do_not_criticise_the_office(title, target):
+    result = classify_target(title)
+    assert (result.target, result.criticises_office) == (target, False), result.reason
+
+
+def test_criticism_in_the_body_wins_over_a_neutral_title():
+    result = classify_target("市审计局召开整改工作推进会", "网友：审计机关的整改监督是不是形同虚设？")
+    assert result.criticises_office and result.reason.startswith("正文")
 
 
 def test_reason_is_chinese_and_names_the_terms_that_fired():
@@ -96,3 +153,33 @@ def test_empty_input_is_other():
     result = classify_target("", "")
     assert result.target == "other" and result.terms == ()
     assert set(TARGETS) == {"office", "audited", "other"}
+
+
+def test_bench_prints_target_and_criticism_figures_with_flat_json_keys(tmp_path, capsys):
+    import json
+
+    from bench.sentiment import main
+
+    csv_path = tmp_path / "gold.csv"
+    csv_path.write_text(
+        "id,text,target,polarity,criticises_office,kind\n"
+        "a1,审计机关的整改监督是不是形同虚设？,office,neg,yes,comment\n"
+        "a2,审计发现某县挪用扶贫资金,audited,neg,no,headline\n"
+        "a3,南京审计大学今年录取分数线公布,other,neu,no,post\n"
+        "a4,市审计局开展普法宣传活动,office,neu,no,headline\n"
+        "a5,这个审计局真是好样的,office,pos,no,comment\n"
+        "a6,,office,neu,no,comment\n",
+        encoding="utf-8",
+    )
+    data = tmp_path / "one.csv"
+    data.write_text("text,polarity\n今天真开心,pos\n气死我了,neg\n", encoding="utf-8")
+    assert main(["--data", str(data), "--models", "project", "--target-data", str(csv_path), "--json"]) == 0
+    out = capsys.readouterr()
+    report = json.loads(out.out.strip().splitlines()[-1])
+    assert report["target.accuracy"] == pytest.approx(1.0)
+    assert report["target.macro_f1"] == pytest.approx(1.0)
+    assert (report["criticism.precision"], report["criticism.recall"]) == (1.0, 1.0)
+    assert report["target"]["all"]["n"] == 5 and "1 rows without a text" in out.err
+    assert not any(k.startswith("loso.") for k in report)  # --data: no leave-one-set-out
+    assert main(["--data", str(data), "--models", "project", "--no-target", "--json"]) == 0
+    assert "target.accuracy" not in json.loads(capsys.readouterr().out.strip().splitlines()[-1])

@@ -131,3 +131,38 @@ def test_analyze_is_idempotent_and_rescores_when_the_model_changes(store):
     with store.begin() as conn:
         conn.execute(update(documents).values(analysis_version="1:project-0000000000"))
     assert analyze(store, stage2=False).documents == 2
+
+
+QUESTION = "审计机关的整改监督是不是形同虚设？"
+
+
+def test_question_criticising_the_office_is_negative_and_counted_in_its_event(store):
+    """Issue 13: the sentiment model reads this calm rhetorical question as neutral; the target rules see
+    criticism of the office, so it is stored negative and the event counts it (负面占比, 涉及审计机关批评)."""
+    from analysis.sentiment import get_model
+
+    proba = get_model("project").predict_proba([QUESTION], domain="social")[0]
+    insert_documents(store, [
+        document("q1", title="", body=QUESTION, platform="weibo", source="微博"),
+    ])  # fmt: skip
+    analyze(store, now=NOW)
+    row = doc_rows(store)["q1"]
+    assert (row["target"], row["sentiment_label"]) == ("office", "neg")
+    assert row["sentiment_score"] <= min(-0.5, float(proba[2] - proba[0])) + 1e-9
+    with store.connect() as conn:
+        event = get_event(conn, row["event_id"])
+    assert event["office_critical_count"] == 1
+    assert event["negative_share"] == pytest.approx(1.0)
+    assert event["response_class"] == "B"  # criticism of the office itself: answer first
+
+
+def test_office_news_that_is_not_criticism_does_not_make_class_b(store):
+    insert_documents(store, [
+        document("n1", title="市审计局开展普法宣传活动", body="市审计局工作人员走进社区，开展审计法宣传。"),
+    ])  # fmt: skip
+    analyze(store, now=NOW)
+    row = doc_rows(store)["n1"]
+    assert row["target"] == "office" and row["sentiment_label"] != "neg"
+    with store.connect() as conn:
+        event = get_event(conn, row["event_id"])
+    assert event["office_critical_count"] == 0 and event["response_class"] != "B"

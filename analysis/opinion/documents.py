@@ -17,6 +17,9 @@ logger = logging.getLogger(__name__)
 
 PIPELINE_VERSION = "1"
 SENTIMENT_LEAD_CHARS = 200  # body characters scored with the title
+# A document that criticises the audit office (analysis.target) is stored negative with at most this score:
+# the sentiment model reads tone, and a calm rhetorical question ("…是不是形同虚设？") can read neutral.
+CRITICISM_MAX_SCORE = -0.5
 
 
 def analysis_version(sentiment_model: str) -> str:
@@ -49,18 +52,23 @@ def _predict(model, rows: list[dict]):
 
 def analyze_batch(rows: list[dict], *, model, keywords_k: int, version: str, now: datetime) -> list[dict]:
     """The analysis columns of each row (`id`, `title`, `body`, `platform`): keywords, sentiment label and
-    score, target, model name, time and version."""
+    score, target, model name, time and version.  A document that criticises the audit office
+    (`classify_target(...).criticises_office`) is stored negative, so the event's negative share and the
+    office-criticism count (target office and negative) include it."""
     probs = _predict(model, rows)
     out = []
     for r, p in zip(rows, probs, strict=True):
         label = SENTIMENTS[int(p.argmax())]
+        score = round(float(p[2] - p[0]), 4)
         target = classify_target(r["title"] or "", r["body"] or "")
+        if target.criticises_office:  # criticism of the office is negative whatever the tone model says
+            label, score = "neg", min(score, CRITICISM_MAX_SCORE)
         out.append(
             {
                 "id": r["id"],
                 "keywords": extract_keywords(f"{r['title']}\n{r['body']}", keywords_k),
                 "sentiment_label": label,
-                "sentiment_score": round(float(p[2] - p[0]), 4),
+                "sentiment_score": score,
                 "sentiment_model": model.name,
                 "target": target.target,
                 "analyzed_at": now,

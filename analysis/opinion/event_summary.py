@@ -111,8 +111,9 @@ def summarise_event(
         previous.get("response_class"), previous.get("response_reason"), previous.get("response_rule"),
         list(previous.get("response_terms") or []),
     )  # fmt: skip
-    # a document aimed at the audit office itself makes the event at least class B (61号: answer first)
-    target = "office" if any(d["target"] == "office" for d in docs) else None
+    # a document criticising the audit office itself (target office, negative) makes the event at least
+    # class B (61号: answer first); the office's own neutral news does not
+    target = "office" if office_critical else None
     if cls != "A":
         for doc_id in text_ids:
             if doc_id not in texts:
