@@ -19,7 +19,10 @@ def cmd_analyze(args) -> int:
     stats = analyze(
         engine, sentiment_model=args.model or settings.analysis.sentiment_model,
         batch_size=settings.analysis.batch_size, keywords_k=settings.analysis.keywords_per_document,
+        timezone=settings.dashboard.timezone,
     )  # fmt: skip
+    if stats.counts_rebuilt:
+        print(f"已按 {settings.dashboard.timezone} 重建每日统计。")
     if stats.documents == 0:
         print("没有需要分析的新文档。")
     else:

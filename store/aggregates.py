@@ -1,0 +1,373 @@
+"""Pre-aggregated document counts: documents per local day by source, level, sentiment, target and 方案 set
+(`daily_counts`), and per local day and keyword (`daily_keywords`), so the dashboard reads a year in one
+small GROUP BY instead of a year of documents.
+
+What is counted: the documents whose `agg_day` is set, each once, under the values stored on it now. The
+day is the document's time (`doc_time` = published, else first seen) in the timezone recorded in
+`analysis_state['aggregates']`; `rebuild` counts every document in a timezone and records it. After that,
+every analysis write (`store.queries.write_analysis`) takes a document out (`uncount`, with its old values)
+and puts it back (`count`, with its new ones) in the same transaction, so re-analysis never counts twice
+and a killed run leaves the counts matching the rows. Documents inserted since (not analysed yet,
+`agg_day IS NULL`) are read live by `counts` and `top_keywords`, so totals always equal a direct count.
+Without a record for the asked timezone, everything is read live (correct, slower).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Text, and_, bindparam, cast, delete, func, literal, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
+
+from config.vocabulary import NOT_ANALYSED, SENTIMENTS
+from store.schema import analysis_state, daily_counts, daily_keywords, document_plans, documents
+
+logger = logging.getLogger(__name__)
+
+STATE_KEY = "aggregates"
+PLAN_SEP = "\n"  # joins the sorted 方案 names of a document in daily_counts.plan_set
+DIMENSIONS = ("day", "source", "level", "sentiment", "target", "plan_set")
+KEYWORD_CHARS = 200  # daily_keywords.keyword length
+BATCH = 5000  # documents per read when rebuilding or counting live
+
+_COUNT_COLUMNS = (
+    documents.c.id, documents.c.doc_time, documents.c.agg_day, documents.c.source, documents.c.level,
+    documents.c.plans, documents.c.sentiment_label, documents.c.target, documents.c.keywords,
+)  # fmt: skip
+
+
+# ------------------------------------------------------------------------------------------ values
+
+
+def json_list(value: Any) -> list[str]:
+    """A JSON list column's value as a list of strings (a driver may hand JSON back as text)."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return [value]
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value if v is not None]
+    return [str(value)]
+
+
+def plan_set(plans: Any) -> str:
+    """The daily_counts key of a document's matched 方案: sorted distinct names joined by PLAN_SEP."""
+    return PLAN_SEP.join(sorted({p for p in json_list(plans) if p}))
+
+
+def plan_set_names(key: str) -> list[str]:
+    return [p for p in key.split(PLAN_SEP) if p]
+
+
+def sentiment_code(label: str | None) -> str:
+    return label if label in SENTIMENTS else NOT_ANALYSED
+
+
+def local_day(when: datetime, tz: ZoneInfo) -> date:
+    if when.tzinfo is None:  # SQLite hands some expressions back naive; the store keeps UTC
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(tz).date()
+
+
+def _key(row: Any, day: date) -> tuple:
+    return (day, row.source or "", row.level or "", sentiment_code(row.sentiment_label), row.target or "",
+            plan_set(row.plans))  # fmt: skip
+
+
+def _keywords(row: Any) -> set[str]:
+    return {w.strip()[:KEYWORD_CHARS] for w in json_list(row.keywords) if w.strip()}
+
+
+def _insert(conn: Connection, table):
+    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
+
+
+# ------------------------------------------------------------------------------------------ state
+
+
+def counted_timezone(conn: Connection) -> str | None:
+    """The timezone the daily counts are cut in, or None when they were never built."""
+    value = conn.execute(select(analysis_state.c.value).where(analysis_state.c.key == STATE_KEY)).scalar()
+    if isinstance(value, str):
+        value = json.loads(value)
+    return (value or {}).get("timezone")
+
+
+def _set_timezone(conn: Connection, tz_name: str | None) -> None:
+    conn.execute(delete(analysis_state).where(analysis_state.c.key == STATE_KEY))
+    if tz_name:
+        conn.execute(analysis_state.insert().values(key=STATE_KEY, value={"timezone": tz_name},
+                                                    updated_at=datetime.now(UTC)))  # fmt: skip
+
+
+# ------------------------------------------------------------------------------------------ writing
+
+
+def _apply(conn: Connection, cube: Counter, kws: Counter) -> None:
+    """Add the (signed) deltas; rows that reach zero are deleted."""
+    cube = Counter({k: v for k, v in cube.items() if v})
+    kws = Counter({k: v for k, v in kws.items() if v})
+    for table, deltas, cols in ((daily_counts, cube, DIMENSIONS), (daily_keywords, kws, ("day", "keyword"))):
+        if not deltas:
+            continue
+        rows = [{**dict(zip(cols, k, strict=True)), "n": v} for k, v in deltas.items()]
+        stmt = _insert(conn, table)
+        stmt = stmt.on_conflict_do_update(index_elements=[table.c[c] for c in cols],
+                                          set_={"n": table.c.n + stmt.excluded.n})  # fmt: skip
+        for start in range(0, len(rows), 20000):
+            conn.execute(stmt, rows[start : start + 20000])
+        gone = [dict(zip(cols, k, strict=True)) for k, v in deltas.items() if v < 0]
+        if gone:
+            cond = and_(*(table.c[c] == bindparam(f"k_{c}") for c in cols), table.c.n <= 0)
+            conn.execute(delete(table).where(cond), [{f"k_{c}": g[c] for c in cols} for g in gone])
+
+
+def _read(conn: Connection, ids: Sequence[int], counted_only: bool) -> list[Any]:
+    rows: list[Any] = []
+    for start in range(0, len(ids), 500):
+        stmt = select(*_COUNT_COLUMNS).where(documents.c.id.in_(list(ids[start : start + 500])))
+        if counted_only:
+            stmt = stmt.where(documents.c.agg_day.is_not(None))
+        rows.extend(conn.execute(stmt).all())
+    return rows
+
+
+def uncount(conn: Connection, ids: Sequence[int]) -> int:
+    """Take the documents `ids` out of the daily counts (with the values they were counted under)."""
+    rows = _read(conn, ids, counted_only=True)
+    if not rows:
+        return 0
+    cube: Counter = Counter()
+    kws: Counter = Counter()
+    for r in rows:
+        cube[_key(r, r.agg_day)] -= 1
+        for w in _keywords(r):
+            kws[(r.agg_day, w)] -= 1
+    _apply(conn, cube, kws)
+    conn.execute(update(documents).where(documents.c.id == bindparam("_id")).values(agg_day=None),
+                 [{"_id": r.id} for r in rows])  # fmt: skip
+    return len(rows)
+
+
+def _count_rows(conn: Connection, rows: Iterable[Any], tz: ZoneInfo) -> int:
+    cube: Counter = Counter()
+    kws: Counter = Counter()
+    days = []
+    for r in rows:
+        if r.doc_time is None:
+            continue
+        day = local_day(r.doc_time, tz)
+        cube[_key(r, day)] += 1
+        for w in _keywords(r):
+            kws[(day, w)] += 1
+        days.append({"_id": r.id, "_day": day})
+    _apply(conn, cube, kws)
+    if days:
+        conn.execute(update(documents).where(documents.c.id == bindparam("_id")).values(agg_day=bindparam("_day")),
+                     days)  # fmt: skip
+    return len(days)
+
+
+def count(conn: Connection, ids: Sequence[int]) -> int:
+    """Count the documents `ids` (not counted now) under their current values; nothing when the counts
+    were never built (their rebuild will)."""
+    tz_name = counted_timezone(conn)
+    if tz_name is None:
+        return 0
+    return _count_rows(conn, _read(conn, ids, counted_only=False), ZoneInfo(tz_name))
+
+
+def before_analysis_write(conn: Connection, results: Sequence[dict[str, Any]]) -> None:
+    """store.queries.write_analysis calls this before it writes `results`: their documents leave the counts."""
+    if counted_timezone(conn) is not None:
+        uncount(conn, [int(r["id"]) for r in results])
+
+
+def after_analysis_write(conn: Connection, ids: Sequence[int]) -> None:
+    """... and this after: they are counted again under their new sentiment, target and keywords."""
+    count(conn, ids)
+
+
+def rebuild(engine: Engine, tz_name: str, batch: int = BATCH) -> int:
+    """Count every document afresh in local days of `tz_name` (one transaction); returns documents counted.
+    `yuqing aggregates rebuild`, and the analysis job when the counts were never built or cut in another
+    timezone."""
+    tz = ZoneInfo(tz_name)
+    n = 0
+    with engine.begin() as conn:
+        conn.execute(delete(daily_counts))
+        conn.execute(delete(daily_keywords))
+        conn.execute(update(documents).where(documents.c.agg_day.is_not(None)).values(agg_day=None))
+        _set_timezone(conn, tz_name)
+        last_id = 0
+        while True:
+            rows = conn.execute(
+                select(*_COUNT_COLUMNS).where(documents.c.id > last_id).order_by(documents.c.id).limit(batch)
+            ).all()
+            if not rows:
+                break
+            last_id = rows[-1].id
+            n += _count_rows(conn, rows, tz)
+            logger.info("aggregates: counted %d documents", n)
+    logger.info("aggregates rebuilt in %s: %d documents", tz_name, n)
+    return n
+
+
+def ensure(engine: Engine, tz_name: str) -> bool:
+    """Rebuild the counts unless they are cut in `tz_name` already; True when a rebuild ran."""
+    with engine.connect() as conn:
+        if counted_timezone(conn) == tz_name:
+            return False
+    rebuild(engine, tz_name)
+    return True
+
+
+# ------------------------------------------------------------------------------------------ reading
+
+
+def day_start(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _plan_set_clause(plans: Sequence[str]):
+    """daily_counts rows whose 方案 set holds any of `plans`."""
+    wrapped = literal(PLAN_SEP) + daily_counts.c.plan_set + literal(PLAN_SEP)
+    return or_(*(wrapped.like(f"%{PLAN_SEP}{_like_escape(p)}{PLAN_SEP}%", escape="\\") for p in plans))
+
+
+def _sentiment_cube_clause(codes: Sequence[str]):
+    return daily_counts.c.sentiment.in_(list(codes))
+
+
+def _doc_sentiment_clause(codes: Sequence[str]):
+    known = [c for c in codes if c != NOT_ANALYSED]
+    clauses = []
+    if known:
+        clauses.append(documents.c.sentiment_label.in_(known))
+    if NOT_ANALYSED in codes:
+        clauses.append(documents.c.sentiment_label.is_(None))
+        clauses.append(documents.c.sentiment_label.not_in(list(SENTIMENTS)))
+    return or_(*clauses)
+
+
+def _live_rows(conn: Connection, start: datetime, end: datetime, sources: Sequence[str],
+               sentiments: Sequence[str], uncounted_only: bool) -> Iterator[Any]:  # fmt: skip
+    d = documents.c
+    where = [d.doc_time >= start, d.doc_time < end]
+    if uncounted_only:
+        where.insert(0, d.agg_day.is_(None))
+    if sources:
+        where.append(d.source.in_(list(sources)))
+    if sentiments:
+        where.append(_doc_sentiment_clause(sentiments))
+    result = conn.execution_options(yield_per=BATCH).execute(select(*_COUNT_COLUMNS).where(and_(*where)))
+    yield from result
+
+
+def counts(conn: Connection, tz_name: str, first: date, last: date, *, by: Sequence[str],
+           plans: Sequence[str] = (), sources: Sequence[str] = (),
+           sentiments: Sequence[str] = ()) -> Counter:  # fmt: skip
+    """Documents over local days first..last of `tz_name` passing the filters (any of `plans`, `sources`,
+    sentiment codes), grouped by the DIMENSIONS named in `by`: {tuple of values: count}. Each document
+    counts once (day: datetime.date; level, target: '' for none; sentiment: a SENTIMENT_CODES code)."""
+    bad = set(by) - set(DIMENSIONS)
+    if bad:
+        raise ValueError(f"unknown dimensions {sorted(bad)}")
+    if last < first:
+        first, last = last, first
+    tz = ZoneInfo(tz_name)
+    out: Counter = Counter()
+    ready = counted_timezone(conn) == tz_name
+    if ready:
+        c = daily_counts.c
+        where = [c.day >= first, c.day <= last]
+        if sources:
+            where.append(c.source.in_(list(sources)))
+        if sentiments:
+            where.append(_sentiment_cube_clause(sentiments))
+        if plans:
+            where.append(_plan_set_clause(plans))
+        cols = [c[b] for b in by]
+        for row in conn.execute(select(*cols, func.sum(c.n)).where(and_(*where)).group_by(*cols)):
+            key = tuple(row[:-1])
+            if "day" in by:
+                i = list(by).index("day")
+                v = key[i]
+                key = (*key[:i], date.fromisoformat(v) if isinstance(v, str) else v, *key[i + 1 :])
+            out[key] += int(row[-1])
+    wanted = set(plans)
+    for r in _live_rows(conn, day_start(first, tz), day_start(last + timedelta(days=1), tz), sources, sentiments,
+                        uncounted_only=ready):  # fmt: skip
+        if wanted and not wanted.intersection(json_list(r.plans)):
+            continue
+        full = dict(zip(DIMENSIONS, _key(r, local_day(r.doc_time, tz)), strict=True))
+        out[tuple(full[b] for b in by)] += 1
+    return out
+
+
+def top_keywords(conn: Connection, tz_name: str, first: date, last: date, k: int = 20) -> list[tuple[str, int]]:
+    """The `k` keywords carried by the most documents over local days first..last (no other filter), most
+    first then by keyword: daily_keywords plus the documents not counted there yet."""
+    if last < first:
+        first, last = last, first
+    tz = ZoneInfo(tz_name)
+    ready = counted_timezone(conn) == tz_name
+    live: Counter = Counter()
+    for r in _live_rows(conn, day_start(first, tz), day_start(last + timedelta(days=1), tz), (), (),
+                        uncounted_only=ready):  # fmt: skip
+        live.update(_keywords(r))
+    totals: Counter = Counter()
+    if ready:
+        c = daily_keywords.c
+        window = and_(c.day >= first, c.day <= last)
+        total = func.sum(c.n).label("total")
+        top = select(c.keyword, total).where(window).group_by(c.keyword).order_by(total.desc(), c.keyword)
+        totals.update({w: int(n) for w, n in conn.execute(top.limit(k + 50))})
+        extra = [w for w in live if w not in totals]
+        for start in range(0, len(extra), 500):
+            stmt = select(c.keyword, func.sum(c.n)).where(window, c.keyword.in_(extra[start : start + 500]))
+            totals.update({w: int(n) for w, n in conn.execute(stmt.group_by(c.keyword))})
+    totals.update(live)
+    return sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+
+
+def _distinct(conn: Connection, column) -> list[str]:
+    """Distinct values of an indexed column by a loose index scan (one index probe per value, not a scan)."""
+    cte = select(func.min(column).label("v")).cte("vals", recursive=True)
+    step = select(select(func.min(column)).where(column > cte.c.v).scalar_subquery()).where(cte.c.v.is_not(None))
+    cte = cte.union_all(step)
+    return [v for v in conn.execute(select(cte.c.v)).scalars() if v is not None]
+
+
+def distinct_plans(conn: Connection) -> list[str]:
+    """Every 方案 name some document matched (document_plans), sorted."""
+    return sorted(_distinct(conn, document_plans.c.plan))
+
+
+def distinct_sources(conn: Connection) -> list[str]:
+    """Every source name on some document, sorted."""
+    return sorted(_distinct(conn, documents.c.source))
+
+
+def keyword_clause(keyword: str):
+    """Documents whose keywords (JSON text, ASCII-escaped or not) hold `keyword` as an element."""
+    pattern = json.dumps(keyword)
+    return or_(
+        cast(documents.c.keywords, Text).like(f"%{_like_escape(pattern)}%", escape="\\"),
+        cast(documents.c.keywords, Text).like(f"%{_like_escape(json.dumps(keyword, ensure_ascii=False))}%",
+                                              escape="\\"),  # fmt: skip
+    )
