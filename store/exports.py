@@ -16,11 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, exists, func, literal, or_, select
-from sqlalchemy.dialects.postgresql import JSONB, array
 from sqlalchemy.engine import Connection, Row
-from sqlalchemy.sql.expression import ColumnElement, cast
+from sqlalchemy.sql.expression import ColumnElement
 
-from store.schema import documents, events
+from store.schema import document_plans, documents, events
 
 logger = logging.getLogger(__name__)
 
@@ -91,28 +90,19 @@ def _coded(col, codes: Sequence[str], known: Sequence[str]) -> ColumnElement:
 
 
 def _plan_clause(conn: Connection, plans: Sequence[str]) -> ColumnElement:
-    """Documents whose JSON list of 方案 holds any of `plans` (exact element match)."""
-    if conn.dialect.name == "postgresql":
-        return cast(documents.c.plans, JSONB).op("?|")(array(list(plans)))
-    if conn.dialect.name == "sqlite":
-        each = func.json_each(documents.c.plans).table_valued("value")
-        return exists(select(literal(1)).select_from(each).where(each.c.value.in_(list(plans))))
-    raise NotImplementedError(f"unsupported database dialect: {conn.dialect.name}")
+    """Documents that matched any of `plans` (document_plans, by index)."""
+    dp = document_plans.c
+    return exists(select(literal(1)).where(dp.document_id == documents.c.id, dp.plan.in_(list(plans))))
 
 
 def _time_window(flt: ExportFilter) -> list[ColumnElement]:
-    d = documents.c
-    if flt.start is None and flt.end is None:
-        return []
-    pub, seen = [], []
+    """The stored document time (published, else first seen; indexed) inside the window."""
+    where = []
     if flt.start is not None:
-        pub.append(d.published_at >= flt.start)
-        seen.append(d.first_seen_at >= flt.start)
+        where.append(documents.c.doc_time >= flt.start)
     if flt.end is not None:
-        pub.append(d.published_at < flt.end)
-        seen.append(d.first_seen_at < flt.end)
-    # Two index-friendly branches rather than one coalesce(): published, or undated and first seen.
-    return [or_(and_(*pub), and_(d.published_at.is_(None), *seen))]
+        where.append(documents.c.doc_time < flt.end)
+    return where
 
 
 def _document_conditions(
@@ -144,8 +134,8 @@ def _document_conditions(
 
 
 def doc_time():
-    """The time a document counts at: published, else first seen."""
-    return func.coalesce(documents.c.published_at, documents.c.first_seen_at)
+    """The time a document counts at: published, else first seen (stored as documents.doc_time)."""
+    return documents.c.doc_time
 
 
 def _stream(conn: Connection, stmt, yield_per: int) -> Iterator[Row]:

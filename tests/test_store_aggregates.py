@@ -236,3 +236,16 @@ def test_drill_down_lists_the_documents_behind_a_keyword_and_a_level(stories):
     assert top["资金"] == len(money)
     assert list(none_level["url"]) == ["https://news.example.cn/x2.html"]
     assert list(page["id"]) == list(every["id"][2:4])
+
+
+def test_cli_rebuild_counts_repairs_them(store, store_url, monkeypatch, capsys):
+    from yuqing.cli import main
+
+    insert_documents(store, extra_documents())
+    analyze(store, stage2=False, timezone=TZ)
+    with store.begin() as conn:
+        conn.execute(daily_counts.delete())  # counts lost (say, restored from an old backup)
+    monkeypatch.setenv("MONITOR_DB_URL", store_url)
+    assert main(["analyze", "--rebuild-counts"]) == 0
+    assert "重建每日统计：4 篇文档" in capsys.readouterr().out
+    assert stored(store) == direct(store)
