@@ -266,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = make_parser("Dashboard pages on a year of synthetic documents: first render, filter change, memory.")
     parser.add_argument("--n", type=int, default=1_000_000, help="documents in the store (default 1,000,000)")
     parser.add_argument("--db-url", help="build and measure in this database (default: a cached SQLite file)")
-    parser.add_argument("--repeats", type=int, default=3, help="measuring processes; medians are reported")
+    parser.add_argument("--repeats", type=int, default=3, help="measuring processes; medians are reported (0: only build the store)")
     parser.add_argument("--rebuild", action="store_true", help="build the store anew even if cached")
     parser.add_argument("--measure-only", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -291,6 +291,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"building {args.n} documents ...", file=sys.stderr, flush=True)
         build = build_store(url, args.n)
         print(f"built in {build['build_s']} s, daily counts in {build['counts_s']} s", file=sys.stderr)
+    if args.repeats < 1:  # build only
+        emit({"n": args.n, "backend": backend, **build}, args.json)
+        return 0
     runs = []
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     for r in range(args.repeats):

@@ -1,9 +1,10 @@
-"""Read-only reports over the store for the dashboard: filtered document frames and their aggregates.
+"""Read-only reports over the store for the dashboard: counts from the daily counts, filtered document pages.
 
-SQL selects a bounded set of columns (never bodies) for a time window plus source and sentiment filters;
-everything that depends on the display timezone (day cuts) or on JSON list columns (方案, keywords) is done
-in pandas, so the results are identical on SQLite and PostgreSQL. Times in frames are aware UTC
-`datetime64`; a document's time is `published_at`, or `first_seen_at` when the page gave no date.
+Counts (the 总览's metrics, trend, source and level mixes, 方案 volume, keywords) come from
+`store.aggregates` (pre-aggregated per local day, plus the documents not counted there yet), so a year
+costs what a month does. Document lists are read by the stored document time (`doc_time`: published, or
+first seen when the page gave no date) through its index, newest first, a page at a time (`limit`,
+`offset`); the 方案 filter goes through `document_plans`. Times in frames are aware UTC `datetime64`.
 """
 
 from __future__ import annotations
