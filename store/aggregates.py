@@ -22,12 +22,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Text, and_, bindparam, cast, delete, func, literal, or_, select, update
+from sqlalchemy import Text, and_, bindparam, cast, delete, func, literal, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from config.vocabulary import NOT_ANALYSED, SENTIMENTS
-from store.schema import analysis_state, daily_counts, daily_keywords, document_plans, documents
+from store.schema import UTCDateTime, analysis_state, daily_counts, daily_keywords, document_plans, documents
 
 logger = logging.getLogger(__name__)
 
@@ -121,11 +121,11 @@ def _apply(conn: Connection, cube: Counter, kws: Counter) -> None:
         if not deltas:
             continue
         rows = [{**dict(zip(cols, k, strict=True)), "n": v} for k, v in deltas.items()]
-        stmt = _insert(conn, table)
-        stmt = stmt.on_conflict_do_update(index_elements=[table.c[c] for c in cols],
-                                          set_={"n": table.c.n + stmt.excluded.n})  # fmt: skip
-        for start in range(0, len(rows), 20000):
-            conn.execute(stmt, rows[start : start + 20000])
+        for start in range(0, len(rows), 1000):  # multi-row VALUES: one round trip per 1,000 keys
+            stmt = _insert(conn, table).values(rows[start : start + 1000])
+            stmt = stmt.on_conflict_do_update(index_elements=[table.c[c] for c in cols],
+                                              set_={"n": table.c.n + stmt.excluded.n})  # fmt: skip
+            conn.execute(stmt)
         gone = [dict(zip(cols, k, strict=True)) for k, v in deltas.items() if v < 0]
         if gone:
             cond = and_(*(table.c[c] == bindparam(f"k_{c}") for c in cols), table.c.n <= 0)
@@ -159,10 +159,10 @@ def uncount(conn: Connection, ids: Sequence[int]) -> int:
     return len(rows)
 
 
-def _count_rows(conn: Connection, rows: Iterable[Any], tz: ZoneInfo) -> int:
-    cube: Counter = Counter()
-    kws: Counter = Counter()
+def _tally(rows: Iterable[Any], tz: ZoneInfo, cube: Counter, kws: Counter) -> tuple[int, list[dict[str, Any]]]:
+    """Add `rows` to the deltas; returns how many and the agg_day marks that change."""
     days = []
+    n = 0
     for r in rows:
         if r.doc_time is None:
             continue
@@ -170,12 +170,25 @@ def _count_rows(conn: Connection, rows: Iterable[Any], tz: ZoneInfo) -> int:
         cube[_key(r, day)] += 1
         for w in _keywords(r):
             kws[(day, w)] += 1
-        days.append({"_id": r.id, "_day": day})
-    _apply(conn, cube, kws)
+        n += 1
+        if r.agg_day != day:
+            days.append({"_id": r.id, "_day": day})
+    return n, days
+
+
+def _mark_days(conn: Connection, days: list[dict[str, Any]]) -> None:
     if days:
         conn.execute(update(documents).where(documents.c.id == bindparam("_id")).values(agg_day=bindparam("_day")),
                      days)  # fmt: skip
-    return len(days)
+
+
+def _count_rows(conn: Connection, rows: Iterable[Any], tz: ZoneInfo) -> int:
+    cube: Counter = Counter()
+    kws: Counter = Counter()
+    n, days = _tally(rows, tz, cube, kws)
+    _apply(conn, cube, kws)
+    _mark_days(conn, days)
+    return n
 
 
 def count(conn: Connection, ids: Sequence[int]) -> int:
@@ -198,27 +211,68 @@ def after_analysis_write(conn: Connection, ids: Sequence[int]) -> None:
     count(conn, ids)
 
 
+def _insert_fresh(conn: Connection, table, cols: Sequence[str], deltas: Counter) -> None:
+    """Write counts for keys not in `table` yet (plain INSERT; COPY on PostgreSQL)."""
+    rows = [(*k, v) for k, v in deltas.items() if v]
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        with conn.connection.driver_connection.cursor() as cur:
+            with cur.copy(f"COPY {table.name} ({', '.join(cols)}, n) FROM STDIN") as copy:
+                for r in rows:
+                    copy.write_row(r)
+        return
+    names = (*cols, "n")
+    conn.execute(table.insert(), [dict(zip(names, r, strict=True)) for r in rows])
+
+
 def rebuild(engine: Engine, tz_name: str, batch: int = BATCH) -> int:
     """Count every document afresh in local days of `tz_name` (one transaction); returns documents counted.
-    `yuqing aggregates rebuild`, and the analysis job when the counts were never built or cut in another
-    timezone."""
+    `yuqing analyze --rebuild-counts`, and the analysis job when the counts were never built or were cut in
+    another timezone. Documents are read in time order, so each finished day is written once and memory
+    holds one day's keys."""
     tz = ZoneInfo(tz_name)
     n = 0
+    in_sql = engine.dialect.name == "postgresql"  # the same local day, from the same tz database, in one UPDATE
+    d = documents.c
     with engine.begin() as conn:
         conn.execute(delete(daily_counts))
         conn.execute(delete(daily_keywords))
-        conn.execute(update(documents).where(documents.c.agg_day.is_not(None)).values(agg_day=None))
+        # documents keep their agg_day mark where it stays the same (a row rewrite per document is the slow part)
+        conn.execute(update(documents).where(d.agg_day.is_not(None), d.doc_time.is_(None)).values(agg_day=None))
         _set_timezone(conn, tz_name)
-        last_id = 0
+        cube: Counter = Counter()
+        kws: Counter = Counter()
+        after = None
         while True:
-            rows = conn.execute(
-                select(*_COUNT_COLUMNS).where(documents.c.id > last_id).order_by(documents.c.id).limit(batch)
-            ).all()
+            stmt = select(*_COUNT_COLUMNS).where(d.doc_time.is_not(None)).order_by(d.doc_time, d.id).limit(batch)
+            if after is not None:
+                stmt = stmt.where(tuple_(d.doc_time, d.id) > tuple_(literal(after[0], UTCDateTime()), after[1]))
+            rows = conn.execute(stmt).all()
             if not rows:
                 break
-            last_id = rows[-1].id
-            n += _count_rows(conn, rows, tz)
+            after = (rows[-1].doc_time, rows[-1].id)
+            counted, days = _tally(rows, tz, cube, kws)
+            n += counted
+            if not in_sql:
+                _mark_days(conn, days)
+            open_day = local_day(rows[-1].doc_time, tz)  # days before it are complete
+            done_cube = Counter({k: v for k, v in cube.items() if k[0] < open_day})
+            done_kws = Counter({k: v for k, v in kws.items() if k[0] < open_day})
+            if done_cube:
+                _insert_fresh(conn, daily_counts, DIMENSIONS, done_cube)
+                _insert_fresh(conn, daily_keywords, ("day", "keyword"), done_kws)
+                cube = Counter({k: v for k, v in cube.items() if k[0] >= open_day})
+                kws = Counter({k: v for k, v in kws.items() if k[0] >= open_day})
             logger.info("aggregates: counted %d documents", n)
+        _insert_fresh(conn, daily_counts, DIMENSIONS, cube)
+        _insert_fresh(conn, daily_keywords, ("day", "keyword"), kws)
+        if in_sql:
+            conn.exec_driver_sql(
+                "UPDATE documents SET agg_day = CAST((doc_time AT TIME ZONE %(tz)s) AS date) WHERE doc_time IS NOT "
+                "NULL AND agg_day IS DISTINCT FROM CAST((doc_time AT TIME ZONE %(tz)s) AS date)",
+                {"tz": tz_name},
+            )
     logger.info("aggregates rebuilt in %s: %d documents", tz_name, n)
     return n
 
