@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 
 LATEST_LIMIT = 200  # rows per page of the latest-mentions table (the CSV holds the whole filtered set)
 KEYWORDS_TOP = 20
+CSV_MAX_ROWS = 100_000  # the 总览 CSV holds at most this many rows (one click cannot hold a year in memory)
 KEYWORD_SCAN = 20000  # filtered keyword counts read at most this many newest documents
 # The sentiment filter's choices, 负面 中性 正面 未分析; sentiment_codes() maps them back to codes.
 SENTIMENT_OPTIONS = tuple(SENTIMENT_LABELS[c] for c in reports.SENTIMENT_CODES)

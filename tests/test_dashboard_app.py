@@ -166,6 +166,7 @@ def test_overview_metrics_and_table_exact(db_url, today):
     assert latest.loc[4, "方案"] == f"{NATIONAL}、{JUNAN}"
     assert any(c.value.startswith("符合筛选条件共 9 条，下表显示最新 9 条") for c in at.caption)
     assert at.download_button(key="ov_download").label == "下载筛选结果 CSV（9 条）"
+    assert "ov_download" in [b.key for b in at.download_button]
 
 
 @pytest.mark.slow

@@ -123,7 +123,12 @@ components.table(
         ),
     },
 )
-if auth.can(ACTION_EXPORT):
+if auth.can(ACTION_EXPORT) and ov.total > data.CSV_MAX_ROWS:
+    st.caption(
+        f"筛选结果超过看板单次下载上限 {data.CSV_MAX_ROWS} 条：请缩小日期范围或筛选条件，"
+        "或在“数据导出”页查看等效的命令行导出。"
+    )
+elif auth.can(ACTION_EXPORT):
     st.download_button(
         f"下载筛选结果 CSV（{ov.total} 条）",
         functools.partial(data.overview_csv, ctx.db_url, ctx.tz_name, first, last, *filters),
