@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 LATEST_LIMIT = 200  # rows per page of the latest-mentions table (the CSV holds the whole filtered set)
 KEYWORDS_TOP = 20
 CSV_MAX_ROWS = 100_000  # the 总览 CSV holds at most this many rows (one click cannot hold a year in memory)
-KEYWORD_SCAN = 20000  # filtered keyword counts read at most this many newest documents
+KEYWORD_SCAN = 1000  # with filters, keywords are counted over at most this many newest documents
 # The sentiment filter's choices, 负面 中性 正面 未分析; sentiment_codes() maps them back to codes.
 SENTIMENT_OPTIONS = tuple(SENTIMENT_LABELS[c] for c in reports.SENTIMENT_CODES)
 sentiment_codes = reports.sentiment_codes
@@ -159,10 +159,10 @@ def overview(
         keywords, scanned = reports.keyword_table(conn, first, last, tz_name, flt, KEYWORDS_TOP, KEYWORD_SCAN)
     return Overview(
         metrics=metrics,
-        total=sum(got.values()),
-        trend=reports.daily_sentiment_from_counts(got, first, last),
-        by_source=reports.count_by_from_counts(got, 1),
-        by_level=reports.count_by_from_counts(got, 2, LEVEL_LABELS, missing=UNKNOWN_LEVEL),
+        total=sum(got["trend"].values()),
+        trend=reports.daily_sentiment_from_counts(got["trend"], first, last),
+        by_source=reports.count_by_from_counts(got["source"]),
+        by_level=reports.count_by_from_counts(got["level"], LEVEL_LABELS, missing=UNKNOWN_LEVEL),
         keywords=keywords,
         keywords_scanned=scanned,
     )

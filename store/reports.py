@@ -121,19 +121,7 @@ def fetch_documents(
     if start.tzinfo is None or end.tzinfo is None:
         raise ValueError("fetch_documents needs timezone-aware start and end")
     d = documents.c
-    where = [d.doc_time >= start, d.doc_time < end]
-    if flt.sources:
-        where.append(d.source.in_(list(flt.sources)))
-    if flt.sentiments:
-        where.append(_sentiment_clause(flt.sentiments))
-    if flt.plans:
-        dp = document_plans.c
-        where.append(exists().where(dp.document_id == d.id, dp.plan.in_(list(flt.plans))))
-    if flt.levels:
-        named = [v for v in flt.levels if v]
-        where.append(or_(d.level.in_(named), *([d.level.is_(None), d.level == ""] if "" in flt.levels else [])))
-    if flt.keyword:
-        where.append(aggregates.keyword_clause(flt.keyword))
+    where = _where(start, end, flt)
     stmt = select(*(d[c] for c in _SELECTED)).where(and_(*where)).order_by(d.doc_time.desc(), d.id.desc())
     if limit is not None:
         stmt = stmt.limit(limit).offset(offset)
@@ -156,6 +144,24 @@ def fetch_documents(
     df["time"] = df["published_at"].fillna(df["first_seen_at"])
     df = df.sort_values(["time", "id"], ascending=[False, False], kind="stable").reset_index(drop=True)
     return df[list(DOCUMENT_FRAME_COLUMNS)]
+
+
+def _where(start: datetime, end: datetime, flt: DocFilter) -> list:
+    d = documents.c
+    where = [d.doc_time >= start, d.doc_time < end]
+    if flt.sources:
+        where.append(d.source.in_(list(flt.sources)))
+    if flt.sentiments:
+        where.append(_sentiment_clause(flt.sentiments))
+    if flt.plans:
+        dp = document_plans.c
+        where.append(exists().where(dp.document_id == d.id, dp.plan.in_(list(flt.plans))))
+    if flt.levels:
+        named = [v for v in flt.levels if v]
+        where.append(or_(d.level.in_(named), *([d.level.is_(None), d.level == ""] if "" in flt.levels else [])))
+    if flt.keyword:
+        where.append(aggregates.keyword_clause(flt.keyword))
+    return where
 
 
 def local_days(df: pd.DataFrame, tz: ZoneInfo | str) -> pd.Series:
@@ -188,41 +194,44 @@ def overview_metrics(
     week_office_neg: negative documents whose target is the audit office itself.
     """
     flt = flt or DocFilter()
-    got = aggregates.counts(
-        conn, str(as_zone(tz)), today - timedelta(days=6), today, by=("day", "sentiment", "target"),
-        plans=flt.plans, sources=flt.sources, sentiments=flt.sentiments,
-    )  # fmt: skip
+    args = {"plans": flt.plans, "sources": flt.sources, "sentiments": flt.sentiments}
+    first = today - timedelta(days=6)
+    got = aggregates.counts(conn, str(as_zone(tz)), first, today, by=("day", "sentiment"), **args)
+    office = aggregates.counts(conn, str(as_zone(tz)), first, today, by=("sentiment",), office=True, **args)
     week = sum(got.values())
-    neg = sum(n for (_, s, _), n in got.items() if s == "neg")
+    neg = sum(n for (_, s), n in got.items() if s == "neg")
     return {
-        "today": sum(n for (day, _, _), n in got.items() if day == today),
+        "today": sum(n for (day, _), n in got.items() if day == today),
         "week": week,
         "week_neg": neg,
         "week_neg_share": (neg / week) if week else None,
-        "week_office_neg": sum(n for (_, s, t), n in got.items() if s == "neg" and t == "office"),
+        "week_office_neg": office.get(("neg",), 0),
     }
 
 
 def overview_counts(
     conn: Connection, first: date, last: date, tz: ZoneInfo | str, flt: DocFilter | None = None
-) -> Counter:
-    """Documents over local days first..last passing `flt`, by (day, source, level, sentiment): what the
-    总览's trend, source and level charts are cut from (one read of the daily counts)."""
+) -> dict[str, Counter]:
+    """Documents over local days first..last passing `flt`, the way the 总览 cuts them: "trend" by (day,
+    sentiment), "source" by (source,), "level" by (level,) (three small GROUP BYs over the daily counts)."""
     flt = flt or DocFilter()
-    return aggregates.counts(
-        conn, str(as_zone(tz)), first, last, by=("day", "source", "level", "sentiment"),
-        plans=flt.plans, sources=flt.sources, sentiments=flt.sentiments,
-    )  # fmt: skip
+    args = {"plans": flt.plans, "sources": flt.sources, "sentiments": flt.sentiments}
+    zone = str(as_zone(tz))
+    return {
+        "trend": aggregates.counts(conn, zone, first, last, by=("day", "sentiment"), **args),
+        "source": aggregates.counts(conn, zone, first, last, by=("source",), **args),
+        "level": aggregates.counts(conn, zone, first, last, by=("level",), **args),
+    }
 
 
 def daily_sentiment_from_counts(got: Counter, first: date, last: date) -> pd.DataFrame:
-    """daily_sentiment's table from overview_counts."""
+    """daily_sentiment's table from overview_counts' "trend"."""
     if last < first:
         first, last = last, first
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     columns = [SENTIMENT_LABELS[c] for c in SENTIMENT_CODES]
     per: dict[tuple[str, str], int] = Counter()
-    for (day, _, _, code), n in got.items():
+    for (day, code), n in got.items():
         if first <= day <= last:
             per[(day.isoformat(), SENTIMENT_LABELS[code])] += n
     index = [d.isoformat() for d in days]
@@ -233,12 +242,10 @@ def daily_sentiment_from_counts(got: Counter, first: date, last: date) -> pd.Dat
     return out
 
 
-def count_by_from_counts(got: Counter, position: int, labels: dict[str, str] | None = None,
-                         missing: str = "未知") -> pd.DataFrame:  # fmt: skip
-    """count_by's table from overview_counts: the key at `position` (1 source, 2 level; '' is missing)."""
+def count_by_from_counts(got: Counter, labels: dict[str, str] | None = None, missing: str = "未知") -> pd.DataFrame:
+    """count_by's table from overview_counts' "source" or "level" ('' is missing)."""
     counts: Counter[str] = Counter()
-    for key, n in got.items():
-        v = key[position]
+    for (v,), n in got.items():
         counts[missing if not v else (labels or {}).get(v, v)] += n
     rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     return pd.DataFrame(
@@ -256,10 +263,16 @@ def keyword_table(conn: Connection, first: date, last: date, tz: ZoneInfo | str,
     if not (flt.plans or flt.sources or flt.sentiments):
         rows = aggregates.top_keywords(conn, str(as_zone(tz)), first, last, k)
         scanned = None
-    else:
-        df = fetch_documents(conn, *days_window(first, last, tz), flt, limit=scan_limit + 1)
-        scanned = scan_limit if len(df) > scan_limit else None
-        return top_keywords(df.head(scan_limit), k), scanned
+    else:  # the newest `scan_limit` documents passing the filters, keywords only
+        d = documents.c
+        stmt = (select(d.keywords).where(and_(*_where(*days_window(first, last, tz), flt)))
+                .order_by(d.doc_time.desc(), d.id.desc()).limit(scan_limit + 1))  # fmt: skip
+        found = conn.execute(stmt).scalars().all()
+        scanned = scan_limit if len(found) > scan_limit else None
+        counts: Counter[str] = Counter()
+        for kws in found[:scan_limit]:
+            counts.update({w for w in (str(x).strip() for x in _json_list(kws)) if w})
+        rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
     return (
         pd.DataFrame({"关键词": [w for w, _ in rows], "文档数": pd.Series([n for _, n in rows], dtype="int64")}),
         scanned,

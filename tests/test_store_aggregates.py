@@ -14,7 +14,14 @@ from sqlalchemy import select, update
 from jobs.analysis import analyze
 from store import aggregates, reports
 from store.queries import write_analysis
-from store.schema import daily_counts, daily_keywords, document_plans, documents
+from store.schema import (
+    daily_counts,
+    daily_keywords,
+    daily_totals,
+    document_plans,
+    documents,
+    monthly_keywords,
+)
 from tests.factories import STORY_NOW, analysed, document, insert_documents
 
 TZ = "Asia/Shanghai"
@@ -34,28 +41,44 @@ def extra_documents() -> list[dict]:
     ]  # fmt: skip
 
 
-def direct(engine, tz_name: str = TZ) -> tuple[Counter, Counter]:
-    """The daily counts and keyword counts computed straight from the documents."""
+def direct(engine, tz_name: str = TZ) -> dict[str, Counter]:
+    """Every count table computed straight from the documents: {table: {key: (n, n_office) or n}}."""
     tz = ZoneInfo(tz_name)
-    cube: Counter = Counter()
-    kws: Counter = Counter()
+    out: dict[str, Counter] = {t: Counter() for t in TABLES}
     with engine.connect() as conn:
         for r in conn.execute(select(documents)).mappings():
             t = r["published_at"] or r["first_seen_at"]
             day = t.astimezone(tz).date()
             plans = "\n".join(sorted(set(aggregates.json_list(r["plans"]))))
             sentiment = r["sentiment_label"] if r["sentiment_label"] in ("neg", "neu", "pos") else "none"
-            cube[(day, r["source"], r["level"] or "", sentiment, r["target"] or "", plans)] += 1
+            key = (day, r["source"], r["level"] or "", sentiment)
+            office = int(r["target"] == "office")
+            for table, k in (("daily_counts", (plans, *key)), ("daily_totals", key)):
+                out[table][(k, "n")] += 1
+                out[table][(k, "n_office")] += office
             for w in set(aggregates.json_list(r["keywords"])):
-                kws[(day, w)] += 1
-    return cube, kws
+                out["daily_keywords"][((day, w), "n")] += 1
+                out["monthly_keywords"][((day.replace(day=1), w), "n")] += 1
+    return {t: Counter({k: v for k, v in c.items() if v}) for t, c in out.items()}
 
 
-def stored(engine) -> tuple[Counter, Counter]:
+TABLES = {"daily_counts": daily_counts, "daily_totals": daily_totals, "daily_keywords": daily_keywords,
+          "monthly_keywords": monthly_keywords}  # fmt: skip
+
+
+def stored(engine) -> dict[str, Counter]:
+    out: dict[str, Counter] = {}
     with engine.connect() as conn:
-        cube = Counter({tuple(r[:-1]): r[-1] for r in conn.execute(select(daily_counts)).all()})
-        kws = Counter({(r.day, r.keyword): r.n for r in conn.execute(select(daily_keywords)).all()})
-    return cube, kws
+        for name, table in TABLES.items():
+            values = [c for c in ("n", "n_office") if c in table.c]
+            keys = [c for c in table.c.keys() if c not in values]
+            got: Counter = Counter()
+            for r in conn.execute(select(table)).mappings():
+                for v in values:
+                    if r[v]:
+                        got[(tuple(r[k] for k in keys), v)] = r[v]
+            out[name] = got
+    return out
 
 
 def test_counts_equal_a_direct_count_after_analysis_and_reanalysis(stories):
@@ -64,7 +87,7 @@ def test_counts_equal_a_direct_count_after_analysis_and_reanalysis(stories):
     stats = analyze(engine, stage2=False, timezone=TZ)
     assert stats.counts_rebuilt and stats.documents == 9  # stories and x* were analysed by version "t"
     assert stored(engine) == direct(engine)
-    assert sum(stored(engine)[0].values()) == 9
+    assert sum(n for (_, v), n in stored(engine)["daily_totals"].items() if v == "n") == 9
     # every document is counted and marked with its day
     with engine.connect() as conn:
         assert conn.execute(select(documents.c.id).where(documents.c.agg_day.is_(None))).all() == []
@@ -82,10 +105,13 @@ def test_counts_equal_a_direct_count_after_analysis_and_reanalysis(stories):
     with engine.begin() as conn:
         write_analysis(conn, [{"id": i, "sentiment_label": "pos", "target": "office", "keywords": ["新词"]}
                               for i in some])  # fmt: skip
-    cube, kws = stored(engine)
-    assert (cube, kws) == direct(engine)
-    assert sum(n for (_, w), n in kws.items() if w == "新词") == 3
-    assert all(n > 0 for n in (*cube.values(), *kws.values()))  # rows that reach zero are deleted
+    got = stored(engine)
+    assert got == direct(engine)
+    assert sum(n for ((_, w), _), n in got["daily_keywords"].items() if w == "新词") == 3
+    assert sum(n for ((_, w), _), n in got["monthly_keywords"].items() if w == "新词") == 3
+    with engine.connect() as conn:  # rows that reach zero are deleted
+        for table in TABLES.values():
+            assert conn.execute(select(table).where(table.c.n <= 0)).all() == []
 
 
 def test_new_documents_are_counted_live_until_analysed(store):
@@ -98,8 +124,7 @@ def test_new_documents_are_counted_live_until_analysed(store):
         assert sum(got.values()) == 5
         assert got[(date(2025, 6, 9), "新方案")] == 1  # not in daily_counts yet, read from the document
         assert aggregates.distinct_plans(conn) == ["审计署全国", "新方案", "莒南县审计局"]
-        cube, _ = stored(store)
-    assert sum(cube.values()) == 4
+    assert sum(n for (_, v), n in stored(store)["daily_counts"].items() if v == "n") == 4
     analyze(store, stage2=False, timezone=TZ)
     assert stored(store) == direct(store)
 
@@ -110,7 +135,7 @@ def test_filtered_counts_equal_direct_counts(stories, built):
     insert_documents(engine, extra_documents())
     if built:
         aggregates.rebuild(engine, TZ)
-    cube, _ = direct(engine)
+    cube = direct(engine)["daily_counts"]
     first, last = date(2025, 6, 1), date(2025, 6, 10)
     cases = [
         {},
@@ -123,8 +148,8 @@ def test_filtered_counts_equal_direct_counts(stories, built):
     with engine.connect() as conn:
         for case in cases:
             want: Counter = Counter()
-            for (day, source, _level, sentiment, _target, plans), n in cube.items():
-                if not first <= day <= last:
+            for ((plans, day, source, _level, sentiment), value), n in cube.items():
+                if value != "n" or not first <= day <= last:
                     continue
                 if case.get("plans") and not set(case["plans"]) & set(plans.split("\n")):
                     continue
@@ -169,9 +194,9 @@ def overview_numbers(engine, first: date, last: date, today: date, flt: reports.
         keywords, _ = reports.keyword_table(conn, first, last, TZ, flt)
         return (
             reports.overview_metrics(conn, today, TZ, flt),
-            reports.daily_sentiment_from_counts(got, first, last).to_dict(),
-            reports.count_by_from_counts(got, 1).to_dict(),
-            reports.count_by_from_counts(got, 2).to_dict(),
+            reports.daily_sentiment_from_counts(got["trend"], first, last).to_dict(),
+            reports.count_by_from_counts(got["source"]).to_dict(),
+            reports.count_by_from_counts(got["level"]).to_dict(),
             keywords.to_dict(),
             reports.plan_daily_counts(conn, first, last, TZ),
         )
@@ -249,3 +274,25 @@ def test_cli_rebuild_counts_repairs_them(store, store_url, monkeypatch, capsys):
     assert main(["analyze", "--rebuild-counts"]) == 0
     assert "重建每日统计：4 篇文档" in capsys.readouterr().out
     assert stored(store) == direct(store)
+
+
+def test_month_cover_splits_a_range_into_whole_months_and_edge_days():
+    d = date
+    assert aggregates.month_cover(d(2025, 1, 15), d(2025, 4, 10)) == (
+        [d(2025, 2, 1), d(2025, 3, 1)], [(d(2025, 1, 15), d(2025, 1, 31)), (d(2025, 4, 1), d(2025, 4, 10))])
+    assert aggregates.month_cover(d(2024, 12, 1), d(2025, 1, 31)) == ([d(2024, 12, 1), d(2025, 1, 1)], [])
+    assert aggregates.month_cover(d(2025, 2, 2), d(2025, 2, 27)) == ([], [(d(2025, 2, 2), d(2025, 2, 27))])
+
+
+def test_keywords_over_months_equal_a_direct_count(store):
+    rows = [document(f"k{i}", published_at=datetime(2025, 1, 1, 4, tzinfo=UTC) + timedelta(days=9 * i),
+                     analysis=analysed("neu", "other", keywords=["审计", f"词{i % 3}"])) for i in range(40)]  # fmt: skip
+    insert_documents(store, rows)
+    aggregates.rebuild(store, TZ)
+    first, last = date(2025, 1, 20), date(2025, 9, 3)
+    want: Counter = Counter()
+    for i in range(40):
+        if first <= (datetime(2025, 1, 1, 12) + timedelta(days=9 * i)).date() <= last:
+            want.update(["审计", f"词{i % 3}"])
+    with store.connect() as conn:
+        assert aggregates.top_keywords(conn, TZ, first, last) == sorted(want.items(), key=lambda kv: (-kv[1], kv[0]))

@@ -1,4 +1,4 @@
-"""scale: stored document time, document_plans, daily counts and keyword counts
+"""scale: stored document time, document_plans, daily counts and totals, daily and monthly keyword counts
 
 Revision ID: 0007_w_scale
 Revises: 0003_auth
@@ -21,7 +21,7 @@ branch_labels = None
 depends_on = None
 
 DOC_INDEXES = {
-    "ix_documents_doc_time": ["doc_time", "id"],
+    "ix_documents_doc_time": ["doc_time", "sentiment_label", "source", "level", "id"],
     "ix_documents_source_doc_time": ["source", "doc_time"],
     "ix_documents_agg_day_doc_time": ["agg_day", "doc_time"],
     "ix_documents_source_first_seen": ["source", "first_seen_at"],
@@ -57,32 +57,45 @@ def upgrade() -> None:
             "FROM documents AS d, json_array_elements_text(CASE WHEN json_typeof(d.plans) = 'array' "
             "THEN d.plans ELSE '[]'::json END) AS p(value)"
         )
+    def counts():
+        return [
+            sa.Column("day", sa.Date(), nullable=False),
+            sa.Column("source", sa.String(length=200), nullable=False),
+            sa.Column("level", sa.String(length=32), nullable=False),
+            sa.Column("sentiment", sa.String(length=8), nullable=False),
+        ]
+
     op.create_table(
         "daily_counts",
-        sa.Column("day", sa.Date(), nullable=False),
-        sa.Column("source", sa.String(length=200), nullable=False),
-        sa.Column("level", sa.String(length=32), nullable=False),
-        sa.Column("sentiment", sa.String(length=8), nullable=False),
-        sa.Column("target", sa.String(length=16), nullable=False),
         sa.Column("plan_set", sa.String(length=1000), nullable=False),
+        *counts(),
         sa.Column("n", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("day", "source", "level", "sentiment", "target", "plan_set",
-                                name=op.f("pk_daily_counts")),  # fmt: skip
+        sa.Column("n_office", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("plan_set", "day", "source", "level", "sentiment", name=op.f("pk_daily_counts")),
         sqlite_with_rowid=False,
     )
     op.create_table(
-        "daily_keywords",
-        sa.Column("day", sa.Date(), nullable=False),
-        sa.Column("keyword", sa.String(length=200), nullable=False),
+        "daily_totals",
+        *counts(),
         sa.Column("n", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("day", "keyword", name=op.f("pk_daily_keywords")),
+        sa.Column("n_office", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("day", "source", "level", "sentiment", name=op.f("pk_daily_totals")),
         sqlite_with_rowid=False,
     )
+    for table, period in (("daily_keywords", "day"), ("monthly_keywords", "month")):
+        op.create_table(
+            table,
+            sa.Column(period, sa.Date(), nullable=False),
+            sa.Column("keyword", sa.String(length=200), nullable=False),
+            sa.Column("n", sa.Integer(), nullable=False),
+            sa.PrimaryKeyConstraint(period, "keyword", name=op.f(f"pk_{table}")),
+            sqlite_with_rowid=False,
+        )
 
 
 def downgrade() -> None:
-    op.drop_table("daily_keywords")
-    op.drop_table("daily_counts")
+    for table in ("monthly_keywords", "daily_keywords", "daily_totals", "daily_counts"):
+        op.drop_table(table)
     op.drop_index("ix_document_plans_plan_doc_time", table_name="document_plans")
     op.drop_table("document_plans")
     for name in DOC_INDEXES:
