@@ -255,7 +255,7 @@ def count_by_from_counts(got: Counter, labels: dict[str, str] | None = None, mis
 
 
 def keyword_table(conn: Connection, first: date, last: date, tz: ZoneInfo | str, flt: DocFilter | None = None,
-                  k: int = 20, scan_limit: int = 20000) -> tuple[pd.DataFrame, int | None]:  # fmt: skip
+                  k: int = 20, scan_limit: int = 1000) -> tuple[pd.DataFrame, int | None]:  # fmt: skip
     """The `k` keywords carried by the most documents passing `flt` over first..last (columns 关键词, 文档数)
     and, when the filtered set was larger than `scan_limit`, the number of newest documents they were
     counted over (None: counted over all of them). Unfiltered: from the daily keyword counts."""
