@@ -361,7 +361,7 @@ def _like_escape(text: str) -> str:
 def _plan_set_clause(conn: Connection, plans: Sequence[str]):
     """daily_counts rows whose 方案 set holds any of `plans` (the sets come from a loose scan of the key)."""
     wanted = set(plans)
-    sets = [k for k in _distinct(conn, daily_counts.c.plan_set) if wanted.intersection(plan_set_names(k))]
+    sets = [k for k in distinct_values(conn, daily_counts.c.plan_set) if wanted.intersection(plan_set_names(k))]
     return daily_counts.c.plan_set.in_(sets)
 
 
@@ -499,7 +499,7 @@ def top_keywords(conn: Connection, tz_name: str, first: date, last: date, k: int
     return sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
 
 
-def _distinct(conn: Connection, column) -> list[str]:
+def distinct_values(conn: Connection, column) -> list[str]:
     """Distinct values of an indexed column by a loose index scan (one index probe per value, not a scan)."""
     cte = select(func.min(column).label("v")).cte("vals", recursive=True)
     step = select(select(func.min(column)).where(column > cte.c.v).scalar_subquery()).where(cte.c.v.is_not(None))
@@ -509,12 +509,12 @@ def _distinct(conn: Connection, column) -> list[str]:
 
 def distinct_plans(conn: Connection) -> list[str]:
     """Every 方案 name some document matched (document_plans), sorted."""
-    return sorted(_distinct(conn, document_plans.c.plan))
+    return sorted(distinct_values(conn, document_plans.c.plan))
 
 
 def distinct_sources(conn: Connection) -> list[str]:
     """Every source name on some document, sorted."""
-    return sorted(_distinct(conn, documents.c.source))
+    return sorted(distinct_values(conn, documents.c.source))
 
 
 def keyword_clause(keyword: str):

@@ -131,6 +131,9 @@ Index("ix_documents_doc_time", documents.c.doc_time, documents.c.sentiment_label
 Index("ix_documents_source_doc_time", documents.c.source, documents.c.doc_time)
 Index("ix_documents_agg_day_doc_time", documents.c.agg_day, documents.c.doc_time)
 Index("ix_documents_source_first_seen", documents.c.source, documents.c.first_seen_at)
+# the 地域 filter and its choices (distinct values by a loose index scan)
+for _col in ("region_province", "region_city", "region_county", "region"):
+    Index(f"ix_documents_{_col}", documents.c[_col])
 
 # ------------------------------------------------------------------ scale (revision 0007_w_scale)
 # One row per document and matched 监测方案 (the 方案 filter as an index instead of a JSON scan).

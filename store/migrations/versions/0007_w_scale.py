@@ -25,6 +25,10 @@ DOC_INDEXES = {
     "ix_documents_source_doc_time": ["source", "doc_time"],
     "ix_documents_agg_day_doc_time": ["agg_day", "doc_time"],
     "ix_documents_source_first_seen": ["source", "first_seen_at"],
+    "ix_documents_region_province": ["region_province"],
+    "ix_documents_region_city": ["region_city"],
+    "ix_documents_region_county": ["region_county"],
+    "ix_documents_region": ["region"],
 }
 
 
