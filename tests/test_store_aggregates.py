@@ -296,3 +296,34 @@ def test_keywords_over_months_equal_a_direct_count(store):
             want.update(["审计", f"词{i % 3}"])
     with store.connect() as conn:
         assert aggregates.top_keywords(conn, TZ, first, last) == sorted(want.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def test_migration_backfills_document_time_and_plans_and_keeps_data(empty_store_url):
+    from alembic import command
+    from sqlalchemy import text
+
+    from store.db import _alembic_config, make_engine, migrate
+
+    engine = make_engine(empty_store_url)
+    try:
+        command.upgrade(_alembic_config(engine), "0003_auth")
+        seen, published = datetime(2025, 6, 1, 2, tzinfo=UTC), datetime(2025, 5, 30, 8, tzinfo=UTC)
+        with engine.begin() as conn:
+            for i, (pub, plans) in enumerate([(published, ["甲", "乙"]), (None, [])], start=1):
+                conn.execute(documents.insert().values(
+                    id=i, url=f"https://a.example.cn/{i}", source="s", platform="news", title="t", body="b",
+                    published_at=pub, date_missing=pub is None, fetched_at=seen, first_seen_at=seen, updated_at=seen,
+                    reposts=0, comments=0, likes=0, reads=0, plans=plans, terms=[], content_hash=str(i),
+                ).execution_options(), {})  # fmt: skip
+        migrate(engine)
+        with engine.connect() as conn:
+            times = dict(conn.execute(select(documents.c.id, documents.c.doc_time)).all())
+            plans = sorted(conn.execute(select(document_plans.c.document_id, document_plans.c.plan)).all())
+            assert conn.execute(text("SELECT count(*) FROM documents")).scalar() == 2
+        assert times == {1: published, 2: seen}
+        assert [tuple(p) for p in plans] == [(1, "乙"), (1, "甲")]
+        command.downgrade(_alembic_config(engine), "0003_auth")  # and back, keeping the documents
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM documents")).scalar() == 2
+    finally:
+        engine.dispose()
