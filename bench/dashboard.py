@@ -20,6 +20,7 @@ Last line with --json: one flat JSON object, keys `pages.<page>.first_s`, `pages
 from __future__ import annotations
 
 import argparse
+import bisect
 import json
 import math
 import os
@@ -141,7 +142,8 @@ def build_store(url: str, n: int) -> dict[str, float]:
         label = None if recent and rng.random() < 0.5 else rng.choices(("neg", "neu", "pos"), (25, 58, 17))[0]
         kws = list(dict.fromkeys(rng.choices(vocab, vocab_weights, k=8)))
         prov = rng.choice(PROVINCES)
-        ev = rng.randint(1, n_events) if rng.random() < 0.4 else None
+        # 40% belong to an event that was first seen shortly before (events are numbered in time order)
+        ev = max(1, bisect.bisect_right(ev_times, t) - rng.randint(0, 20)) if rng.random() < 0.4 else None
         published = None if undated else t
         seen = t + timedelta(minutes=rng.randint(1, 120))
         rows.append({
@@ -179,7 +181,7 @@ def build_store(url: str, n: int) -> dict[str, float]:
     t1 = time.perf_counter()
     aggregates.rebuild(engine, TZ)
     counts_s = time.perf_counter() - t1
-    with engine.connect() as conn:
+    with engine.begin() as conn:  # planner statistics (committed: PostgreSQL's ANALYZE is transactional)
         conn.exec_driver_sql("ANALYZE")
     engine.dispose()
     return {"build_s": round(build_s, 1), "counts_s": round(counts_s, 1)}
