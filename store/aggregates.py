@@ -386,8 +386,11 @@ def _live_rows(conn: Connection, start: datetime, end: datetime, sources: Sequen
         where.append(d.source.in_(list(sources)))
     if sentiments:
         where.append(_doc_sentiment_clause(sentiments))
-    result = conn.execution_options(yield_per=BATCH).execute(select(*_COUNT_COLUMNS).where(and_(*where)))
-    yield from result
+    result = conn.execute(select(*_COUNT_COLUMNS).where(and_(*where)).execution_options(yield_per=BATCH))
+    try:
+        yield from result
+    finally:
+        result.close()
 
 
 def counts(conn: Connection, tz_name: str, first: date, last: date, *, by: Sequence[str],
