@@ -91,6 +91,7 @@ def build_store(path: Path, n: int) -> float:
                     "target": None if label is None else ("office", "audited", "other")[i % 3],
                     "region_province": province, "region_city": city, "region_county": county,
                     "reprint_group": i - i % 7 + 1 if i % 7 else None, "event_id": i - i % 50 + 1 if i % 3 == 0 else None,
+                    "doc_time": published + timedelta(minutes=5) if undated else published,
                 }
             )  # fmt: skip
             if len(rows) == CHUNK:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -37,8 +37,10 @@ from store.db import StoreError, open_store
 
 logger = logging.getLogger(__name__)
 
-LATEST_LIMIT = 200  # rows in the latest-mentions table (the CSV holds the whole filtered set)
+LATEST_LIMIT = 200  # rows per page of the latest-mentions table (the CSV holds the whole filtered set)
 KEYWORDS_TOP = 20
+CSV_MAX_ROWS = 100_000  # the 总览 CSV holds at most this many rows (one click cannot hold a year in memory)
+KEYWORD_SCAN = 1000  # with filters, keywords are counted over at most this many newest documents
 # The sentiment filter's choices, 负面 中性 正面 未分析; sentiment_codes() maps them back to codes.
 SENTIMENT_OPTIONS = tuple(SENTIMENT_LABELS[c] for c in reports.SENTIMENT_CODES)
 sentiment_codes = reports.sentiment_codes
@@ -117,7 +119,8 @@ def filter_options(db_url: str, configured_plans: tuple[str, ...]) -> dict[str, 
 
 @dataclass(frozen=True)
 class Overview:
-    """Everything the 总览 page shows, for one set of filters."""
+    """Everything the 总览 page shows, for one set of filters (counts from the store's daily counts; the
+    document list is one page of the filtered set)."""
 
     metrics: dict[str, Any]
     total: int  # documents in the filtered set (date range + filters)
@@ -125,7 +128,7 @@ class Overview:
     by_source: pd.DataFrame  # 名称, 数量
     by_level: pd.DataFrame  # 名称, 数量
     keywords: pd.DataFrame  # 关键词, 文档数
-    latest: pd.DataFrame  # display table, newest first, at most LATEST_LIMIT rows
+    keywords_scanned: int | None  # keywords counted over this many newest documents (None: all of them)
 
 
 def mentions_table(df: pd.DataFrame, tz_name: str) -> pd.DataFrame:
@@ -156,20 +159,67 @@ def overview(
     sources: tuple[str, ...] = (),
     sentiments: tuple[str, ...] = (),
 ) -> Overview:
-    """The 总览 data: metrics relative to `today`; trend, mixes, keywords, table and CSV over first..last."""
+    """The 总览 counts: metrics relative to `today`; trend, mixes and keywords over first..last. Every count
+    is aggregated in the store (daily counts), so a year costs what a month does."""
     flt = reports.DocFilter(plans=plans, sources=sources, sentiments=sentiments)
     with engine(db_url).connect() as conn:
         metrics = reports.overview_metrics(conn, today, tz_name, flt)
-        df = reports.fetch_documents(conn, *reports.days_window(first, last, tz_name), flt)
+        got = reports.overview_counts(conn, first, last, tz_name, flt)
+        keywords, scanned = reports.keyword_table(conn, first, last, tz_name, flt, KEYWORDS_TOP, KEYWORD_SCAN)
     return Overview(
         metrics=metrics,
-        total=len(df),
-        trend=reports.daily_sentiment(df, first, last, tz_name),
-        by_source=reports.count_by(df, "source"),
-        by_level=reports.count_by(df, "level", LEVEL_LABELS, missing=UNKNOWN_LEVEL),
-        keywords=reports.top_keywords(df, KEYWORDS_TOP),
-        latest=mentions_table(df.head(LATEST_LIMIT), tz_name),
+        total=sum(got["trend"].values()),
+        trend=reports.daily_sentiment_from_counts(got["trend"], first, last),
+        by_source=reports.count_by_from_counts(got["source"]),
+        by_level=reports.count_by_from_counts(got["level"], LEVEL_LABELS, missing=UNKNOWN_LEVEL),
+        keywords=keywords,
+        keywords_scanned=scanned,
     )
+
+
+# What a 总览 number can be drilled into: the list then shows that number's documents.
+DRILL_DAY, DRILL_SOURCE, DRILL_LEVEL, DRILL_KEYWORD = "日期", "信源", "信源级别", "关键词"
+DRILL_KINDS = (DRILL_DAY, DRILL_SOURCE, DRILL_LEVEL, DRILL_KEYWORD)
+
+
+def level_code(label: str) -> str:
+    """A 信源级别 label back to its code ('' for 未知)."""
+    by_label = {v: k for k, v in LEVEL_LABELS.items()}
+    return by_label.get(label, "" if label == UNKNOWN_LEVEL else label)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def overview_documents(
+    db_url: str,
+    tz_name: str,
+    first: date,
+    last: date,
+    plans: tuple[str, ...] = (),
+    sources: tuple[str, ...] = (),
+    sentiments: tuple[str, ...] = (),
+    drill: tuple[str, str] | None = None,
+    page: int = 0,
+) -> pd.DataFrame:
+    """One page (LATEST_LIMIT rows, newest first) of the documents behind the 总览 counts, optionally
+    narrowed to one number's documents: drill = (DRILL_DAY, 'YYYY-MM-DD') | (DRILL_SOURCE, name) |
+    (DRILL_LEVEL, label) | (DRILL_KEYWORD, word)."""
+    flt = reports.DocFilter(plans=plans, sources=sources, sentiments=sentiments)
+    kind, value = drill or ("", "")
+    if kind == DRILL_DAY:
+        first = last = date.fromisoformat(value)
+    elif kind == DRILL_SOURCE:
+        if sources and value not in sources:
+            return mentions_table(reports.empty_documents_frame(), tz_name)
+        flt = replace(flt, sources=(value,))
+    elif kind == DRILL_LEVEL:
+        flt = replace(flt, levels=(level_code(value),))
+    elif kind == DRILL_KEYWORD:
+        flt = replace(flt, keyword=value)
+    with engine(db_url).connect() as conn:
+        df = reports.fetch_documents(
+            conn, *reports.days_window(first, last, tz_name), flt, limit=LATEST_LIMIT, offset=page * LATEST_LIMIT
+        )
+    return mentions_table(df, tz_name)
 
 
 @st.cache_data(ttl=60, show_spinner=False)

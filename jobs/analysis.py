@@ -43,6 +43,7 @@ from analysis.opinion.reprints import ReprintIndex
 from analysis.sentiment import get_model
 from config.response_rules import ResponseRules, load_rules
 from jobs.children import die_with_parent
+from store import aggregates
 from store import events as q
 from store.queries import finish_analysis_run, iter_unanalyzed, start_analysis_run, write_analysis
 
@@ -92,6 +93,7 @@ class AnalysisStats:
     by_target: dict[str, int] = field(default_factory=dict)
     stage1_seconds: float = 0.0
     stage2: Stage2Stats | None = None
+    counts_rebuilt: bool = False  # the daily counts were rebuilt first (new store or new timezone)
 
 
 # ------------------------------------------------------------------------------------ stage 1
@@ -99,16 +101,22 @@ class AnalysisStats:
 
 def analyze(engine: Engine, *, sentiment_model: str = "project", batch_size: int = 500, keywords_k: int = 8,
             now: datetime | None = None, stage2: bool = True, stage2_config: Stage2Config | None = None,
-            workers: int | None = None) -> AnalysisStats:  # fmt: skip
+            workers: int | None = None, timezone: str | None = None) -> AnalysisStats:  # fmt: skip
     """Analyse every document the current version has not seen, then (unless `stage2` is False) place the
     analysed documents in reprint groups and events; returns what was done.
 
     `workers`: processes for stage 2's per-document features on large backlogs (default: up to 2 cores).
+    `timezone` (settings.dashboard.timezone): the daily counts (store.aggregates) are cut in its local days;
+    they are rebuilt first when they were never built or were cut in another timezone, and every analysis
+    write keeps them current (idempotent: a re-analysed document replaces its old counts). None: the counts
+    are kept in whatever timezone they were built in, if any.
     """
     now = now or datetime.now(UTC)
     version = analysis_version(sentiment_model)
     stats = AnalysisStats()
     t0 = time.perf_counter()
+    if timezone is not None and aggregates.ensure(engine, timezone):
+        stats.counts_rebuilt = True
     model = None
     run_id = None
     for rows in iter_unanalyzed(engine, version, batch_size):

@@ -86,7 +86,7 @@ def analyse(settings: Settings) -> JobResult:
     try:
         stats = analyze(
             engine, sentiment_model=settings.analysis.sentiment_model, batch_size=settings.analysis.batch_size,
-            keywords_k=settings.analysis.keywords_per_document,
+            keywords_k=settings.analysis.keywords_per_document, timezone=settings.dashboard.timezone,
         )  # fmt: skip
     finally:
         engine.dispose()

@@ -17,12 +17,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, exists, func, literal, or_, select
-from sqlalchemy.dialects.postgresql import JSONB, array
 from sqlalchemy.engine import Connection, Row
-from sqlalchemy.sql.expression import ColumnElement, cast
+from sqlalchemy.sql.expression import ColumnElement
 
+from store.aggregates import distinct_values
 from store.fulltext import text_clause
-from store.schema import documents, events
+from store.schema import document_plans, documents, events
 
 logger = logging.getLogger(__name__)
 
@@ -97,28 +97,19 @@ def _coded(col, codes: Sequence[str], known: Sequence[str]) -> ColumnElement:
 
 
 def _plan_clause(conn: Connection, plans: Sequence[str]) -> ColumnElement:
-    """Documents whose JSON list of 方案 holds any of `plans` (exact element match)."""
-    if conn.dialect.name == "postgresql":
-        return cast(documents.c.plans, JSONB).op("?|")(array(list(plans)))
-    if conn.dialect.name == "sqlite":
-        each = func.json_each(documents.c.plans).table_valued("value")
-        return exists(select(literal(1)).select_from(each).where(each.c.value.in_(list(plans))))
-    raise NotImplementedError(f"unsupported database dialect: {conn.dialect.name}")
+    """Documents that matched any of `plans` (document_plans, by index)."""
+    dp = document_plans.c
+    return exists(select(literal(1)).where(dp.document_id == documents.c.id, dp.plan.in_(list(plans))))
 
 
 def time_window(flt: ExportFilter) -> list[ColumnElement]:
-    d = documents.c
-    if flt.start is None and flt.end is None:
-        return []
-    pub, seen = [], []
+    """The stored document time (published, else first seen; indexed) inside the window."""
+    where = []
     if flt.start is not None:
-        pub.append(d.published_at >= flt.start)
-        seen.append(d.first_seen_at >= flt.start)
+        where.append(documents.c.doc_time >= flt.start)
     if flt.end is not None:
-        pub.append(d.published_at < flt.end)
-        seen.append(d.first_seen_at < flt.end)
-    # Two index-friendly branches rather than one coalesce(): published, or undated and first seen.
-    return [or_(and_(*pub), and_(d.published_at.is_(None), *seen))]
+        where.append(documents.c.doc_time < flt.end)
+    return where
 
 
 SCAN_WINDOW_MAX = 30_000  # SQLite: search by LIKE within a time window holding at most this many documents
@@ -170,8 +161,8 @@ def _document_conditions(
 
 
 def doc_time():
-    """The time a document counts at: published, else first seen."""
-    return func.coalesce(documents.c.published_at, documents.c.first_seen_at)
+    """The time a document counts at: published, else first seen (stored as documents.doc_time)."""
+    return documents.c.doc_time
 
 
 def _stream(conn: Connection, stmt, yield_per: int) -> Iterator[Row]:
@@ -265,5 +256,5 @@ def region_names(conn: Connection) -> list[str]:
     d = documents.c
     names: set[str] = set()
     for col in (d.region_province, d.region_city, d.region_county, d.region):
-        names.update(v for v in conn.execute(select(col).where(col.is_not(None)).distinct()).scalars() if v)
+        names.update(v for v in distinct_values(conn, col) if v)  # one index probe per name
     return sorted(names)

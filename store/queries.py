@@ -11,7 +11,8 @@ from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
-from store.schema import analysis_runs, crawl_runs, documents, sources
+from store import aggregates
+from store.schema import analysis_runs, crawl_runs, document_plans, documents, sources
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +61,7 @@ def upsert_documents(conn: Connection, rows: Sequence[dict[str, Any]]) -> tuple[
         v.setdefault("plans", [])
         v.setdefault("terms", [])
         v["date_missing"] = v.get("published_at") is None
+        v["doc_time"] = v.get("published_at") or v["first_seen_at"]
         values.append(v)
     # Rows in one executemany must share keys.
     keys = set().union(*(v.keys() for v in values))
@@ -72,8 +74,30 @@ def upsert_documents(conn: Connection, rows: Sequence[dict[str, Any]]) -> tuple[
         set_={k: getattr(stmt.excluded, k) for k in REFRESHED_COLUMNS},
     )
     conn.execute(stmt, values)
+    new_urls = [u for u in urls if u not in existing]
+    _insert_document_plans(conn, new_urls)
     updated = len(existing)
     return len(values) - updated, updated
+
+
+def plan_rows(document_id: int, plans: Any, doc_time: datetime | None) -> list[dict[str, Any]]:
+    """The document_plans rows of one document (each distinct non-empty plan name once)."""
+    names = plans if isinstance(plans, list | tuple) else []
+    return [{"document_id": document_id, "plan": p, "doc_time": doc_time}
+            for p in dict.fromkeys(str(x) for x in names if x)]  # fmt: skip
+
+
+def _insert_document_plans(conn: Connection, urls: Sequence[str]) -> None:
+    """document_plans for the documents at `urls` (just inserted: a re-crawl never changes plans)."""
+    rows: list[dict[str, Any]] = []
+    for chunk_start in range(0, len(urls), 500):
+        chunk = urls[chunk_start : chunk_start + 500]
+        for r in conn.execute(
+            select(documents.c.id, documents.c.plans, documents.c.doc_time).where(documents.c.url.in_(chunk))
+        ):
+            rows.extend(plan_rows(r.id, r.plans, r.doc_time))
+    if rows:
+        conn.execute(_insert(conn, document_plans).on_conflict_do_nothing(), rows)
 
 
 def sync_sources(conn: Connection, configured: Iterable[dict[str, Any]]) -> int:
@@ -199,9 +223,11 @@ def write_analysis(conn: Connection, results: Sequence[dict[str, Any]]) -> None:
     """Write per-document analysis results; each dict has `id` plus analysis columns."""
     if not results:
         return
+    aggregates.before_analysis_write(conn, results)
     keys = [k for k in results[0] if k != "id"]
     stmt = update(documents).where(documents.c.id == bindparam("_id")).values({k: bindparam(k) for k in keys})
     conn.execute(stmt, [{"_id": r["id"], **{k: r[k] for k in keys}} for r in results])
+    aggregates.after_analysis_write(conn, [int(r["id"]) for r in results])
 
 
 def start_analysis_run(conn: Connection, version: str, started_at: datetime) -> int:

@@ -1,9 +1,10 @@
-"""Read-only reports over the store for the dashboard: filtered document frames and their aggregates.
+"""Read-only reports over the store for the dashboard: counts from the daily counts, filtered document pages.
 
-SQL selects a bounded set of columns (never bodies) for a time window plus source and sentiment filters;
-everything that depends on the display timezone (day cuts) or on JSON list columns (方案, keywords) is done
-in pandas, so the results are identical on SQLite and PostgreSQL. Times in frames are aware UTC
-`datetime64`; a document's time is `published_at`, or `first_seen_at` when the page gave no date.
+Counts (the 总览's metrics, trend, source and level mixes, 方案 volume, keywords) come from
+`store.aggregates` (pre-aggregated per local day, plus the documents not counted there yet), so a year
+costs what a month does. Document lists are read by the stored document time (`doc_time`: published, or
+first seen when the page gave no date) through its index, newest first, a page at a time (`limit`,
+`offset`); the 方案 filter goes through `document_plans`. Times in frames are aware UTC `datetime64`.
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from sqlalchemy import Text, and_, cast, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.engine import Connection
 
 from config.vocabulary import NOT_ANALYSED, SENTIMENT_LABELS, SENTIMENTS
-from store.schema import crawl_runs, documents, sources
+from store import aggregates
+from store.schema import crawl_runs, document_plans, documents, sources
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +49,8 @@ class DocFilter:
     plans: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     sentiments: tuple[str, ...] = ()  # codes from SENTIMENT_CODES
+    levels: tuple[str, ...] = ()  # level codes; '' for documents without a level (a drill-down)
+    keyword: str | None = None  # documents carrying this analysis keyword (a drill-down)
 
     def __post_init__(self) -> None:
         bad = set(self.sentiments) - set(SENTIMENT_CODES)
@@ -104,9 +108,11 @@ def _sentiment_clause(codes: Sequence[str]):
 
 
 def fetch_documents(
-    conn: Connection, start: datetime, end: datetime, flt: DocFilter | None = None
-) -> pd.DataFrame:
-    """Documents whose time lies in [start, end) and that pass `flt`, newest first (no bodies).
+    conn: Connection, start: datetime, end: datetime, flt: DocFilter | None = None, *,
+    limit: int | None = None, offset: int = 0,
+) -> pd.DataFrame:  # fmt: skip
+    """Documents whose time lies in [start, end) and that pass `flt`, newest first (no bodies); at most
+    `limit` of them after skipping `offset` (a page of the list; the index on doc_time serves it).
 
     `start`/`end` are aware datetimes. Columns: DOCUMENT_FRAME_COLUMNS; `plans`, `terms` are lists,
     `keywords` a list or None, `sentiment` a code from SENTIMENT_CODES.
@@ -115,21 +121,11 @@ def fetch_documents(
     if start.tzinfo is None or end.tzinfo is None:
         raise ValueError("fetch_documents needs timezone-aware start and end")
     d = documents.c
-    where = [
-        or_(
-            and_(d.published_at >= start, d.published_at < end),
-            and_(d.published_at.is_(None), d.first_seen_at >= start, d.first_seen_at < end),
-        )
-    ]
-    if flt.sources:
-        where.append(d.source.in_(list(flt.sources)))
-    if flt.sentiments:
-        where.append(_sentiment_clause(flt.sentiments))
-    stmt = select(*(d[c] for c in _SELECTED)).where(and_(*where))
+    where = _where(start, end, flt)
+    stmt = select(*(d[c] for c in _SELECTED)).where(and_(*where)).order_by(d.doc_time.desc(), d.id.desc())
+    if limit is not None:
+        stmt = stmt.limit(limit).offset(offset)
     rows = conn.execute(stmt).mappings().all()
-    if flt.plans:
-        wanted = set(flt.plans)
-        rows = [r for r in rows if wanted.intersection(_json_list(r["plans"]))]
     if not rows:
         return empty_documents_frame()
     records = []
@@ -150,6 +146,24 @@ def fetch_documents(
     return df[list(DOCUMENT_FRAME_COLUMNS)]
 
 
+def _where(start: datetime, end: datetime, flt: DocFilter) -> list:
+    d = documents.c
+    where = [d.doc_time >= start, d.doc_time < end]
+    if flt.sources:
+        where.append(d.source.in_(list(flt.sources)))
+    if flt.sentiments:
+        where.append(_sentiment_clause(flt.sentiments))
+    if flt.plans:
+        dp = document_plans.c
+        where.append(exists().where(dp.document_id == d.id, dp.plan.in_(list(flt.plans))))
+    if flt.levels:
+        named = [v for v in flt.levels if v]
+        where.append(or_(d.level.in_(named), *([d.level.is_(None), d.level == ""] if "" in flt.levels else [])))
+    if flt.keyword:
+        where.append(aggregates.keyword_clause(flt.keyword))
+    return where
+
+
 def local_days(df: pd.DataFrame, tz: ZoneInfo | str) -> pd.Series:
     """Each document's local calendar day (datetime.date) in `tz`."""
     if df.empty:
@@ -162,38 +176,107 @@ def plan_daily_counts(
 ) -> dict[str, dict[date, int]]:
     """Documents per 监测方案 and local day over `first`..`last` (a document counts once for each plan it
     matched), by its time (published, or first seen when undated): the input of `analysis.opinion.heat.plan_bursts`,
-    shared by the dashboard's 方案声量 table and the plan_burst alert."""
-    start, end = days_window(first, last, tz)
-    df = fetch_documents(conn, start, end)
+    shared by the dashboard's 方案声量 table and the plan_burst alert. Read from the daily counts."""
     daily: dict[str, dict[date, int]] = {}
-    if not df.empty:
-        for plans, day in zip(df["plans"], local_days(df, tz), strict=True):
-            for plan in plans or ():
-                per_day = daily.setdefault(plan, {})
-                per_day[day] = per_day.get(day, 0) + 1
+    for (day, key), n in aggregates.counts(conn, str(as_zone(tz)), first, last, by=("day", "plan_set")).items():
+        for plan in aggregates.plan_set_names(key):
+            per_day = daily.setdefault(plan, {})
+            per_day[day] = per_day.get(day, 0) + n
     return daily
 
 
 def overview_metrics(
     conn: Connection, today: date, tz: ZoneInfo | str, flt: DocFilter | None = None
 ) -> dict[str, Any]:
-    """Headline counts relative to local `today`, over documents passing `flt`.
+    """Headline counts relative to local `today`, over documents passing `flt` (plans, sources, sentiments).
 
     today: documents on local `today`; week: the 7 local days ending today; week_neg and its share;
     week_office_neg: negative documents whose target is the audit office itself.
     """
-    start, end = days_window(today - timedelta(days=6), today, tz)
-    df = fetch_documents(conn, start, end, flt)
-    today_start = day_start(today, tz)
-    week = len(df)
-    neg = int((df["sentiment"] == "neg").sum())
+    flt = flt or DocFilter()
+    args = {"plans": flt.plans, "sources": flt.sources, "sentiments": flt.sentiments}
+    first = today - timedelta(days=6)
+    got = aggregates.counts(conn, str(as_zone(tz)), first, today, by=("day", "sentiment"), **args)
+    office = aggregates.counts(conn, str(as_zone(tz)), first, today, by=("sentiment",), office=True, **args)
+    week = sum(got.values())
+    neg = sum(n for (_, s), n in got.items() if s == "neg")
     return {
-        "today": int((df["time"] >= pd.Timestamp(today_start)).sum()),
+        "today": sum(n for (day, _), n in got.items() if day == today),
         "week": week,
         "week_neg": neg,
         "week_neg_share": (neg / week) if week else None,
-        "week_office_neg": int(((df["target"] == "office") & (df["sentiment"] == "neg")).sum()),
+        "week_office_neg": office.get(("neg",), 0),
     }
+
+
+def overview_counts(
+    conn: Connection, first: date, last: date, tz: ZoneInfo | str, flt: DocFilter | None = None
+) -> dict[str, Counter]:
+    """Documents over local days first..last passing `flt`, the way the 总览 cuts them: "trend" by (day,
+    sentiment), "source" by (source,), "level" by (level,) (three small GROUP BYs over the daily counts)."""
+    flt = flt or DocFilter()
+    args = {"plans": flt.plans, "sources": flt.sources, "sentiments": flt.sentiments}
+    zone = str(as_zone(tz))
+    return {
+        "trend": aggregates.counts(conn, zone, first, last, by=("day", "sentiment"), **args),
+        "source": aggregates.counts(conn, zone, first, last, by=("source",), **args),
+        "level": aggregates.counts(conn, zone, first, last, by=("level",), **args),
+    }
+
+
+def daily_sentiment_from_counts(got: Counter, first: date, last: date) -> pd.DataFrame:
+    """daily_sentiment's table from overview_counts' "trend"."""
+    if last < first:
+        first, last = last, first
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    columns = [SENTIMENT_LABELS[c] for c in SENTIMENT_CODES]
+    per: dict[tuple[str, str], int] = Counter()
+    for (day, code), n in got.items():
+        if first <= day <= last:
+            per[(day.isoformat(), SENTIMENT_LABELS[code])] += n
+    index = [d.isoformat() for d in days]
+    out = pd.DataFrame(
+        [[per.get((i, col), 0) for col in columns] for i in index], index=index, columns=columns, dtype="int64"
+    )
+    out.index.name = "日期"
+    return out
+
+
+def count_by_from_counts(got: Counter, labels: dict[str, str] | None = None, missing: str = "未知") -> pd.DataFrame:
+    """count_by's table from overview_counts' "source" or "level" ('' is missing)."""
+    counts: Counter[str] = Counter()
+    for (v,), n in got.items():
+        counts[missing if not v else (labels or {}).get(v, v)] += n
+    rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return pd.DataFrame(
+        {"名称": pd.Series([k for k, _ in rows], dtype="object"),
+         "数量": pd.Series([v for _, v in rows], dtype="int64")}
+    )  # fmt: skip
+
+
+def keyword_table(conn: Connection, first: date, last: date, tz: ZoneInfo | str, flt: DocFilter | None = None,
+                  k: int = 20, scan_limit: int = 1000) -> tuple[pd.DataFrame, int | None]:  # fmt: skip
+    """The `k` keywords carried by the most documents passing `flt` over first..last (columns 关键词, 文档数)
+    and, when the filtered set was larger than `scan_limit`, the number of newest documents they were
+    counted over (None: counted over all of them). Unfiltered: from the daily keyword counts."""
+    flt = flt or DocFilter()
+    if not (flt.plans or flt.sources or flt.sentiments):
+        rows = aggregates.top_keywords(conn, str(as_zone(tz)), first, last, k)
+        scanned = None
+    else:  # the newest `scan_limit` documents passing the filters, keywords only
+        d = documents.c
+        stmt = (select(d.keywords).where(and_(*_where(*days_window(first, last, tz), flt)))
+                .order_by(d.doc_time.desc(), d.id.desc()).limit(scan_limit + 1))  # fmt: skip
+        found = conn.execute(stmt).scalars().all()
+        scanned = scan_limit if len(found) > scan_limit else None
+        counts: Counter[str] = Counter()
+        for kws in found[:scan_limit]:
+            counts.update({w for w in (str(x).strip() for x in _json_list(kws)) if w})
+        rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+    return (
+        pd.DataFrame({"关键词": [w for w, _ in rows], "文档数": pd.Series([n for _, n in rows], dtype="int64")}),
+        scanned,
+    )
 
 
 def daily_sentiment(df: pd.DataFrame, first: date, last: date, tz: ZoneInfo | str) -> pd.DataFrame:
@@ -247,17 +330,14 @@ def document_count(conn: Connection) -> int:
 
 
 def plan_names(conn: Connection) -> list[str]:
-    """Every 方案 name that appears on some document, sorted."""
-    names: set[str] = set()
-    for text in conn.execute(select(cast(documents.c.plans, Text)).distinct()).scalars():
-        names.update(_json_list(text))
-    return sorted(names)
+    """Every 方案 name that appears on some document, sorted (document_plans, by index)."""
+    return aggregates.distinct_plans(conn)
 
 
 def source_names(conn: Connection) -> list[str]:
     """Source names from the sources table and from documents, sorted."""
     names = set(conn.execute(select(sources.c.name)).scalars())
-    names.update(conn.execute(select(documents.c.source).distinct()).scalars())
+    names.update(aggregates.distinct_sources(conn))
     return sorted(n for n in names if n)
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -117,8 +118,85 @@ documents = Table(
     Column("region_county", String(32), nullable=True),
     Column("region_code", String(12), nullable=True, index=True),
     Column("stage2_at", UTCDateTime, nullable=True, index=True),  # reprint/event stage done
+    # revision 0007_w_scale: the document's time, coalesce(published_at, first_seen_at), written on insert
+    # (neither column changes afterwards), and the local day under which the daily counts hold it (NULL:
+    # not counted there yet; store.aggregates)
+    Column("doc_time", UTCDateTime, nullable=True),
+    Column("agg_day", Date, nullable=True),
 )
 Index("ix_documents_source_published", documents.c.source, documents.c.published_at)
+# covering the 总览's list filters, so a newest-first scan reads only the rows it returns
+Index("ix_documents_doc_time", documents.c.doc_time, documents.c.sentiment_label, documents.c.source,
+      documents.c.level, documents.c.id)
+Index("ix_documents_source_doc_time", documents.c.source, documents.c.doc_time)
+Index("ix_documents_agg_day_doc_time", documents.c.agg_day, documents.c.doc_time)
+Index("ix_documents_source_first_seen", documents.c.source, documents.c.first_seen_at)
+# the 地域 filter and its choices (distinct values by a loose index scan)
+for _col in ("region_province", "region_city", "region_county", "region"):
+    Index(f"ix_documents_{_col}", documents.c[_col])
+
+# ------------------------------------------------------------------ scale (revision 0007_w_scale)
+# One row per document and matched 监测方案 (the 方案 filter as an index instead of a JSON scan).
+document_plans = Table(
+    "document_plans",
+    metadata,
+    Column("document_id", Integer, ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
+    Column("plan", String(200), primary_key=True),
+    Column("doc_time", UTCDateTime, nullable=True),
+    sqlite_with_rowid=False,
+)
+Index("ix_document_plans_plan_doc_time", document_plans.c.plan, document_plans.c.doc_time)
+
+# Documents per local day (in the timezone recorded in analysis_state 'aggregates') and source, level, sentiment
+# code (NOT_ANALYSED for none) and the set of matched 方案 ('\n'-joined, sorted; '' for none); n_office: those
+# whose target is the audit office itself. Written by store.aggregates with each analysis write, so a document
+# counts once, under its latest analysis; documents.agg_day marks the documents counted here.
+daily_counts = Table(
+    "daily_counts",
+    metadata,
+    Column("plan_set", String(1000), primary_key=True),  # first: a 方案 filter reads only its sets' rows
+    Column("day", Date, primary_key=True),
+    Column("source", String(200), primary_key=True),
+    Column("level", String(32), primary_key=True),
+    Column("sentiment", String(8), primary_key=True),
+    Column("n", Integer, nullable=False),
+    Column("n_office", Integer, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+# The same without the 方案 set: what the dashboard reads when no 方案 filter is set (a tenth of the rows).
+daily_totals = Table(
+    "daily_totals",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("source", String(200), primary_key=True),
+    Column("level", String(32), primary_key=True),
+    Column("sentiment", String(8), primary_key=True),
+    Column("n", Integer, nullable=False),
+    Column("n_office", Integer, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+# Documents per local day that carry a keyword (the same documents as daily_counts).
+daily_keywords = Table(
+    "daily_keywords",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("keyword", String(200), primary_key=True),
+    Column("n", Integer, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+# The same per calendar month (`month`: its first day), so a year of keywords is twelve months plus the days at
+# the edges of the range.
+monthly_keywords = Table(
+    "monthly_keywords",
+    metadata,
+    Column("month", Date, primary_key=True),
+    Column("keyword", String(200), primary_key=True),
+    Column("n", Integer, nullable=False),
+    sqlite_with_rowid=False,
+)
 
 crawl_runs = Table(
     "crawl_runs",

@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from config.vocabulary import FINISH_REASON_LABELS, SOURCE_KIND_LABELS, SPIDER_LABELS
 from dashboard import components, data
+from store import aggregates
 from store.queries import record_source_health, start_crawl_run, sync_sources, update_crawl_run
 from tests.factories import analysed, document, insert_documents
 
@@ -102,8 +103,12 @@ def today() -> date:
 
 
 @pytest.fixture
-def db_url(sqlite_store, monkeypatch, today) -> str:
+def db_url(sqlite_store, monkeypatch, today, request) -> str:
+    """The store of make_db; parametrized indirectly with True, its daily counts are built (the 总览 reads
+    them instead of the documents, and must show the same numbers)."""
     url = make_db(sqlite_store, today)
+    if getattr(request, "param", False):
+        aggregates.rebuild(sqlite_store, "Asia/Shanghai")
     monkeypatch.setenv("MONITOR_DB_URL", url)
     return url
 
@@ -131,6 +136,7 @@ ALL_TITLES = [XSS_TITLE, "审计发现某县挪用资金", "莒南县审计局�
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("db_url", [False, True], ids=["live", "counted"], indirect=True)
 def test_overview_metrics_and_table_exact(db_url, today):
     at = run_app()
     assert at.title[0].value == "舆情总览"
@@ -152,9 +158,11 @@ def test_overview_metrics_and_table_exact(db_url, today):
     assert latest.loc[4, "方案"] == f"{NATIONAL}、{JUNAN}"
     assert any(c.value.startswith("符合筛选条件共 9 条，下表显示最新 9 条") for c in at.caption)
     assert at.download_button(key="ov_download").label == "下载筛选结果 CSV（9 条）"
+    assert "ov_download" in [b.key for b in at.download_button]
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("db_url", [False, True], ids=["live", "counted"], indirect=True)
 def test_overview_charts_are_fed_the_shown_numbers(db_url, today):
     at = run_app()
     trend = table(at, "ov_trend")
@@ -175,6 +183,7 @@ def test_overview_charts_are_fed_the_shown_numbers(db_url, today):
     }
 
 
+@pytest.mark.parametrize("db_url", [False, True], ids=["live", "counted"], indirect=True)
 def test_overview_filter_options_include_configured_and_db_plans(db_url):
     at = run_app()
     plan_options = at.multiselect(key="ov_plans").options
@@ -185,6 +194,7 @@ def test_overview_filter_options_include_configured_and_db_plans(db_url):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("db_url", [False, True], ids=["live", "counted"], indirect=True)
 def test_overview_sentiment_filter_changes_metrics_and_rows(db_url):
     at = run_app()
     at.multiselect(key="ov_sentiment").set_value(["负面"]).run()
@@ -202,6 +212,7 @@ def test_overview_sentiment_filter_changes_metrics_and_rows(db_url):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("db_url", [False, True], ids=["live", "counted"], indirect=True)
 def test_overview_source_filter_changes_metrics_and_rows(db_url):
     at = run_app()
     at.multiselect(key="ov_sources").set_value([LOCAL]).run()
@@ -216,6 +227,7 @@ def test_overview_source_filter_changes_metrics_and_rows(db_url):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("db_url", [False, True], ids=["live", "counted"], indirect=True)
 def test_overview_plan_filter_changes_metrics_and_rows(db_url):
     at = run_app()
     at.multiselect(key="ov_plans").set_value([JUNAN]).run()
@@ -237,6 +249,7 @@ def test_overview_plan_filter_changes_metrics_and_rows(db_url):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("db_url", [False, True], ids=["live", "counted"], indirect=True)
 def test_overview_date_range_limits_table_not_metrics(db_url, today):
     at = run_app()
     at.date_input(key="ov_dates").set_value((today - timedelta(days=2), today)).run()

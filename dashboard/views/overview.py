@@ -61,20 +61,45 @@ st.subheader("热门关键词")
 if ov.keywords.empty:
     st.caption("暂无关键词：运行 yuqing analyze 后显示。")
 else:
-    st.caption("出现该关键词的信息条数（筛选范围内）。")
+    if ov.keywords_scanned:
+        st.caption(f"出现该关键词的信息条数：按筛选范围内最新的 {ov.keywords_scanned} 条统计。")
+    else:
+        st.caption("出现该关键词的信息条数（筛选范围内）。")
     st.bar_chart(ov.keywords, x="关键词", y="文档数", sort="-文档数", x_label="", y_label="信息数")
     with st.expander("查看数据"):
         components.table(ov.keywords, "ov_keywords", hide_index=True)
 
-st.subheader("最新信息")
-shown = len(ov.latest)
+st.subheader("信息列表")
+# Drill-down: every number above (a day of the trend, a source, a level, a keyword) lists its documents here.
+d1, d2, d3 = st.columns([1, 2, 1])
+drill_choices = {
+    data.DRILL_DAY: [d for d in reversed(ov.trend.index) if int(ov.trend.loc[d].sum())],
+    data.DRILL_SOURCE: ov.by_source["名称"].tolist(),
+    data.DRILL_LEVEL: ov.by_level["名称"].tolist(),
+    data.DRILL_KEYWORD: ov.keywords["关键词"].tolist(),
+}
+drill_kind = d1.selectbox("查看", ["全部", *data.DRILL_KINDS], key="ov_drill_kind")
+drill = None
+if drill_kind in drill_choices:
+    choices = drill_choices[drill_kind]
+    value = d2.selectbox(drill_kind, choices, key="ov_drill_value", placeholder="请选择")
+    if value is not None:
+        drill = (drill_kind, str(value))
+pages = max(1, -(-ov.total // data.LATEST_LIMIT))
+page = d3.number_input("页码", min_value=1, max_value=pages, value=1, step=1, key="ov_page")
+latest = data.overview_documents(ctx.db_url, ctx.tz_name, first, last, *filters, drill=drill, page=int(page) - 1)
+if drill:
+    lead = f"{drill[0]}“{drill[1]}”的信息（在筛选条件内）"
+else:
+    lead = f"符合筛选条件共 {ov.total} 条"
+where = f"最新 {len(latest)} 条" if page == 1 else f"第 {page} 页的 {len(latest)} 条"
 st.caption(
-    f"符合筛选条件共 {ov.total} 条，下表显示最新 {shown} 条"
-    + (f"（最多显示 {data.LATEST_LIMIT} 条，完整列表请下载 CSV）" if ov.total > shown else "")
-    + "。"
+    f"{lead}，下表显示{where}（按时间由新到旧，每页 {data.LATEST_LIMIT} 条"
+    + ("，可翻页；完整列表请下载 CSV" if ov.total > data.LATEST_LIMIT else "")
+    + "）。"
 )
 components.table(
-    ov.latest,
+    latest,
     "ov_latest",
     hide_index=True,
     column_config={
@@ -85,7 +110,12 @@ components.table(
         ),
     },
 )
-if auth.can(ACTION_EXPORT):
+if auth.can(ACTION_EXPORT) and ov.total > data.CSV_MAX_ROWS:
+    st.caption(
+        f"筛选结果超过看板单次下载上限 {data.CSV_MAX_ROWS} 条：请缩小日期范围或筛选条件，"
+        "或在“数据导出”页查看等效的命令行导出。"
+    )
+elif auth.can(ACTION_EXPORT):
     st.download_button(
         f"下载筛选结果 CSV（{ov.total} 条）",
         functools.partial(data.overview_csv, ctx.db_url, ctx.tz_name, first, last, *filters),

@@ -16,10 +16,21 @@ def cmd_analyze(args) -> int:
     settings = _settings(args)
     text.configure(load_text_resources())
     engine = open_store(settings.resolved_db_url, upgrade=True)
-    stats = analyze(
-        engine, sentiment_model=args.model or settings.analysis.sentiment_model,
-        batch_size=settings.analysis.batch_size, keywords_k=settings.analysis.keywords_per_document,
-    )  # fmt: skip
+    try:
+        if args.rebuild_counts:
+            from store.aggregates import rebuild
+
+            n = rebuild(engine, settings.dashboard.timezone)
+            print(f"已按 {settings.dashboard.timezone} 重建每日统计：{n} 篇文档。")
+        stats = analyze(
+            engine, sentiment_model=args.model or settings.analysis.sentiment_model,
+            batch_size=settings.analysis.batch_size, keywords_k=settings.analysis.keywords_per_document,
+            timezone=settings.dashboard.timezone,
+        )  # fmt: skip
+        if stats.counts_rebuilt:
+            print(f"已按 {settings.dashboard.timezone} 重建每日统计。")
+    finally:
+        engine.dispose()
     if stats.documents == 0:
         print("没有需要分析的新文档。")
     else:
@@ -42,4 +53,6 @@ def register(subparsers) -> None:
         "analyze", help="analyse documents not analysed yet (keywords, sentiment, target)"
     )
     s.add_argument("--model", help="sentiment model: project or snownlp (default from settings)")
+    s.add_argument("--rebuild-counts", action="store_true",
+                   help="recount the daily counts behind the dashboard from every document first")  # fmt: skip
     s.set_defaults(func=cmd_analyze)

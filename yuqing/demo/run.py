@@ -104,7 +104,7 @@ def run_demo(*, data_dir: Path | None = None, dashboard: bool = True, base_port:
         print_crawl_summary([r for r in runs if r["source"] in news], out=out)
         engine = open_store(settings.resolved_db_url, upgrade=False)
         stats = analyze(engine, sentiment_model=settings.analysis.sentiment_model,
-                        batch_size=settings.analysis.batch_size)  # fmt: skip
+                        batch_size=settings.analysis.batch_size, timezone=settings.dashboard.timezone)  # fmt: skip
         password = demo_account(engine)
         engine.dispose()
         mix = "，".join(f"{SENTIMENT_LABELS.get(k, k)} {v}" for k, v in sorted(stats.by_sentiment.items()))
