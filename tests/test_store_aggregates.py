@@ -306,7 +306,7 @@ def test_migration_backfills_document_time_and_plans_and_keeps_data(empty_store_
 
     engine = make_engine(empty_store_url)
     try:
-        command.upgrade(_alembic_config(engine), "0003_auth")
+        command.upgrade(_alembic_config(engine), "0007_w_events")
         seen, published = datetime(2025, 6, 1, 2, tzinfo=UTC), datetime(2025, 5, 30, 8, tzinfo=UTC)
         with engine.begin() as conn:
             for i, (pub, plans) in enumerate([(published, ["甲", "乙"]), (None, [])], start=1):
@@ -322,7 +322,7 @@ def test_migration_backfills_document_time_and_plans_and_keeps_data(empty_store_
             assert conn.execute(text("SELECT count(*) FROM documents")).scalar() == 2
         assert times == {1: published, 2: seen}
         assert [tuple(p) for p in plans] == [(1, "乙"), (1, "甲")]
-        command.downgrade(_alembic_config(engine), "0003_auth")  # and back, keeping the documents
+        command.downgrade(_alembic_config(engine), "0007_w_events")  # and back, keeping the documents
         with engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM documents")).scalar() == 2
     finally:

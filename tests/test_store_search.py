@@ -150,7 +150,7 @@ def test_search_index_follows_inserts_title_changes_and_deletes(corpus):
 def test_migration_indexes_documents_stored_before_it(empty_store_url):
     engine = make_engine(empty_store_url)
     try:
-        command.upgrade(_alembic_config(engine), "0003_auth")
+        command.upgrade(_alembic_config(engine), "0007_w_scale")
         insert_documents(engine, _corpus_rows())
         migrate(engine)
         assert len(_hits(engine, "审计署")) == len(_expected("审计署")) > 0

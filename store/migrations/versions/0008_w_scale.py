@@ -1,7 +1,7 @@
 """scale: stored document time, document_plans, daily counts and totals, daily and monthly keyword counts
 
 Revision ID: 0007_w_scale
-Revises: 0007_w_search
+Revises: 0007_w_events
 Create Date: 2026-12-01 02:30:00
 
 documents.doc_time is back-filled (coalesce(published_at, first_seen_at)) and document_plans from the JSON
@@ -16,7 +16,7 @@ from alembic import op
 from store.schema import UTCDateTime
 
 revision = "0007_w_scale"
-down_revision = "0007_w_search"
+down_revision = "0007_w_events"
 branch_labels = None
 depends_on = None
 

@@ -10,7 +10,7 @@ A later migration that recreates `documents` on SQLite (batch mode "move and cop
 it must create them again (tests/test_store_search.py checks that new documents are found at head).
 
 Revision ID: 0007_w_search
-Revises: 0007_w_events
+Revises: 0007_w_scale
 Create Date: 2026-12-01 02:10:00
 """
 
@@ -20,7 +20,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0007_w_search"
-down_revision = "0007_w_events"
+down_revision = "0007_w_scale"
 branch_labels = None
 depends_on = None
 
