@@ -334,6 +334,12 @@ def _rows_for(item: _Item, rule_name: str, urgent: bool, recipients: Sequence[Re
     return rows
 
 
+def _escalates(ev: Mapping[str, Any]) -> bool:
+    """An event nobody has acted on: still 待研判 and not acknowledged by the leader on duty (确认知悉), who is
+    the one an escalation would tell."""
+    return ev["status"] == EVENT_PENDING and ev.get("acknowledged_at") is None
+
+
 def _escalations(conn, cfg: AlertsConfig, now: datetime) -> list[tuple[EscalationStep, _Item]]:
     if not cfg.escalation:
         return []
@@ -345,7 +351,7 @@ def _escalations(conn, cfg: AlertsConfig, now: datetime) -> list[tuple[Escalatio
     urls = store_events.document_urls(conn, [e["first_doc_id"] for e in events.values()])
     out = []
     for eid, ev in sorted(events.items()):
-        if ev["status"] != EVENT_PENDING or ev["response_class"] not in CLASS_TRIGGERS:
+        if not _escalates(ev) or ev["response_class"] not in CLASS_TRIGGERS:
             continue
         for step in cfg.escalation:
             if ev["response_class"] not in step.classes or now < first[eid] + timedelta(
@@ -402,7 +408,7 @@ def _still_relevant(item: dict[str, Any], events: Mapping[int, dict[str, Any]]) 
     if ev is None:
         return False
     if item["trigger"] == "escalation":
-        return ev["status"] == EVENT_PENDING
+        return _escalates(ev)
     deadline = item["payload"].get("deadline_at")
     return (
         ev["status"] in OPEN_STATUSES

@@ -17,7 +17,7 @@ from config.alerts import AlertsConfig
 from config.loader import load_settings
 from jobs.alert_channels import send_part
 from jobs.alerts import CURSOR_KEY, run_alerts
-from jobs.workflows import change_event_status, record_response
+from jobs.workflows import acknowledge_event, change_event_status, record_response
 from store import alerts as q
 from store import events as store_events
 from store.db import open_store
@@ -525,6 +525,16 @@ def test_no_escalation_after_the_status_changed(engine, hooks):
     add_event(engine, 1, cls="A")
     run(engine, cfg, env, T0 + timedelta(minutes=1))
     change_event_status(engine, 1, "处置中", console_user("李四"), now=T0 + timedelta(minutes=10))
+    assert run(engine, cfg, env, T0 + timedelta(minutes=45)).escalations == 0
+    assert not received(hooks, "leader")
+
+
+def test_no_escalation_once_the_leader_on_duty_acknowledged(engine, hooks):
+    env: dict[str, str] = {}
+    cfg = escalation_config(hooks, env)
+    add_event(engine, 1, cls="A")
+    run(engine, cfg, env, T0 + timedelta(minutes=1))
+    acknowledge_event(engine, 1, console_user("王主任"), now=T0 + timedelta(minutes=5))  # still 待研判
     assert run(engine, cfg, env, T0 + timedelta(minutes=45)).escalations == 0
     assert not received(hooks, "leader")
 
