@@ -142,6 +142,11 @@ def prepare_store(settings: Settings, sources: Sequence[Source]) -> None:
     engine.dispose()
 
 
+# Scrapy settings a parent hands every crawl of this process: `yuqing demo --serve` gives its scheduler's job
+# children the demo's MONITOR_HOST_MAP this way (jobs.runner), never a configuration file or the environment.
+PROCESS_OVERRIDES: dict[str, Any] = {}
+
+
 def run_crawl(
     settings: Settings,
     batches: Sequence[Sequence[Source]],
@@ -171,6 +176,7 @@ def run_crawl(
     # Scrapy logs at the level the entry point gave the root logger (yuqing: warnings by default, -v INFO,
     # -vv DEBUG), unless the caller names one
     scrapy_cfg["LOG_LEVEL"] = logging.getLevelName(logging.getLogger().getEffectiveLevel())
+    scrapy_cfg.update(PROCESS_OVERRIDES)
     scrapy_cfg.update(overrides or {})
     if not is_reactor_installed():
         install_reactor(scrapy_cfg["TWISTED_REACTOR"])

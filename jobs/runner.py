@@ -73,8 +73,9 @@ def func_path(func: Callable) -> str:
 class ChildRunner:
     """Starts job children and stops them all on request; safe to use from several threads."""
 
-    def __init__(self, *, verbose: int = 0):
+    def __init__(self, *, verbose: int = 0, crawl_overrides: Mapping[str, Any] | None = None):
         self.verbose = verbose
+        self.crawl_overrides = dict(crawl_overrides or {})  # Scrapy settings for every crawl a child runs
         self._procs: dict[int, subprocess.Popen] = {}
         self._lock = threading.Lock()
         self.stopping = False
@@ -93,6 +94,7 @@ class ChildRunner:
                 "kwargs": dict(kwargs or {}),
                 "verbose": self.verbose,
                 "parent_pid": os.getpid(),
+                "crawl_overrides": self.crawl_overrides,
                 "settings": settings.model_dump(mode="json"),
             },  # fmt: skip
             ensure_ascii=False,
@@ -212,6 +214,10 @@ def main() -> int:
     for handler in logging.root.handlers:  # Scrapy sets its loggers to DEBUG: filter at the handler
         handler.setLevel(level)
     module, _, name = payload["func"].partition(":")
+    if payload.get("crawl_overrides"):
+        from jobs import crawl
+
+        crawl.PROCESS_OVERRIDES.update(payload["crawl_overrides"])
     try:
         settings = Settings(**payload["settings"])
         func = getattr(importlib.import_module(module), name)

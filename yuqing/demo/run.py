@@ -182,7 +182,8 @@ def serve_demo(*, data_dir: Path | None = None, base_port: int | None = 18700, v
             engine.dispose()
             print(str(exc), file=sys.stderr)
             return 3
-        runner = ChildRunner(verbose=verbose)
+        # the stored URLs carry the demo's host names; only the crawls this scheduler starts map them to the sites
+        runner = ChildRunner(verbose=verbose, crawl_overrides={"MONITOR_HOST_MAP": sites.host_map()})
         try:
             prepare(settings, sources, engine)
             password = demo_account(engine)
