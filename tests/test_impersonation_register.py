@@ -96,6 +96,11 @@ def test_normalised_names_match_the_register(cfg, name):
     assert "registered" in _codes(score_org_name(name, cfg)), name
 
 
+def test_a_regional_note_is_not_the_registered_body(cfg):
+    v = score_org_name("中国室内装饰协会（浙江）", cfg)
+    assert "registered" not in _codes(v) and "not_registered" in _codes(v) and v.tier == TIER_REVIEW
+
+
 def test_register_cell_with_a_short_name_matches_the_full_name(cfg):
     assert "registered" in _codes(score_org_name("中国资产评估协会", cfg))
 

@@ -358,7 +358,7 @@ def _register_signals(name: str, base: str, prefix: str, r) -> list[Signal]:
     reg = r.national_register
     if not reg.configured:
         return []
-    if reg.contains(name) or reg.contains(base):
+    if reg.contains(name):  # only a (筹)-type note is dropped: 中国…协会（浙江） is not the registered body
         return [Signal("registered", SIGNAL_LABELS["registered"], r.weights.registered, name)]
     if prefix and _end_form(base, r.association_forms):
         return [Signal("not_registered", SIGNAL_LABELS["not_registered"], r.weights.not_registered, base)]
