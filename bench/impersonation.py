@@ -44,7 +44,8 @@ from analysis.sitewatch.impersonation import (
     site_lexicon,
     valid_site_code,
 )
-from config.impersonation import load_impersonation_config
+from config.errors import ConfigError
+from config.impersonation import load_impersonation_config, read_register
 from config.vocabulary import SEVERITY_MEDIUM, SEVERITY_RANK, TIER_ACT, TIER_NONE
 from crawler.extract.sitecheck import check_site, extract_site_evidence, favicon_url
 
@@ -299,7 +300,61 @@ def held_out_names(must: list[str], legit: list[str], cfg, k: int = 2) -> dict:
     }
 
 
-def bench_names(names_csv: Path | None) -> dict:
+def _with_register(cfg, names: list[str], *, exempt: bool = True):
+    """``cfg`` with a register lookup holding ``names`` (plus the config's exempt bodies unless ``exempt`` is
+    false), as if the office had configured ``names.national_register.file``."""
+    reg = cfg.names.national_register
+    if not exempt:
+        reg = reg.model_copy(update={"exempt": ()})
+    reg = reg.with_names(names)
+    return cfg.model_copy(update={"names": cfg.names.model_copy(update={"national_register": reg})})
+
+
+def register_figures(
+    must: list[str], legit: list[str], bodies: list[dict], cfg, register: list[str] | None
+) -> dict:
+    """Figures with a register configured. Without a real register file (``--register``) it is simulated: the
+    visible legitimate names plus the registered national bodies of bench/fixtures/impersonation, except the
+    people's organisations (kind people_org), which are exempt from 民政部 registration and so are not on the
+    downloaded list (they count on the config's exempt list). The register is external data, not fitted, so the
+    held-out figure uses the same register in every fold; the lexicons are still cut per fold."""
+    body_names = [b["name"] for b in bodies]
+    simulated = register is None
+    if simulated:
+        register = [*legit, *(b["name"] for b in bodies if b.get("kind") != "people_org")]
+    rcfg = _with_register(cfg, register)
+    ind = _name_figures(must, legit, rcfg)
+    out = {
+        "register": "simulated: visible legit names + national_bodies.csv (not people_org)"
+        if simulated
+        else "file",
+        "register_size": rcfg.names.national_register.size,
+        **{k: ind[k] for k in ("recall", "recall_act", "legit_flagged", "legit_flagged_review", "missed")},
+        "held_out": held_out_names(must, legit, rcfg),
+    }
+    if body_names:
+        nb = _name_figures([], body_names, rcfg)
+        out["national_bodies"] = {k: nb[k] for k in ("n_legit", "legit_flagged", "legit_flagged_review",
+                                                      "legit_review_share", "legit_at_review_or_act")}  # fmt: skip
+        nb0 = _name_figures([], body_names, _with_register(cfg, register, exempt=False))
+        out["national_bodies_no_exempt"] = {k: nb0[k] for k in ("legit_flagged", "legit_flagged_review",
+                                                                "legit_review_share")}  # fmt: skip
+        # A register that lacks a body (stale, renamed, a typo in the download): 2 folds of the bodies, each
+        # scored with a register holding everything but that fold.
+        missing_v = []
+        for fold in range(2):
+            kept = [n for n in register if not (n in body_names and _fold(n) == fold)]
+            fcfg = _with_register(cfg, kept)
+            missing_v += [score_org_name(n, fcfg) for n in body_names if _fold(n) == fold]
+        out["bodies_missing_from_register"] = {
+            "legit_flagged": sum(v.tier == TIER_ACT for v in missing_v),
+            "legit_flagged_review": sum(v.tier != TIER_NONE for v in missing_v),
+            "legit_review_share": round(sum(v.tier != TIER_NONE for v in missing_v) / len(missing_v), 4),
+        }
+    return out
+
+
+def bench_names(names_csv: Path | None, register_file: Path | None = None) -> dict:
     """Name rules: in-domain on the shared lists (or ``--names``), a k-fold held-out-lexicon figure on the same
     rows, and the registered national bodies of bench/fixtures/impersonation (hard negatives nobody fitted
     the rules to). The allowlist (legit_orgs) is emptied for every figure: it is a safety net for a
@@ -320,8 +375,15 @@ def bench_names(names_csv: Path | None) -> dict:
         source = str(d)
     out = {"source": source, **_name_figures(must, legit, cfg)}
     out["held_out"] = held_out_names(must, legit, cfg)
-    if NATIONAL_BODIES.is_file():
-        bodies = [r["name"] for r in _read_csv(NATIONAL_BODIES) if r.get("label") == "legit"]
+    body_rows = (
+        [r for r in _read_csv(NATIONAL_BODIES) if r.get("label") == "legit"]
+        if NATIONAL_BODIES.is_file()
+        else []
+    )
+    register = read_register(register_file) if register_file is not None else None
+    out["with_register"] = register_figures(must, legit, body_rows, cfg, register)
+    if body_rows:
+        bodies = [r["name"] for r in body_rows]
         nb = _name_figures([], bodies, cfg)
         out["national_bodies"] = {
             k: nb[k] for k in ("n_legit", "legit_flagged", "legit_flagged_review", "legit_review_share",
@@ -542,13 +604,13 @@ def _link_statuses(html: str, url: str, selector: str, web: FixtureWeb) -> dict[
 
 
 # ----------------------------------------------------------------------------------------------
-def run(names_csv: Path | None = None, via_spider: bool = False) -> dict:
+def run(names_csv: Path | None = None, via_spider: bool = False, register_file: Path | None = None) -> dict:
     """All three parts. ``via_spider`` runs part (b) through the real check spider, which needs a process
     whose Twisted reactor has not run yet (the CLI's default); in-process callers such as tests get the
     stand-in fetcher."""
     manifest = json.loads((SITES / "manifest.json").read_text(encoding="utf-8"))
     redirects = {s["host"]: s["redirect"] for s in manifest["sites"] if s.get("redirect")}
-    result: dict = {"names": bench_names(names_csv)}
+    result: dict = {"names": bench_names(names_csv, register_file)}
     with FixtureWeb(SITES, redirects) as web:
         result["sites"] = (bench_sites if via_spider else bench_sites_standin)(manifest, web)
         result["integrity"] = bench_integrity(manifest, web)
@@ -565,6 +627,22 @@ def _flat(result: dict) -> dict:
         for k, v in result["names"].get(part, {}).items():
             if isinstance(v, int | float) and not isinstance(v, bool):
                 out[f"names.{part}.{k}"] = v
+    reg = result["names"].get("with_register", {})
+    for part, d in (
+        ("", reg),
+        *(
+            (f"{p}.", reg.get(p, {}))
+            for p in (
+                "held_out",
+                "national_bodies",
+                "national_bodies_no_exempt",
+                "bodies_missing_from_register",
+            )
+        ),
+    ):
+        for k, v in d.items():
+            if isinstance(v, int | float) and not isinstance(v, bool):
+                out[f"names.with_register.{part}{k}"] = v
     codes = result["names"].get("site_codes")
     if codes:
         out["names.site_codes.accuracy"] = codes["accuracy"]
@@ -574,6 +652,10 @@ def _flat(result: dict) -> dict:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.impersonation", description=__doc__.splitlines()[0])
     ap.add_argument("--names", type=Path, help="CSV with columns name,label (legit = must not be flagged)")
+    ap.add_argument(
+        "--register", type=Path,
+        help="a real 民政部 register (.csv/.txt, as names.national_register.file) instead of the simulated one",
+    )  # fmt: skip
     ap.add_argument("--json", action="store_true", help="end with one JSON line of figures")
     ap.add_argument(
         "--standin", action="store_true", help="part (b) with the small stand-in fetcher, not the spider"
@@ -582,7 +664,11 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING)
     for h in logging.getLogger().handlers:  # Scrapy sets its own loggers to DEBUG; keep the report readable
         h.setLevel(logging.WARNING)
-    res = run(args.names, via_spider=not args.standin)
+    try:
+        res = run(args.names, via_spider=not args.standin, register_file=args.register)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
     n = res["names"]
     print("== (a) 名称规则 name rules (allowlist off)")
@@ -611,6 +697,39 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  missed: {'、'.join(n['missed']) or '-'}")
         print(f"  held-out missed: {'、'.join(h['missed']) or '-'}")
         print(f"  legit at review/act: {'、'.join(n['legit_at_review_or_act']) or '-'}")
+        rg = n.get("with_register")
+        if rg:
+            rh = rg["held_out"]
+            print(f"  -- with a 民政部 register configured ({rg['register']}; {rg['register_size']} keys) --")
+            print(
+                f"  held-out ({rh['folds']}-fold): recall {rh['recall']:.3f}  recall at act {rh['recall_act']:.3f}  "
+                f"legit at act {rh['legit_flagged']}  at review or act {rh['legit_flagged_review']}"
+            )
+            if "national_bodies" in rg:
+                rb, r0, rm = (
+                    rg["national_bodies"],
+                    rg["national_bodies_no_exempt"],
+                    rg["bodies_missing_from_register"],
+                )
+                print(
+                    f"  registered national bodies: at act {rb['legit_flagged']}  at review or act "
+                    f"{rb['legit_flagged_review']} ({rb['legit_review_share']:.1%})"
+                    f"  {'、'.join(rb['legit_at_review_or_act']) or '-'}"
+                )
+                print(
+                    f"    without the exempt list (people's organisations are not on the register): at act "
+                    f"{r0['legit_flagged']}  at review or act {r0['legit_flagged_review']} ({r0['legit_review_share']:.1%})"
+                )
+                print(
+                    f"    bodies missing from the register (2-fold): at act {rm['legit_flagged']}  at review or act "
+                    f"{rm['legit_flagged_review']} ({rm['legit_review_share']:.1%})"
+                )
+            print(
+                f"  in-domain: recall {rg['recall']:.3f}  recall at act {rg['recall_act']:.3f}  legit at act "
+                f"{rg['legit_flagged']}, at review or act {rg['legit_flagged_review']}"
+            )
+            print(f"  missed: {'、'.join(rg['missed']) or '-'}")
+            print(f"  held-out missed: {'、'.join(rh['missed']) or '-'}")
         if "site_codes" in n:
             print(
                 f"  标识码 validity: {n['site_codes']['accuracy']:.3f} on {n['site_codes']['n']} codes; wrong: {n['site_codes']['wrong'] or '-'}"
@@ -641,7 +760,8 @@ def main(argv: list[str] | None = None) -> int:
             "names": {
                 k: v
                 for k, v in n.items()
-                if k not in ("missed", "legit_at_review_or_act", "held_out", "national_bodies")
+                if k
+                not in ("missed", "legit_at_review_or_act", "held_out", "national_bodies", "with_register")
             },
             "names_held_out": {k: v for k, v in n.get("held_out", {}).items() if k != "missed"},
             "names_national_bodies": {

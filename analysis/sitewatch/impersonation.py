@@ -31,7 +31,7 @@ from analysis.sitewatch.evidence import (
     similarity_label,
 )
 from config.impersonation import ImpersonationConfig
-from config.vocabulary import TIER_ACT, TIER_LABELS, TIER_NONE, TIER_REVIEW
+from config.vocabulary import SIGNAL_LABELS, TIER_ACT, TIER_LABELS, TIER_NONE, TIER_REVIEW
 
 logger = logging.getLogger(__name__)
 
@@ -219,6 +219,11 @@ def score_org_name(name: str, cfg: ImpersonationConfig) -> NameVerdict:
     a national prefix on a non-membership institution, a reserved 国家/中央 prefix, state-organ wording, a
     second scope word, honorific or award wording, quasi-regulatory powers, a regional branch, a clan,
     Latin letters, several buzzwords at once) and act with two. Allowlisted organisations always score 0.
+
+    When the office configured the 民政部 register (``names.national_register.file``), the lookup is a
+    structural signal of its own: a name of the registered national shape that is not on the register gets
+    ``not_registered`` (review on its own, not act), and a name on the register (or exempt from registration)
+    gets ``registered`` (negative points).
     """
     r = cfg.names
     w = r.weights
@@ -342,8 +347,22 @@ def score_org_name(name: str, cfg: ImpersonationConfig) -> NameVerdict:
     audit = next((t for t in r.audit_terms if t in base), "")
     if audit and (scoped or end_form):
         sig.append(Signal("audit_term", "名称使用“审计”字样", w.audit_term, audit))
-    score = min(100, sum(s.weight for s in sig))
+    sig += _register_signals(n, base, prefix, r)
+    score = max(0, min(100, sum(s.weight for s in sig)))
     return NameVerdict(name, score, tier_for(score, cfg), tuple(sig))
+
+
+def _register_signals(name: str, base: str, prefix: str, r) -> list[Signal]:
+    """The register lookup (only when a register is configured): on it -> ``registered``; the national
+    registered shape (national prefix … association form) and not on it -> ``not_registered``."""
+    reg = r.national_register
+    if not reg.configured:
+        return []
+    if reg.contains(name):  # only a (筹)-type note is dropped: 中国…协会（浙江） is not the registered body
+        return [Signal("registered", SIGNAL_LABELS["registered"], r.weights.registered, name)]
+    if prefix and _end_form(base, r.association_forms):
+        return [Signal("not_registered", SIGNAL_LABELS["not_registered"], r.weights.not_registered, base)]
+    return []
 
 
 def _longest_prefix(name: str, prefixes: Sequence[str]) -> str:
