@@ -363,14 +363,6 @@ SIGNAL_LABELS: dict[str, str] = {
     "parked": "停放/待售域名",
     "audit_org_name": "名称使用“审计”字样",
     "suspicious_org_name": "名称符合非法社会组织特征",
-    "state_prefix": "冠以“国家/中央”等国家机关专用字样",
-    "no_region": "地方组织名称未冠以行政区划名称",
-    "national_institution": "非会员制机构（民办非企业单位等）冠以全国性或国际性字样",
-    "national_organ_form": "以“委员会”等机关形式冠以全国性字样",
-    "organ_terms": "名称使用国家机关的机构用语",
-    "scope_stack": "全国性字样后再叠加“国际/世界”等范围词",
-    "honorific_terms": "名称含荣誉、评奖或宏大玄虚用语",
-    "buzzwords": "名称堆砌多个时髦词语",
 }
 
 # ------------------------------------------------------------------ people and the audit log
