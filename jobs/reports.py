@@ -187,7 +187,7 @@ def _responses_by_event(conn, ids: Sequence[int]) -> dict[int, list[dict[str, An
 def _event_views(conn, ids: Sequence[int], now: datetime, *, with_documents: bool = True) -> list[_EventView]:
     """The events `ids` with their responses and deadlines; their documents too unless `with_documents` is
     False (a period report loads them for the few events it describes: `_load_documents`)."""
-    rows = store_events.get_events(conn, list(ids))
+    rows = store_events.get_events(conn, list(ids), history=with_documents)
     docs = store_events.event_documents(conn, list(rows)) if with_documents else {}
     responses = _responses_by_event(conn, list(rows))
     views = []
@@ -548,9 +548,8 @@ def _period_report(
     # events: active in the period, plus every open event that still owes a response
     in_period = store_reports.period_events(conn, start, end, flt)
     ids = set(in_period) | set(store_digest.open_class_events(conn, end))
-    if plan:
-        plans = store_digest.event_plans(conn, [i for i in ids if i not in in_period])
-        ids = {i for i in ids if i in in_period or plan in plans.get(i, set())}
+    if plan:  # an open event outside the period counts when one of its documents matched the 方案
+        ids = set(in_period) | store_digest.events_with_plan(conn, [i for i in ids if i not in in_period], plan)
     views = _rank(_event_views(conn, list(ids), now, with_documents=False), now)
     for v in views:
         v.in_period = in_period.get(v.id, 0)

@@ -78,3 +78,20 @@ def test_undated_criticism_is_quoted_at_its_first_seen_time() -> None:
     text = report.plain_text()
     assert "批评审计机关的信息1篇" in text and "信源1（省级，2025-06-10 18:00）：" in text
     assert report.counts["critics"] == 1 and report.end == STORY_NOW.astimezone(UTC)
+
+
+def test_events_with_plan_reads_the_document_plans(engine) -> None:
+    from sqlalchemy import update
+
+    from store import digest
+    from store.schema import documents
+
+    rows = [dict(_critic(i), plans=[["审计署全国"], ["地方审计局"], []][i % 3]) for i in range(6)]
+    ids = insert_documents(engine, rows)
+    with engine.begin() as conn:
+        for i in range(6):
+            conn.execute(update(documents).where(documents.c.id == ids[f"k{i}"]).values(event_id=10 + i % 3))
+    with engine.connect() as conn:
+        assert digest.events_with_plan(conn, [10, 11, 12, 13], "审计署全国") == {10}
+        assert digest.events_with_plan(conn, [11, 12], "地方审计局") == {11}
+        assert digest.events_with_plan(conn, [], "地方审计局") == set()
