@@ -178,7 +178,9 @@ def document_texts(conn: Connection, ids: Sequence[int], chars: int = 800) -> di
     return out
 
 
-HISTORY_COLUMNS = ("keywords", "heat_components", "heat_history", "response_terms")  # JSON a list rarely needs
+# what a list of events rarely needs: their history (JSON) and the bookkeeping of who did what when
+HISTORY_COLUMNS = ("keywords", "heat_components", "heat_history", "response_terms", "notes", "updated_at",
+                   "assigned_by", "assigned_at", "acknowledged_by", "acknowledged_at", "last_seen_at", "burst_z")  # fmt: skip
 
 
 def get_events(conn: Connection, ids: Sequence[int], *, history: bool = True) -> dict[int, dict[str, Any]]:
