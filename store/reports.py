@@ -168,6 +168,7 @@ def _where(start: datetime, end: datetime, flt: DocFilter) -> list:
 # A 日报 / 周报 period is cut at the daily report time, not at local midnight, so its counts are read from the
 # documents by the doc_time index (a day of documents is a few thousand index entries), never loaded.
 
+LEVEL_ORDER = ("central", "provincial", "municipal", "county", "official", "self-media")  # a report's level order
 REPORT_DOC_COLUMNS = (
     "id", "url", "title", "source", "level", "platform", "published_at", "first_seen_at", "reposts", "comments",
     "likes", "reads", "sentiment_label", "target", "reprint_group", "event_id",
@@ -227,9 +228,6 @@ def critic_documents(conn: Connection, start: datetime, end: datetime, flt: DocF
     else:
         raise ValueError(f"unknown order {order!r}")
     return [dict(r) for r in conn.execute(stmt.limit(limit).offset(offset)).mappings()]
-
-
-LEVEL_ORDER = ("central", "provincial", "municipal", "county", "official", "self-media")  # a report's level order
 
 
 def local_days(df: pd.DataFrame, tz: ZoneInfo | str) -> pd.Series:
