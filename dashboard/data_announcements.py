@@ -47,11 +47,20 @@ def _link(rec: an.Reception, key: str, fallback: dict[str, Any]) -> str:
     return documents_link(ids, **fallback) if ids else ""
 
 
-def _reception(conn, ann: dict[str, Any]) -> tuple[an.Reception, list[dict[str, Any]], dict[int, set[str]], str | None, str | None]:
+def _reception(db_url: str, ann: dict[str, Any]) -> tuple[an.Reception, list[dict[str, Any]], dict[int, set[str]], str | None, str | None]:
+    return _reception_of(db_url, tuple(sorted(ann.items())))
+
+
+@st.cache_data(ttl=120, show_spinner=False, max_entries=2000)
+def _reception_of(db_url: str, ann_items: tuple) -> tuple[an.Reception, list[dict[str, Any]], dict[int, set[str]], str | None, str | None]:
+    """One 公告's reception, cached by everything it is found from (its id, title, time, reprint group and
+    event), so that a wider period or the 公告 opened in the detail reuses what the list already found."""
+    ann = dict(ann_items)
     number = an.number_key(ann["title"], ann.get("body_head"))
     subject = an.subject_key(ann["title"])
     numbers = an.number_variants(number) if number else ()
-    docs, links = q.reporting_documents(conn, ann, numbers=numbers, subject=subject)
+    with engine(db_url).connect() as conn:
+        docs, links = q.reporting_documents(conn, ann, numbers=numbers, subject=subject)
     return an.reception(docs, links), docs, links, number, subject
 
 
@@ -62,28 +71,29 @@ def announcements(db_url: str, tz_name: str, first: date, last: date) -> pd.Data
     start, end = days_window(first, last, tz_name)
     rows = []
     with engine(db_url).connect() as conn:
-        for ann in q.official_documents(conn, start, end, limit=MAX_ANNOUNCEMENTS):
-            rec, _docs, _links, number, _subject = _reception(conn, ann)
-            fallback = {"q": number} if number else {"event": ann["event_id"]} if ann["event_id"] else {"id": ann["id"]}
-            rows.append(
-                {
-                    "id": int(ann["id"]),
-                    "发布时间": fmt_time(ann["published_at"] or ann["first_seen_at"], tz_name),
-                    "公告": ann["title"],
-                    "公告编号": number or "",
-                    "原文": safe_link(ann["url"]),
-                    "报道": _link(rec, "all", fallback),
-                    "负面": _link(rec, "neg", fallback),
-                    "中性": _link(rec, "neu", fallback),
-                    "正面": _link(rec, "pos", fallback),
-                    "批评审计机关": _link(rec, "office_critical", fallback),
-                    "报道数": rec.documents,
-                    "批评数": rec.office_critical,
-                    "信源数": rec.sources,
-                    "事件": "、".join(str(e) for e in rec.events),
-                    "信源": ann["source"],
-                }
-            )  # fmt: skip
+        found = q.official_documents(conn, start, end, limit=MAX_ANNOUNCEMENTS)
+    for ann in found:
+        rec, _docs, _links, number, _subject = _reception(db_url, ann)
+        fallback = {"q": number} if number else {"event": ann["event_id"]} if ann["event_id"] else {"id": ann["id"]}
+        rows.append(
+            {
+                "id": int(ann["id"]),
+                "发布时间": fmt_time(ann["published_at"] or ann["first_seen_at"], tz_name),
+                "公告": ann["title"],
+                "公告编号": number or "",
+                "原文": safe_link(ann["url"]),
+                "报道": _link(rec, "all", fallback),
+                "负面": _link(rec, "neg", fallback),
+                "中性": _link(rec, "neu", fallback),
+                "正面": _link(rec, "pos", fallback),
+                "批评审计机关": _link(rec, "office_critical", fallback),
+                "报道数": rec.documents,
+                "批评数": rec.office_critical,
+                "信源数": rec.sources,
+                "事件": "、".join(str(e) for e in rec.events),
+                "信源": ann["source"],
+            }
+        )  # fmt: skip
     columns = ["id", "发布时间", "公告", "报道", "负面", "中性", "正面", "批评审计机关", "信源数", "事件", "公告编号",
                "原文", "信源", "报道数", "批评数"]  # fmt: skip
     return pd.DataFrame(rows, columns=columns)
@@ -94,9 +104,9 @@ def announcement_detail(db_url: str, tz_name: str, announcement_id: int) -> Deta
     """One 公告 and the documents reporting on it, oldest first; None when it is not a 公告."""
     with engine(db_url).connect() as conn:
         ann = q.official_document(conn, announcement_id)
-        if ann is None:
-            return None
-        rec, docs, links, number, subject = _reception(conn, ann)
+    if ann is None:
+        return None
+    rec, docs, links, number, subject = _reception(db_url, ann)
     reasons = pd.DataFrame(
         {
             "关联方式": [ANNOUNCEMENT_LINK_LABELS[r] for r in an.REASONS],

@@ -27,6 +27,7 @@ from store.fulltext import Snippet, query_terms, snippet
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 20
+COUNT_CAP = 10_000  # hits counted exactly up to this many; beyond, the page says "more than" (store.search.count_hits)
 SNIPPET_CHARS = 140
 PAGE_PATH = "search"  # the page's URL path (views/search.py)
 # URL query parameters the page reads (links from other pages): name -> ExportRequest field
@@ -78,9 +79,10 @@ def hit_html(r: dict[str, Any], terms: tuple[str, ...], tz_name: str) -> str:
 
 @dataclass(frozen=True)
 class SearchPage:
-    total: int
+    total: int  # COUNT_CAP + 1 when there are more than COUNT_CAP (`capped`)
     ids: tuple[int, ...]  # the hits on this page, in order
     html: str  # the hits, escaped and highlighted ('' when none)
+    capped: bool = False  # more than COUNT_CAP hits: `total` is a lower bound
 
 
 @st.cache_data(ttl=60, show_spinner=False)
@@ -89,11 +91,12 @@ def search(db_url: str, tz_name: str, request: job.ExportRequest, page: int = 1,
     """Hits of `request` (its query and filters) on page `page` (1-based), newest first, and the total."""
     flt = request.filter(tz_name)
     with engine(db_url).connect() as conn:
-        total = q.count_hits(conn, flt)
+        total = q.count_hits(conn, flt, cap=COUNT_CAP)
         rows = q.search_page(conn, flt, limit=page_size, offset=(max(1, page) - 1) * page_size)
     terms = query_terms(request.query)
     body = "".join(hit_html(r, terms, tz_name) for r in rows)
-    return SearchPage(total=total, ids=tuple(int(r["id"]) for r in rows), html=STYLE + body if rows else "")
+    return SearchPage(total=total, ids=tuple(int(r["id"]) for r in rows), html=STYLE + body if rows else "",
+                      capped=total > COUNT_CAP)  # fmt: skip
 
 
 @st.cache_data(ttl=60, show_spinner=False)

@@ -11,6 +11,11 @@ Periods (local times in `dashboard.timezone`, cut at `report.daily_time`):
 - 周报 for day D: [D-7 daily_time, D daily_time); without a day, the 7 days before `now`.
 - 专报: one event, from its first document to `now`.
 A period that has not ended yet stops at `now`. Deadlines, statuses and responses are read as of `now`.
+
+A 日报 / 周报 never loads its period's documents: its counts, source mix and events per document are GROUP BYs
+over the doc_time index (store.reports.period_*), its trend comes from the daily counts (store.aggregates),
+the criticisms it cites and quotes are read a page at a time in the order it uses them, and only the events
+it describes (`report.top_events`, or the few named in a quiet period) have their documents loaded.
 Read-only: one connection, no writes, so a report can be built any number of times with the same result.
 """
 
@@ -69,6 +74,7 @@ from jobs.report_model import (
     Table,
     aware,
 )
+from store import aggregates as store_aggregates
 from store import digest as store_digest
 from store import events as store_events
 from store import reports as store_reports
@@ -78,9 +84,10 @@ logger = logging.getLogger(__name__)
 Kind = Literal["daily", "weekly", "event"]
 KINDS: tuple[str, ...] = ("daily", "weekly", "event")
 KIND_TITLES = {"daily": "舆情日报", "weekly": "舆情周报", "event": "舆情专报"}
-LEVEL_ORDER = ("central", "provincial", "municipal", "county", "official", "self-media")
+LEVEL_ORDER = store_reports.LEVEL_ORDER
 SENTIMENT_SHORT = {"neg": "负面", "neu": "中性", "pos": "正面"}
 QUOTES_MAX = 5  # representative criticisms quoted
+QUOTES_PAGE = 50  # criticisms read at a time while picking them (one per reprint group)
 TIMELINE_MAX = 12  # rows in a 专报's spread timeline
 VIEWS_MAX = 8  # representative views in a 专报
 NODES_MAX = 5  # 核心传播节点 in a 专报
@@ -177,16 +184,24 @@ def _responses_by_event(conn, ids: Sequence[int]) -> dict[int, list[dict[str, An
     return out
 
 
-def _event_views(conn, ids: Sequence[int], now: datetime) -> list[_EventView]:
-    rows = store_events.get_events(conn, list(ids))
-    docs = store_events.event_documents(conn, list(rows))
+def _event_views(conn, ids: Sequence[int], now: datetime, *, with_documents: bool = True) -> list[_EventView]:
+    """The events `ids` with their responses and deadlines; their documents too unless `with_documents` is
+    False (a period report loads them for the few events it describes: `_load_documents`)."""
+    rows = store_events.get_events(conn, list(ids), history=with_documents)
+    docs = store_events.event_documents(conn, list(rows)) if with_documents else {}
     responses = _responses_by_event(conn, list(rows))
     views = []
     for eid, row in rows.items():
         kinds = [r["kind"] for r in responses[eid]]
         states = deadline_states(row["response_class"], aware(row["first_seen_at"]), kinds, now)
-        views.append(_EventView(row, docs[eid], kinds, responses[eid], states))
+        views.append(_EventView(row, docs.get(eid, []), kinds, responses[eid], states))
     return views
+
+
+def _load_documents(conn, views: Sequence[_EventView]) -> None:
+    docs = store_events.event_documents(conn, [v.id for v in views])
+    for v in views:
+        v.docs = docs[v.id]
 
 
 def _rank(views: list[_EventView], now: datetime) -> list[_EventView]:
@@ -338,34 +353,39 @@ def _chart(df: pd.DataFrame, first: date, last: date, tz: str, title: str) -> Ch
     return Chart(title, tuple(table.index), tuple(series))
 
 
-def _level_table(df: pd.DataFrame) -> Table:
-    total = len(df)
+def _counts_chart(conn, flt, first: date, last: date, tz: str, title: str) -> tuple[Chart, int]:
+    """The chart of documents per local day and sentiment over first..last from the daily counts, and the
+    number of days with any document."""
+    got = store_aggregates.counts(conn, tz, first, last, by=("day", "sentiment"), plans=flt.plans)
+    table = store_reports.daily_sentiment_from_counts(got, first, last)
+    series = []
+    for col in ("负面", "中性", "正面", "未分析"):
+        counts = tuple(int(x) for x in table[col])
+        if col != "未分析" or any(counts):
+            series.append((col, counts))
+    days = len({day for (day, _), n in got.items() if n and first <= day <= last})
+    return Chart(title, tuple(table.index), tuple(series)), days
+
+
+def _level_table(by_source: Counter) -> Table:
+    """信源分布 from documents per (level, source)."""
+    total = sum(by_source.values())
+    levels: dict[str, list[int]] = {}
+    for (lv, _src), n in by_source.items():
+        levels.setdefault(lv, []).append(n)
     rows = []
-    if total:
-        groups: dict[Any, pd.DataFrame] = {lv: g for lv, g in df.groupby(df["level"].fillna(""), sort=False)}
-        for lv in sorted(groups, key=lambda x: (_level_rank(x or None), str(x))):
-            g = groups[lv]
-            rows.append(
-                (
-                    Span(_level(lv or None)),
-                    Span(str(len(g))),
-                    Span(f"{len(g) / total:.1%}"),
-                    Span(str(g["source"].nunique())),
-                )
-            )
+    for lv in sorted(levels, key=lambda x: (_level_rank(x or None), str(x))):
+        n = sum(levels[lv])
+        rows.append((Span(_level(lv or None)), Span(str(n)), Span(f"{n / total:.1%}"), Span(str(len(levels[lv])))))
     rows.append(
         (
             Span("合计", bold=True),
             Span(str(total)),
             Span("100%" if total else "—"),
-            Span(str(df["source"].nunique()) if total else "0"),
+            Span(str(len({src for _, src in by_source}))),
         )
     )
     return Table(("信源级别", "信息量（篇）", "占比", "信源数"), tuple(rows), "信源分布")
-
-
-def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    return [] if df.empty else df.to_dict("records")
 
 
 def _site_blocks(conn, start: datetime, end: datetime, tz: str) -> tuple[list[Block], int, int, list[str]]:
@@ -422,25 +442,29 @@ def _site_blocks(conn, start: datetime, end: datetime, tz: str) -> tuple[list[Bl
     return blocks, len(cands), len(finds), extra
 
 
-def _critic_blocks(conn, docs: list[dict[str, Any]], refs: References, tz: str) -> list[Block]:
-    if not docs:
+def _critic_blocks(conn, total: int, where: tuple, refs: References, tz: str) -> list[Block]:
+    """The representative criticisms of a period (`where`: start, end, filter): the first QUOTES_MAX by source
+    level, engagement and time, one per reprint group, read a page at a time in that order."""
+    if not total:
         return [_p("本期未监测到批评审计机关的信息。")]
     seen: set[Any] = set()
-    picked = []
-    for d in sorted(docs, key=lambda d: (_level_rank(d["level"]), -_engagement(d), _doc_time(d), d["id"])):
-        key = (
-            d.get("reprint_group")
-            if d.get("reprint_group") is not None and not pd.isna(d.get("reprint_group"))
-            else -d["id"]
-        )
-        if key in seen:
-            continue
-        seen.add(key)
-        picked.append(d)
-        if len(picked) == QUOTES_MAX:
+    picked: list[dict[str, Any]] = []
+    offset = 0
+    while len(picked) < QUOTES_MAX and offset < total:
+        page = store_reports.critic_documents(conn, *where, order="weight", limit=QUOTES_PAGE, offset=offset)
+        offset += QUOTES_PAGE
+        for d in page:
+            key = d["reprint_group"] if d.get("reprint_group") is not None else -d["id"]
+            if key in seen:
+                continue
+            seen.add(key)
+            picked.append(d)
+            if len(picked) == QUOTES_MAX:
+                break
+        if len(page) < QUOTES_PAGE:
             break
     texts = store_events.document_texts(conn, [int(d["id"]) for d in picked], chars=600)
-    blocks: list[Block] = [_p(f"本期监测到批评审计机关的信息{len(docs)}篇，代表性内容如下：")]
+    blocks: list[Block] = [_p(f"本期监测到批评审计机关的信息{total}篇，代表性内容如下：")]
     for d in picked:
         title, body = texts.get(int(d["id"]), (d["title"], ""))
         blocks.append(
@@ -451,18 +475,6 @@ def _critic_blocks(conn, docs: list[dict[str, Any]], refs: References, tz: str) 
             )
         )
     return blocks
-
-
-def _counts(df: pd.DataFrame) -> dict[str, Any]:
-    n = len(df)
-    neg = int((df["sentiment"] == "neg").sum()) if n else 0
-    critics = df[(df["target"] == "office") & (df["sentiment"] == "neg")] if n else df
-    return {
-        "documents": n,
-        "negative": neg,
-        "negative_share": (neg / n) if n else None,
-        "critics": len(critics),
-    }
 
 
 def _period_text(start: datetime, end: datetime, tz: str) -> str:
@@ -526,31 +538,25 @@ def _period_report(
     prev_start = start - (end - start)
     last_day = (end - timedelta(microseconds=1)).astimezone(ZoneInfo(tz)).date()
     first_day = last_day - timedelta(days=6 if kind == "daily" else 13)
-    trend_start, trend_end = store_reports.days_window(first_day, last_day, tz)
     flt = store_reports.DocFilter(plans=(plan,) if plan else ())
-    every = store_reports.fetch_documents(conn, min(prev_start, trend_start), max(end, trend_end), flt)
-    t = every["time"]
-    cur = every[(t >= pd.Timestamp(start)) & (t < pd.Timestamp(end))]
-    prev = every[(t >= pd.Timestamp(prev_start)) & (t < pd.Timestamp(start))]
-    trend = every[(t >= pd.Timestamp(trend_start)) & (t < pd.Timestamp(trend_end))]
-    c, p = _counts(cur), _counts(prev)
+    c = store_reports.period_counts(conn, start, end, flt)
+    p = store_reports.period_counts(conn, prev_start, start, flt)
     refs = References(tz)
     rules = load_rules()
     hot_sources = store_digest.hotlist_source_names(conn)
 
     # events: active in the period, plus every open event that still owes a response
-    in_period = Counter(int(e) for e in cur["event_id"].dropna())
+    in_period = store_reports.period_events(conn, start, end, flt)
     ids = set(in_period) | set(store_digest.open_class_events(conn, end))
-    if plan:
-        plans = store_digest.event_plans(conn, list(ids))
-        ids = {i for i in ids if i in in_period or plan in plans.get(i, set())}
-    views = _rank(_event_views(conn, list(ids), now), now)
+    if plan:  # an open event outside the period counts when one of its documents matched the 方案
+        ids = set(in_period) | store_digest.events_with_plan(conn, [i for i in ids if i not in in_period], plan)
+    views = _rank(_event_views(conn, list(ids), now, with_documents=False), now)
     for v in views:
         v.in_period = in_period.get(v.id, 0)
     classed = [v for v in views if v.row.get("response_class")]
-    critics = _records(cur[(cur["target"] == "office") & (cur["sentiment"] == "neg")])
+    critics = store_reports.critic_documents(conn, start, end, flt, limit=CITE_MAX)  # the newest, cited
     site_blocks, n_cands, n_finds, site_extra = _site_blocks(conn, start, end, tz)
-    quiet = not classed and not critics and not n_cands and not n_finds
+    quiet = not classed and not c["critics"] and not n_cands and not n_finds
     top = views[: cfg.top_events]
     overdue = [v for v in classed if v.overdue]
     n_a = sum(v.row["response_class"] == "A" for v in classed)
@@ -570,7 +576,7 @@ def _period_report(
             )
         )
     ov.append(Span(f"；批评审计机关的信息{c['critics']}篇", refs=refs.cite_many(critics)))
-    if len(critics) > CITE_MAX:
+    if c["critics"] > CITE_MAX:
         ov.append(Span("等"))
     ov.append(Span(f"（上期{p['critics']}篇）。"))
     overview: list[Block] = [_p(*ov)]
@@ -589,6 +595,7 @@ def _period_report(
         hottest = sorted((v for v in views if v.in_period), key=lambda v: (-(v.row["heat"] or 0), v.id))[
             :QUIET_TOP
         ]
+        _load_documents(conn, hottest)
         if hottest:
             blocks: list[Block] = [_p("本期无需回应的舆情；相关信息较多的事件如下：")]
             for v in hottest:
@@ -606,6 +613,7 @@ def _period_report(
             sections.append(Section("events", "关注度较高的信息", tuple(blocks)))
     else:
         ev_blocks: list[Block] = []
+        _load_documents(conn, top)
         for v in top:
             ev_blocks.extend(_event_blocks(v, refs, tz, hot_sources, period=True))
         if len(views) > len(top):
@@ -616,11 +624,11 @@ def _period_report(
             ev_blocks.append(_p("本期未形成热点事件。"))
         sections.append(Section("events", "重点舆情", tuple(ev_blocks)))
         sections.append(
-            Section("criticism", "批评审计机关的声音", tuple(_critic_blocks(conn, critics, refs, tz)))
-        )
-        days = len(pd.unique(store_reports.local_days(trend, tz))) if len(trend) else 0
-        chart = _chart(
-            trend, first_day, last_day, tz, f"近{(last_day - first_day).days + 1}日信息量（按情感）"
+            Section("criticism", "批评审计机关的声音",
+                    tuple(_critic_blocks(conn, c["critics"], (start, end, flt), refs, tz)))
+        )  # fmt: skip
+        chart, days = _counts_chart(
+            conn, flt, first_day, last_day, tz, f"近{(last_day - first_day).days + 1}日信息量（按情感）"
         )
         totals = (
             [sum(vals) for vals in zip(*(s[1] for s in chart.series), strict=True)] if chart.series else []
@@ -634,7 +642,7 @@ def _period_report(
                     f"{chart.days[peak]}最多（{totals[peak]}篇）；有信息的天数{days}天。"
                 )
             )
-        trend_blocks.append(_level_table(cur))
+        trend_blocks.append(_level_table(store_reports.period_sources(conn, start, end, flt)))
         sections.append(Section("trend", "趋势与信源分布", tuple(trend_blocks)))
         sections.append(Section("sites", "仿冒网站与网站安全", tuple(site_blocks)))
     sections.append(Section("advice", "处置建议", tuple(_advice_blocks(classed, rules, tz, site_extra))))

@@ -39,7 +39,11 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # psycopg prepares a statement on the server after 5 runs on a connection, and PostgreSQL may then plan it
+    # generically, without the values: a LIKE pattern as a parameter can no longer use the pg_trgm indexes
+    # (公告反响's 300 searches in one connection took 10 s instead of 2 s). Plan every statement with its values.
+    args = {"prepare_threshold": None} if parsed.get_driver_name() == "psycopg" else {}
+    return create_engine(url, pool_pre_ping=True, connect_args=args)
 
 
 def _alembic_config(engine: Engine) -> AlembicConfig:

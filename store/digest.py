@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, exists, select
 from sqlalchemy.engine import Connection
 
 from store.events import _chunks
-from store.schema import documents, events, integrity_findings, site_candidates, sources
+from store.schema import document_plans, documents, events, integrity_findings, site_candidates, sources
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +60,21 @@ def event_plans(conn: Connection, event_ids: Sequence[int]) -> dict[int, set[str
         )
         for eid, plans in rows:
             out[int(eid)].update(_plans(plans))
+    return out
+
+
+def events_with_plan(conn: Connection, event_ids: Sequence[int], plan: str) -> set[int]:
+    """The events among `event_ids` with a document that matched 方案 `plan` (document_plans, by index)."""
+    dp = document_plans.c
+    out: set[int] = set()
+    for chunk in _chunks(list(event_ids)):
+        stmt = (
+            select(documents.c.event_id)
+            .where(documents.c.event_id.in_(chunk),
+                   exists().where(dp.document_id == documents.c.id, dp.plan == plan))
+            .distinct()
+        )  # fmt: skip
+        out.update(int(e) for e in conn.execute(stmt).scalars())
     return out
 
 

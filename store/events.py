@@ -178,11 +178,18 @@ def document_texts(conn: Connection, ids: Sequence[int], chars: int = 800) -> di
     return out
 
 
-def get_events(conn: Connection, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-    """Stored event rows by id (missing ids are absent)."""
+# what a list of events rarely needs: their history (JSON) and the bookkeeping of who did what when
+HISTORY_COLUMNS = ("keywords", "heat_components", "heat_history", "response_terms", "notes", "updated_at",
+                   "assigned_by", "assigned_at", "acknowledged_by", "acknowledged_at", "last_seen_at", "burst_z")  # fmt: skip
+
+
+def get_events(conn: Connection, ids: Sequence[int], *, history: bool = True) -> dict[int, dict[str, Any]]:
+    """Stored event rows by id (missing ids are absent); without `history`, HISTORY_COLUMNS are left out
+    (reading thousands of events for a report)."""
+    cols = [c for c in events.c if history or c.name not in HISTORY_COLUMNS]
     out: dict[int, dict[str, Any]] = {}
     for chunk in _chunks(ids):
-        for r in conn.execute(select(events).where(events.c.id.in_(chunk))).mappings():
+        for r in conn.execute(select(*cols).where(events.c.id.in_(chunk))).mappings():
             out[int(r["id"])] = dict(r)
     return out
 

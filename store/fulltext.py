@@ -9,7 +9,10 @@ SQLite (migration 0007_w_search): terms of three characters or more go to the FT
 (`documents_fts MATCH '"term"'`, a substring match); the index also folds the case of non-ASCII letters,
 so a term holding such letters is checked again with LIKE, which folds ASCII only. Shorter terms, which a
 trigram index cannot look up, are matched with LIKE on the documents (the other filters, above all the time
-window, narrow the scan). PostgreSQL: LIKE for terms without ASCII letters (Chinese has no case, and LIKE
+window, narrow the scan). A two-character term alone (migration 0010_w_speed) is first looked up in the
+index when it is rare: the documents holding a trigram that begins with it (the trigrams are listed from
+`documents_fts_vocab`) plus those whose title or body ends with it (expression indexes), then checked with
+LIKE; a term found in more than BIGRAM_DOCS_MAX documents is left to the scan, which meets it at once. PostgreSQL: LIKE for terms without ASCII letters (Chinese has no case, and LIKE
 is several times faster than ILIKE), else a regular expression with each ASCII letter as [xX]; the pg_trgm
 GIN indexes serve both. Both backends return the same documents; `snippet` marks the same occurrences.
 """
@@ -17,10 +20,12 @@ GIN indexes serve both. Both backends return the same documents; `snippet` marks
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 
-from sqlalchemy import and_, literal_column, or_, select, text
+from sqlalchemy import and_, func, literal_column, or_, select, text, union
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql.expression import ColumnElement
 
 from store.schema import documents
@@ -28,6 +33,10 @@ from store.schema import documents
 MAX_TERMS = 8
 MAX_TERM_CHARS = 50
 TRIGRAM = 3  # terms this long or longer use the FTS5 trigram index on SQLite
+BIGRAM_DOCS_MAX = 20_000  # SQLite: a two-character term in more documents (by its trigrams) is scanned for
+BIGRAM_TRIGRAMS_MAX = 1000  # ... as is one that begins more distinct trigrams than this
+COMMON_TTL_S = 600.0  # a term found too common is scanned for without asking the index again for this long
+_common: dict[tuple[str, str], float] = {}  # (database, folded term) -> until when it counts as common
 _SPACE = re.compile(r"[\s\u3000]+")
 
 
@@ -81,6 +90,45 @@ def _fts_phrase(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
+def _bigram_candidates(conn: Connection, term: str, key: str):
+    """SQLite: a SELECT of the ids of the documents that may hold the two-character `term` (every one that
+    does, and few others), or None when the term is too common for the index to pay (or there is no index)."""
+    folded = term.lower() if not _has_other_cased(term) else None
+    if folded is None or len(folded) != 2:
+        return None
+    known = (conn.engine.url.render_as_string(hide_password=True), folded)
+    if _common.get(known, 0.0) > time.monotonic():  # a scan finds a common term at once: no lookup
+        return None
+    vocab = text("SELECT term, doc FROM documents_fts_vocab WHERE term >= :lo AND term < :hi")
+    trigrams: list[str] = []
+    docs = 0
+    try:
+        result = conn.execute(vocab, {"lo": folded, "hi": folded + "\U0010ffff"})
+    except OperationalError:  # a store without migration 0010_w_speed: scan
+        return None
+    try:
+        for trigram, n in result:
+            trigrams.append(str(trigram))
+            docs += int(n)
+            if docs > BIGRAM_DOCS_MAX or len(trigrams) > BIGRAM_TRIGRAMS_MAX:
+                if len(_common) > 10_000:
+                    _common.clear()
+                _common[known] = time.monotonic() + COMMON_TTL_S
+                return None
+    finally:
+        result.close()
+    tail = documents.alias("tail_docs")
+    two = literal_column("-2")  # a literal, so that the expression indexes apply
+    parts = [
+        select(tail.c.id).where(func.lower(func.substr(tail.c.title, two)) == folded),
+        select(tail.c.id).where(func.lower(func.substr(tail.c.body, two)) == folded),
+    ]
+    if trigrams:
+        match = text(f"documents_fts MATCH :{key}").bindparams(**{key: " OR ".join(_fts_phrase(t) for t in trigrams)})
+        parts.append(select(literal_column("rowid")).select_from(text("documents_fts")).where(match))
+    return union(*parts)
+
+
 def text_clause(conn: Connection, terms: tuple[str, ...] | list[str], *, scan: bool = False) -> ColumnElement:
     """Documents whose title or body holds every term (see the module docstring); `terms` non-empty.
 
@@ -111,7 +159,11 @@ def text_clause(conn: Connection, terms: tuple[str, ...] | list[str], *, scan: b
                 fts_query=" AND ".join(_fts_phrase(t) for t in long_terms)))
         )  # fmt: skip
         parts.append(d.id.in_(fts))
-    for t in terms:
+    for i, t in enumerate(terms):
+        if not scan and not long_terms and len(t) == 2:
+            candidates = _bigram_candidates(conn, t, f"fts_bigram_{i}")
+            if candidates is not None:
+                parts.append(d.id.in_(candidates))
         if scan or len(t) < TRIGRAM or _has_other_cased(t):
             pattern = _like_pattern(t)
             parts.append(or_(d.title.like(pattern, escape="\\"), d.body.like(pattern, escape="\\")))

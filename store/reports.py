@@ -19,10 +19,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.engine import Connection
 
-from config.vocabulary import NOT_ANALYSED, SENTIMENT_LABELS, SENTIMENTS
+from config.vocabulary import NOT_ANALYSED, SENTIMENT_LABELS, SENTIMENT_NEG, SENTIMENTS, TARGET_OFFICE
 from store import aggregates
 from store.schema import crawl_runs, document_plans, documents, sources
 
@@ -162,6 +162,72 @@ def _where(start: datetime, end: datetime, flt: DocFilter) -> list:
     if flt.keyword:
         where.append(aggregates.keyword_clause(flt.keyword))
     return where
+
+
+# ------------------------------------------------------------------ a report's period, counted in SQL
+# A 日报 / 周报 period is cut at the daily report time, not at local midnight, so its counts are read from the
+# documents by the doc_time index (a day of documents is a few thousand index entries), never loaded.
+
+LEVEL_ORDER = ("central", "provincial", "municipal", "county", "official", "self-media")  # a report's level order
+REPORT_DOC_COLUMNS = (
+    "id", "url", "title", "source", "level", "platform", "published_at", "first_seen_at", "reposts", "comments",
+    "likes", "reads", "sentiment_label", "target", "reprint_group", "event_id",
+)  # fmt: skip
+
+
+def _critic_clause():
+    d = documents.c
+    return and_(d.target == TARGET_OFFICE, d.sentiment_label == SENTIMENT_NEG)
+
+
+def period_counts(conn: Connection, start: datetime, end: datetime, flt: DocFilter | None = None) -> dict[str, Any]:
+    """Documents in [start, end) passing `flt`: `documents`, `negative`, `negative_share` (None when there are
+    none) and `critics` (negative and aimed at the audit office itself)."""
+    d = documents.c
+    where = and_(*_where(start, end, flt or DocFilter()))
+    neg = d.sentiment_label == SENTIMENT_NEG
+    row = conn.execute(
+        select(func.count(), func.coalesce(func.sum(case((neg, 1), else_=0)), 0)).where(where)
+    ).one()
+    critics = conn.execute(select(func.count()).where(where, _critic_clause())).scalar_one()
+    n, negative = int(row[0]), int(row[1])
+    return {"documents": n, "negative": negative, "negative_share": (negative / n) if n else None,
+            "critics": int(critics)}  # fmt: skip
+
+
+def period_sources(conn: Connection, start: datetime, end: datetime, flt: DocFilter | None = None) -> Counter:
+    """Documents in [start, end) passing `flt` per (level, source); level '' for none."""
+    d = documents.c
+    level = func.coalesce(d.level, "")
+    stmt = select(level, d.source, func.count()).where(*_where(start, end, flt or DocFilter())).group_by(level, d.source)
+    return Counter({(lv or "", src): int(n) for lv, src, n in conn.execute(stmt)})
+
+
+def period_events(conn: Connection, start: datetime, end: datetime, flt: DocFilter | None = None) -> Counter:
+    """Documents in [start, end) passing `flt` per event (documents of no event left out)."""
+    d = documents.c
+    stmt = (select(d.event_id, func.count()).where(*_where(start, end, flt or DocFilter()), d.event_id.is_not(None))
+            .group_by(d.event_id))  # fmt: skip
+    return Counter({int(e): int(n) for e, n in conn.execute(stmt)})
+
+
+def critic_documents(conn: Connection, start: datetime, end: datetime, flt: DocFilter | None = None, *,
+                     order: str = "newest", limit: int = 10, offset: int = 0) -> list[dict[str, Any]]:  # fmt: skip
+    """Documents in [start, end) passing `flt` that criticise the audit office (negative, target office):
+    REPORT_DOC_COLUMNS, `limit` from `offset`. `order` "newest": newest first (document time, then id);
+    "weight": by source level (`level_order`, unknown levels last), then engagement (reposts + comments + likes)
+    most first, then oldest first, then id: the order a report quotes them in."""
+    d = documents.c
+    stmt = select(*(d[c] for c in REPORT_DOC_COLUMNS)).where(*_where(start, end, flt or DocFilter()), _critic_clause())
+    if order == "newest":
+        stmt = stmt.order_by(d.doc_time.desc(), d.id.desc())
+    elif order == "weight":
+        rank = case({lv: i for i, lv in enumerate(LEVEL_ORDER)}, value=d.level, else_=len(LEVEL_ORDER))
+        engagement = func.coalesce(d.reposts, 0) + func.coalesce(d.comments, 0) + func.coalesce(d.likes, 0)
+        stmt = stmt.order_by(rank, engagement.desc(), d.doc_time, d.id)
+    else:
+        raise ValueError(f"unknown order {order!r}")
+    return [dict(r) for r in conn.execute(stmt.limit(limit).offset(offset)).mappings()]
 
 
 def local_days(df: pd.DataFrame, tz: ZoneInfo | str) -> pd.Series:

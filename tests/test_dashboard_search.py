@@ -120,3 +120,21 @@ def test_export_of_a_search_holds_exactly_its_hits(db_url, today):
     assert sorted(df["标题"]) == sorted(["<script>alert(1)</script>审计局回应整改质疑", "网友质疑审计整改"])
     cmd = data_exports.cli_command(ExportRequest(kind="documents", fmt="csv", query="审计 整改", events=(3,)))
     assert "--event 3" in cmd and "--query '审计 整改'" in cmd
+
+
+def test_counts_stop_past_the_cap_and_say_so(sqlite_store, monkeypatch, today):
+    """More hits than data_search.COUNT_CAP: the total reads "cap+", paging covers the newest cap hits, and the
+    export points to the command line instead of a download."""
+    rows = [document(f"c{i}", title=f"审计整改第{i}篇", published_at=datetime(2026, 11, 1, 8, tzinfo=TZ).replace(
+        day=1 + i % 28)) for i in range(45)]  # fmt: skip
+    insert_documents(sqlite_store, rows)
+    monkeypatch.setenv("MONITOR_DB_URL", sqlite_store.url.render_as_string(hide_password=False))
+    monkeypatch.setattr(data_search, "COUNT_CAP", 30)
+    at = open_page(q="审计整改", all="1")
+    assert next(m.value for m in at.metric if m.label == "检索结果") == "30+"
+    assert "共 2 页" in at.number_input(key="sr_page").label
+    assert any("超过 30 篇" in w.value for w in at.warning) and not at.get("download_button")
+    monkeypatch.setattr(data_search, "COUNT_CAP", 45)
+    data_search.search.clear()  # the cap is a constant of the page, not part of the cache key
+    at = open_page(q="审计整改", all="1")
+    assert total(at) == 45 and at.get("download_button")

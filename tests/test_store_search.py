@@ -187,3 +187,31 @@ def test_search_in_a_time_window_gives_the_same_hits_by_index_or_by_scan(corpus,
     for query in QUERIES:
         expected = [ids[k] for k in _expected(query) if 1 <= CORPUS[k][2] < 7]
         assert _hits(engine, query, start=start, end=end) == expected, query
+
+
+TAIL_CORPUS = {  # two-character terms at the very end of a title or body have no trigram beginning with them
+    "t1": ("关于资金的审计", "正文提到整改。"),
+    "t2": ("整改通报", "财政资金使用存在问题，需整改"),
+    "t3": ("整改", "短"),  # a two-character title: no trigram at all
+    "t4": ("项目PP", "某市推进Pp"),  # ASCII letters fold, also at the end
+    "t5": ("无关标题", "无关正文内容"),
+}
+
+
+@pytest.mark.parametrize("docs_max", [20_000, 0], ids=["index", "scan"])
+def test_two_character_terms_through_the_index_or_by_scan_equal_a_substring_search(store, monkeypatch, docs_max):
+    """SQLite (migration 0010_w_speed): a rare two-character term is looked up by the trigrams it begins plus
+    the titles and bodies ending with it; a common one is scanned for. Both give every document holding it."""
+    from store import fulltext
+
+    monkeypatch.setattr(fulltext, "BIGRAM_DOCS_MAX", docs_max)
+    rows = [document(k, title=t, body=b, published_at=T0 + timedelta(hours=i), fetched_at=T0, first_seen_at=T0)
+            for i, (k, (t, b)) in enumerate(TAIL_CORPUS.items())]  # fmt: skip
+    ids = insert_documents(store, rows)
+    terms = {text[i : i + 2] for t, b in TAIL_CORPUS.values() for text in (t, b) for i in range(len(text) - 1)}
+    for term in sorted(terms | {"pp", "PP", "改。", "不在"}):
+        expected = {ids[k] for k, (t, b) in TAIL_CORPUS.items() if fold(term) in fold(t) or fold(term) in fold(b)}
+        assert set(_hits(store, term)) == expected, term
+    if store.dialect.name == "sqlite":
+        with store.connect() as conn:
+            assert (fulltext._bigram_candidates(conn, "整改", "k") is None) == (docs_max == 0)

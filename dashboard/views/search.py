@@ -127,13 +127,19 @@ if state.get("sr_signature") != filters_now:
     state["sr_page"] = 1
 state.setdefault("sr_page", 1)
 
-total = data_search.search(ctx.db_url, ctx.tz_name, request, 1, data_search.PAGE_SIZE).total
-pages = max(1, -(-total // data_search.PAGE_SIZE))
+counted = data_search.search(ctx.db_url, ctx.tz_name, request, 1, data_search.PAGE_SIZE)
+total, capped = counted.total, counted.capped
+shown = min(total, data_search.COUNT_CAP)
+pages = max(1, -(-shown // data_search.PAGE_SIZE))
 state["sr_page"] = min(max(1, int(state["sr_page"])), pages)
 
 span = "不限日期" if all_time else f"{first:%Y-%m-%d} 至 {last:%Y-%m-%d}"
 c1, c2 = st.columns([1, 3], vertical_alignment="bottom")
-c1.metric("检索结果", str(total), help=f"{span}，按时间从新到旧")
+if capped:
+    c1.metric("检索结果", f"{data_search.COUNT_CAP}+", help=f"{span}，超过 {data_search.COUNT_CAP} 篇（只统计到此数，"
+              f"可翻阅最新的 {data_search.COUNT_CAP} 篇），按时间从新到旧；缩小范围可得准确总数")  # fmt: skip
+else:
+    c1.metric("检索结果", str(total), help=f"{span}，按时间从新到旧")
 page = c2.number_input(f"页码（共 {pages} 页，每页 {data_search.PAGE_SIZE} 条）", min_value=1, max_value=pages,
                        step=1, key="sr_page")  # fmt: skip
 
@@ -145,11 +151,12 @@ result = data_search.search(ctx.db_url, ctx.tz_name, request, int(page), data_se
 st.html(result.html)
 
 st.subheader("导出检索结果")
-if total > data_exports.MAX_ROWS:
+if capped or total > data_exports.MAX_ROWS:
     st.warning(
-        f"检索结果有 {total} 篇，超过看板单次导出上限 {data_exports.MAX_ROWS} 篇。"
-        "请缩小范围，或在服务器上用命令行导出："
-    )
+        (f"检索结果超过 {data_search.COUNT_CAP} 篇（看板只统计到此数）。" if capped else
+         f"检索结果有 {total} 篇，超过看板单次导出上限 {data_exports.MAX_ROWS} 篇。")
+        + "请缩小范围后从看板下载，或在服务器上用命令行导出："
+    )  # fmt: skip
     st.code(data_exports.cli_command(request), language="bash")
 else:
     cols = st.columns(3)
