@@ -428,6 +428,14 @@ def test_score_site_works_without_official_profile():
     assert score_site(ev, cfg=CFG).flagged
 
 
+def test_a_state_organ_on_its_own_gov_host_is_not_impersonation():
+    html = page("国务院国有资产监督管理委员会", "<p>国务院国有资产监督管理委员会 版权所有</p>")
+    posing = score_site(extract_site_evidence("http://www.sasac-cn.com/", 200, html), cfg=CFG)
+    real = score_site(extract_site_evidence("http://www.sasac.gov.cn/", 200, html), cfg=CFG)
+    assert any(s.code == "suspicious_org_name" for s in posing.signals)  # the same name off .gov.cn counts
+    assert real.tier == TIER_NONE and not real.signals, real.signals
+
+
 # ---------------------------------------------------------------- config
 def test_config_loader_custom_path_and_strictness(tmp_path):
     shipped = Path("config/impersonation.yaml").read_text(encoding="utf-8")

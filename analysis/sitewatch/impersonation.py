@@ -519,8 +519,9 @@ def score_site(
     elif coop:
         sig.append(Signal("cooperation_claim", "声称与审计机关合作", w.cooperation_claim, coop[0].text))
 
-    # names on the page
-    audit_name, other_name = _name_signals(ev, cfg)
+    # names on the page; a .gov.cn / .政务 host is registered only by government bodies, so a state organ's or an
+    # audit office's own name there is no sign of impersonation (国务院国有资产监督管理委员会 on sasac.gov.cn)
+    audit_name, other_name = _name_signals(ev, cfg) if not gov_host else (None, None)
     if audit_name:
         sig.append(audit_name)
     elif other_name:
