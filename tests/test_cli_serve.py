@@ -23,6 +23,7 @@ from sqlalchemy import create_engine, text
 from store import scheduler as ss
 from store.db import open_store
 from tests.conftest import FIXTURES, REDIS_URL, ROOT
+from tests.processes import alive, descendants
 from yuqing.cli import main
 
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -98,36 +99,6 @@ def _query(db: Path, sql: str) -> list[tuple]:
         return []
     finally:
         engine.dispose()
-
-
-def _descendants(pid: int) -> set[int]:
-    """Every process below `pid`, read from /proc (psutil is not installed)."""
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    found, todo = set(), [pid]
-    while todo:
-        for c in children.get(todo.pop(), []):
-            if c not in found:
-                found.add(c)
-                todo.append(c)
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    stat = Path(f"/proc/{pid}/stat")
-    try:
-        return not stat.read_text().rsplit(")", 1)[1].split()[0] == "Z"
-    except OSError:
-        return False
 
 
 # --------------------------------------------------------------------------- status
@@ -225,7 +196,7 @@ def test_sigterm_stops_serve_and_every_child_within_10_s(tmp_path, slow_site):
             assert proc.poll() is None, proc.stderr.read()[-3000:]
             assert time.monotonic() < deadline, "serve stored nothing within 120 s"
             time.sleep(0.2)
-        family = _descendants(proc.pid)
+        family = descendants(proc.pid)
         assert family, "no child process found"
         t0 = time.monotonic()
         proc.send_signal(signal.SIGTERM)
@@ -237,7 +208,7 @@ def test_sigterm_stops_serve_and_every_child_within_10_s(tmp_path, slow_site):
             proc.wait()
     assert proc.returncode == 0, err[-3000:]
     assert took < 10
-    assert not [p for p in family if _alive(p)], "processes left behind"
+    assert not [p for p in family if alive(p)], "processes left behind"
     stored = _query(db, "select count(*) from documents")[0][0]
     assert 0 < stored < 30
     assert _query(db, "select status from crawl_runs") == [("interrupted",)]
