@@ -88,6 +88,8 @@ _NEG_RE = re.compile(OFFICE_NEGATIVE)
 FINDER = (
     r"发现|查出|查明|查实|查处|指出|揭示|揭露|揭开|披露|显示|表明|移送|公告|公布|报告|通报(?!批评)|抽查|核查|检查"
     r"|调查|审查(?!调查)|称|表示|认为|要求|责令|督促|对|向|将|把"
+    # the office at work on a topic (…特派办深入安徽省开展义务教育薄弱环节…审计): the negative word is the topic
+    r"|开展|深入|聚焦|针对|围绕|推动|推进|加强|助力|破解|补齐|排查|整治|关注|紧盯|盯住"
 )
 FINDER_RE = re.compile(FINDER)
 DIRECTIVE_RE = re.compile(r"要|应当|应该|必须|严禁|禁止|不得|不准|防止|杜绝|严肃|坚决|确保|切实")

@@ -52,6 +52,9 @@ OFFICE_NEUTRAL = [
     "市审计局开展普法宣传活动",
     "审计机关要严格遵守纪律，对违反纪律规定的要严肃查处",
     "严禁审计人员收受被审计单位礼品",
+    # the office at work on a topic whose name holds a negative word (seen in the demo as false criticism)
+    "审计署郑州特派办深入安徽省开展义务教育薄弱环节改善与能力提升审计",
+    "县审计局聚焦医保基金监管不到位问题开展专项审计",
     "通过《中华人民共和国审计法（修正草案）》",
     "审计是党和国家监督体系的重要组成部分",
 ]
