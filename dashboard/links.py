@@ -13,6 +13,7 @@ import os
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import pandas as pd
 from pandas.api.types import is_object_dtype, is_string_dtype
 
 logger = logging.getLogger(__name__)
@@ -46,11 +47,20 @@ def display_url(url: Any) -> Any:
 
 
 def display_frame(df: Any) -> Any:
-    """A table with every demo link rewritten (a copy; the frame itself is left alone)."""
-    if not _demo_links() or not hasattr(df, "columns") or not hasattr(df, "map"):
+    """A table with every demo link rewritten: a DataFrame is copied; a Styler (whose styles are already
+    attached to its frame) has its frame's cells rewritten in place."""
+    if not _demo_links():
         return df
-    out = df.copy()
-    for col in out.columns:
-        if is_object_dtype(out[col]) or is_string_dtype(out[col]):
-            out[col] = out[col].map(display_url)
-    return out
+    if isinstance(df, pd.DataFrame):
+        out = df.copy()
+        _rewrite(out)
+        return out
+    if isinstance(getattr(df, "data", None), pd.DataFrame):  # a pandas Styler
+        _rewrite(df.data)
+    return df
+
+
+def _rewrite(frame: pd.DataFrame) -> None:
+    for col in frame.columns:
+        if is_object_dtype(frame[col]) or is_string_dtype(frame[col]):
+            frame[col] = frame[col].map(display_url)

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from dashboard import links
+from tests.test_dashboard_events import db, page, show_all  # noqa: F401 - the fixture
 
 
 @pytest.fixture
@@ -32,6 +33,13 @@ def test_tables_show_demo_links_rewritten_without_touching_the_frame(demo_map):
     assert df["原文"].tolist() == ["http://news.demo.yuqing.test/1.html"] and shown["n"].tolist() == [3]
 
 
+def test_styled_tables_show_demo_links_rewritten(demo_map):
+    styled = pd.DataFrame({"原文": ["http://news.demo.yuqing.test/1.html"], "热度": [3.0]}).style.format(precision=1)
+    shown = links.display_frame(styled)
+    assert shown.data["原文"].tolist() == ["http://127.0.0.1:18701/1.html"]
+    assert "18701" in shown.to_html()
+
+
 def test_without_the_demo_map_links_are_shown_as_stored(monkeypatch):
     links._demo_links.cache_clear()
     monkeypatch.delenv(links.DEMO_LINKS_ENV, raising=False)
@@ -40,5 +48,16 @@ def test_without_the_demo_map_links_are_shown_as_stored(monkeypatch):
         monkeypatch.setenv(links.DEMO_LINKS_ENV, "not json")
         links._demo_links.cache_clear()
         assert links.display_url("http://news.demo.yuqing.test/1.html") == "http://news.demo.yuqing.test/1.html"
+    finally:
+        links._demo_links.cache_clear()
+
+
+@pytest.mark.usefixtures("fresh_caches", "logged_in")
+def test_the_events_page_renders_with_the_demo_map(db, monkeypatch):  # noqa: F811 - the imported fixture
+    """The page's styled table (a pandas Styler) goes through the rewrite too (it once raised on it)."""
+    links._demo_links.cache_clear()
+    monkeypatch.setenv(links.DEMO_LINKS_ENV, json.dumps({"www.example.cn": "127.0.0.1:18701"}))
+    try:
+        show_all(page())  # asserts no exception on either view
     finally:
         links._demo_links.cache_clear()
