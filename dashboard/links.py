@@ -36,6 +36,20 @@ def _demo_links() -> dict[str, str]:
     return {str(k).lower(): str(v) for k, v in mapping.items()}
 
 
+MAX_LINK_IDS = 500  # ids one link may carry (?id=…&id=…): SQLite binds at most a few thousand parameters
+
+
+def link_ids(values: Any) -> list[int]:
+    """Positive 64-bit ids from link parameters; anything else (²、-1、1e9999, a huge number) is ignored."""
+    out = []
+    for v in values or ():
+        if isinstance(v, str) and v.isascii() and v.isdigit() and len(v) <= 18:
+            out.append(int(v))
+        if len(out) >= MAX_LINK_IDS:
+            break
+    return out
+
+
 def display_url(url: Any) -> Any:
     """`url` as the browser should open it: a demo host rewritten to its local server, anything else as is."""
     links = _demo_links()

@@ -61,3 +61,22 @@ def test_the_events_page_renders_with_the_demo_map(db, monkeypatch):  # noqa: F8
         show_all(page())  # asserts no exception on either view
     finally:
         links._demo_links.cache_clear()
+
+
+def test_link_ids_take_only_plain_positive_64_bit_numbers():
+    assert links.link_ids(["3", "²", "-1", "1e9", "9" * 19, "", None, "42"]) == [3, 42]
+    assert len(links.link_ids([str(i) for i in range(1, 2000)])) == links.MAX_LINK_IDS
+
+
+@pytest.mark.usefixtures("fresh_caches", "logged_in")
+def test_crafted_links_do_not_break_the_pages(db):  # noqa: F811 - the imported fixture
+    from streamlit.testing.v1 import AppTest
+
+    from tests.test_dashboard_events import APP
+
+    for path, params in (("views/events.py", {"event": "²"}), ("views/search.py", {"id": "²", "event": "9" * 30})):
+        at = AppTest.from_file(APP, default_timeout=30)
+        for k, v in params.items():
+            at.query_params[k] = v
+        at.switch_page(path).run()
+        assert not at.exception, [e.message for e in at.exception]

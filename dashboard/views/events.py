@@ -33,6 +33,7 @@ from config.vocabulary import (
 )
 from dashboard import auth, components, data, data_events
 from dashboard.data_events import WorkflowError
+from dashboard.links import link_ids
 from dashboard.views import spread
 from jobs.workflows import ACTION_ACKNOWLEDGE, ACTION_ASSIGN, ACTION_EVENT_STATUS, ACTION_RESPONSE
 
@@ -151,7 +152,7 @@ st.subheader("事件详情")
 ids = df["id"].tolist()
 titles = dict(zip(df["id"], df["标题"], strict=True))
 linked = st.query_params.get("event")  # alerts link to ?event=ID: open that event once
-if linked and linked.isdigit() and int(linked) in ids and not st.session_state.get("hs_linked"):
+if link_ids([linked]) and int(linked) in ids and not st.session_state.get("hs_linked"):
     st.session_state["hs_event"] = int(linked)
     st.session_state["hs_linked"] = True
 if st.session_state.get("hs_event") not in ids:

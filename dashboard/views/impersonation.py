@@ -156,7 +156,8 @@ if auth.can(ACTION_CANDIDATE_ADD):
         try:
             cid, created = data.add_candidate(ctx.db_url, add_url, auth.current_user(), add_note)
         except ValueError as exc:
-            st.error(f"无法添加：{exc}")
+            st.error("无法添加该网址（原因如下）")
+            st.text(str(exc))  # the typed address stays plain text: markdown would make it a live link
         else:
             if created:
                 st.session_state[FLASH] = f"已添加候选网站 #{cid}，下次运行 `yuqing sites check` 时核查。"

@@ -17,6 +17,7 @@ from datetime import date
 import streamlit as st
 
 from dashboard import components, data, data_exports, data_search
+from dashboard.links import link_ids
 from jobs import exports as job
 
 ctx = components.page_context()
@@ -57,14 +58,14 @@ signature = repr(sorted((k, tuple(v)) for k, v in params.items() if v))
 if any(params.values()) and state.get("sr_applied") != signature:
     state["sr_applied"] = signature
     state["sr_query"] = " ".join(params["q"])
-    state["sr_events"] = [int(e) for e in params["event"] if e.isdigit()]
+    state["sr_events"] = link_ids(params["event"])
     state["sr_levels"] = _labels(levels, params["level"])
     state["sr_sentiment"] = _labels(sentiments, params["sentiment"])
     state["sr_targets"] = _labels(targets, params["target"])
     state["sr_sources"] = [s for s in params["source"] if s in options["sources"]]
     state["sr_plans"] = [p for p in params["plan"] if p in options["plans"]]
     state["sr_regions"] = list(params["region"])
-    state["sr_ids"] = [int(i) for i in params["id"] if i.isdigit()]
+    state["sr_ids"] = link_ids(params["id"])
     first_p, last_p = _day(next(iter(params["from"]), None)), _day(next(iter(params["to"]), None))
     state["sr_all_time"] = bool(params["all"]) or not (first_p or last_p)
     if first_p or last_p:
