@@ -72,10 +72,10 @@ class ConfigWatch:
             w.seen = _stamp(w.original)
             if w.seen is None and w.key == "alerts_file":
                 continue
-            value = w.load(w.original)
+            value, staged = self._stage(w)
             if w.key == "sources_file":
                 self.sources = list(value)
-            self._copy(w)
+            self._publish(w, staged)
             update[w.key] = str(self.snapshot_dir / w.snapshot_name)
         self.settings = self.original_settings.model_copy(update=update)
         return self.settings
@@ -85,11 +85,24 @@ class ConfigWatch:
         if self._own_dir:
             shutil.rmtree(self.snapshot_dir, ignore_errors=True)
 
-    def _copy(self, w: _Watched) -> None:
+    def _stage(self, w: _Watched) -> tuple[Any, Path]:
+        """Copy the file once and validate that copy: what is checked is exactly what the jobs will read, even
+        if the file is written again meanwhile. Returns the loaded value and the staged copy (removed on error)."""
         target = self.snapshot_dir / w.snapshot_name
-        tmp = target.with_suffix(".tmp")
-        shutil.copyfile(w.original, tmp)
-        os.replace(tmp, target)  # a job starting now reads the old file or the new one, never half of one
+        staged = target.with_name(f"{target.stem}.staged{target.suffix}")
+        shutil.copyfile(w.original, staged)
+        try:
+            return w.load(staged), staged
+        except ConfigError as exc:  # the message names the file the operator edits, not the staged copy
+            staged.unlink(missing_ok=True)
+            raise ConfigError(str(exc).replace(str(staged), str(w.original)).replace(staged.name, w.original.name)) from None
+        except BaseException:
+            staged.unlink(missing_ok=True)
+            raise
+
+    def _publish(self, w: _Watched, staged: Path) -> None:
+        # a job starting now reads the old file or the new one, never half of one
+        os.replace(staged, self.snapshot_dir / w.snapshot_name)
 
     def poll(self) -> list[Source] | None:
         """Reload what changed; returns the new sources when the sources file changed (and is valid)."""
@@ -103,7 +116,7 @@ class ConfigWatch:
                 continue
             w.seen = stamp
             try:
-                value = w.load(w.original)
+                value, staged = self._stage(w)
             except ConfigError as exc:
                 self.rejected += 1
                 logger.warning("config file changed but is invalid, keeping the previous version: %s",
@@ -113,7 +126,7 @@ class ConfigWatch:
                 w.seen = None
                 logger.warning("config file %s could not be read (%s): keeping the previous version", w.original, exc)
                 continue
-            self._copy(w)
+            self._publish(w, staged)
             if self.settings.model_dump().get(w.key) != str(self.snapshot_dir / w.snapshot_name):
                 self.settings = self.settings.model_copy(update={w.key: str(self.snapshot_dir / w.snapshot_name)})
             self.reloads += 1
