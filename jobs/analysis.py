@@ -40,11 +40,14 @@ from analysis.opinion.event_summary import iso_utc, summarise_event
 from analysis.opinion.events import EventClusterer
 from analysis.opinion.placement import document_facts, document_stage2, document_time
 from analysis.opinion.reprints import ReprintIndex
+from analysis.opinion.response import pending_deadlines
 from analysis.sentiment import get_model
 from config.response_rules import ResponseRules, load_rules
+from config.vocabulary import EVENT_HANDLING, EVENT_RESPONDED
 from jobs.children import die_with_parent
 from store import aggregates
 from store import events as q
+from store.audit import log_action
 from store.queries import finish_analysis_run, iter_unanalyzed, start_analysis_run, write_analysis
 
 logger = logging.getLogger(__name__)
@@ -325,6 +328,7 @@ def run_stage2(engine: Engine, *, now: datetime | None = None, config: Stage2Con
         known = q.get_events(conn, list(touched))
         rows = _summarise_many(conn, ids, clusterer, now, config, rules)
         q.upsert_events(conn, rows)
+        _reopen_raised(conn, rows, now)
         if pending:
             q.put_state(conn, STATE_REPRINTS, index.to_state(), now)
             q.put_state(conn, STATE_EVENTS, clusterer.to_state(), now)
@@ -354,3 +358,22 @@ def reset_stage2(engine: Engine) -> None:
         q.clear_stage2_marks(conn)
         for key in (STATE_REPRINTS, STATE_EVENTS, STATE_META):
             q.put_state(conn, key, {}, datetime.now(UTC))
+
+
+REOPEN_NOTE = "回应类别升为A类，尚有应完成的回应（如新闻发布会）"
+
+
+def _reopen_raised(conn, rows: Sequence[dict[str, Any]], now: datetime) -> None:
+    """An event already 已回应 whose class analysis has just raised to A owes another response (the press
+    conference): back to 处置中, with the reason in its log, so its deadline shows and alerts again."""
+    raised = [int(r["id"]) for r in rows if r.get("response_class") == "A"]
+    if not raised:
+        return
+    for eid, ev in q.get_events(conn, raised).items():
+        if ev["status"] != EVENT_RESPONDED:
+            continue
+        if not pending_deadlines(ev["response_class"], ev["first_seen_at"], q.response_kinds(conn, eid)):
+            continue
+        if q.set_status(conn, eid, EVENT_RESPONDED, EVENT_HANDLING, now):
+            log_action(conn, "event", eid, "status", EVENT_RESPONDED, EVENT_HANDLING, "系统", now, REOPEN_NOTE)
+            logger.info("event %s reopened: class raised to A with a response still due", eid)

@@ -166,3 +166,28 @@ def test_office_news_that_is_not_criticism_does_not_make_class_b(store):
     with store.connect() as conn:
         event = get_event(conn, row["event_id"])
     assert event["office_critical_count"] == 0 and event["response_class"] != "B"
+
+
+def test_an_answered_event_raised_to_class_a_is_reopened_with_the_press_conference_due(store) -> None:
+    """Re-analysis can raise a class (B → A): an event already 已回应 then owes the press conference, so it goes
+    back to 处置中 (logged as the system's change) and its deadline shows again; one not owing anything stays."""
+    from sqlalchemy import select
+
+    from config.vocabulary import EVENT_HANDLING, EVENT_RESPONDED, KIND_AUTHORITATIVE_INFO
+    from jobs.analysis import REOPEN_NOTE, _reopen_raised
+    from store.events import add_response, upsert_events
+    from store.schema import audit_log
+    from tests.factories import event
+
+    seen = NOW - timedelta(hours=2)
+    with store.begin() as conn:
+        upsert_events(conn, [event(1, status=EVENT_RESPONDED, response_class="A", first_seen_at=seen),
+                             event(2, status=EVENT_RESPONDED, response_class="B", first_seen_at=seen)])  # fmt: skip
+        add_response(conn, 1, KIND_AUTHORITATIVE_INFO, None, seen, "李四", seen)
+        add_response(conn, 2, KIND_AUTHORITATIVE_INFO, None, seen, "李四", seen)
+        _reopen_raised(conn, [{"id": 1, "response_class": "A"}, {"id": 2, "response_class": "B"}], NOW)
+    with store.connect() as conn:
+        assert get_event(conn, 1)["status"] == EVENT_HANDLING
+        assert get_event(conn, 2)["status"] == EVENT_RESPONDED
+        log = conn.execute(select(audit_log).where(audit_log.c.entity_id == 1)).mappings().all()
+    assert [(r["old_value"], r["new_value"], r["note"]) for r in log] == [(EVENT_RESPONDED, EVENT_HANDLING, REOPEN_NOTE)]
