@@ -365,7 +365,8 @@ def _plan_set_clause(conn: Connection, plans: Sequence[str]):
     return daily_counts.c.plan_set.in_(sets)
 
 
-def _doc_sentiment_clause(codes: Sequence[str]):
+def sentiment_clause(codes: Sequence[str]):
+    """Documents whose sentiment is one of `codes` (NOT_ANALYSED: no label, or one the vocabulary does not know)."""
     known = [c for c in codes if c != NOT_ANALYSED]
     clauses = []
     if known:
@@ -385,7 +386,7 @@ def _live_rows(conn: Connection, start: datetime, end: datetime, sources: Sequen
     if sources:
         where.append(d.source.in_(list(sources)))
     if sentiments:
-        where.append(_doc_sentiment_clause(sentiments))
+        where.append(sentiment_clause(sentiments))
     result = conn.execute(select(*_COUNT_COLUMNS).where(and_(*where)).execution_options(yield_per=BATCH))
     try:
         yield from result

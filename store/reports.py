@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -96,17 +96,6 @@ def empty_documents_frame() -> pd.DataFrame:
     return df
 
 
-def _sentiment_clause(codes: Sequence[str]):
-    known = [c for c in codes if c != NOT_ANALYSED]
-    clauses = []
-    if known:
-        clauses.append(documents.c.sentiment_label.in_(known))
-    if NOT_ANALYSED in codes:
-        clauses.append(documents.c.sentiment_label.is_(None))
-        clauses.append(documents.c.sentiment_label.not_in(list(SENTIMENTS)))
-    return or_(*clauses)
-
-
 def fetch_documents(
     conn: Connection, start: datetime, end: datetime, flt: DocFilter | None = None, *,
     limit: int | None = None, offset: int = 0,
@@ -152,7 +141,7 @@ def _where(start: datetime, end: datetime, flt: DocFilter) -> list:
     if flt.sources:
         where.append(d.source.in_(list(flt.sources)))
     if flt.sentiments:
-        where.append(_sentiment_clause(flt.sentiments))
+        where.append(aggregates.sentiment_clause(flt.sentiments))
     if flt.plans:
         dp = document_plans.c
         where.append(exists().where(dp.document_id == d.id, dp.plan.in_(list(flt.plans))))
