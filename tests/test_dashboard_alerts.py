@@ -5,15 +5,14 @@ event on 热点与回应."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 from test_jobs_alerts import add_event, config, run
 
+from tests.pages import APP
 from yuqing.demo.catchers import WebhookCatcher
 
-APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 XSS = "<script>alert(1)</script>"
 
 

@@ -8,9 +8,8 @@ from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from tests.test_dashboard_app import APP
+from tests.pages import open_view
 from tests.test_store_announcements import TITLE, received  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.usefixtures("fresh_caches", "logged_in")
@@ -28,8 +27,7 @@ def _ids(link: str) -> list[int]:
 
 
 def test_announcements_page_counts_reception_and_links_to_documents(db):
-    at = AppTest.from_file(APP, default_timeout=30)
-    at.switch_page("views/announcements.py").run()
+    at = open_view("views/announcements.py")
     at.date_input(key="an_dates").set_value((date(2026, 11, 1), date(2026, 11, 30))).run()
     assert not at.exception, [e.message for e in at.exception]
     assert at.title[0].value == "公告反响"

@@ -19,8 +19,8 @@ from dashboard import components, data
 from store import aggregates
 from store.queries import record_source_health, start_crawl_run, sync_sources, update_crawl_run
 from tests.factories import analysed, document, insert_documents
+from tests.pages import APP
 
-APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 pytestmark = pytest.mark.usefixtures("fresh_caches", "logged_in")  # every page needs a login (dashboard.auth)
 TZ = ZoneInfo("Asia/Shanghai")
 NATIONAL, JUNAN, OLD_PLAN = "审计署全国", "莒南县审计局", "旧方案"

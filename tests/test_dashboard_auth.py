@@ -22,8 +22,8 @@ from store.sitewatch import upsert_candidate
 from store.users import User
 from tests.conftest import TEST_PASSWORD, make_account
 from tests.factories import STORY_NOW, insert_documents, story_documents
+from tests.pages import APP
 
-APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 WRITE_KEYS = ("hs_new_status", "hs_apply", "hs_kind", "hs_url", "hs_add_response", "hs_assign", "imp_new_status",
               "imp_apply", "imp_add_url", "imp_add", "imp_ack", "imp_false")  # fmt: skip
 

@@ -6,7 +6,6 @@ acknowledgement through the widgets, the 本地 filter, and crawled text kept in
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,8 +14,8 @@ from streamlit.testing.v1 import AppTest
 from jobs.analysis import run_stage2
 from tests.factories import STORY_NOW as NOW
 from tests.factories import insert_documents, story_documents
+from tests.pages import open_view
 
-APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 pytestmark = pytest.mark.usefixtures("fresh_caches", "logged_in")  # every page needs a login (dashboard.auth)
 XSS = "<script>alert(1)</script>"
 
@@ -42,10 +41,7 @@ def db(sqlite_store, monkeypatch):
 
 
 def page() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30)
-    at.switch_page("views/events.py").run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+    return open_view("views/events.py")
 
 
 def events_table(at: AppTest):

@@ -14,7 +14,8 @@ from streamlit.testing.v1 import AppTest
 from dashboard import data_exports
 from jobs.exports import ExportRequest, run_export
 from store.db import open_store
-from tests.test_dashboard_app import APP, JUNAN, TZ, make_db
+from tests.pages import open_view, rerun
+from tests.test_dashboard_app import JUNAN, TZ, make_db
 
 FORMATS = ("csv", "xlsx", "parquet")
 
@@ -38,16 +39,7 @@ def db_url(sqlite_store, monkeypatch, today) -> str:
 
 
 def open_page() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30)
-    at.switch_page("views/exports.py").run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
-
-
-def rerun(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+    return open_view("views/exports.py")
 
 
 def count(at: AppTest) -> int:

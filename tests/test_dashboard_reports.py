@@ -4,13 +4,13 @@ the quiet day, a 专报 picked by event, and a bad choice shown as an error."""
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 from test_jobs_reports import QUIET_DAY, XSS, seed
 
-APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+from tests.pages import APP
+
 pytestmark = pytest.mark.usefixtures("fresh_caches", "logged_in")  # every page needs a login (dashboard.auth)
 
 

@@ -4,7 +4,6 @@ interval), and each job's last and next run, read through dashboard.data."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,8 +11,8 @@ from streamlit.testing.v1 import AppTest
 
 from store import scheduler as ss
 from store.db import open_store
+from tests.pages import APP
 
-APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 TZ = "Asia/Shanghai"
 
 

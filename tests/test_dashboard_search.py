@@ -14,7 +14,8 @@ from streamlit.testing.v1 import AppTest
 from dashboard import data_exports, data_search
 from jobs.exports import ExportRequest
 from tests.factories import document, insert_documents
-from tests.test_dashboard_app import APP, TZ, make_db
+from tests.pages import open_view, rerun
+from tests.test_dashboard_app import TZ, make_db
 
 pytestmark = pytest.mark.usefixtures("fresh_caches", "logged_in")
 AUDIT_TITLES = 6  # titles holding 审计 in the last 90 days (tests/test_dashboard_app.build_documents)
@@ -33,18 +34,7 @@ def db_url(sqlite_store, monkeypatch, today) -> str:
 
 
 def open_page(**params: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30)
-    for k, v in params.items():
-        at.query_params[k] = v
-    at.switch_page("views/search.py").run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
-
-
-def rerun(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+    return open_view("views/search.py", **params)
 
 
 def total(at: AppTest) -> int:

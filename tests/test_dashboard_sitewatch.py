@@ -9,7 +9,6 @@ import csv
 import io
 import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -24,8 +23,8 @@ from store.sitewatch import (
     sync_findings,
     upsert_candidate,
 )
+from tests.pages import APP
 
-APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 pytestmark = pytest.mark.usefixtures("fresh_caches", "logged_in")  # every page needs a login (dashboard.auth)
 XSS = "<script>alert(1)</script>**粗体**"
 NOW = datetime.now(UTC)

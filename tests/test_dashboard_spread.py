@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.pages import open_view
 from tests.test_dashboard_events import db, events_table, page, show_all  # noqa: F401 - fixtures
 from tests.test_dashboard_search import total
 
@@ -20,12 +21,7 @@ def _count(link: str) -> int:
 
 
 def _open_search(link: str) -> AppTest:
-    at = AppTest.from_file(page.__globals__["APP"], default_timeout=30)
-    for k, v in parse_qs(urlsplit(link).query).items():
-        at.query_params[k] = v
-    at.switch_page("views/search.py").run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+    return open_view("views/search.py", **parse_qs(urlsplit(link).query))
 
 
 @pytest.mark.slow
