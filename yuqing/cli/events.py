@@ -118,27 +118,35 @@ def cmd_show(args, out=None) -> int:
     return 0
 
 
-def cmd_status(args, out=None) -> int:
-    out = out or sys.stdout
-    from jobs.workflows import WorkflowError, change_event_status
+def _act(args, action, failed: str):
+    """Run a workflow `action(engine, user)` as the console user `--by`; (result, None) or (None, exit code) after
+    printing `failed：<reason>` (a WorkflowError) on stderr."""
+    from jobs.workflows import WorkflowError
     from store.users import console_user
 
     engine, _ = _engine(args)
     try:
-        old = change_event_status(engine, args.id, args.new_status, console_user(args.by), note=args.note)
+        return action(engine, console_user(args.by)), None
     except WorkflowError as exc:
-        print(f"无法修改状态：{exc}", file=sys.stderr)
-        return 1
+        print(f"{failed}：{exc}", file=sys.stderr)
+        return None, 1
     finally:
         engine.dispose()
-    print(f"事件 {args.id}：{old} → {args.new_status}（操作人 {args.by}）", file=out)
-    return 0
+
+
+def cmd_status(args, out=None) -> int:
+    from jobs.workflows import change_event_status
+
+    old, code = _act(args, lambda e, by: change_event_status(e, args.id, args.new_status, by, note=args.note),
+                     "无法修改状态")  # fmt: skip
+    if code is None:
+        print(f"事件 {args.id}：{old} → {args.new_status}（操作人 {args.by}）", file=out or sys.stdout)
+    return code or 0
 
 
 def cmd_respond(args, out=None) -> int:
     out = out or sys.stdout
-    from jobs.workflows import WorkflowError, record_response
-    from store.users import console_user
+    from jobs.workflows import record_response
 
     at = None
     if args.at:
@@ -152,52 +160,30 @@ def cmd_respond(args, out=None) -> int:
             from zoneinfo import ZoneInfo
 
             at = at.replace(tzinfo=ZoneInfo(_engine_tz(args)))
-    engine, _ = _engine(args)
-    try:
-        rid = record_response(
-            engine, args.id, args.kind, console_user(args.by), url=args.url, responded_at=at, note=args.note
-        )
-    except WorkflowError as exc:
-        print(f"无法记录回应：{exc}", file=sys.stderr)
-        return 1
-    finally:
-        engine.dispose()
-    print(f"已记录回应 #{rid}：事件 {args.id}，{args.kind}，{args.by}", file=out)
-    return 0
+    rid, code = _act(args, lambda e, by: record_response(e, args.id, args.kind, by, url=args.url, responded_at=at,
+                                                          note=args.note), "无法记录回应")  # fmt: skip
+    if code is None:
+        print(f"已记录回应 #{rid}：事件 {args.id}，{args.kind}，{args.by}", file=out)
+    return code or 0
 
 
 def cmd_assign(args, out=None) -> int:
-    out = out or sys.stdout
-    from jobs.workflows import WorkflowError, assign_event
-    from store.users import console_user
+    from jobs.workflows import assign_event
 
-    engine, _ = _engine(args)
-    try:
-        assign_event(engine, args.id, args.username, console_user(args.by), note=args.note)
-    except WorkflowError as exc:
-        print(f"无法指派：{exc}", file=sys.stderr)
-        return 1
-    finally:
-        engine.dispose()
-    print(f"事件 {args.id}：{'指派给 ' + args.username if args.username else '已取消指派'}（操作人 {args.by}）", file=out)
-    return 0
+    _, code = _act(args, lambda e, by: assign_event(e, args.id, args.username, by, note=args.note), "无法指派")
+    if code is None:
+        done = "指派给 " + args.username if args.username else "已取消指派"
+        print(f"事件 {args.id}：{done}（操作人 {args.by}）", file=out or sys.stdout)
+    return code or 0
 
 
 def cmd_ack(args, out=None) -> int:
-    out = out or sys.stdout
-    from jobs.workflows import WorkflowError, acknowledge_event
-    from store.users import console_user
+    from jobs.workflows import acknowledge_event
 
-    engine, _ = _engine(args)
-    try:
-        acknowledge_event(engine, args.id, console_user(args.by), note=args.note)
-    except WorkflowError as exc:
-        print(f"无法确认：{exc}", file=sys.stderr)
-        return 1
-    finally:
-        engine.dispose()
-    print(f"事件 {args.id}：{args.by} 已确认知悉", file=out)
-    return 0
+    _, code = _act(args, lambda e, by: acknowledge_event(e, args.id, by, note=args.note), "无法确认")
+    if code is None:
+        print(f"事件 {args.id}：{args.by} 已确认知悉", file=out or sys.stdout)
+    return code or 0
 
 
 def _engine_tz(args) -> str:
