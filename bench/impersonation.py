@@ -242,7 +242,7 @@ def _read_csv(path: Path) -> list[dict]:
 NATIONAL_BODIES = ROOT / "bench" / "fixtures" / "impersonation" / "national_bodies.csv"
 # The word lists of the name rules that a lexicon fitted to visible names could have picked up.
 NAME_LEXICONS = (
-    "supranational_prefixes", "loose_forms", "institution_forms", "organ_forms", "organ_terms", "scope_terms",
+    "supranational_prefixes", "loose_forms", "branch_forms", "institution_forms", "organ_forms", "organ_terms", "scope_terms",
     "honorific_terms", "buzzwords", "authority_terms", "clan_terms",
 )  # fmt: skip
 

@@ -52,6 +52,7 @@ class NameWeights(_Strict):
     authority_term: int = 30
     stacked_forms: int = 20
     regional_branch: int = 30
+    regional_note: int = 15
     clan: int = 30
     latin_letters: int = 20
     audit_term: int = 15
@@ -137,6 +138,7 @@ class NameRules(_Strict):
     org_forms: tuple[str, ...]
     association_forms: tuple[str, ...] = ()
     loose_forms: tuple[str, ...]
+    branch_forms: tuple[str, ...] = ()
     institution_forms: tuple[str, ...] = ()
     organ_forms: tuple[str, ...] = ()
     organ_terms: tuple[str, ...] = ()

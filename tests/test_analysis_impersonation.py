@@ -119,6 +119,15 @@ def test_name_regional_branch_of_national_body():
     assert "regional_branch" in codes(v)
 
 
+def test_name_bracketed_place_note_is_a_regional_office():
+    v = score_org_name("海川合作交流中心（浙江）代表处", CFG)
+    assert "regional_note" in codes(v) and v.tier != TIER_NONE, (v.score, v.reasons)
+    assert any(s.evidence == "(浙江)" for s in v.signals if s.code == "regional_note")
+    assert "regional_note" in codes(score_org_name("中国室内装饰协会（浙江）", CFG))
+    for name in ("中华谭（弹）腿联合总会", "中国室内装饰协会（筹）", "杭州市书法协会"):
+        assert "regional_note" not in codes(score_org_name(name, CFG)), name
+
+
 def test_name_clan_and_latin_letters():
     assert "clan" in codes(score_org_name("世界李氏宗亲联谊会", CFG))
     assert "latin_letters" in codes(score_org_name("中国VR产业协会", CFG))

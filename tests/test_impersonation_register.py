@@ -82,6 +82,30 @@ def test_only_the_national_shape_gets_not_registered(cfg):
         assert "not_registered" not in _codes(score_org_name(name, cfg)), name
 
 
+def test_a_full_name_without_a_division_must_be_on_the_register(cfg):
+    """Every local body carries its division; a full name without one (and without 中国…) claims national scope,
+    so a registrable form off the register gets not_registered. Without a register it is no_region only."""
+    shipped = load_impersonation_config()
+    for name in ("海川钓友联合协会", "国际茶道文化协会"):
+        v = score_org_name(name, cfg)
+        assert "not_registered" in _codes(v) and v.tier == TIER_REVIEW, (name, v.score, v.reasons)
+        assert "not_registered" not in _codes(score_org_name(name, shipped))
+    assert score_org_name("海川钓友联合协会", shipped).tier == TIER_NONE
+
+
+def test_short_forms_branches_and_institutions_are_not_looked_up(cfg):
+    """A bare field + form is a short form (审计学会); a branch or representative office is never on the register
+    under its own name; institutions (…中心/…院/…馆) may be 事业单位, which the 民政部 list does not hold."""
+    for name in (
+        "审计学会",
+        "内审协会",
+        "中国室内装饰协会培训分会",
+        "海川钓友协会北京代表处",
+        "海川艺术中心",
+    ):
+        assert "not_registered" not in _codes(score_org_name(name, cfg)), name
+
+
 @pytest.mark.parametrize(
     "name",
     [
