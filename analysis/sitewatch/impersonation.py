@@ -220,10 +220,14 @@ def score_org_name(name: str, cfg: ImpersonationConfig) -> NameVerdict:
     second scope word, honorific or award wording, quasi-regulatory powers, a regional branch, a clan,
     Latin letters, several buzzwords at once) and act with two. Allowlisted organisations always score 0.
 
+    A bracketed place note inside the name (…中心（浙江）代表处) is the mark of a regional office
+    (``regional_note``).
+
     When the office configured the 民政部 register (``names.national_register.file``), the lookup is a
-    structural signal of its own: a name of the registered national shape that is not on the register gets
-    ``not_registered`` (review on its own, not act), and a name on the register (or exempt from registration)
-    gets ``registered`` (negative points).
+    structural signal of its own: a name that can only be a registered national body — the registered national
+    shape, or a registrable form on a supranational name or on a full name without an administrative division —
+    that is not on the register gets ``not_registered`` (review on its own, not act), and a name on the register
+    (or exempt from registration) gets ``registered`` (negative points).
     """
     r = cfg.names
     w = r.weights
