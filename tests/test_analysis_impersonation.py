@@ -542,3 +542,22 @@ def test_similarity_is_worded_from_its_score_in_one_place():
     assert signal_label(layout) == "页面版式与官方网站高度相似"
     other = {"code": "no_icp", "label": "页面无ICP备案号", "weight": 5, "evidence": ""}
     assert signal_label(other) == "页面无ICP备案号"
+
+
+def test_bench_held_out_by_list_cuts_terms_seen_in_one_list_only(tmp_path):
+    """Leave one published list out: a lexicon term found only in one list's names is removed while that list
+    is scored, so a name that needs it is missed there; a term shared by two lists stays."""
+    from bench.impersonation import bench_names
+
+    f = tmp_path / "n.csv"
+    f.write_text(
+        "name,label,list\n中国书画联盟,illegal,甲\n中国茶艺学会,illegal,乙\n杭州市书法协会,legit,\n",
+        encoding="utf-8",
+    )
+    out = bench_names(f)
+    assert "中国书画联盟" not in out["missed"]
+    assert out["held_out_by_list"]["lists"] == 2 and "中国书画联盟" in out["held_out_by_list"]["missed"]
+    f.write_text("name,label,list\n中国书画联盟,illegal,甲\n全国钓友联盟,illegal,乙\n", encoding="utf-8")
+    assert bench_names(f)["held_out_by_list"]["recall"] == 1.0
+    f.write_text("name,label\n中国书画联盟,illegal\n", encoding="utf-8")
+    assert "held_out_by_list" not in bench_names(f)
