@@ -199,6 +199,7 @@ def test_register_file_not_utf8_or_gb18030(tmp_path):
         ("    not_registered: -5\n", "names.weights.not_registered"),
         ("    registered: 10\n", "names.weights.registered"),
         ("    not_registered: 60\n", "tiers.act"),
+        ("    supranational_prefix: 50\n", "supranational_prefix (50)"),
     ],
 )
 def test_register_weights_are_validated(tmp_path, weights, problem):
@@ -222,5 +223,8 @@ def test_bench_reports_figures_with_a_register():
     rg = res["with_register"]
     assert rg["register_size"] > 100
     assert rg["held_out"]["recall"] >= res["held_out"]["recall"]
+    # measured 0.947 (0.874 before full names without a division and 国际… names were looked up); issue 13 asks 0.90
+    assert rg["held_out"]["recall"] >= 0.90 and rg["held_out_by_list"]["recall"] >= 0.90
+    assert rg["held_out"]["legit_flagged"] == 0
     assert rg["national_bodies"]["legit_flagged"] == 0
     assert rg["bodies_missing_from_register"]["legit_flagged_review"] > 0  # the register's honest limit
