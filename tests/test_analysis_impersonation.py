@@ -112,6 +112,8 @@ def test_name_loose_form_and_grandiose_wording_reach_act():
 def test_name_authority_terms_fire():
     v = score_org_name("全国书画等级考评委员会", CFG)
     assert "authority_terms" in codes(v) and v.tier == TIER_ACT
+    v = score_org_name("中国环境督察协会", CFG)  # a claimed state function (督察) on a plain national shape
+    assert "authority_terms" in codes(v) and v.tier == TIER_REVIEW
 
 
 def test_name_regional_branch_of_national_body():
