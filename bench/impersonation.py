@@ -13,8 +13,12 @@ Parts:
   (c) own-site integrity on snapshots of the fixture official site (defacement, scripts, 暗链,
       words, cloaking via three fetch variants, stale/blank columns, broken links).
 
+Name figures out of domain: a 2-fold held-out figure (lexicon terms seen only in the scored fold removed) and,
+when the names CSV has a ``list`` column (the announcement a name was published in), a leave-one-list-out
+figure (``held_out_by_list``: lexicon terms seen only in the scored list's names removed).
+
 With ``--json`` the last line is one JSON object with nested parts and flat aliases
-(``names.recall``, ``names.legit_flagged``, ``sites.precision``, ``sites.recall`` …).
+(``names.recall``, ``names.legit_flagged``, ``names.held_out_by_list.recall``, ``sites.precision`` …).
 """
 
 from __future__ import annotations
@@ -242,7 +246,7 @@ def _read_csv(path: Path) -> list[dict]:
 NATIONAL_BODIES = ROOT / "bench" / "fixtures" / "impersonation" / "national_bodies.csv"
 # The word lists of the name rules that a lexicon fitted to visible names could have picked up.
 NAME_LEXICONS = (
-    "supranational_prefixes", "loose_forms", "institution_forms", "organ_forms", "organ_terms", "scope_terms",
+    "supranational_prefixes", "loose_forms", "branch_forms", "institution_forms", "organ_forms", "organ_terms", "scope_terms",
     "honorific_terms", "buzzwords", "authority_terms", "clan_terms",
 )  # fmt: skip
 
@@ -271,23 +275,28 @@ def _fold(name: str, k: int = 2) -> int:
     return zlib.crc32(name.encode("utf-8")) % k
 
 
+def _cut_lexicons(cfg, here: list[str], elsewhere: list[str]):
+    """``cfg`` with every lexicon term that occurs in ``here`` and in none of ``elsewhere`` removed."""
+    r = cfg.names
+    changes = {}
+    for field_name in NAME_LEXICONS:
+        terms = getattr(r, field_name)
+        changes[field_name] = tuple(
+            t for t in terms if not (any(t in n for n in here) and not any(t in n for n in elsewhere))
+        )
+    return cfg.model_copy(update={"names": r.model_copy(update=changes)})
+
+
 def held_out_names(must: list[str], legit: list[str], cfg, k: int = 2) -> dict:
     """Cross-fold figure for hand-built lexicons: the rows are split into k folds (a stable hash of the name),
     and each fold is scored with every lexicon term that appears only in that fold's names removed — as if
     the lexicons had been written from the other folds alone. A term earns its place only if it also occurs
     in names of another fold; what is left is structure plus vocabulary that generalises."""
-    r = cfg.names
     v_must, v_legit = [], []
     for fold in range(k):
         here = [n for n in (*must, *legit) if _fold(n, k) == fold]
         elsewhere = [n for n in (*must, *legit) if _fold(n, k) != fold]
-        changes = {}
-        for field_name in NAME_LEXICONS:
-            terms = getattr(r, field_name)
-            changes[field_name] = tuple(
-                t for t in terms if not (any(t in n for n in here) and not any(t in n for n in elsewhere))
-            )
-        fold_cfg = cfg.model_copy(update={"names": r.model_copy(update=changes)})
+        fold_cfg = _cut_lexicons(cfg, here, elsewhere)
         v_must += [score_org_name(n, fold_cfg) for n in must if _fold(n, k) == fold]
         v_legit += [score_org_name(n, fold_cfg) for n in legit if _fold(n, k) == fold]
     return {
@@ -297,6 +306,28 @@ def held_out_names(must: list[str], legit: list[str], cfg, k: int = 2) -> dict:
         "legit_flagged": sum(v.tier == TIER_ACT for v in v_legit),
         "legit_flagged_review": sum(v.tier != TIER_NONE for v in v_legit),
         "missed": [v.name for v in v_must if v.tier == TIER_NONE],
+    }
+
+
+def held_out_by_list(must_rows: list[dict], legit: list[str], cfg) -> dict | None:
+    """Leave one published list out: the names of each list (the ``list`` column: one announcement) are scored
+    with every lexicon term removed that occurs in that list's names and in no other list's names nor in the
+    legitimate names — names from a list nobody fitted the lexicons to. None without a ``list`` column."""
+    lists = [(r.get("list") or "").strip() for r in must_rows]
+    if not all(lists):
+        return None
+    names = [r["name"] for r in must_rows]
+    verdicts = []
+    for lst in dict.fromkeys(lists):
+        here = [n for n, li in zip(names, lists, strict=True) if li == lst]
+        elsewhere = [*(n for n, li in zip(names, lists, strict=True) if li != lst), *legit]
+        fold_cfg = _cut_lexicons(cfg, here, elsewhere)
+        verdicts += [score_org_name(n, fold_cfg) for n in here]
+    return {
+        "lists": len(set(lists)),
+        "recall": round(sum(v.tier != TIER_NONE for v in verdicts) / len(verdicts), 4),
+        "recall_act": round(sum(v.tier == TIER_ACT for v in verdicts) / len(verdicts), 4),
+        "missed": [v.name for v in verdicts if v.tier == TIER_NONE],
     }
 
 
@@ -311,7 +342,12 @@ def _with_register(cfg, names: list[str], *, exempt: bool = True):
 
 
 def register_figures(
-    must: list[str], legit: list[str], bodies: list[dict], cfg, register: list[str] | None
+    must: list[str],
+    legit: list[str],
+    bodies: list[dict],
+    cfg,
+    register: list[str] | None,
+    must_rows: list[dict] | None = None,
 ) -> dict:
     """Figures with a register configured. Without a real register file (``--register``) it is simulated: the
     visible legitimate names plus the registered national bodies of bench/fixtures/impersonation, except the
@@ -332,6 +368,9 @@ def register_figures(
         **{k: ind[k] for k in ("recall", "recall_act", "legit_flagged", "legit_flagged_review", "missed")},
         "held_out": held_out_names(must, legit, rcfg),
     }
+    by_list = held_out_by_list(must_rows, legit, rcfg) if must_rows else None
+    if by_list:
+        out["held_out_by_list"] = by_list
     if body_names:
         nb = _name_figures([], body_names, rcfg)
         out["national_bodies"] = {k: nb[k] for k in ("n_legit", "legit_flagged", "legit_flagged_review",
@@ -363,25 +402,30 @@ def bench_names(names_csv: Path | None, register_file: Path | None = None) -> di
     cfg = cfg.model_copy(update={"legit_orgs": ()})
     if names_csv is not None:
         rows = _read_csv(names_csv)
-        must = [r["name"] for r in rows if (r.get("label") or "").strip().lower() != "legit"]
+        must_rows = [r for r in rows if (r.get("label") or "").strip().lower() != "legit"]
+        must = [r["name"] for r in must_rows]
         legit = [r["name"] for r in rows if (r.get("label") or "").strip().lower() == "legit"]
         source = str(names_csv)
     else:
         d = SHARED / "impersonation"
         if not (d / "illegal_org_names.csv").is_file():
             return {"skipped": f"shared data not found at {d}"}
-        must = [r["name"] for r in _read_csv(d / "illegal_org_names.csv")]
+        must_rows = _read_csv(d / "illegal_org_names.csv")
+        must = [r["name"] for r in must_rows]
         legit = [r["name"] for r in _read_csv(d / "legit_org_names.csv")]
         source = str(d)
     out = {"source": source, **_name_figures(must, legit, cfg)}
     out["held_out"] = held_out_names(must, legit, cfg)
+    by_list = held_out_by_list(must_rows, legit, cfg)
+    if by_list:
+        out["held_out_by_list"] = by_list
     body_rows = (
         [r for r in _read_csv(NATIONAL_BODIES) if r.get("label") == "legit"]
         if NATIONAL_BODIES.is_file()
         else []
     )
     register = read_register(register_file) if register_file is not None else None
-    out["with_register"] = register_figures(must, legit, body_rows, cfg, register)
+    out["with_register"] = register_figures(must, legit, body_rows, cfg, register, must_rows)
     if body_rows:
         bodies = [r["name"] for r in body_rows]
         nb = _name_figures([], bodies, cfg)
@@ -623,7 +667,7 @@ def _flat(result: dict) -> dict:
         for k, v in result[part].items():
             if isinstance(v, int | float | str) or v is None:
                 out[f"{part}.{k}"] = v
-    for part in ("held_out", "national_bodies"):
+    for part in ("held_out", "held_out_by_list", "national_bodies"):
         for k, v in result["names"].get(part, {}).items():
             if isinstance(v, int | float) and not isinstance(v, bool):
                 out[f"names.{part}.{k}"] = v
@@ -634,6 +678,7 @@ def _flat(result: dict) -> dict:
             (f"{p}.", reg.get(p, {}))
             for p in (
                 "held_out",
+                "held_out_by_list",
                 "national_bodies",
                 "national_bodies_no_exempt",
                 "bodies_missing_from_register",
@@ -682,6 +727,12 @@ def main(argv: list[str] | None = None) -> int:
             f"recall {h['recall']:.3f}  recall at act {h['recall_act']:.3f}  "
             f"legit at act {h['legit_flagged']}  at review or act {h['legit_flagged_review']}"
         )
+        if "held_out_by_list" in n:
+            hl = n["held_out_by_list"]
+            print(
+                f"  held-out by list (leave one of {hl['lists']} published lists out): recall {hl['recall']:.3f}  "
+                f"recall at act {hl['recall_act']:.3f}"
+            )
         if "national_bodies" in n:
             nb = n["national_bodies"]
             print(
@@ -705,6 +756,12 @@ def main(argv: list[str] | None = None) -> int:
                 f"  held-out ({rh['folds']}-fold): recall {rh['recall']:.3f}  recall at act {rh['recall_act']:.3f}  "
                 f"legit at act {rh['legit_flagged']}  at review or act {rh['legit_flagged_review']}"
             )
+            if "held_out_by_list" in rg:
+                rl = rg["held_out_by_list"]
+                print(
+                    f"  held-out by list ({rl['lists']} lists): recall {rl['recall']:.3f}  "
+                    f"recall at act {rl['recall_act']:.3f}"
+                )
             if "national_bodies" in rg:
                 rb, r0, rm = (
                     rg["national_bodies"],
@@ -761,7 +818,14 @@ def main(argv: list[str] | None = None) -> int:
                 k: v
                 for k, v in n.items()
                 if k
-                not in ("missed", "legit_at_review_or_act", "held_out", "national_bodies", "with_register")
+                not in (
+                    "missed",
+                    "legit_at_review_or_act",
+                    "held_out",
+                    "held_out_by_list",
+                    "national_bodies",
+                    "with_register",
+                )
             },
             "names_held_out": {k: v for k, v in n.get("held_out", {}).items() if k != "missed"},
             "names_national_bodies": {

@@ -52,6 +52,7 @@ class NameWeights(_Strict):
     authority_term: int = 30
     stacked_forms: int = 20
     regional_branch: int = 30
+    regional_note: int = 15
     clan: int = 30
     latin_letters: int = 20
     audit_term: int = 15
@@ -137,6 +138,7 @@ class NameRules(_Strict):
     org_forms: tuple[str, ...]
     association_forms: tuple[str, ...] = ()
     loose_forms: tuple[str, ...]
+    branch_forms: tuple[str, ...] = ()
     institution_forms: tuple[str, ...] = ()
     organ_forms: tuple[str, ...] = ()
     organ_terms: tuple[str, ...] = ()
@@ -224,11 +226,18 @@ class ImpersonationConfig(_Strict):
     @model_validator(mode="after")
     def _not_registered_alone_below_act(self) -> ImpersonationConfig:
         w = self.names.weights
-        plain = w.national_prefix + w.org_form + w.not_registered
+        # the shapes not_registered fires on by itself: 中国…协会, and with a register configured also 国际…协会 and
+        # a full name without a division (checked only then, so a config without a register keeps its old bounds)
+        shapes = {"national_prefix": w.national_prefix}
+        if self.names.national_register.file is not None:
+            shapes |= {"supranational_prefix": w.supranational_prefix, "no_region": w.no_region}
+        key = max(shapes, key=lambda k: shapes[k])
+        plain = shapes[key] + w.org_form + w.not_registered
         if plain >= self.tiers.act:
             raise ValueError(
-                f"names.weights.not_registered: {w.not_registered} puts a plain national name missing from the "
-                f"register at {plain}, at or above tiers.act ({self.tiers.act}); it must reach review, not act"
+                f"names.weights.not_registered: {w.not_registered} with {key} ({shapes[key]}) puts a plain name "
+                f"missing from the register at {plain}, at or above tiers.act ({self.tiers.act}); it must reach "
+                f"review, not act"
             )
         return self
 

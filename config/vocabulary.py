@@ -333,6 +333,7 @@ SIGNAL_LABELS: dict[str, str] = {
     "grandiose_terms": "名称含宏大/商业化词语",
     "authority_terms": "名称暗示认证、评比、监督等公权力职能",
     "regional_branch": "全国性名称下设地方分会",
+    "regional_note": "名称括注地名（地域性代表机构的形式）",
     "clan": "宗亲类跨地域组织",
     "latin_letters": "名称夹杂外文字母",
     "audit_term": "名称使用“审计”字样",

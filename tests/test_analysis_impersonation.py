@@ -112,11 +112,22 @@ def test_name_loose_form_and_grandiose_wording_reach_act():
 def test_name_authority_terms_fire():
     v = score_org_name("全国书画等级考评委员会", CFG)
     assert "authority_terms" in codes(v) and v.tier == TIER_ACT
+    v = score_org_name("中国环境督察协会", CFG)  # a claimed state function (督察) on a plain national shape
+    assert "authority_terms" in codes(v) and v.tier == TIER_REVIEW
 
 
 def test_name_regional_branch_of_national_body():
     v = score_org_name("中国周易文化研究会浙江分会", CFG)
     assert "regional_branch" in codes(v)
+
+
+def test_name_bracketed_place_note_is_a_regional_office():
+    v = score_org_name("海川合作交流中心（浙江）代表处", CFG)
+    assert "regional_note" in codes(v) and v.tier != TIER_NONE, (v.score, v.reasons)
+    assert any(s.evidence == "(浙江)" for s in v.signals if s.code == "regional_note")
+    assert "regional_note" in codes(score_org_name("中国室内装饰协会（浙江）", CFG))
+    for name in ("中华谭（弹）腿联合总会", "中国室内装饰协会（筹）", "杭州市书法协会"):
+        assert "regional_note" not in codes(score_org_name(name, CFG)), name
 
 
 def test_name_clan_and_latin_letters():
@@ -533,3 +544,22 @@ def test_similarity_is_worded_from_its_score_in_one_place():
     assert signal_label(layout) == "页面版式与官方网站高度相似"
     other = {"code": "no_icp", "label": "页面无ICP备案号", "weight": 5, "evidence": ""}
     assert signal_label(other) == "页面无ICP备案号"
+
+
+def test_bench_held_out_by_list_cuts_terms_seen_in_one_list_only(tmp_path):
+    """Leave one published list out: a lexicon term found only in one list's names is removed while that list
+    is scored, so a name that needs it is missed there; a term shared by two lists stays."""
+    from bench.impersonation import bench_names
+
+    f = tmp_path / "n.csv"
+    f.write_text(
+        "name,label,list\n中国书画联盟,illegal,甲\n中国茶艺学会,illegal,乙\n杭州市书法协会,legit,\n",
+        encoding="utf-8",
+    )
+    out = bench_names(f)
+    assert "中国书画联盟" not in out["missed"]
+    assert out["held_out_by_list"]["lists"] == 2 and "中国书画联盟" in out["held_out_by_list"]["missed"]
+    f.write_text("name,label,list\n中国书画联盟,illegal,甲\n全国钓友联盟,illegal,乙\n", encoding="utf-8")
+    assert bench_names(f)["held_out_by_list"]["recall"] == 1.0
+    f.write_text("name,label\n中国书画联盟,illegal\n", encoding="utf-8")
+    assert "held_out_by_list" not in bench_names(f)

@@ -82,6 +82,30 @@ def test_only_the_national_shape_gets_not_registered(cfg):
         assert "not_registered" not in _codes(score_org_name(name, cfg)), name
 
 
+def test_a_full_name_without_a_division_must_be_on_the_register(cfg):
+    """Every local body carries its division; a full name without one (and without 中国…) claims national scope,
+    so a registrable form off the register gets not_registered. Without a register it is no_region only."""
+    shipped = load_impersonation_config()
+    for name in ("海川钓友联合协会", "国际茶道文化协会"):
+        v = score_org_name(name, cfg)
+        assert "not_registered" in _codes(v) and v.tier == TIER_REVIEW, (name, v.score, v.reasons)
+        assert "not_registered" not in _codes(score_org_name(name, shipped))
+    assert score_org_name("海川钓友联合协会", shipped).tier == TIER_NONE
+
+
+def test_short_forms_branches_and_institutions_are_not_looked_up(cfg):
+    """A bare field + form is a short form (审计学会); a branch or representative office is never on the register
+    under its own name; institutions (…中心/…院/…馆) may be 事业单位, which the 民政部 list does not hold."""
+    for name in (
+        "审计学会",
+        "内审协会",
+        "中国室内装饰协会培训分会",
+        "海川钓友协会北京代表处",
+        "海川艺术中心",
+    ):
+        assert "not_registered" not in _codes(score_org_name(name, cfg)), name
+
+
 @pytest.mark.parametrize(
     "name",
     [
@@ -175,6 +199,7 @@ def test_register_file_not_utf8_or_gb18030(tmp_path):
         ("    not_registered: -5\n", "names.weights.not_registered"),
         ("    registered: 10\n", "names.weights.registered"),
         ("    not_registered: 60\n", "tiers.act"),
+        ("    supranational_prefix: 50\n", "supranational_prefix (50)"),
     ],
 )
 def test_register_weights_are_validated(tmp_path, weights, problem):
@@ -198,5 +223,8 @@ def test_bench_reports_figures_with_a_register():
     rg = res["with_register"]
     assert rg["register_size"] > 100
     assert rg["held_out"]["recall"] >= res["held_out"]["recall"]
+    # measured 0.947 (0.874 before full names without a division and 国际… names were looked up); issue 13 asks 0.90
+    assert rg["held_out"]["recall"] >= 0.90 and rg["held_out_by_list"]["recall"] >= 0.90
+    assert rg["held_out"]["legit_flagged"] == 0
     assert rg["national_bodies"]["legit_flagged"] == 0
     assert rg["bodies_missing_from_register"]["legit_flagged_review"] > 0  # the register's honest limit

@@ -220,10 +220,14 @@ def score_org_name(name: str, cfg: ImpersonationConfig) -> NameVerdict:
     second scope word, honorific or award wording, quasi-regulatory powers, a regional branch, a clan,
     Latin letters, several buzzwords at once) and act with two. Allowlisted organisations always score 0.
 
+    A bracketed place note inside the name (…中心（浙江）代表处) is the mark of a regional office
+    (``regional_note``).
+
     When the office configured the 民政部 register (``names.national_register.file``), the lookup is a
-    structural signal of its own: a name of the registered national shape that is not on the register gets
-    ``not_registered`` (review on its own, not act), and a name on the register (or exempt from registration)
-    gets ``registered`` (negative points).
+    structural signal of its own: a name that can only be a registered national body — the registered national
+    shape, or a registrable form on a supranational name or on a full name without an administrative division —
+    that is not on the register gets ``not_registered`` (review on its own, not act), and a name on the register
+    (or exempt from registration) gets ``registered`` (negative points).
     """
     r = cfg.names
     w = r.weights
@@ -256,8 +260,15 @@ def score_org_name(name: str, cfg: ImpersonationConfig) -> NameVerdict:
     scoped = prefix or state or sup
     if end_form:
         sig.append(Signal("org_form", "社会组织形式名称", w.org_form, end_form))
-    if not scoped and end_form and not _starts_with_division(base):
+    no_region = bool(not scoped and end_form and not _starts_with_division(base))
+    if no_region:
         sig.append(Signal("no_region", "地方组织名称未冠以行政区划名称", w.no_region, base[:6]))
+    # a full name without a division claims more than one locality; a bare field + form (审计学会, 宋庆龄基金会) is
+    # a short form, which says nothing about registration
+    claims_scope = bool(sup) or (no_region and len(base) - len(end_form) >= _FULL_NAME_HEAD)
+    note = _regional_note(n, r)
+    if note and end_form:
+        sig.append(Signal("regional_note", SIGNAL_LABELS["regional_note"], w.regional_note, note))
     loose = _end_form(base, r.loose_forms) or next(
         (f for f in sorted(r.loose_forms, key=len, reverse=True) if f in base), ""
     )
@@ -347,22 +358,48 @@ def score_org_name(name: str, cfg: ImpersonationConfig) -> NameVerdict:
     audit = next((t for t in r.audit_terms if t in base), "")
     if audit and (scoped or end_form):
         sig.append(Signal("audit_term", "名称使用“审计”字样", w.audit_term, audit))
-    sig += _register_signals(n, base, prefix, r)
+    sig += _register_signals(n, base, prefix, claims_scope, end_form, r)
     score = max(0, min(100, sum(s.weight for s in sig)))
     return NameVerdict(name, score, tier_for(score, cfg), tuple(sig))
 
 
-def _register_signals(name: str, base: str, prefix: str, r) -> list[Signal]:
-    """The register lookup (only when a register is configured): on it -> ``registered``; the national
-    registered shape (national prefix … association form) and not on it -> ``not_registered``."""
+# Characters before the form from which a name without a division is read as a full name (字号 and field:
+# 中医药民间协会, 海斯特钓友俱乐部) rather than a short form of one (审计学会, 内审协会, 宋庆龄基金会).
+_FULL_NAME_HEAD = 4
+
+
+def _register_signals(
+    name: str, base: str, prefix: str, claims_scope: bool, end_form: str, r
+) -> list[Signal]:
+    """The register lookup (only when a register is configured): on it -> ``registered``; else
+    ``not_registered`` for a name that can only be a registered national body: the national registered shape
+    (national prefix … association form), or a registrable form (an association form, or a form that is not an
+    institution, organ, loose or branch form) on a name that claims more than one locality (``claims_scope``: a
+    supranational prefix, or a full name without the administrative division every local body must carry)."""
     reg = r.national_register
     if not reg.configured:
         return []
     if reg.contains(name):  # only a (筹)-type note is dropped: 中国…协会（浙江） is not the registered body
         return [Signal("registered", SIGNAL_LABELS["registered"], r.weights.registered, name)]
-    if prefix and _end_form(base, r.association_forms):
+    association = _end_form(base, r.association_forms)
+    if prefix and association:
+        return [Signal("not_registered", SIGNAL_LABELS["not_registered"], r.weights.not_registered, base)]
+    unregistrable = (*r.institution_forms, *r.organ_forms, *r.loose_forms, *r.branch_forms)
+    registrable = association or (end_form and not _end_form(base, unregistrable))
+    if registrable and (prefix or claims_scope):
         return [Signal("not_registered", SIGNAL_LABELS["not_registered"], r.weights.not_registered, base)]
     return []
+
+
+def _regional_note(name: str, r) -> str:
+    """A bracketed place note inside a name (上海合作国际中心(浙江)代表处, 中国…协会（浙江）): the mark of a
+    regional office, which a registered body's own name never carries. ``name`` is cleaned (half-width
+    brackets); a (筹)-type note is not a place."""
+    for m in re.finditer(r"\(([^()]{1,12})\)", name):
+        inner = m.group(1)
+        if any(g in inner for g in r.region_words if len(g) >= 2) or mention_codes(inner):
+            return m.group(0)
+    return ""
 
 
 def _longest_prefix(name: str, prefixes: Sequence[str]) -> str:
