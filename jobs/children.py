@@ -136,7 +136,9 @@ def guard_group(parent_pid: int, grace: float) -> int | None:
 
 def guarded_command(cmd: Sequence[str], grace: float, sig: int = signal.SIGTERM) -> list[str]:
     """`cmd` started through this module, so that it gets `sig` when this process ends and its group is
-    SIGKILLed `grace` seconds later (Linux); `cmd` itself elsewhere. For a child in its own process group."""
+    SIGKILLed `grace` seconds later (Linux); `cmd` itself elsewhere. For a child in its own process group;
+    the watchdog stays in that group until then, so SIGKILL the group once the child is done (as
+    `run_foreground` and `jobs.runner.ChildRunner` do)."""
     if _PRCTL is None:
         return list(cmd)
     return [sys.executable, "-m", "jobs.children", str(os.getpid()), f"{grace:g}", str(int(sig)), "--", *cmd]
