@@ -10,7 +10,10 @@ parent's stderr.
 Stopping: SIGTERM to the child's process group (Scrapy then closes its crawls and records them as
 interrupted), SIGKILL to the group after a grace period. Every process a child starts stays in its group
 unless it makes a session of its own, so nothing is left behind. A child whose scheduler dies without
-stopping it (kill -9) gets SIGTERM from the kernel (`jobs.children.die_with_parent`).
+stopping it (kill -9, even in the middle of a stop) gets SIGTERM from the kernel
+(`jobs.children.die_with_parent`), and `grace` seconds later a watchdog in its group SIGKILLs the group
+(`jobs.children.guard_group`): a shutdown that hangs, or a process the job started, does not outlive it.
+The child sets both up itself when it starts (no `preexec_fn`: the scheduler has threads).
 """
 
 from __future__ import annotations
@@ -94,6 +97,7 @@ class ChildRunner:
                 "kwargs": dict(kwargs or {}),
                 "verbose": self.verbose,
                 "parent_pid": os.getpid(),
+                "grace": grace,
                 "crawl_overrides": self.crawl_overrides,
                 "settings": settings.model_dump(mode="json"),
             },  # fmt: skip
@@ -204,10 +208,14 @@ def _parse(out: str | None) -> JobResult:
 # --------------------------------------------------------------------------- the child
 def main() -> int:
     payload = json.loads(sys.stdin.read())
-    if payload.get("parent_pid"):  # the scheduler killed (kill -9, OOM): stop as on SIGTERM, never run on alone
-        from jobs.children import die_with_parent
+    if payload.get("parent_pid"):
+        from jobs.children import die_with_parent, guard_group
 
-        die_with_parent(signal.SIGTERM, int(payload["parent_pid"]))
+        # the scheduler killed (kill -9, OOM): stop as on SIGTERM, never run on alone; and if the stop hangs,
+        # a watchdog SIGKILLs the group after the grace
+        parent_pid = int(payload["parent_pid"])
+        die_with_parent(signal.SIGTERM, parent_pid)
+        guard_group(parent_pid, float(payload.get("grace") or 5.0))
     verbose = int(payload.get("verbose") or 0)
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

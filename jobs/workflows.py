@@ -13,8 +13,11 @@ operator named by `--by`), and every change written to the audit log by the one 
 (`store.audit.log_action`) in the transaction that makes it, under the user's label.
 
 Each action is one transaction; a status change applies only when the status is still the one read
-(conditional update), so a concurrent change is refused instead of overwritten. Imports neither Scrapy nor
-Streamlit: the CLI and the dashboard both call it.
+(conditional update), so a concurrent change is refused instead of overwritten. An event action reads its
+event locked (`store.events.get_event(..., for_update=True)`: the row on PostgreSQL, the write lock on SQLite)
+before anything else, so two people recording the two class-A responses at once are serialised: the second
+sees the first's response and moves the event to 已回应. Imports neither Scrapy nor Streamlit: the CLI and
+the dashboard both call it.
 """
 
 from __future__ import annotations
@@ -170,7 +173,7 @@ def change_event_status(engine: Engine, event_id: int, new: str, by: User, *, no
     now = now or datetime.now(UTC)
     by_whom = require(by, ACTION_EVENT_STATUS)
     with engine.begin() as conn:
-        event = events_store.get_event(conn, event_id)
+        event = events_store.get_event(conn, event_id, for_update=True)
         if event is None:
             raise WorkflowError(f"事件 {event_id} 不存在")
         old = event["status"]
@@ -209,7 +212,7 @@ def record_response(engine: Engine, event_id: int, kind: str, by: User, *, url: 
     if responded_at > now + RESPONSE_CLOCK_SKEW:
         raise WorkflowError("回应时间不能晚于当前时间，请填写实际回应的时间")
     with engine.begin() as conn:
-        event = events_store.get_event(conn, event_id)
+        event = events_store.get_event(conn, event_id, for_update=True)
         if event is None:
             raise WorkflowError(f"事件 {event_id} 不存在")
         response_id = events_store.add_response(conn, event_id, kind, url, responded_at, by_whom, now, note)
@@ -245,7 +248,7 @@ def assign_event(engine: Engine, event_id: int, assignee: str | None, by: User, 
     by_whom = require(by, ACTION_ASSIGN)
     assignee = (assignee or "").strip() or None
     with engine.begin() as conn:
-        event = events_store.get_event(conn, event_id)
+        event = events_store.get_event(conn, event_id, for_update=True)
         if event is None:
             raise WorkflowError(f"事件 {event_id} 不存在")
         label = None
@@ -275,7 +278,7 @@ def acknowledge_event(engine: Engine, event_id: int, by: User, *, now: datetime 
     now = now or datetime.now(UTC)
     by_whom = require(by, ACTION_ACKNOWLEDGE)
     with engine.begin() as conn:
-        event = events_store.get_event(conn, event_id)
+        event = events_store.get_event(conn, event_id, for_update=True)
         if event is None:
             raise WorkflowError(f"事件 {event_id} 不存在")
         if not events_store.acknowledge(conn, event_id, by_whom, now):

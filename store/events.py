@@ -194,8 +194,28 @@ def get_events(conn: Connection, ids: Sequence[int], *, history: bool = True) ->
     return out
 
 
-def get_event(conn: Connection, event_id: int) -> dict[str, Any] | None:
-    return get_events(conn, [event_id]).get(int(event_id))
+def get_event(conn: Connection, event_id: int, *, for_update: bool = False) -> dict[str, Any] | None:
+    """The stored event row, or None. With `for_update`, the row is locked until the transaction ends, so a
+    workflow's read-then-write cannot interleave with another one on the same event: PostgreSQL locks the row
+    (SELECT ... FOR UPDATE: a second writer waits, then reads the committed row); SQLite has no row locks,
+    so the transaction takes the database's write lock first (BEGIN IMMEDIATE; a second writer waits up to
+    its busy timeout). Call it first in the transaction, before any other statement."""
+    if not for_update:
+        return get_events(conn, [event_id]).get(int(event_id))
+    lock_for_write(conn)
+    stmt = select(events).where(events.c.id == int(event_id)).with_for_update()
+    row = conn.execute(stmt).mappings().first()
+    return dict(row) if row is not None else None
+
+
+def lock_for_write(conn: Connection) -> None:
+    """On SQLite, start the transaction with the write lock (BEGIN IMMEDIATE) unless it already holds it (the
+    driver began it for an earlier write): what it reads from now on stays current until it commits. No-op
+    on PostgreSQL (lock rows there: `get_event(..., for_update=True)`)."""
+    if conn.dialect.name != "sqlite":
+        return
+    if not conn.connection.dbapi_connection.in_transaction:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def upsert_events(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:

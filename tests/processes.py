@@ -1,5 +1,6 @@
-"""Process helpers for tests that stop `yuqing` with a signal: a process's descendants (read from /proc; psutil
-is not installed), whether a pid is still a live process, and whether a port is free."""
+"""Process helpers for tests that stop `yuqing` with a signal: a process's descendants and a process group's
+members (read from /proc; psutil is not installed), whether a pid is still a live process, and whether a port
+is free."""
 
 from __future__ import annotations
 
@@ -25,6 +26,19 @@ def descendants(pid: int) -> set[int]:
             if c not in found:
                 found.add(c)
                 todo.append(c)
+    return found
+
+
+def group(pgid: int) -> set[int]:
+    """Every process in the process group `pgid` now (wherever it was re-parented)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:
+            found.add(int(stat.parent.name))
     return found
 
 

@@ -1,17 +1,24 @@
 """Jobs in child processes (jobs.runner): the result comes back, a failure is one line, a job past its timeout
-is stopped with everything it started, and a stop request ends a running child."""
+is stopped with everything it started, a stop request ends a running child, and a scheduler killed outright
+(even in the middle of a stop that hangs) leaves nothing running."""
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import textwrap
 import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from config.loader import load_settings
 from jobs.runner import ChildRunner, JobResult
+from tests.conftest import ROOT
+from tests.processes import alive, descendants, gone_within, group, wait_until
 
 
 # ----------------------------------------------------------------- functions the children run (by import path)
@@ -38,6 +45,22 @@ def hangs(settings, *, pid_file: str) -> JobResult:
     Path(pid_file).write_text(f"{os.getpid()} {grandchild.pid}")
     time.sleep(120)
     return JobResult(ok=True)
+
+
+@child_importable
+def stop_hangs(settings, *, pid_file: str, die_on_term: bool) -> JobResult:
+    """Starts a grandchild that ignores SIGTERM, records both pids, then runs until killed. `die_on_term`:
+    SIGTERM ends this process at once (a job without a shutdown of its own), leaving the grandchild; else
+    a SIGTERM starts a shutdown that never ends (Scrapy waiting for a download that does not come)."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # inherited by the grandchild from its first instruction
+    grandchild = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)"])
+    if die_on_term:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    else:
+        signal.signal(signal.SIGTERM, lambda *_: Path(pid_file + ".term").touch())
+    Path(pid_file).write_text(f"{os.getpid()} {grandchild.pid}")
+    while True:
+        time.sleep(1)
 
 
 def _gone(pid: int) -> bool:
@@ -104,3 +127,53 @@ def test_stop_all_ends_a_running_child_as_interrupted(tmp_path):
     assert out["r"].interrupted and not out["r"].ok
     assert all(_gone_soon(int(p)) for p in pid_file.read_text().split())
     assert runner.run(finishes, _settings(), {"n": 1}, timeout=60).interrupted  # no new child once stopping
+
+
+SCHEDULER = textwrap.dedent("""
+    import sys, threading, time
+    from pathlib import Path
+    from config.loader import load_settings
+    from jobs.runner import ChildRunner
+    from tests.test_jobs_runner import stop_hangs
+    pid_file, die_on_term = sys.argv[1], sys.argv[2] == "1"
+    runner = ChildRunner()
+    threading.Thread(target=runner.run, args=(stop_hangs, load_settings(),
+                     {"pid_file": pid_file, "die_on_term": die_on_term}), kwargs={"timeout": 300, "grace": 2},
+                     daemon=True).start()
+    while not Path(pid_file).exists() or not Path(pid_file).read_text():
+        time.sleep(0.05)
+    runner.request_stop()  # SIGTERM to the child's group; the SIGKILL would follow after the grace ...
+    Path(pid_file + ".stopping").touch()
+    time.sleep(300)  # ... but the test kills this process first
+""")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("die_on_term", [False, True], ids=["shutdown-hangs", "child-dies-grandchild-stays"])
+def test_scheduler_killed_during_a_stop_leaves_no_child(tmp_path, die_on_term):
+    """The worst moment: the scheduler has sent SIGTERM and is waiting out the grace before its SIGKILL when
+    it is killed itself (kill -9). The child's shutdown hangs (or the child is gone and the process it started
+    ignores SIGTERM); nobody is left to send the SIGKILL but the watchdog in the child's group, `grace` s after
+    the scheduler died."""
+    pid_file = tmp_path / "pids"
+    proc = subprocess.Popen([sys.executable, "-c", SCHEDULER, str(pid_file), "1" if die_on_term else "0"],
+                            cwd=str(ROOT), env={**os.environ, "PYTHONPATH": str(ROOT)})  # fmt: skip
+    family: set[int] = set()
+    try:
+        wait_until(lambda: Path(f"{pid_file}.stopping").exists(), 60, "the child started and told to stop", proc)
+        child, grandchild = map(int, pid_file.read_text().split())
+        family = descendants(proc.pid) | group(child)  # the child's group, re-parented if the child has ended
+        assert {child, grandchild} <= family
+        if not die_on_term:
+            wait_until(lambda: Path(f"{pid_file}.term").exists(), 10, "the child's shutdown starting")
+        time.sleep(0.5)
+        assert alive(grandchild) and alive(child) != die_on_term  # the stop is under way, and stuck
+        proc.kill()
+        proc.wait(timeout=5)
+        left, _ = gone_within(family, [], 10)
+        assert not left, f"processes left behind: {left}"
+    finally:
+        for pid in [proc.pid, *family]:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        proc.wait()

@@ -4,6 +4,7 @@ the audit log by the one writer (store.audit.log_action), never a refused one.""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -94,8 +95,8 @@ def test_concurrent_status_change_is_refused_and_not_logged(stories, monkeypatch
     eid = doc_rows(engine)["b1"]["event_id"]
     real_get_event = q.get_event
 
-    def stale_read(conn, event_id):  # someone else moved the event after we read it
-        event = real_get_event(conn, event_id)
+    def stale_read(conn, event_id, **kw):  # someone else moved the event after we read it
+        event = real_get_event(conn, event_id, **kw)
         assert q.set_status(conn, event_id, "待研判", "处置中", NOW)
         log_action(conn, ENTITY_EVENT, event_id, "status", "待研判", "处置中", "张三", NOW)
         return event
@@ -249,6 +250,91 @@ def test_acknowledgement_by_the_duty_leader_is_recorded_once(stories) -> None:
     assert [(r["action"], r["new_value"], r["by_whom"], r["at"]) for r in _audit_rows(engine)] == [
         ("acknowledge", "值班领导甲（leader）", "值班领导甲（leader）", NOW)
     ]
+
+
+# ------------------------------------------------------------------------------------- concurrency
+
+
+def _race(engine, monkeypatch, actions) -> tuple[list, int]:
+    """Run each action (a function of nothing) in its own thread, all started together, each holding the
+    event it read until the others had the chance to read it too: after its read, a writer waits (at most
+    1 s) for the others at a barrier. Returns (each action's result or exception, how many writers met at the
+    barrier: 0 when the read locks the event, so no two writers are between read and commit at once)."""
+    real_get_event = wf.events_store.get_event
+    meet = threading.Barrier(len(actions), timeout=1.0)
+    met: list[int] = []
+
+    def read_then_wait(conn, event_id, **kw):
+        event = real_get_event(conn, event_id, **kw)
+        try:
+            meet.wait()
+            met.append(1)
+        except threading.BrokenBarrierError:
+            pass
+        return event
+
+    monkeypatch.setattr(wf.events_store, "get_event", read_then_wait)
+    start = threading.Barrier(len(actions))
+    results: list = [None] * len(actions)
+
+    def run(i: int) -> None:
+        start.wait()
+        try:
+            results[i] = actions[i]()
+        except Exception as exc:  # noqa: BLE001 - handed back to the test
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(actions))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not any(t.is_alive() for t in threads)
+    monkeypatch.undo()
+    return results, len(met)
+
+
+@pytest.mark.parametrize(
+    "kinds, final",
+    [(("发布权威信息", "新闻发布会"), "已回应"), (("发布权威信息", "发布权威信息"), "处置中")],
+)
+def test_two_responses_recorded_at_once_leave_the_right_status(stories, monkeypatch, kinds, final) -> None:
+    engine, _ = stories
+    run_stage2(engine, now=NOW)
+    eid = doc_rows(engine)["b1"]["event_id"]  # class A: authoritative information AND a press conference
+    people = (console_user("李四"), console_user("王五"))
+    results, met = _race(engine, monkeypatch, [
+        lambda k=k, by=by: record_response(engine, eid, k, by, now=NOW) for k, by in zip(kinds, people, strict=True)
+    ])  # fmt: skip
+    assert all(isinstance(r, int) for r in results), results
+    with engine.connect() as conn:
+        event = get_event(conn, eid)
+        assert sorted(list_responses(conn, [eid])["kind"]) == sorted(kinds)
+    # 已回应 exactly when both due responses are recorded, whoever came second
+    assert event["status"] == final
+    assert (event["deadline_at"] is None) == (final == "已回应")
+    steps = [(r["old_value"], r["new_value"]) for r in _audit_rows(engine) if r["action"] == "status"]
+    assert steps == [("待研判", "处置中"), ("处置中", "已回应")][: 2 if final == "已回应" else 1]
+    assert met == 0  # the second writer read the event only after the first had committed
+
+
+def test_two_assignments_at_once_log_a_consistent_chain(stories, monkeypatch) -> None:
+    engine, _ = stories
+    run_stage2(engine, now=NOW)
+    eid = doc_rows(engine)["b1"]["event_id"]
+    zhang = _account(engine, "zhang", "handler", "张三")
+    _account(engine, "wang", "handler", "王五")
+    results, met = _race(engine, monkeypatch, [
+        lambda who=who: wf.assign_event(engine, eid, who, zhang, now=NOW) for who in ("zhang", "wang")
+    ])  # fmt: skip
+    log = [(r["old_value"], r["new_value"]) for r in _audit_rows(engine) if r["action"] == "assign"]
+    # the second assignment replaced the first, and both its return value and its log line say so (not
+    # "nobody" -> it, as when both read the event before either wrote)
+    assert len(log) == 2 and log[0][0] is None and log[1][0] == log[0][1]
+    assert sorted(results, key=str) == sorted([None, log[0][1]], key=str)
+    with engine.connect() as conn:
+        assert get_event(conn, eid)["assignee"] == log[1][1]
+    assert met == 0
 
 
 # -------------------------------------------------------------------------------------- candidates
