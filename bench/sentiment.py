@@ -11,10 +11,13 @@ domain (leave one set out), and the target / criticism rules on the target gold 
 - Target (``target.*``, ``criticism.*``): ``analysis.target.classify_target`` on
   ../shared/data/target/audit_target_gold.csv or ``--target-data CSV`` (columns text, target,
   criticises_office[, kind, id]); also per half of the file (md5 parity of ``id``) and per kind.
+- Criticism out of domain (``criticism_ood.*``): the same rules on bench.criticism_patterns, real Weibo
+  posts and headlines about other institutions with an audit-office mention substituted; misses by form.
 
 The last line with ``--json`` is one JSON object; its flat keys ``loso.<set>.macro_f1``,
 ``target.accuracy``, ``target.macro_f1``, ``criticism.precision``, ``criticism.recall`` are the headline
-figures.
+figures; ``criticism_ood.precision`` / ``.recall`` / ``.n`` (and per half, ``criticism_ood.half1.*``) are
+criticism of the office out of domain, on bench.criticism_patterns.
 """
 
 from __future__ import annotations
@@ -179,6 +182,59 @@ def run_target(path: Path) -> dict:
     return report
 
 
+def run_criticism_ood(data_dir: Path) -> dict | None:
+    """Criticism precision / recall on bench.criticism_patterns (real posts about other institutions with
+    an audit-office mention substituted), overall and per fixed half (half 0 develops rules, half 1 is only
+    reported), and the missed criticism rows counted by form; None when the data is absent."""
+    from bench.criticism_patterns import select
+
+    rows = select(data_dir)
+    if not rows:
+        return None
+    report: dict = {}
+    for part, sub in (
+        ("all", rows),
+        ("half0", [r for r in rows if r["half"] == 0]),
+        ("half1", [r for r in rows if r["half"] == 1]),
+    ):
+        preds = [
+            (
+                classify_target(r["text"]) if r["kind"] == "headline" else classify_target("", r["text"])
+            ).criticises_office
+            for r in sub
+        ]
+        gold = [r["criticises_office"] == "yes" for r in sub]
+        tp = sum(g and p for g, p in zip(gold, preds, strict=True))
+        misses: dict[str, int] = {}
+        for r, g, p in zip(sub, gold, preds, strict=True):
+            if g and not p:
+                misses[r["form"]] = misses.get(r["form"], 0) + 1
+        report[part] = {
+            "n": len(sub),
+            "gold": sum(gold),
+            "predicted": sum(preds),
+            "true_positives": tp,
+            "precision": tp / sum(preds) if sum(preds) else 0.0,
+            "recall": tp / sum(gold) if sum(gold) else 0.0,
+            "misses_by_form": misses,
+            "false_positives": sum(p and not g for g, p in zip(gold, preds, strict=True)),
+        }
+    return report
+
+
+def print_criticism_ood(report: dict) -> None:
+    print(
+        "\ncriticism of the office out of domain (bench.criticism_patterns: real posts, institution -> audit office)"
+    )
+    for part, fig in report.items():
+        miss = " ".join(f"{k}={v}" for k, v in sorted(fig["misses_by_form"].items()))
+        print(
+            f"  {part:6s} n={fig['n']:4d} criticism P={fig['precision']:.3f} R={fig['recall']:.3f} "
+            f"({fig['true_positives']}/{fig['predicted']} predicted, {fig['gold']} gold; "
+            f"{fig['false_positives']} false alarms)  misses by form: {miss or '-'}"
+        )
+
+
 def print_target(report: dict) -> None:
     print(f"\ntarget and criticism of the office ({report['file']}; rules, nothing fitted to this file)")
     for part, fig in report.items():
@@ -268,7 +324,8 @@ def main(argv: list[str] | None = None) -> int:
             inside = report.get(f"in.{name}.macro_f1")
             print(
                 f"  {name:18s} n={fig['n']:6d} out-of-domain acc={fig['accuracy']:.3f} "
-                f"macro_f1={fig['macro_f1']:.3f}" + (f"  (in-domain router {inside:.3f})" if inside is not None else ""),
+                f"macro_f1={fig['macro_f1']:.3f}"
+                + (f"  (in-domain router {inside:.3f})" if inside is not None else ""),
                 flush=True,
             )
 
@@ -284,6 +341,18 @@ def main(argv: list[str] | None = None) -> int:
             report["criticism.recall"] = fig["criticism"]["recall"]
         else:
             print(f"no target data at {args.target_data}; target figures skipped", file=sys.stderr)
+        ood = run_criticism_ood(args.data_dir)
+        if ood is None:
+            print(
+                f"no sentiment data under {args.data_dir}; out-of-domain criticism skipped", file=sys.stderr
+            )
+        else:
+            report["criticism_ood"] = ood
+            print_criticism_ood(ood)
+            for part in ("all", "half0", "half1"):
+                prefix = "criticism_ood" if part == "all" else f"criticism_ood.{part}"
+                for key in ("precision", "recall", "n"):
+                    report[f"{prefix}.{key}"] = ood[part][key]
     if args.json:
         print(json.dumps(report, ensure_ascii=False, sort_keys=True))
     return 0
