@@ -168,6 +168,13 @@ DIRECTIVE_TO_OFFICE_RE = re.compile(
 )
 # 审计 as the subject of a sentence (审计是…, 审计促进…): the institution's work.
 SUBJECT_RE = re.compile(r"(?:^|[。；;！!？?：:\n])\s*审计(?!查出|发现|指出)")
+# Praise or thanks in the text: a negative tone is then the model misreading it (真是太辛苦了), not criticism.
+PRAISE_RE = re.compile(
+    r"辛苦|好样的|点赞|感谢|谢谢|致敬|敬礼|称赞|表扬|赞扬|给力|负责任|认真负责|为民|为人民|好评|佩服|敬佩|感动|了不起|"
+    r"加油|支持|靠谱|尽职|尽责|\[赞\]|\[心\]|\[good\]"
+)
+# The tone model's negative probability from which a text whose subject is the office is criticism.
+NEGATIVE_TONE_MIN = 0.7
 _SENTENCE_RE = re.compile(r"[^。；;！!？?\n]+[。；;！!？?]*")
 _AUDIT_RE = re.compile(r"审计|特派办")
 _WINDOW = 10
@@ -240,6 +247,34 @@ def _office_as_negative_subject(sentence: str) -> tuple[str, str] | None:
     return None
 
 
+# Before the office, these make it an object, a complement or a source (对审计局…, 请审计部门…, 据审计署…).
+_NOT_SUBJECT_RE = re.compile(r"[被对向给据请让求找和与跟同在到从由把将及、]$")
+
+
+def _office_as_subject(text: str) -> str | None:
+    """The named office (审计局, 审计人员 …) when it is the subject or the addressee of a sentence that is
+    not a finding, a directive to audit bodies or a condition: what a negative tone is then aimed at."""
+    for sm in _SENTENCE_RE.finditer(text):
+        sentence = sm.group(0)
+        if AUDIT_FINDING_RE.search(sentence) or DIRECTIVE_TO_OFFICE_RE.search(sentence):
+            continue
+        for m in OFFICE_RE.finditer(sentence):
+            if _mention_kind(sentence, m.start(), m.end()) != "office":
+                continue
+            before = sentence[max(0, m.start() - 6) : m.start()]
+            if _NOT_SUBJECT_RE.search(
+                re.sub(r"(?:省|市|县|区|州|乡|镇|当地|各级|我们|你们|这个|那个|的)+$", "", before)
+            ):
+                continue
+            if HYPOTHETICAL_RE.search(sentence[: m.start()]) or DIRECTIVE_RE.search(before[-4:]):
+                continue
+            tail = sentence[m.end() : m.end() + 12]
+            if FINDER_RE.match(tail) or re.match(r"[：:]", tail):
+                continue  # 审计署表示…, 审计局：…  (the office speaking or reporting)
+            return m.group(0)
+    return None
+
+
 def _criticism(text: str) -> tuple[str, tuple[str, ...]] | None:
     """(Chinese reason, terms) when the text criticises the audit office; see the module doc.  Mentions are
     classed in the whole text (a comment on 四大's audit quality stays private in its second sentence)."""
@@ -279,13 +314,18 @@ def _criticism(text: str) -> tuple[str, tuple[str, ...]] | None:
     return None
 
 
-def _classify(text: str) -> TargetResult | None:
+def _classify(text: str, neg_proba: float | None = None) -> TargetResult | None:
     """Target of one part (title or lead); None when it does not mention audit at all."""
     if not _AUDIT_RE.search(text):
         return None
     crit = _criticism(text)
     if crit is not None:
         return TargetResult("office", crit[0], crit[1], criticises_office=True)
+    if neg_proba is not None and neg_proba >= NEGATIVE_TONE_MIN and not PRAISE_RE.search(text):
+        office = _office_as_subject(text)
+        if office is not None:
+            why = f"语气负面（{neg_proba:.2f}）且审计机关为主语或对象：「{office}」"
+            return TargetResult("office", why, (office,), criticises_office=True)
     mentions = _institutional_mentions(text)
     if not mentions:
         first = _AUDIT_RE.search(text)
@@ -314,15 +354,17 @@ def _classify(text: str) -> TargetResult | None:
     return TargetResult("other", "仅顺带提及「审计」", ("审计",))
 
 
-def classify_target(title: str, body: str = "") -> TargetResult:
+def classify_target(title: str, body: str = "", neg_proba: float | None = None) -> TargetResult:
     """Target of a text's sentiment: ``office`` (the audit institution itself; ``criticises_office`` when
     the text criticises it), ``audited`` (audit findings about an audited body) or ``other``.  Criticism
     in the title or the lead of the body (first 500 characters) wins; otherwise the title decides when it
-    is conclusive, then the lead."""
+    is conclusive, then the lead.  ``neg_proba`` (the tone model's negative probability for the text, when
+    the caller has it) makes a text criticism when it is at least NEGATIVE_TONE_MIN and the named office is
+    the subject or addressee of a sentence that is not a finding (``_office_as_subject``)."""
     title = (title or "").strip()
     lead = (body or "").strip()[:500]
     parts = [(p, where) for p, where in ((title, "标题"), (lead, "正文")) if p]
-    results = [(r, where) for p, where in parts if (r := _classify(p)) is not None]
+    results = [(r, where) for p, where in parts if (r := _classify(p, neg_proba)) is not None]
     for r, where in results:
         if r.criticises_office:
             return TargetResult(r.target, f"{where}：{r.reason}", r.terms, True)

@@ -169,6 +169,7 @@ def select(data_dir: Path = DEFAULT_DATA_DIR) -> list[dict[str, Any]]:
                     "kind": "headline" if short == "bdci2019" else "post",
                     "source": short,
                     "half": int(row_id, 16) % 2,
+                    "original": text,  # kept in memory only (bench.sentiment: was the tone model trained on it?)
                 }
             )
     return apply_hand_check(rows)
@@ -207,7 +208,7 @@ FIELDS = ("id", "text", "target", "polarity", "criticises_office", "form", "kind
 
 def write_csv(rows: list[dict[str, Any]], path: Path) -> None:
     with path.open("w", encoding="utf-8", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=FIELDS)
+        w = csv.DictWriter(fh, fieldnames=FIELDS, extrasaction="ignore")
         w.writeheader()
         w.writerows(rows)
 

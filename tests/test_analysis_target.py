@@ -211,5 +211,29 @@ def test_bench_prints_target_and_criticism_figures_with_flat_json_keys(tmp_path,
     assert (report["criticism.precision"], report["criticism.recall"]) == (1.0, 1.0)
     assert report["target"]["all"]["n"] == 5 and "1 rows without a text" in out.err
     assert not any(k.startswith("loso.") for k in report)  # --data: no leave-one-set-out
+    if report.get("criticism_ood"):  # the real sentiment data is present: out-of-domain criticism figures
+        for key in ("criticism_ood.precision", "criticism_ood.recall", "criticism_ood.rules.recall"):
+            assert 0.0 <= report[key] <= 1.0
+        assert report["criticism_ood.n"] == report["criticism_ood"]["unseen"]["n"] > 0
+        assert "misses by form" in out.out
     assert main(["--data", str(data), "--models", "project", "--no-target", "--json"]) == 0
     assert "target.accuracy" not in json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+
+
+def test_negative_tone_with_the_office_as_subject_is_criticism_and_only_then():
+    text = "县审计局这几年的工作让老百姓心里很不是滋味"
+    assert classify_target("", text).criticises_office is False  # no rule fires on its words
+    tone = classify_target("", text, neg_proba=0.9)
+    assert (tone.target, tone.criticises_office) == ("office", True)
+    assert "语气负面" in tone.reason and tone.terms == ("审计局",)
+    assert classify_target("", text, neg_proba=0.5).criticises_office is False
+    # a negative tone does not make criticism of the office when it finds, is addressed or is praised
+    for other in (
+        "审计发现某县挪用扶贫资金，群众很气愤",
+        "审计署：部分地区保障房闲置，令人痛心",
+        "群众向审计局反映问题，至今没有下文",
+        "如果审计局也查不出来，那就没办法了",
+        "审计人员连续加班一个月，真是太辛苦了",
+        "这个审计局真是好样的",
+    ):
+        assert classify_target("", other, neg_proba=0.95).criticises_office is False, other
