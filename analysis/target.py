@@ -11,7 +11,10 @@ examples), following the labelling guidelines of ../shared/data/target/README.md
   predicate (审计局长受贿, 审计署党组…存在薄弱环节, 审计走过场), with no finder verb, directive or
   prohibition between them; a rhetorical question aimed at the office or its work (审计机关的整改监督是不是
   形同虚设？); sarcasm or abuse aimed at it (真不愧是审计厅的…); open doubt or complaint (质疑审计局, 对审计
-  结论不服); complaints about being audited too often (层层审计, 迎审负担).  Criticism wins over findings,
+  结论不服); complaints about being audited too often (层层审计, 迎审负担).  Everyday Weibo forms are
+  covered by the same structures: incompetence or concealment as the predicate (审计部门瞒报, …没有任何
+  回应), a challenge to its function (…究竟想搞什么？ …还有必要存在吗？ 你们的担当呢？), an evaluative word
+  right before it (太无能了这个审计局).  A condition before the office (如果审计部门不作为…) claims nothing.  Criticism wins over findings,
   because that is what the press office must answer first.
 - The office as *finder* (审计发现 / 查出 / 指出 / 揭露, 经审计, 审计报告显示, 被审计单位, 审计查出问题的整改)
   or as investigator of someone (审计署…调查…, 请审计部门彻查…) makes the target the ``audited`` body.
@@ -81,32 +84,53 @@ OFFICE_NEGATIVE = (
     r"|敷衍|放水|形同虚设|流于形式|摆设|作秀|走形式|装样子|糊弄|睁一只眼|视而不见|(?:督促|跟踪|监督)整改不力"
     r"|监督不力|获刑|被判|贪腐|腐败|违规|薄弱环节|形式主义|官僚主义|不到位|不作为|缺位|失灵|失守|不独立|不透明"
     r"|黑幕|猫腻|暗箱|吃干饭|不靠谱|靠不住|不可信|没用|无用|白审|审了也白"
+    # incompetence, concealment, neglect and abuse said of the office (Weibo forms)
+    r"|无能|瞒报|隐瞒|捂盖子|说瞎话|骗人|欺骗|不管不顾|监而不管|不重视|无作为|反应慢|做的差|做得差|太差|极差"
+    r"|害了|该骂|不是人|不是东西|欺负|殴打|强拆|勾结|无法无天|屁用|不出面|推诿|踢皮球|扯皮|失信|丢尽|恐怖|疯了"
+    r"|混乱|失措|管不了|阻止不了|狂妄|忽视|令人担忧|气到|太过了?"
+    r"|(?:没有|没|毫无|未见|不见)(?:任何)?(?:对策|措施|作为|动作|反应|回应|说明|预警)"
 )
 _NEG_RE = re.compile(OFFICE_NEGATIVE)
 # Between the office and a negative word, these make the office the finder, a giver of directives or a
 # prohibition (审计机关要…对违反纪律的严肃查处; 严禁审计人员收受…), not the wrongdoer.
 FINDER = (
     r"发现|查出|查明|查实|查处|指出|揭示|揭露|揭开|披露|显示|表明|移送|公告|公布|报告|通报(?!批评)|抽查|核查|检查"
-    r"|调查|审查(?!调查)|称|表示|认为|要求|责令|督促|对|向|将|把"
+    r"|调查|审查(?!调查)|称|说|介绍|强调|印发|表示|认为|要求|责令|督促|处理|纠正|追缴|对|向|将|把"
     # the office at work on a topic (…特派办深入安徽省开展义务教育薄弱环节…审计): the negative word is the topic
     r"|开展|深入|聚焦|针对|围绕|推动|推进|加强|助力|破解|补齐|排查|整治|关注|紧盯|盯住"
 )
 FINDER_RE = re.compile(FINDER)
 DIRECTIVE_RE = re.compile(r"要|应当|应该|必须|严禁|禁止|不得|不准|防止|杜绝|严肃|坚决|确保|切实")
+# A condition before the office: the negative predicate is not claimed of it.
+HYPOTHETICAL_RE = re.compile(r"如果|假如|假若|倘若|要是|万一|一旦|若是")
 # Rhetorical-question markers: a question with one of these aimed at the office is criticism.
 RHETORICAL_RE = re.compile(
     r"是不是|难道|凭什么|何在|干什么|干嘛|干啥|有什么用|有啥用|有用吗|管用吗|可信吗|靠得住吗|去哪了|哪去了|"
-    r"在哪里|在哪|睡着了|睡大觉|为什么不|为何不|怎么不|咋不|就不能|还能信|谁来审|谁来监督|谁监督"
+    r"在哪里|在哪|睡着了|睡大觉|为什么不|为何不|怎么不|咋不|就不能|还能信|谁来审|谁来监督|谁监督|"
+    # the office asked to account for itself (…究竟想搞什么？ 还有必要存在吗？ 你的执行力呢！)
+    r"(?:到底|究竟)(?:在|是)?(?:干|搞|想|管不管|做了什么|有没有|为谁|有什么用)|还有必要|有必要存在|有什么脸|还有脸|能不能有点|能不能做点|怎么想的|怎么搞的|怎么回事|就这样|"
+    r"这就是|何来|想搞什么|怎么会|怎么能|怎能|搞什么|什么时候才|(?:执行力|作为|担当|责任|良心|脸|钱)(?:呢|在哪)"
 )
 # Sarcasm and abuse markers (aimed at the office when in the same sentence as it).
 SARCASM_RE = re.compile(
     r"不愧是|好一个|厉害了|呵呵|果然是|所谓的|真行|真会|真能|佩服佩服|高明|奶奶的|妈的|他妈|你妈|狗日|垃圾|"
-    r"恶心|无耻|不要脸|混蛋|败类|蛀虫|活该|丢人|笑话|可笑|讽刺"
+    r"恶心|无耻|不要脸|混蛋|败类|蛀虫|活该|丢人|笑话|可笑|讽刺|"
+    r"太有才|真牛|很牛|极品|太骚|佛了|傻逼|傻b|\bsb\b|狗屁|王八|土匪|人渣|TMD|特么|尼玛|\[怒\]|\[抓狂\]"
+)
+# An evaluative word right before the office (太狂妄了湖北审计署, 无能的审计局): abuse aimed at it.
+ABUSE_BEFORE_RE = re.compile(
+    r"(?:狂妄|无能|无耻|可耻|可恶|恶心|垃圾|无良|黑心|昏庸|失职|不作为|乱作为|混乱)(?:了|的)?[^，,。；;！!？?\s]{0,4}?(?:"
+    + _OFFICE
+    + r")"
 )
 # Open doubt or complaint about the office or its conclusions.
 DOUBT_RE = re.compile(
-    r"(?:质疑|举报|投诉|起诉|状告|炮轰|不服|不认可|不满|吐槽|怒斥|痛批)(?:了)?(?:县|市|区|省)?(?:审计|" + _OFFICE + r")"
-    r"|对(?:" + _OFFICE + r"|审计)[^，,。；;！!？?\s]{0,8}?(?:不服|不满|有异议|质疑)"
+    r"(?:质疑|举报|投诉|起诉|状告|炮轰|不服|不认可|不满|吐槽|怒斥|痛批)(?:了)?(?:县|市|区|省)?(?:审计|"
+    + _OFFICE
+    + r")"
+    r"|对(?:县|市|区|省)?(?:"
+    + _OFFICE
+    + r"|审计)[^，,。；;！!？?\s]{0,8}?(?:不服|不满|有异议|质疑|失望|绝望)"
     r"|审计(?:工作|结果|结论|报告)?(?:走过场|流于形式|不公正?|造假|放水|失职|腐败|黑幕|猫腻|不透明|选择性)"
 )
 # Complaints about being audited too often (the guideline counts them as criticism of the office).
@@ -122,12 +146,18 @@ _WRONG = (
 )
 WRONGDOING_RE = re.compile(_WRONG)
 # The office investigating (or asked to investigate) someone: the target is that body.
-_INVESTIGATE = r"(?:审计|" + _OFFICE + r")[^。；;！!？?]{0,12}?(?:彻查|追查|清查|审审|查一查|查查|调查(?!研究))"
+_INVESTIGATE = (
+    r"(?:审计|" + _OFFICE + r")[^。；;！!？?]{0,12}?(?:彻查|追查|清查|审审|查一查|查查|调查(?!研究))"
+)
 INVESTIGATE_RE = re.compile(_INVESTIGATE)
 # Audit findings: the office (or "审计" as an activity) as the finder; or the office investigating someone.
 AUDIT_FINDING_RE = re.compile(
-    r"(?:审计|" + _OFFICE + r")[^，,。；;！!？?]{0,8}?(?:发现|查出|查明|查实|指出|揭示|揭开|揭露|披露|显示|表明|移送|曝光|反馈)"
-    r"|经(?:过)?审计|审计(?:署|厅|局)?(?:公告|通报|公布|点名|报告)?[：:](?=[^。；;！!？?]*(?:" + _WRONG + r"))"
+    r"(?:审计|"
+    + _OFFICE
+    + r")[^，,。；;！!？?]{0,8}?(?:发现|查出|查明|查实|指出|揭示|揭开|揭露|披露|显示|表明|移送|曝光|反馈)"
+    r"|经(?:过)?审计|审计(?:署|厅|局)?(?:公告|通报|公布|点名|报告)?[：:](?=[^。；;！!？?]*(?:"
+    + _WRONG
+    + r"))"
     r"|被审计(?:单位|对象|企业|部门|地区|领导干部)|审计整改|审计查处|" + _INVESTIGATE
 )
 # A law, regulation or directive about audit (《…审计…》): the office's mandate.
@@ -138,6 +168,13 @@ DIRECTIVE_TO_OFFICE_RE = re.compile(
 )
 # 审计 as the subject of a sentence (审计是…, 审计促进…): the institution's work.
 SUBJECT_RE = re.compile(r"(?:^|[。；;！!？?：:\n])\s*审计(?!查出|发现|指出)")
+# Praise or thanks in the text: a negative tone is then the model misreading it (真是太辛苦了), not criticism.
+PRAISE_RE = re.compile(
+    r"辛苦|好样的|点赞|感谢|谢谢|致敬|敬礼|称赞|表扬|赞扬|给力|负责任|认真负责|为民|为人民|好评|佩服|敬佩|感动|了不起|"
+    r"加油|支持|靠谱|尽职|尽责|\[赞\]|\[心\]|\[good\]"
+)
+# The tone model's negative probability from which a text whose subject is the office is criticism.
+NEGATIVE_TONE_MIN = 0.7
 _SENTENCE_RE = re.compile(r"[^。；;！!？?\n]+[。；;！!？?]*")
 _AUDIT_RE = re.compile(r"审计|特派办")
 _WINDOW = 10
@@ -204,7 +241,37 @@ def _office_as_negative_subject(sentence: str) -> tuple[str, str] | None:
             continue
         if DIRECTIVE_RE.search(sentence[max(0, m.start() - 4) : m.start()]):
             continue  # 严禁审计人员收受…, 要防止审计人员…
+        if HYPOTHETICAL_RE.search(sentence[max(0, m.start() - 8) : m.start()]):
+            continue  # 如果你的当地审计部门不作为…: a condition, not a claim
         return m.group(0), neg.group(0)
+    return None
+
+
+# Before the office, these make it an object, a complement or a source (对审计局…, 请审计部门…, 据审计署…).
+_NOT_SUBJECT_RE = re.compile(r"[被对向给据请让求找和与跟同在到从由把将及、]$")
+
+
+def _office_as_subject(text: str) -> str | None:
+    """The named office (审计局, 审计人员 …) when it is the subject or the addressee of a sentence that is
+    not a finding, a directive to audit bodies or a condition: what a negative tone is then aimed at."""
+    for sm in _SENTENCE_RE.finditer(text):
+        sentence = sm.group(0)
+        if AUDIT_FINDING_RE.search(sentence) or DIRECTIVE_TO_OFFICE_RE.search(sentence):
+            continue
+        for m in OFFICE_RE.finditer(sentence):
+            if _mention_kind(sentence, m.start(), m.end()) != "office":
+                continue
+            before = sentence[max(0, m.start() - 6) : m.start()]
+            if _NOT_SUBJECT_RE.search(
+                re.sub(r"(?:省|市|县|区|州|乡|镇|当地|各级|我们|你们|这个|那个|的)+$", "", before)
+            ):
+                continue
+            if HYPOTHETICAL_RE.search(sentence[: m.start()]) or DIRECTIVE_RE.search(before[-4:]):
+                continue
+            tail = sentence[m.end() : m.end() + 12]
+            if FINDER_RE.match(tail) or re.match(r"[：:]", tail):
+                continue  # 审计署表示…, 审计局：…  (the office speaking or reporting)
+            return m.group(0)
     return None
 
 
@@ -224,6 +291,9 @@ def _criticism(text: str) -> tuple[str, tuple[str, ...]] | None:
         hit = _office_as_negative_subject(sentence)
         if hit is not None:
             return f"审计机关作为负面行为主体：「{hit[0]}」…「{hit[1]}」", hit
+        m = ABUSE_BEFORE_RE.search(sentence)
+        if m is not None and not HYPOTHETICAL_RE.search(sentence[: m.start()]):
+            return f"针对审计机关的负面评价：「{m.group(0)}」", (m.group(0),)
         m = DOUBT_RE.search(sentence)
         if m is not None:
             return f"对审计机关或其工作的质疑或批评：「{m.group(0)}」", (m.group(0),)
@@ -231,28 +301,40 @@ def _criticism(text: str) -> tuple[str, tuple[str, ...]] | None:
         if m is not None:
             return f"抱怨审计过多过频：「{m.group(0)}」", (m.group(0),)
         finding = AUDIT_FINDING_RE.search(sentence)
-        question = sentence.rstrip().endswith(("？", "?")) or "吗" in sentence[-3:]
+        question = re.search(r"[？?]|吗|呢", sentence) is not None
         rhet = RHETORICAL_RE.search(sentence)
         if question and rhet is not None and finding is None:
             return f"针对审计机关的反问：「{office}」…「{rhet.group(0)}」", (office, rhet.group(0))
         sarcasm = SARCASM_RE.search(sentence)
         if sarcasm is not None and finding is None:
-            return f"针对审计机关的讽刺或辱骂：「{office}」…「{sarcasm.group(0)}」", (office, sarcasm.group(0))
+            return f"针对审计机关的讽刺或辱骂：「{office}」…「{sarcasm.group(0)}」", (
+                office,
+                sarcasm.group(0),
+            )
     return None
 
 
-def _classify(text: str) -> TargetResult | None:
+def _classify(text: str, neg_proba: float | None = None) -> TargetResult | None:
     """Target of one part (title or lead); None when it does not mention audit at all."""
     if not _AUDIT_RE.search(text):
         return None
     crit = _criticism(text)
     if crit is not None:
         return TargetResult("office", crit[0], crit[1], criticises_office=True)
+    if neg_proba is not None and neg_proba >= NEGATIVE_TONE_MIN and not PRAISE_RE.search(text):
+        office = _office_as_subject(text)
+        if office is not None:
+            why = f"语气负面（{neg_proba:.2f}）且审计机关为主语或对象：「{office}」"
+            return TargetResult("office", why, (office,), criticises_office=True)
     mentions = _institutional_mentions(text)
     if not mentions:
         first = _AUDIT_RE.search(text)
         kind = _mention_kind(text, first.start(), first.end())
-        why = {"private": "会计师事务所、企业或内部审计", "name": "名称或专业", "listed": "与其他监督方式并列提及"}
+        why = {
+            "private": "会计师事务所、企业或内部审计",
+            "name": "名称或专业",
+            "listed": "与其他监督方式并列提及",
+        }
         return TargetResult("other", f"「审计」为{why.get(kind, '顺带提及')}，非审计机关", (first.group(0),))
     m = DOCUMENT_RE.search(text)
     if m is not None:
@@ -272,15 +354,17 @@ def _classify(text: str) -> TargetResult | None:
     return TargetResult("other", "仅顺带提及「审计」", ("审计",))
 
 
-def classify_target(title: str, body: str = "") -> TargetResult:
+def classify_target(title: str, body: str = "", neg_proba: float | None = None) -> TargetResult:
     """Target of a text's sentiment: ``office`` (the audit institution itself; ``criticises_office`` when
     the text criticises it), ``audited`` (audit findings about an audited body) or ``other``.  Criticism
     in the title or the lead of the body (first 500 characters) wins; otherwise the title decides when it
-    is conclusive, then the lead."""
+    is conclusive, then the lead.  ``neg_proba`` (the tone model's negative probability for the text, when
+    the caller has it) makes a text criticism when it is at least NEGATIVE_TONE_MIN and the named office is
+    the subject or addressee of a sentence that is not a finding (``_office_as_subject``)."""
     title = (title or "").strip()
     lead = (body or "").strip()[:500]
     parts = [(p, where) for p, where in ((title, "标题"), (lead, "正文")) if p]
-    results = [(r, where) for p, where in parts if (r := _classify(p)) is not None]
+    results = [(r, where) for p, where in parts if (r := _classify(p, neg_proba)) is not None]
     for r, where in results:
         if r.criticises_office:
             return TargetResult(r.target, f"{where}：{r.reason}", r.terms, True)

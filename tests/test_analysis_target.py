@@ -71,6 +71,27 @@ CRITICISM = [
     "审计报告年年发，问题年年有，审计到底有什么用？",
     "这样的审计结果还能信吗？",
     "审计局的人收了红包就放水，谁来监督审计局？",
+    # forms of everyday posts (issue 13 item 4): challenges to the office's function, abuse, concealment
+    "审计局到底在干什么？问题摆在眼前也不管",
+    "县审计局还有必要存在吗？",
+    "太无能了这个县审计局",
+    "对市审计局非常失望",
+    "审计部门瞒报数据，群众被蒙在鼓里",
+    "审计局这是怎么搞的？一个月了还没有任何回应",
+    "市审计局你们的担当呢？",
+]
+# Praise, explainers and neutral reporting about the office: office, never criticism.
+OFFICE_NOT_CRITICISM = [
+    "审计人员辛苦了！",
+    "感谢审计局的认真负责，为群众挽回了损失",
+    "审计人员连续加班一个月，真是太辛苦了",
+    "为审计局点赞！这才是为人民服务",
+    "审计署回应网友关切：将持续跟踪整改",
+    "网友问：审计局会公布结果吗？",
+    "审计部门到底怎样查账？专家这样解读",
+    "审计机关为什么要开展自然资源资产审计？",
+    "如果审计部门不作为，群众可以向上级反映",
+    "县审计局整改处理违规问题120件",
 ]
 # Negative texts that do not criticise the office: the office finds, or is asked to investigate, someone.
 NOT_CRITICISM = [
@@ -110,6 +131,12 @@ def test_office_work_and_directives_are_office_without_criticism(title):
 def test_criticism_of_the_office_is_office_and_criticises(title):
     result = classify_target(title)
     assert (result.target, result.criticises_office) == ("office", True), result.reason
+
+
+@pytest.mark.parametrize("text", OFFICE_NOT_CRITICISM)
+def test_praise_explainers_and_conditions_do_not_criticise_the_office(text):
+    result = classify_target("", text)
+    assert (result.target, result.criticises_office) == ("office", False), result.reason
 
 
 @pytest.mark.parametrize(("title", "target"), NOT_CRITICISM)
@@ -184,5 +211,29 @@ def test_bench_prints_target_and_criticism_figures_with_flat_json_keys(tmp_path,
     assert (report["criticism.precision"], report["criticism.recall"]) == (1.0, 1.0)
     assert report["target"]["all"]["n"] == 5 and "1 rows without a text" in out.err
     assert not any(k.startswith("loso.") for k in report)  # --data: no leave-one-set-out
+    if report.get("criticism_ood"):  # the real sentiment data is present: out-of-domain criticism figures
+        for key in ("criticism_ood.precision", "criticism_ood.recall", "criticism_ood.rules.recall"):
+            assert 0.0 <= report[key] <= 1.0
+        assert report["criticism_ood.n"] == report["criticism_ood"]["unseen"]["n"] > 0
+        assert "misses by form" in out.out
     assert main(["--data", str(data), "--models", "project", "--no-target", "--json"]) == 0
     assert "target.accuracy" not in json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+
+
+def test_negative_tone_with_the_office_as_subject_is_criticism_and_only_then():
+    text = "县审计局这几年的工作让老百姓心里很不是滋味"
+    assert classify_target("", text).criticises_office is False  # no rule fires on its words
+    tone = classify_target("", text, neg_proba=0.9)
+    assert (tone.target, tone.criticises_office) == ("office", True)
+    assert "语气负面" in tone.reason and tone.terms == ("审计局",)
+    assert classify_target("", text, neg_proba=0.5).criticises_office is False
+    # a negative tone does not make criticism of the office when it finds, is addressed or is praised
+    for other in (
+        "审计发现某县挪用扶贫资金，群众很气愤",
+        "审计署：部分地区保障房闲置，令人痛心",
+        "群众向审计局反映问题，至今没有下文",
+        "如果审计局也查不出来，那就没办法了",
+        "审计人员连续加班一个月，真是太辛苦了",
+        "这个审计局真是好样的",
+    ):
+        assert classify_target("", other, neg_proba=0.95).criticises_office is False, other

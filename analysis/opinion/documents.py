@@ -53,14 +53,15 @@ def _predict(model, rows: list[dict]):
 def analyze_batch(rows: list[dict], *, model, keywords_k: int, version: str, now: datetime) -> list[dict]:
     """The analysis columns of each row (`id`, `title`, `body`, `platform`): keywords, sentiment label and
     score, target, model name, time and version.  A document that criticises the audit office
-    (`classify_target(...).criticises_office`) is stored negative, so the event's negative share and the
-    office-criticism count (target office and negative) include it."""
+    (`classify_target(...).criticises_office`, given the tone model's negative probability) is stored
+    negative, so the event's negative share and the office-criticism count (target office and negative)
+    include it."""
     probs = _predict(model, rows)
     out = []
     for r, p in zip(rows, probs, strict=True):
         label = SENTIMENTS[int(p.argmax())]
         score = round(float(p[2] - p[0]), 4)
-        target = classify_target(r["title"] or "", r["body"] or "")
+        target = classify_target(r["title"] or "", r["body"] or "", neg_proba=float(p[0]))
         if target.criticises_office:  # criticism of the office is negative whatever the tone model says
             label, score = "neg", min(score, CRITICISM_MAX_SCORE)
         out.append(
