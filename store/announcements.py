@@ -3,22 +3,34 @@ that report on each (analysis.opinion.announcements names the ways: reprint grou
 
 Number and subject matches use the full-text search (store.fulltext), from a day before the 公告 onwards;
 documents of official sources never count as reception (the office quoting itself is not coverage).
+
+Stored text links: a full-text search per 公告 is slow on a large store (PostgreSQL's trigram index reads
+the posting lists of common trigrams every time), so the analysis job (jobs.announcement_links) finds the
+number and subject links once and keeps them in `announcement_links`, with a record in analysis_state of the
+last document id it has read (`upto`) and the official sources it read them under. A document's text, time
+and source never change once stored, so a link found stays true; a read takes the stored links of documents
+up to `upto` and searches only the documents after it. Without a record, for a 公告 after `upto`, or when the
+official sources changed since, everything is searched as before (correct, slower).
 """
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Connection
 
 from config.vocabulary import LINK_EVENT, LINK_NUMBER, LINK_REPRINT, LINK_SUBJECT
 from store.exports import ExportFilter, document_order, time_window
 from store.fulltext import text_clause
-from store.schema import documents, sources
+from store.queries import _insert
+from store.schema import analysis_state, announcement_links, documents, sources
 
 OFFICIAL_KIND = "official"
+STATE_KEY = "announcement_links"
+TEXT_LINKS = (LINK_NUMBER, LINK_SUBJECT)
 MAX_LINKED = 5000  # documents per way of linking one 公告
 LEAD = timedelta(days=1)  # number and subject matches count from this long before the 公告
 ANNOUNCEMENT_COLUMNS = ("id", "url", "title", "source", "published_at", "first_seen_at", "reprint_group", "event_id")
@@ -59,12 +71,107 @@ def official_documents(
     return [dict(r) for r in conn.execute(stmt).mappings()]
 
 
+def official_source_names(conn: Connection) -> list[str]:
+    return sorted(conn.execute(_official_sources()).scalars())
+
+
+def links_state(conn: Connection) -> dict[str, Any] | None:
+    """The stored text links' record ({'upto': last document id read, 'official': source names}), or None."""
+    value = conn.execute(select(analysis_state.c.value).where(analysis_state.c.key == STATE_KEY)).scalar()
+    if isinstance(value, str):
+        value = json.loads(value)
+    return value or None
+
+
+def stored_upto(conn: Connection) -> int | None:
+    """The last document id whose text links are stored, or None when the stored links cannot be used (never
+    built, or the official sources changed since)."""
+    state = links_state(conn)
+    if state is None or list(state.get("official") or []) != official_source_names(conn):
+        return None
+    return int(state["upto"])
+
+
+def set_links_state(conn: Connection, upto: int, official: list[str], now: datetime) -> None:
+    conn.execute(delete(analysis_state).where(analysis_state.c.key == STATE_KEY))
+    conn.execute(analysis_state.insert().values(key=STATE_KEY, value={"upto": int(upto), "official": official},
+                                                updated_at=now))  # fmt: skip
+
+
+def clear_links(conn: Connection) -> None:
+    """Forget every stored link and the record (a rebuild starts here)."""
+    conn.execute(delete(announcement_links))
+    conn.execute(delete(analysis_state).where(analysis_state.c.key == STATE_KEY))
+
+
+def add_links(conn: Connection, links: list[tuple[int, str, int]]) -> None:
+    """Store (announcement id, kind, document id) links; ones already stored are kept."""
+    rows = [{"announcement_id": a, "kind": k, "document_id": d} for a, k, d in dict.fromkeys(links)]
+    for at in range(0, len(rows), 1000):
+        conn.execute(_insert(conn, announcement_links).on_conflict_do_nothing(), rows[at : at + 1000])
+
+
+def max_document_id(conn: Connection) -> int:
+    return int(conn.execute(select(func.max(documents.c.id))).scalar() or 0)
+
+
+def all_announcements(conn: Connection, after: int | None = None) -> list[dict[str, Any]]:
+    """Every 公告 (as official_documents gives them), or those with an id above `after`."""
+    stmt = _announcement_select()
+    if after is not None:
+        stmt = stmt.where(documents.c.id > after)
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def text_of_documents(conn: Connection, after: int, upto: int, batch: int = 2000):
+    """(id, title, body, doc_time, source) of the documents after..upto (ids), in id order, in batches."""
+    d = documents.c
+    while True:
+        rows = conn.execute(
+            select(d.id, d.title, d.body, d.doc_time, d.source)
+            .where(d.id > after, d.id <= upto).order_by(d.id).limit(batch)
+        ).all()  # fmt: skip
+        if not rows:
+            return
+        yield rows
+        after = rows[-1].id
+
+
+def since(announcement: dict[str, Any]) -> datetime:
+    """From when documents can report on `announcement` by its number or subject."""
+    return (announcement.get("published_at") or announcement["first_seen_at"]) - LEAD
+
+
+def text_links(conn: Connection, announcement: dict[str, Any], terms, *, upto: int | None = None,
+               after: int | None = None) -> list[tuple[int, str]]:  # fmt: skip
+    """(document id, kind) of the documents reporting on `announcement` by `terms` ((kind, term) pairs, see
+    analysis.opinion.announcements.text_terms), searched in the full text: all of them, or only ids up to
+    `upto` / after `after`."""
+    d = documents.c
+    where = [d.source.not_in(_official_sources()), d.id != int(announcement["id"]),
+             *time_window(ExportFilter(start=since(announcement)))]  # fmt: skip
+    if upto is not None:
+        where.append(d.id <= upto)
+    if after is not None:
+        where.append(d.id > after)
+    out: list[tuple[int, str]] = []
+    for how, term in terms:
+        if not term:
+            continue
+        # numbers and subjects are rare: through the trigram index (never a window scan); the documents after
+        # `after` are few: matched directly (SQLite)
+        clause = text_clause(conn, (term,), scan=after is not None)
+        out += [(int(i), how) for i in conn.execute(select(d.id).where(clause, *where).limit(MAX_LINKED)).scalars()]
+    return out
+
+
 def reporting_documents(
     conn: Connection, announcement: dict[str, Any], *, numbers: tuple[str, ...] = (), subject: str | None = None
 ) -> tuple[list[dict[str, Any]], dict[int, set[str]]]:
     """The documents reporting on `announcement` (RECEPTION_COLUMNS, oldest first) and, per id, the ways
     they do (config.vocabulary LINK_* codes): its reprint group, its event, its number cited (any of the
-    spellings `numbers`), its `subject` named (both searched from LEAD before the 公告 on)."""
+    spellings `numbers`), its `subject` named (both from LEAD before the 公告 on: the stored links, and a
+    search of the documents not read for them yet)."""
     d = documents.c
     not_official = d.source.not_in(_official_sources())
     own = int(announcement["id"])
@@ -78,11 +185,17 @@ def reporting_documents(
         add(select(d.id).where(d.reprint_group == announcement["reprint_group"]), LINK_REPRINT)
     if announcement.get("event_id") is not None:
         add(select(d.id).where(d.event_id == announcement["event_id"]), LINK_EVENT)
-    since = (announcement.get("published_at") or announcement["first_seen_at"]) - LEAD
-    window = time_window(ExportFilter(start=since))
-    for how, term in [*((LINK_NUMBER, n) for n in numbers), (LINK_SUBJECT, subject)]:
-        if term:  # numbers and subjects are rare: always through the trigram index (never a window scan)
-            add(select(d.id).where(text_clause(conn, (term,)), *window), how)
+    terms = [*((LINK_NUMBER, n) for n in numbers), (LINK_SUBJECT, subject)]
+    upto = stored_upto(conn) if any(t for _, t in terms) else None
+    if upto is not None and own <= upto:
+        a = announcement_links.c
+        stored = select(a.document_id, a.kind).where(a.announcement_id == own, a.kind.in_(TEXT_LINKS))
+        found = [(int(i), how) for i, how in conn.execute(stored)]
+        found += text_links(conn, announcement, terms, after=upto)
+    else:
+        found = text_links(conn, announcement, terms)
+    for i, how in found:
+        links.setdefault(i, set()).add(how)
     docs: list[dict[str, Any]] = []
     ids = sorted(links)
     for at in range(0, len(ids), 500):
