@@ -34,6 +34,11 @@ def _all_receptions(engine, *, scratch: bool) -> dict[int, dict[int, set[str]]]:
         if scratch:  # no record: every 公告 searched in the full text (rolled back below)
             q.clear_links(conn)
         out = {a["id"]: _reception(conn, a["id"]) for a in q.all_announcements(conn)}
+        wanted = []
+        for a in q.all_announcements(conn):
+            number = an.number_key(a["title"], a["body_head"])
+            wanted.append((a, an.number_variants(number) if number else (), an.subject_key(a["title"])))
+        assert {i: links for i, (_docs, links) in q.reporting_documents_many(conn, wanted).items()} == out
         conn.rollback()
     return out
 
@@ -50,7 +55,7 @@ def _doc(key, title, body, days, source=NEWS, senti="neu"):
                     first_seen_at=when, analysis=analysed(senti, "other"))  # fmt: skip
 
 
-def test_stored_links_equal_a_search_from_scratch_after_new_documents(received):  # noqa: F811 - the fixture
+def test_stored_links_equal_a_search_from_scratch_after_new_documents(received, monkeypatch):  # noqa: F811
     engine, ids = received
     # an older report naming the subject of a 公告 that arrives later
     ids = insert_documents(engine, [_doc("early", "山东省农村饮水安全工程审计结果引关注", "正文", 0.5)])
@@ -73,6 +78,9 @@ def test_stored_links_equal_a_search_from_scratch_after_new_documents(received):
     assert before_job == _all_receptions(engine, scratch=True)
     assert before_job[ids["ann"]][ids["new_number"]] == {"number"}
     assert before_job[ids["new_ann"]] == {ids["early"]: {"subject"}, ids["new_report"]: {"number", "subject"}}
+    monkeypatch.setattr(q, "LIVE_MAX", 0)  # a long backlog: searched in the full text instead of read
+    assert _all_receptions(engine, scratch=False) == before_job
+    monkeypatch.undo()
 
     stats = analyze(engine, stage2=False)
     # new_number also cites the number of own_news and of official_quote (公告 too: official documents)
