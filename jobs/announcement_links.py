@@ -3,7 +3,8 @@ or naming its subject) current, so the 公告反响 page reads them instead of s
 
 `update` (every analysis run): the documents stored since the last run are matched against every 公告 at once
 (analysis.opinion.announcements.TermIndex: one pass over each text), and a new 公告 is searched for in the
-documents before them (store full-text search); without a record, or when the official sources changed,
+documents before them (store full-text search). Ids are read up to the newest; the last RESCAN ids before the
+record are read again, for a document whose insert committed after a newer one. Without a record, or when the official sources changed,
 `rebuild` reads every document. Both finish in one transaction, so a killed run leaves the previous record.
 """
 
@@ -19,6 +20,8 @@ from analysis.opinion.announcements import TermIndex, text_terms
 from store import announcements as q
 
 logger = logging.getLogger(__name__)
+
+RESCAN = 1000  # document ids before the record read again by each update
 
 
 def _match(conn: Connection, announcements: list[dict[str, Any]], after: int, upto: int,
@@ -64,11 +67,16 @@ def update(engine: Engine, now: datetime | None = None) -> int:
         if upto <= before:
             return 0
         official = q.official_source_names(conn)
-        # new documents against every 公告 (new ones too); new 公告 against the documents read before
-        links = _match(conn, q.all_announcements(conn), before, upto, set(official))
+        # new documents against every 公告 (new ones too), and the last RESCAN ids read before again: a
+        # document whose transaction committed after a later id was read is not missed; new 公告 against
+        # the documents before those (full-text search)
+        again = max(0, before - RESCAN)
+        known = q.stored_links(conn, after=again, upto=before)
+        links = [r for r in _match(conn, q.all_announcements(conn), again, upto, set(official)) if r not in known]
         for ann in q.all_announcements(conn, after=before):
             terms = text_terms(ann["title"], ann["body_head"])
-            links += [(int(ann["id"]), kind, i) for i, kind in q.text_links(conn, ann, terms, upto=before)]
+            links += [(int(ann["id"]), kind, i) for i, kind in q.text_links(conn, ann, terms, upto=again)]
+        links = list(dict.fromkeys(links))
         q.add_links(conn, links)
         q.set_links_state(conn, upto, official, now or datetime.now(UTC))
     logger.info("announcement links: %d added for documents %d..%d", len(links), before + 1, upto)

@@ -9,8 +9,10 @@ the posting lists of common trigrams every time), so the analysis job (jobs.anno
 number and subject links once and keeps them in `announcement_links`, with a record in analysis_state of the
 last document id it has read (`upto`) and the official sources it read them under. A document's text, time
 and source never change once stored, so a link found stays true; a read takes the stored links of documents
-up to `upto` and searches only the documents after it. Without a record, for a 公告 after `upto`, or when the
-official sources changed since, everything is searched as before (correct, slower).
+up to `upto` and matches only the documents after it (read and matched here when they are few, LIVE_MAX;
+else a full-text search). Without a record, for a 公告 after `upto`, or when the official sources changed
+since, everything is searched as before (correct, slower). `reporting_documents_many` reads many 公告 in a
+few queries (the 公告反响 list).
 """
 
 from __future__ import annotations
@@ -122,6 +124,13 @@ def add_links(conn: Connection, links: list[tuple[int, str, int]]) -> None:
     rows = [{"announcement_id": a, "kind": k, "document_id": d} for a, k, d in dict.fromkeys(links)]
     for at in range(0, len(rows), 1000):
         conn.execute(_insert(conn, announcement_links).on_conflict_do_nothing(), rows[at : at + 1000])
+
+
+def stored_links(conn: Connection, after: int, upto: int) -> set[tuple[int, str, int]]:
+    """The stored (announcement id, kind, document id) links of the documents after..upto (ids)."""
+    a = announcement_links.c
+    stmt = select(a.announcement_id, a.kind, a.document_id).where(a.document_id > after, a.document_id <= upto)
+    return {(int(i), k, int(d)) for i, k, d in conn.execute(stmt)}
 
 
 def max_document_id(conn: Connection) -> int:

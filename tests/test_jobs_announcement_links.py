@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from analysis.opinion import announcements as an
 from jobs import announcement_links
@@ -82,7 +82,9 @@ def test_stored_links_equal_a_search_from_scratch_after_new_documents(received, 
     assert _all_receptions(engine, scratch=False) == before_job
     monkeypatch.undo()
 
+    monkeypatch.setattr(announcement_links, "RESCAN", 0)  # the new 公告 searched for in the documents before
     stats = analyze(engine, stage2=False)
+    monkeypatch.undo()
     # new_number also cites the number of own_news and of official_quote (公告 too: official documents)
     assert stats.announcement_links == 8
     with engine.connect() as conn:
@@ -97,6 +99,13 @@ def test_stored_links_equal_a_search_from_scratch_after_new_documents(received, 
     announcement_links.rebuild(engine)
     assert _stored(engine) == stored  # kept up to date = found afresh
 
+    # a document whose insert committed after a newer id was read (its links missing) is read again
+    with engine.begin() as conn:
+        conn.execute(delete(links_table).where(links_table.c.document_id == ids["new_number"]))
+    insert_documents(engine, [_doc("later", "无关", "正文", 5)])
+    assert announcement_links.update(engine) == 3
+    assert _stored(engine) == stored
+
 
 def test_stored_links_are_not_used_when_the_official_sources_change(received):  # noqa: F811 - the fixture
     engine, ids = received
@@ -109,3 +118,17 @@ def test_stored_links_are_not_used_when_the_official_sources_change(received):  
     with engine.connect() as conn:
         assert q.stored_upto(conn) == max(ids.values())
         assert q.links_state(conn)["official"] == sorted([OFFICIAL, NEWS])
+
+
+def test_cli_rebuild_counts_finds_the_links_again(received, store_url, monkeypatch, capsys):  # noqa: F811
+    from yuqing.cli import main
+
+    engine, ids = received
+    announcement_links.rebuild(engine)
+    stored = _stored(engine)
+    with engine.begin() as conn:
+        conn.execute(delete(links_table))  # links lost
+    monkeypatch.setenv("MONITOR_DB_URL", store_url)
+    assert main(["analyze", "--rebuild-counts"]) == 0
+    assert f"已重建审计结果公告的报道关联：{len(stored)} 条。" in capsys.readouterr().out
+    assert _stored(engine) == stored and (ids["ann"], "subject", ids["subject"]) in stored
