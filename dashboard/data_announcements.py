@@ -47,18 +47,22 @@ def _link(rec: an.Reception, key: str, fallback: dict[str, Any]) -> str:
     return documents_link(ids, **fallback) if ids else ""
 
 
+def _keys(ann: dict[str, Any]) -> tuple[str | None, tuple[str, ...], str | None]:
+    """A 公告's number, the spellings it is cited in, and its subject."""
+    number = an.number_key(ann["title"], ann.get("body_head"))
+    return number, an.number_variants(number) if number else (), an.subject_key(ann["title"])
+
+
 def _reception(db_url: str, ann: dict[str, Any]) -> tuple[an.Reception, list[dict[str, Any]], dict[int, set[str]], str | None, str | None]:
     return _reception_of(db_url, tuple(sorted(ann.items())))
 
 
 @st.cache_data(ttl=120, show_spinner=False, max_entries=2000)
 def _reception_of(db_url: str, ann_items: tuple) -> tuple[an.Reception, list[dict[str, Any]], dict[int, set[str]], str | None, str | None]:
-    """One 公告's reception, cached by everything it is found from (its id, title, time, reprint group and
-    event), so that a wider period or the 公告 opened in the detail reuses what the list already found."""
+    """One 公告's reception (the detail), cached by everything it is found from (its id, title, time, reprint
+    group and event). The list finds those of all its 公告 at once (store.announcements.reporting_documents_many)."""
     ann = dict(ann_items)
-    number = an.number_key(ann["title"], ann.get("body_head"))
-    subject = an.subject_key(ann["title"])
-    numbers = an.number_variants(number) if number else ()
+    number, numbers, subject = _keys(ann)
     with engine(db_url).connect() as conn:
         docs, links = q.reporting_documents(conn, ann, numbers=numbers, subject=subject)
     return an.reception(docs, links), docs, links, number, subject
@@ -72,8 +76,11 @@ def announcements(db_url: str, tz_name: str, first: date, last: date) -> pd.Data
     rows = []
     with engine(db_url).connect() as conn:
         found = q.official_documents(conn, start, end, limit=MAX_ANNOUNCEMENTS)
+        keys = {int(a["id"]): _keys(a) for a in found}
+        received = q.reporting_documents_many(conn, [(a, *keys[int(a["id"])][1:]) for a in found])
     for ann in found:
-        rec, _docs, _links, number, _subject = _reception(db_url, ann)
+        number = keys[int(ann["id"])][0]
+        rec = an.reception(*received[int(ann["id"])])
         fallback = {"q": number} if number else {"event": ann["event_id"]} if ann["event_id"] else {"id": ann["id"]}
         rows.append(
             {

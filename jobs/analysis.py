@@ -44,6 +44,7 @@ from analysis.opinion.response import pending_deadlines
 from analysis.sentiment import get_model
 from config.response_rules import ResponseRules, load_rules
 from config.vocabulary import EVENT_HANDLING, EVENT_RESPONDED
+from jobs import announcement_links
 from jobs.children import die_with_parent
 from store import aggregates
 from store import events as q
@@ -97,6 +98,7 @@ class AnalysisStats:
     stage1_seconds: float = 0.0
     stage2: Stage2Stats | None = None
     counts_rebuilt: bool = False  # the daily counts were rebuilt first (new store or new timezone)
+    announcement_links: int = 0  # text links of 审计结果公告 found (jobs.announcement_links)
 
 
 # ------------------------------------------------------------------------------------ stage 1
@@ -112,7 +114,8 @@ def analyze(engine: Engine, *, sentiment_model: str = "project", batch_size: int
     `timezone` (settings.dashboard.timezone): the daily counts (store.aggregates) are cut in its local days;
     they are rebuilt first when they were never built or were cut in another timezone, and every analysis
     write keeps them current (idempotent: a re-analysed document replaces its old counts). None: the counts
-    are kept in whatever timezone they were built in, if any.
+    are kept in whatever timezone they were built in, if any. The 公告反响 page's stored text links are
+    brought up to the newest document first (jobs.announcement_links).
     """
     now = now or datetime.now(UTC)
     version = analysis_version(sentiment_model)
@@ -120,6 +123,7 @@ def analyze(engine: Engine, *, sentiment_model: str = "project", batch_size: int
     t0 = time.perf_counter()
     if timezone is not None and aggregates.ensure(engine, timezone):
         stats.counts_rebuilt = True
+    stats.announcement_links = announcement_links.update(engine, now)
     model = None
     run_id = None
     for rows in iter_unanalyzed(engine, version, batch_size):

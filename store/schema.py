@@ -317,6 +317,17 @@ analysis_state = Table(
     Column("updated_at", UTCDateTime, nullable=False),
 )
 
+# The documents citing each 审计结果公告's number or naming its subject (store.announcements; revision
+# 0011_w_annperf), found once by the analysis job instead of by a full-text search per 公告 on every read.
+announcement_links = Table(
+    "announcement_links",
+    metadata,
+    Column("announcement_id", Integer, primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("document_id", Integer, primary_key=True),
+    sqlite_with_rowid=False,
+)
+
 # ------------------------------------------------------------------ site watch (revision 0002)
 site_candidates = Table(
     "site_candidates",

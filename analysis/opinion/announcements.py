@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from config.vocabulary import ANNOUNCEMENT_LINKS
+from config.vocabulary import ANNOUNCEMENT_LINKS, LINK_NUMBER, LINK_SUBJECT
 
 REASONS = ANNOUNCEMENT_LINKS  # codes; labels in config.vocabulary.ANNOUNCEMENT_LINK_LABELS
 SUBJECT_MIN_CHARS = 8
@@ -55,6 +55,64 @@ def subject_key(title: str | None) -> str | None:
         return None
     subject = _COUNT_PREFIX.sub("", parts[1].strip())
     return subject if len(subject) >= SUBJECT_MIN_CHARS else None
+
+
+def text_terms(title: str | None, body_head: str | None = None) -> tuple[tuple[str, str], ...]:
+    """What reports of a 公告 are found by in their text: (LINK_NUMBER, each spelling of its number) and
+    (LINK_SUBJECT, its subject), those it has."""
+    number = number_key(title, body_head)
+    subject = subject_key(title)
+    return (*((LINK_NUMBER, n) for n in (number_variants(number) if number else ())),
+            *(((LINK_SUBJECT, subject),) if subject else ()))  # fmt: skip
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_PREFIX = 3
+
+
+def fold(text: str) -> str:
+    """Text as full-text matching sees it (store.fulltext.fold): ASCII letters lower-cased, nothing else."""
+    return text.translate(_ASCII_LOWER)
+
+
+class TermIndex:
+    """Many (key, kind, term) entries, matched at once against a text as full-text search matches a term:
+    a substring of the title or the body, ASCII letters folded. Terms are filed under their first three
+    characters, so a text is read once whatever the number of terms."""
+
+    def __init__(self, entries: Iterable[tuple[Any, str, str]]) -> None:
+        self._by_prefix: dict[str, list[tuple[str, Any, str]]] = {}
+        self._short: list[tuple[str, Any, str]] = []
+        for key, kind, term in entries:
+            folded = fold(term)
+            if not folded:
+                continue
+            if len(folded) < _PREFIX:
+                self._short.append((folded, key, kind))
+            else:
+                self._by_prefix.setdefault(folded[:_PREFIX], []).append((folded, key, kind))
+
+    def __bool__(self) -> bool:
+        return bool(self._by_prefix or self._short)
+
+    def find(self, *texts: str | None) -> set[tuple[Any, str]]:
+        """The (key, kind) of every entry whose term occurs in one of `texts`."""
+        found: set[tuple[Any, str]] = set()
+        by_prefix = self._by_prefix
+        for raw in texts:
+            if not raw:
+                continue
+            text = fold(raw)
+            for term, key, kind in self._short:
+                if term in text:
+                    found.add((key, kind))
+            for i in range(len(text) - _PREFIX + 1):
+                entries = by_prefix.get(text[i : i + _PREFIX])
+                if entries:
+                    for term, key, kind in entries:
+                        if text.startswith(term, i):
+                            found.add((key, kind))
+        return found
 
 
 @dataclass

@@ -22,6 +22,10 @@ def cmd_analyze(args) -> int:
 
             n = rebuild(engine, settings.dashboard.timezone)
             print(f"已按 {settings.dashboard.timezone} 重建每日统计：{n} 篇文档。")
+            from jobs import announcement_links
+
+            links = announcement_links.rebuild(engine)
+            print(f"已重建审计结果公告的报道关联：{links} 条。")
         stats = analyze(
             engine, sentiment_model=args.model or settings.analysis.sentiment_model,
             batch_size=settings.analysis.batch_size, keywords_k=settings.analysis.keywords_per_document,
@@ -54,5 +58,5 @@ def register(subparsers) -> None:
     )
     s.add_argument("--model", help="sentiment model: project or snownlp (default from settings)")
     s.add_argument("--rebuild-counts", action="store_true",
-                   help="recount the daily counts behind the dashboard from every document first")  # fmt: skip
+                   help="recount the daily counts and the 审计结果公告 links behind the dashboard from every document first")  # fmt: skip
     s.set_defaults(func=cmd_analyze)
