@@ -16,7 +16,7 @@ import re
 from urllib.parse import quote as urlquote
 
 from analysis.opinion.digest import fmt_time
-from jobs.report_chart import chart_png
+from jobs.report_chart import chart_png, chart_svg
 from jobs.report_docx import render_docx
 from jobs.report_layout import GENERATED_NOTE, cite_text, masthead_lines, numbered, reference_line, safe_url
 from jobs.report_model import Chart, Para, Report, Span, Subheading, Table
@@ -92,7 +92,10 @@ def _html_table(t: Table) -> str:
     return f"<table>{caption}<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
 
-def _html_chart(c: Chart) -> str:
+def _html_chart(c: Chart, *, svg: bool = False) -> str:
+    """The chart as a figure: a PNG data: URI (a self-contained file) or, with `svg`, inline SVG."""
+    if svg:
+        return f"<figure>{chart_svg(c)}<figcaption>{_e(c.title)}</figcaption></figure>"
     png = base64.b64encode(chart_png(c)).decode("ascii")
     total = sum(sum(v) for _, v in c.series)
     alt = f"{c.title}：{c.days[0] if c.days else ''}至{c.days[-1] if c.days else ''}共{total}篇"
@@ -103,8 +106,9 @@ def _html_chart(c: Chart) -> str:
 
 
 def render_html(report: Report, *, standalone: bool = True) -> str:
-    """The report as HTML: a whole page (default; the chart inlined as a data: URI) or, with
-    standalone=False, one <div> with scoped styles for embedding (the dashboard preview)."""
+    """The report as HTML: a whole page (default; the chart inlined as a PNG data: URI) or, with
+    standalone=False, one <div> with scoped styles for embedding (the dashboard preview; the chart as inline
+    SVG, drawn without matplotlib)."""
     parts = ['<div class="yq-report">']
     if report.mark:
         parts.append(f'<p class="mark">{_e(report.mark)}</p>')
@@ -124,7 +128,7 @@ def render_html(report: Report, *, standalone: bool = True) -> str:
             elif isinstance(b, Table):
                 parts.append(_html_table(b))
             elif isinstance(b, Chart):
-                parts.append(_html_chart(b))
+                parts.append(_html_chart(b, svg=not standalone))
     if report.references:
         parts.append('<h2>信息来源</h2><ol class="refs">')
         for r in report.references:

@@ -285,3 +285,20 @@ def test_chart_is_a_png_drawn_with_the_cjk_font() -> None:
     if not Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc").exists():
         pytest.skip("fonts-wqy-microhei is not installed (.ci/run installs it)")
     assert cjk_font_path().endswith("wqy-microhei.ttc")
+
+
+def test_preview_draws_the_chart_as_svg_with_every_total(store, settings) -> None:
+    from jobs.report_chart import chart_svg
+    from jobs.report_model import Chart
+
+    report = build_report(settings, store, "weekly", day=date(2025, 6, 11), now=STORY_NOW + timedelta(days=1))
+    fragment = render_html(report, standalone=False)
+    assert "<svg" in fragment and "data:image/png" not in fragment  # no matplotlib on the page
+    chart = report.section("trend").blocks[0]
+    svg = chart_svg(chart)
+    totals = [sum(day) for day in zip(*(counts for _, counts in chart.series), strict=True)]
+    bars = [n for _, counts in chart.series for n in counts if n]
+    assert svg.count("<title>") == len(bars) and all(f">{t}</text>" in svg for t in totals if t)
+    assert len(chart.days) == 14 and all(f'text-anchor="middle">{d[5:]}</text>' in svg for d in chart.days)
+    odd = chart_svg(Chart(XSS, ("2025-06-09",), (("负面", (1,)),)))
+    assert XSS not in odd and "&lt;script&gt;" in odd
