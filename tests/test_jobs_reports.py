@@ -287,6 +287,44 @@ def test_chart_is_a_png_drawn_with_the_cjk_font() -> None:
     assert cjk_font_path().endswith("wqy-microhei.ttc")
 
 
+def test_bounded_advice_lists_the_most_urgent_and_says_how_many_in_all(store, settings) -> None:
+    full = build_report(settings, store, "daily", now=STORY_NOW)
+    cut = build_report(settings, store, "daily", now=STORY_NOW, advice_max=1)
+    lines = [b.text for b in full.section("advice").blocks]
+    shown = [b.text for b in cut.section("advice").blocks]
+    assert full.counts["owing"] == 2 and cut.counts == full.counts  # counted over every event, listed or not
+    assert shown[0] == lines[0] and shown[0].startswith("1. 「")  # the most urgent, worded as in the file
+    assert "需回应的事件共2件" in shown[1] and "另有1件未逐条列出" in shown[1]
+    assert not any(lines[1] == s for s in shown)  # the second event is left out of the preview
+    # the site items keep their place after the events, numbered on from the lines shown
+    assert [s.split(". ", 1)[1] for s in shown[2:]] == [x.split(". ", 1)[1] for x in lines[2:]]
+    assert [s.split(". ", 1)[0] for s in shown[2:]] == ["2", "3"]
+    assert [s for s in cut.sections if s.key != "advice"] == [s for s in full.sections if s.key != "advice"]
+    assert build_report(settings, store, "daily", now=STORY_NOW, advice_max=5).section("advice") == full.section(
+        "advice"
+    )  # nothing cut: no note
+
+
+def test_open_class_briefs_are_the_open_class_events_and_their_plans(store) -> None:
+    from store import digest
+    from store.reports import plan_names
+
+    with store.connect() as conn:
+        every = digest.open_class_events(conn, STORY_NOW)
+        briefs = digest.open_class_briefs(conn, STORY_NOW)
+        assert set(briefs) == set(every) and len(every) == 2
+        assert set(briefs[every[0]]) == set(digest.BRIEF_COLUMNS)
+        assert digest.open_class_briefs(conn, STORY_NOW - timedelta(days=30)) == {}
+        matched = 0
+        for plan in (*plan_names(conn), "无此方案"):
+            want = digest.events_with_plan(conn, every, plan)
+            assert set(digest.open_class_briefs(conn, STORY_NOW, plan)) == want
+            matched += bool(want)
+        assert matched  # some 方案 picks some of them
+        kinds = digest.response_kinds(conn, every)
+        assert kinds == {e: [] for e in every}
+
+
 def test_preview_draws_the_chart_as_svg_with_every_total(store, settings) -> None:
     from jobs.report_chart import chart_svg
     from jobs.report_model import Chart
