@@ -305,11 +305,20 @@ def test_bounded_advice_lists_the_most_urgent_and_says_how_many_in_all(store, se
     )  # nothing cut: no note
 
 
-def test_open_class_briefs_are_the_open_class_events_and_their_plans(store) -> None:
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.requires_postgres)])
+def any_store(request, tmp_path):
+    """The seeded store on SQLite, then on PostgreSQL."""
+    url = seed(tmp_path / "r.db" if request.param == "sqlite" else request.getfixturevalue("pg_schema_url"))
+    engine = open_store(url, upgrade=False)
+    yield engine
+    engine.dispose()
+
+
+def test_open_class_briefs_are_the_open_class_events_and_their_plans(any_store) -> None:
     from store import digest
     from store.reports import plan_names
 
-    with store.connect() as conn:
+    with any_store.connect() as conn:
         every = digest.open_class_events(conn, STORY_NOW)
         briefs = digest.open_class_briefs(conn, STORY_NOW)
         assert set(briefs) == set(every) and len(every) == 2
