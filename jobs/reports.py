@@ -14,8 +14,10 @@ A period that has not ended yet stops at `now`. Deadlines, statuses and response
 
 A 日报 / 周报 never loads its period's documents: its counts, source mix and events per document are GROUP BYs
 over the doc_time index (store.reports.period_*), its trend comes from the daily counts (store.aggregates),
-the criticisms it cites and quotes are read a page at a time in the order it uses them, and only the events
-it describes (`report.top_events`, or the few named in a quiet period) have their documents loaded.
+the criticisms it cites and quotes are read a page at a time in the order it uses them. The events it counts
+and ranks (thousands of open A/B events in a busy year) are read in brief (`store.digest.BRIEF_COLUMNS` and
+their response kinds); only the events it describes (`report.top_events`, or the few named in a quiet
+period) are read in full with their documents.
 Read-only: one connection, no writes, so a report can be built any number of times with the same result.
 """
 

@@ -1,5 +1,5 @@
-"""Reads for the 日报 / 周报 / 专报 (jobs.reports): events that need attention, the 方案 of events' documents,
-hot-list sources, and the site-watch items new in a period.
+"""Reads for the 日报 / 周报 / 专报 (jobs.reports): events that need attention (in brief: what counting and
+ranking them needs), the 方案 of events' documents, hot-list sources, and the site-watch items new in a period.
 
 Documents of a period come from `store.reports.fetch_documents`, events' documents, texts and responses from
 `store.events`; this module holds only the queries those two do not. Plain SQLAlchemy Core, the same on
