@@ -17,7 +17,6 @@ from urllib.parse import quote as urlquote
 
 from analysis.opinion.digest import fmt_time
 from jobs.report_chart import chart_png, chart_svg
-from jobs.report_docx import render_docx
 from jobs.report_layout import GENERATED_NOTE, cite_text, masthead_lines, numbered, reference_line, safe_url
 from jobs.report_model import Chart, Para, Report, Span, Subheading, Table
 
@@ -240,6 +239,13 @@ def render_markdown(report: Report) -> str:
 # ---------------------------------------------------------------------------------------------- all
 
 __all__ = ["FORMATS", "MEDIA_TYPES", "render", "render_docx", "render_html", "render_markdown"]
+
+
+def render_docx(report: Report) -> bytes:
+    """The report as .docx (`jobs.report_docx`, imported on first use: python-docx is not needed to preview)."""
+    from jobs.report_docx import render_docx as draw
+
+    return draw(report)
 
 
 def render(report: Report, fmt: str) -> bytes:
