@@ -1,4 +1,4 @@
-"""The trend chart of a report as PNG bytes (report files) or inline SVG (the dashboard's preview): daily volume
+"""The trend chart of a report as PNG bytes (report files) or SVG (the dashboard's preview): daily volume
 stacked by sentiment, labelled in Chinese.
 
 matplotlib's object API (Figure + Agg canvas, no pyplot state), so it is safe in threads (the dashboard).
@@ -84,8 +84,8 @@ def chart_png(chart: Chart, *, width_in: float = 7.2, height_in: float = 3.0, dp
 
 
 def chart_svg(chart: Chart, *, width: int = 720, height: int = 300) -> str:
-    """The chart of `chart_png` as an inline <svg> element: stacked bars, a total above each bar, day labels
-    (every one, or every n-th past 14 days), a y axis labelled 信息量（篇）, the title and a legend."""
+    """The chart of `chart_png` as an SVG document: stacked bars, a total above each bar, day labels (every
+    one, or every n-th past 14 days), a y axis labelled 信息量（篇）, the title and a legend. Text is escaped."""
     e = html.escape
     left, right, top, bottom = 48, 12, 46, 28
     plot_w, plot_h = width - left - right, height - top - bottom
@@ -94,8 +94,8 @@ def chart_svg(chart: Chart, *, width: int = 720, height: int = 300) -> str:
     slot = plot_w / slots
     peak = max([*totals, 1]) * 1.15
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" '
-        f'aria-label="{e(chart.title)}" style="max-width:{width}px;font-family:sans-serif">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'font-family="sans-serif">',
         f'<text x="{width / 2:.0f}" y="16" text-anchor="middle" font-size="14">{e(chart.title)}</text>',
         f'<line x1="{left}" y1="{top + plot_h}" x2="{width - right}" y2="{top + plot_h}" stroke="#333" stroke-width="1"/>',
         f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}" stroke="#333" stroke-width="1"/>',

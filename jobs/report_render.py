@@ -92,22 +92,21 @@ def _html_table(t: Table) -> str:
 
 
 def _html_chart(c: Chart, *, svg: bool = False) -> str:
-    """The chart as a figure: a PNG data: URI (a self-contained file) or, with `svg`, inline SVG."""
+    """The chart as a figure: an image from a data: URI, PNG (a self-contained file) or, with `svg`, SVG drawn
+    without matplotlib (an <img>, not inline <svg>: st.html's sanitiser keeps only HTML elements)."""
     if svg:
-        return f"<figure>{chart_svg(c)}<figcaption>{_e(c.title)}</figcaption></figure>"
-    png = base64.b64encode(chart_png(c)).decode("ascii")
+        data = "data:image/svg+xml;base64," + base64.b64encode(chart_svg(c).encode("utf-8")).decode("ascii")
+    else:
+        data = "data:image/png;base64," + base64.b64encode(chart_png(c)).decode("ascii")
     total = sum(sum(v) for _, v in c.series)
     alt = f"{c.title}：{c.days[0] if c.days else ''}至{c.days[-1] if c.days else ''}共{total}篇"
-    return (
-        f'<figure><img src="data:image/png;base64,{png}" alt="{_e(alt)}">'
-        f"<figcaption>{_e(c.title)}</figcaption></figure>"
-    )
+    return f'<figure><img src="{data}" alt="{_e(alt)}"><figcaption>{_e(c.title)}</figcaption></figure>'
 
 
 def render_html(report: Report, *, standalone: bool = True) -> str:
     """The report as HTML: a whole page (default; the chart inlined as a PNG data: URI) or, with
-    standalone=False, one <div> with scoped styles for embedding (the dashboard preview; the chart as inline
-    SVG, drawn without matplotlib)."""
+    standalone=False, one <div> with scoped styles for embedding (the dashboard preview; the chart as SVG,
+    drawn without matplotlib)."""
     parts = ['<div class="yq-report">']
     if report.mark:
         parts.append(f'<p class="mark">{_e(report.mark)}</p>')
