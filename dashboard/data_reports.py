@@ -14,6 +14,7 @@ import streamlit as st
 
 from config.loader import Settings
 from dashboard.data import engine
+from jobs.report_model import Para
 from jobs.report_render import render, render_html
 from jobs.reports import Report, build_report
 from store import events as store_events
@@ -21,6 +22,7 @@ from store import events as store_events
 logger = logging.getLogger(__name__)
 
 CLASS_TAGS = {"A": "A类", "B": "B类"}
+ADVICE_SHOWN = 10  # 处置建议 lines in the preview (the most urgent); the downloads list every one
 
 
 def settings_key(settings: Settings) -> str:
@@ -31,10 +33,17 @@ def settings_key(settings: Settings) -> str:
 @st.cache_data(ttl=60, show_spinner=False, max_entries=32)
 def report(
     db_url: str, key: str, kind: str, day: date | None, plan: str | None, event_id: int | None, minute: datetime,
-    _settings: Settings,
+    _settings: Settings, advice_max: int | None = None,
 ) -> Report:  # fmt: skip
-    """The report as of `minute`; raises jobs.reports.ReportError for a choice that cannot be reported."""
-    return build_report(_settings, engine(db_url), kind, day=day, plan=plan, event_id=event_id, now=minute)
+    """The report as of `minute`; raises jobs.reports.ReportError for a choice that cannot be reported. With
+    `advice_max` (the preview), 处置建议 lists only that many events and says how many there are in all."""
+    return build_report(_settings, engine(db_url), kind, day=day, plan=plan, event_id=event_id, now=minute,
+                        advice_max=advice_max)  # fmt: skip
+
+
+def advice_lines(rep: Report) -> list[str]:
+    """The numbered lines of a report's 处置建议 (one per event that owes a response, then the site items)."""
+    return [b.text for s in rep.sections if s.key == "advice" for b in s.blocks if isinstance(b, Para)]
 
 
 def preview_html(rep: Report) -> str:

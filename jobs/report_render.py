@@ -16,8 +16,7 @@ import re
 from urllib.parse import quote as urlquote
 
 from analysis.opinion.digest import fmt_time
-from jobs.report_chart import chart_png
-from jobs.report_docx import render_docx
+from jobs.report_chart import chart_png, chart_svg
 from jobs.report_layout import GENERATED_NOTE, cite_text, masthead_lines, numbered, reference_line, safe_url
 from jobs.report_model import Chart, Para, Report, Span, Subheading, Table
 
@@ -92,19 +91,22 @@ def _html_table(t: Table) -> str:
     return f"<table>{caption}<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
 
-def _html_chart(c: Chart) -> str:
-    png = base64.b64encode(chart_png(c)).decode("ascii")
+def _html_chart(c: Chart, *, svg: bool = False) -> str:
+    """The chart as a figure: an image from a data: URI, PNG (a self-contained file) or, with `svg`, SVG drawn
+    without matplotlib (an <img>, not inline <svg>: st.html's sanitiser keeps only HTML elements)."""
+    if svg:
+        data = "data:image/svg+xml;base64," + base64.b64encode(chart_svg(c).encode("utf-8")).decode("ascii")
+    else:
+        data = "data:image/png;base64," + base64.b64encode(chart_png(c)).decode("ascii")
     total = sum(sum(v) for _, v in c.series)
     alt = f"{c.title}：{c.days[0] if c.days else ''}至{c.days[-1] if c.days else ''}共{total}篇"
-    return (
-        f'<figure><img src="data:image/png;base64,{png}" alt="{_e(alt)}">'
-        f"<figcaption>{_e(c.title)}</figcaption></figure>"
-    )
+    return f'<figure><img src="{data}" alt="{_e(alt)}"><figcaption>{_e(c.title)}</figcaption></figure>'
 
 
 def render_html(report: Report, *, standalone: bool = True) -> str:
-    """The report as HTML: a whole page (default; the chart inlined as a data: URI) or, with
-    standalone=False, one <div> with scoped styles for embedding (the dashboard preview)."""
+    """The report as HTML: a whole page (default; the chart inlined as a PNG data: URI) or, with
+    standalone=False, one <div> with scoped styles for embedding (the dashboard preview; the chart as SVG,
+    drawn without matplotlib)."""
     parts = ['<div class="yq-report">']
     if report.mark:
         parts.append(f'<p class="mark">{_e(report.mark)}</p>')
@@ -124,7 +126,7 @@ def render_html(report: Report, *, standalone: bool = True) -> str:
             elif isinstance(b, Table):
                 parts.append(_html_table(b))
             elif isinstance(b, Chart):
-                parts.append(_html_chart(b))
+                parts.append(_html_chart(b, svg=not standalone))
     if report.references:
         parts.append('<h2>信息来源</h2><ol class="refs">')
         for r in report.references:
@@ -236,6 +238,13 @@ def render_markdown(report: Report) -> str:
 # ---------------------------------------------------------------------------------------------- all
 
 __all__ = ["FORMATS", "MEDIA_TYPES", "render", "render_docx", "render_html", "render_markdown"]
+
+
+def render_docx(report: Report) -> bytes:
+    """The report as .docx (`jobs.report_docx`, imported on first use: python-docx is not needed to preview)."""
+    from jobs.report_docx import render_docx as draw
+
+    return draw(report)
 
 
 def render(report: Report, fmt: str) -> bytes:

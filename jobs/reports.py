@@ -14,8 +14,10 @@ A period that has not ended yet stops at `now`. Deadlines, statuses and response
 
 A 日报 / 周报 never loads its period's documents: its counts, source mix and events per document are GROUP BYs
 over the doc_time index (store.reports.period_*), its trend comes from the daily counts (store.aggregates),
-the criticisms it cites and quotes are read a page at a time in the order it uses them, and only the events
-it describes (`report.top_events`, or the few named in a quiet period) have their documents loaded.
+the criticisms it cites and quotes are read a page at a time in the order it uses them. The events it counts
+and ranks (thousands of open A/B events in a busy year) are read in brief (`store.digest.BRIEF_COLUMNS` and
+their response kinds); only the events it describes (`report.top_events`, or the few named in a quiet
+period) are read in full with their documents.
 Read-only: one connection, no writes, so a report can be built any number of times with the same result.
 """
 
@@ -198,6 +200,36 @@ def _event_views(conn, ids: Sequence[int], now: datetime, *, with_documents: boo
     return views
 
 
+def _briefed_views(conn, start: datetime, end: datetime, flt, plan: str | None, now: datetime) -> list[_EventView]:
+    """Every event a period report counts, ranked by urgency: those with documents in the period, plus every
+    open class-A/B event that still owes a response (with a 方案, only those with a document of it). Only
+    what counting, ranking and advice need is read (store.digest.BRIEF_COLUMNS and the kinds of their
+    responses); `_full_views` reads the few the report describes in full."""
+    in_period = store_reports.period_events(conn, start, end, flt)
+    rows = store_digest.event_briefs(conn, list(in_period))
+    for eid, row in store_digest.open_class_briefs(conn, end, plan).items():
+        rows.setdefault(eid, row)
+    kinds = store_digest.response_kinds(conn, [e for e, r in rows.items() if r["response_class"]])
+    views = []
+    for eid, row in rows.items():
+        k = kinds.get(eid, [])
+        states = deadline_states(row["response_class"], aware(row["first_seen_at"]), k, now)
+        views.append(_EventView(row, [], k, [], states, in_period.get(eid, 0)))
+    return _rank(views, now)
+
+
+def _full_views(conn, briefs: Sequence[_EventView], now: datetime) -> list[_EventView]:
+    """The events of `briefs` read in full (rows, responses, documents), in the same order."""
+    full = {v.id: v for v in _event_views(conn, [b.id for b in briefs], now, with_documents=False)}
+    out = []
+    for b in briefs:
+        if b.id in full:
+            full[b.id].in_period = b.in_period
+            out.append(full[b.id])
+    _load_documents(conn, out)
+    return out
+
+
 def _load_documents(conn, views: Sequence[_EventView]) -> None:
     docs = store_events.event_documents(conn, [v.id for v in views])
     for v in views:
@@ -322,9 +354,15 @@ def _event_blocks(
     return blocks
 
 
-def _advice_blocks(views: Sequence[_EventView], rules, tz: str, extra: Sequence[str]) -> list[Block]:
+def _advice_blocks(
+    views: Sequence[_EventView], rules, tz: str, extra: Sequence[str], limit: int | None = None
+) -> list[Block]:
+    """One numbered line per event that still owes a response (`views` in urgency order), then `extra`. With
+    `limit`, only the first `limit` event lines, and a note of how many there are in all."""
+    owing = [v for v in views if v.row.get("response_class") and pending(v.states)]
+    shown = owing if limit is None else owing[:limit]
     lines = []
-    for v in views:
+    for v in shown:
         line = event_advice(
             title=str(v.row["title"]),
             cls=v.row.get("response_class"),
@@ -337,10 +375,20 @@ def _advice_blocks(views: Sequence[_EventView], rules, tz: str, extra: Sequence[
         )
         if line:
             lines.append(line)
-    lines.extend(extra)
-    if not lines:
+    if not lines and not extra:
         return [_p("本期无需回应或待处置的事项。")]
-    return [_p(f"{i}. {line}", style="item") for i, line in enumerate(lines, 1)]
+    blocks: list[Block] = [_p(f"{i}. {line}", style="item") for i, line in enumerate(lines, 1)]
+    if len(owing) > len(shown):
+        n_over = sum(v.overdue for v in owing)
+        blocks.append(
+            _p(
+                f"以上为最紧急的{len(shown)}件；需回应的事件共{len(owing)}件（其中已超时{n_over}件），"
+                f"另有{len(owing) - len(shown)}件未逐条列出，完整清单见下载的报告或看板「热点与回应」。",
+                style="note",
+            )
+        )
+    blocks.extend(_p(f"{i}. {line}", style="item") for i, line in enumerate(extra, len(lines) + 1))
+    return blocks
 
 
 def _chart(df: pd.DataFrame, first: date, last: date, tz: str, title: str) -> Chart:
@@ -503,8 +551,11 @@ def build_report(
     plan: str | None = None,
     event_id: int | None = None,
     now: datetime,
+    advice_max: int | None = None,
 ) -> Report:
-    """Assemble a 日报 (`daily`), 周报 (`weekly`) or 专报 (`event`, needs `event_id`) as of `now`."""
+    """Assemble a 日报 (`daily`), 周报 (`weekly`) or 专报 (`event`, needs `event_id`) as of `now`. With
+    `advice_max` (the dashboard's preview), a 日报 / 周报 lists only that many of the most urgent events under
+    处置建议 and says how many there are in all; the report files list every one."""
     if kind not in KINDS:
         raise ReportError(f"未知的报告类型：{kind}（可选 daily、weekly、event）")
     if now.tzinfo is None:
@@ -516,7 +567,7 @@ def build_report(
                 raise ReportError("专报需要事件编号")
             report = _event_report(settings, conn, int(event_id), now)
         else:
-            report = _period_report(settings, conn, kind, day, plan, now)
+            report = _period_report(settings, conn, kind, day, plan, now, advice_max)
     logger.info(
         "built %s report: %d sections, %d references, quiet=%s (%.2f s)",
         kind,
@@ -529,8 +580,9 @@ def build_report(
 
 
 def _period_report(
-    settings: Settings, conn, kind: str, day: date | None, plan: str | None, now: datetime
-) -> Report:
+    settings: Settings, conn, kind: str, day: date | None, plan: str | None, now: datetime,
+    advice_max: int | None = None,
+) -> Report:  # fmt: skip
     tz = settings.dashboard.timezone
     cfg = settings.report
     _check_plan(settings, conn, plan)
@@ -545,20 +597,16 @@ def _period_report(
     rules = load_rules()
     hot_sources = store_digest.hotlist_source_names(conn)
 
-    # events: active in the period, plus every open event that still owes a response
-    in_period = store_reports.period_events(conn, start, end, flt)
-    ids = set(in_period) | set(store_digest.open_class_events(conn, end))
-    if plan:  # an open event outside the period counts when one of its documents matched the 方案
-        ids = set(in_period) | store_digest.events_with_plan(conn, [i for i in ids if i not in in_period], plan)
-    views = _rank(_event_views(conn, list(ids), now, with_documents=False), now)
-    for v in views:
-        v.in_period = in_period.get(v.id, 0)
+    # events: active in the period, plus every open event that still owes a response (an open event outside
+    # the period counts for a 方案 when one of its documents matched it); read in brief, ranked by urgency
+    views = _briefed_views(conn, start, end, flt, plan, now)
     classed = [v for v in views if v.row.get("response_class")]
     critics = store_reports.critic_documents(conn, start, end, flt, limit=CITE_MAX)  # the newest, cited
     site_blocks, n_cands, n_finds, site_extra = _site_blocks(conn, start, end, tz)
     quiet = not classed and not c["critics"] and not n_cands and not n_finds
-    top = views[: cfg.top_events]
+    top = views[: cfg.top_events]  # read in full below, when the report describes them
     overdue = [v for v in classed if v.overdue]
+    owing = sum(1 for v in classed if pending(v.states))  # the events 处置建议 has a line for
     n_a = sum(v.row["response_class"] == "A" for v in classed)
     n_b = len(classed) - n_a
 
@@ -595,7 +643,7 @@ def _period_report(
         hottest = sorted((v for v in views if v.in_period), key=lambda v: (-(v.row["heat"] or 0), v.id))[
             :QUIET_TOP
         ]
-        _load_documents(conn, hottest)
+        hottest = _full_views(conn, hottest, now)
         if hottest:
             blocks: list[Block] = [_p("本期无需回应的舆情；相关信息较多的事件如下：")]
             for v in hottest:
@@ -613,8 +661,7 @@ def _period_report(
             sections.append(Section("events", "关注度较高的信息", tuple(blocks)))
     else:
         ev_blocks: list[Block] = []
-        _load_documents(conn, top)
-        for v in top:
+        for v in _full_views(conn, top, now):
             ev_blocks.extend(_event_blocks(v, refs, tz, hot_sources, period=True))
         if len(views) > len(top):
             ev_blocks.append(
@@ -645,7 +692,8 @@ def _period_report(
         trend_blocks.append(_level_table(store_reports.period_sources(conn, start, end, flt)))
         sections.append(Section("trend", "趋势与信源分布", tuple(trend_blocks)))
         sections.append(Section("sites", "仿冒网站与网站安全", tuple(site_blocks)))
-    sections.append(Section("advice", "处置建议", tuple(_advice_blocks(classed, rules, tz, site_extra))))
+    advice = _advice_blocks(classed, rules, tz, site_extra, advice_max)
+    sections.append(Section("advice", "处置建议", tuple(advice)))
 
     issue = end.astimezone(ZoneInfo(tz)).date()
     summary_head = (
@@ -677,6 +725,7 @@ def _period_report(
             "class_a": n_a,
             "class_b": n_b,
             "overdue": len(overdue),
+            "owing": owing,
             "candidates": n_cands,
             "findings": n_finds,
         },

@@ -1,5 +1,5 @@
-"""Reads for the 日报 / 周报 / 专报 (jobs.reports): events that need attention, the 方案 of events' documents,
-hot-list sources, and the site-watch items new in a period.
+"""Reads for the 日报 / 周报 / 专报 (jobs.reports): events that need attention (in brief: what counting and
+ranking them needs), the 方案 of events' documents, hot-list sources, and the site-watch items new in a period.
 
 Documents of a period come from `store.reports.fetch_documents`, events' documents, texts and responses from
 `store.events`; this module holds only the queries those two do not. Plain SQLAlchemy Core, the same on
@@ -18,7 +18,15 @@ from sqlalchemy import and_, exists, select
 from sqlalchemy.engine import Connection
 
 from store.events import _chunks
-from store.schema import document_plans, documents, events, integrity_findings, site_candidates, sources
+from store.schema import (
+    document_plans,
+    documents,
+    events,
+    integrity_findings,
+    responses,
+    site_candidates,
+    sources,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +46,46 @@ def open_class_events(conn: Connection, before: datetime) -> list[int]:
         )
     ).scalars()
     return [int(i) for i in rows]
+
+
+# what a report needs of every event it counts and ranks (the few it describes are read in full)
+BRIEF_COLUMNS = ("id", "title", "response_class", "response_rule", "status", "assignee", "first_seen_at", "heat")
+
+
+def _brief_select():
+    return select(*(events.c[c] for c in BRIEF_COLUMNS))
+
+
+def event_briefs(conn: Connection, event_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """BRIEF_COLUMNS of the events `event_ids` (missing ids are absent)."""
+    out: dict[int, dict[str, Any]] = {}
+    for chunk in _chunks(list(event_ids)):
+        for r in conn.execute(_brief_select().where(events.c.id.in_(chunk))).mappings():
+            out[int(r["id"])] = dict(r)
+    return out
+
+
+def open_class_briefs(conn: Connection, before: datetime, plan: str | None = None) -> dict[int, dict[str, Any]]:
+    """BRIEF_COLUMNS of the events `open_class_events` lists, in one query; with `plan`, only those with a
+    document that matched 方案 `plan` (as `events_with_plan`, by index)."""
+    e, d, dp = events.c, documents.c, document_plans.c
+    conds = [e.response_class.is_not(None), e.status.in_(OPEN_STATUSES), e.first_seen_at < before]
+    if plan:
+        conds.append(
+            exists().where(d.event_id == e.id,
+                           exists().where(dp.document_id == d.id, dp.plan == plan))
+        )  # fmt: skip
+    return {int(r["id"]): dict(r) for r in conn.execute(_brief_select().where(and_(*conds))).mappings()}
+
+
+def response_kinds(conn: Connection, event_ids: Sequence[int]) -> dict[int, list[str]]:
+    """event id -> the kinds of its recorded responses (what discharges its deadlines)."""
+    out: dict[int, list[str]] = {int(e): [] for e in event_ids}
+    for chunk in _chunks(list(event_ids)):
+        rows = conn.execute(select(responses.c.event_id, responses.c.kind).where(responses.c.event_id.in_(chunk)))
+        for eid, kind in rows:
+            out[int(eid)].append(kind)
+    return out
 
 
 def _plans(value: Any) -> list[str]:

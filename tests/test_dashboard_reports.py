@@ -70,3 +70,26 @@ def test_date_is_bounded_by_today(db) -> None:
     at = page()
     assert at.date_input(key="rp_date").value is None  # 截至现在
     assert at.date_input(key="rp_date").proto.max.startswith(str(date.today().year))
+
+
+def test_preview_cuts_the_advice_and_lists_the_rest_on_demand(db, monkeypatch) -> None:
+    from dashboard import data_reports
+
+    monkeypatch.setattr(data_reports, "ADVICE_SHOWN", 1)
+    at = page()
+    body = preview(at)
+    assert "需回应的事件共2件" in body and "另有1件未逐条列出" in body
+    assert any("需回应的事件共2件" in c.value for c in at.caption)
+    at.toggle(key="rp_all_advice").set_value(True).run()
+    assert not at.exception
+    listed = at.get_by_key("rp_advice_all").dataframe[0].value["处置建议"].tolist()
+    assert len(listed) == 4 and listed[0].startswith("1. 「") and listed[1].startswith("2. 「")  # 2 events, 2 site items
+    at.button(key="rp_to_events").click().run()
+    assert not at.exception
+    assert at.session_state["hs_classes"] == ["A", "B"] and at.session_state["hs_statuses"] == ["待研判", "处置中"]
+    assert at.title[0].value == "热点与回应"
+
+
+def test_preview_without_many_events_offers_no_list(db) -> None:
+    at = page()
+    assert "未逐条列出" not in preview(at) and not at.get("toggle")

@@ -285,3 +285,68 @@ def test_chart_is_a_png_drawn_with_the_cjk_font() -> None:
     if not Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc").exists():
         pytest.skip("fonts-wqy-microhei is not installed (.ci/run installs it)")
     assert cjk_font_path().endswith("wqy-microhei.ttc")
+
+
+def test_bounded_advice_lists_the_most_urgent_and_says_how_many_in_all(store, settings) -> None:
+    full = build_report(settings, store, "daily", now=STORY_NOW)
+    cut = build_report(settings, store, "daily", now=STORY_NOW, advice_max=1)
+    lines = [b.text for b in full.section("advice").blocks]
+    shown = [b.text for b in cut.section("advice").blocks]
+    assert full.counts["owing"] == 2 and cut.counts == full.counts  # counted over every event, listed or not
+    assert shown[0] == lines[0] and shown[0].startswith("1. 「")  # the most urgent, worded as in the file
+    assert "需回应的事件共2件" in shown[1] and "另有1件未逐条列出" in shown[1]
+    assert not any(lines[1] == s for s in shown)  # the second event is left out of the preview
+    # the site items keep their place after the events, numbered on from the lines shown
+    assert [s.split(". ", 1)[1] for s in shown[2:]] == [x.split(". ", 1)[1] for x in lines[2:]]
+    assert [s.split(". ", 1)[0] for s in shown[2:]] == ["2", "3"]
+    assert [s for s in cut.sections if s.key != "advice"] == [s for s in full.sections if s.key != "advice"]
+    assert build_report(settings, store, "daily", now=STORY_NOW, advice_max=5).section("advice") == full.section(
+        "advice"
+    )  # nothing cut: no note
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.requires_postgres)])
+def any_store(request, tmp_path):
+    """The seeded store on SQLite, then on PostgreSQL."""
+    url = seed(tmp_path / "r.db" if request.param == "sqlite" else request.getfixturevalue("pg_schema_url"))
+    engine = open_store(url, upgrade=False)
+    yield engine
+    engine.dispose()
+
+
+def test_open_class_briefs_are_the_open_class_events_and_their_plans(any_store) -> None:
+    from store import digest
+    from store.reports import plan_names
+
+    with any_store.connect() as conn:
+        every = digest.open_class_events(conn, STORY_NOW)
+        briefs = digest.open_class_briefs(conn, STORY_NOW)
+        assert set(briefs) == set(every) and len(every) == 2
+        assert set(briefs[every[0]]) == set(digest.BRIEF_COLUMNS)
+        assert digest.open_class_briefs(conn, STORY_NOW - timedelta(days=30)) == {}
+        matched = 0
+        for plan in (*plan_names(conn), "无此方案"):
+            want = digest.events_with_plan(conn, every, plan)
+            assert set(digest.open_class_briefs(conn, STORY_NOW, plan)) == want
+            matched += bool(want)
+        assert matched  # some 方案 picks some of them
+        kinds = digest.response_kinds(conn, every)
+        assert kinds == {e: [] for e in every}
+
+
+def test_preview_draws_the_chart_as_svg_with_every_total(store, settings) -> None:
+    from jobs.report_chart import chart_svg
+    from jobs.report_model import Chart
+
+    report = build_report(settings, store, "weekly", day=date(2025, 6, 11), now=STORY_NOW + timedelta(days=1))
+    fragment = render_html(report, standalone=False)
+    assert 'src="data:image/svg+xml;base64,' in fragment and "data:image/png" not in fragment  # no matplotlib
+    assert "<svg" not in fragment  # an image: st.html's sanitiser drops inline SVG elements
+    chart = report.section("trend").blocks[0]
+    svg = chart_svg(chart)
+    totals = [sum(day) for day in zip(*(counts for _, counts in chart.series), strict=True)]
+    bars = [n for _, counts in chart.series for n in counts if n]
+    assert svg.count("<title>") == len(bars) and all(f">{t}</text>" in svg for t in totals if t)
+    assert len(chart.days) == 14 and all(f'text-anchor="middle">{d[5:]}</text>' in svg for d in chart.days)
+    odd = chart_svg(Chart(XSS, ("2025-06-09",), (("负面", (1,)),)))
+    assert XSS not in odd and "&lt;script&gt;" in odd
