@@ -22,8 +22,8 @@ import time
 
 import streamlit as st
 
-from config.loader import Settings, load_settings
-from dashboard import data
+from config.loader import Settings
+from dashboard import components, data
 from jobs import auth as auth_jobs
 from jobs import workflows
 from store.users import User
@@ -110,7 +110,7 @@ def require_login(db_url: str, settings: Settings | None = None) -> User:
     """The logged-in user, or the login form and st.stop(). A login ends after `dashboard.session_minutes`
     without a click, and at once when the account is disabled. Call after the store was checked
     (components.page_context), with the settings already validated there."""
-    settings = settings or load_settings()
+    settings = settings or components.settings()
     engine = data.engine(db_url)
     login = st.session_state.get(LOGIN_KEY)
     now = time.time()

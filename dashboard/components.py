@@ -7,6 +7,7 @@ Crawled text is never passed to markdown here: it is shown only in tables, which
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -14,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
 
-from config.loader import ConfigError, load_settings
+from config.loader import ConfigError, Settings, load_settings, settings_file
 from dashboard import data, data_exports
 from dashboard.links import display_frame
 from jobs import exports as export_job
@@ -54,21 +55,41 @@ def tz_label(tz_name: str) -> str:
     return "北京时间" if tz_name in BEIJING_TIME_ZONES else tz_name
 
 
+_SETTINGS_MEMO: dict[tuple, Settings] = {}
+
+
+def settings() -> Settings:
+    """The validated settings, parsed again only when settings.yaml or a MONITOR_* variable changed (the app
+    asks for them several times per run: login, page context, a page's own needs). Raises ConfigError."""
+    file = settings_file()
+    try:
+        stat = file.stat()
+        stamp: tuple = (str(file), stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        stamp = (str(file), None, None)
+    key = (stamp, tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("MONITOR_"))))
+    if (cached := _SETTINGS_MEMO.get(key)) is None:
+        cached = load_settings()
+        _SETTINGS_MEMO.clear()
+        _SETTINGS_MEMO[key] = cached
+    return cached
+
+
 def page_context() -> PageContext:
     """Load settings and check the store; on any problem show one Chinese error and stop the page."""
     try:
-        settings = load_settings()
+        cfg = settings()
     except ConfigError as exc:
         st.error("配置文件有误，仪表盘无法启动。请修正后刷新本页。")
         st.code(str(exc), language=None)
         st.stop()
-    tz_name = settings.dashboard.timezone
+    tz_name = cfg.dashboard.timezone
     try:
         ZoneInfo(tz_name)
     except (ZoneInfoNotFoundError, ValueError):
         st.error("配置项 dashboard.timezone 不是有效的时区名称（例如 Asia/Shanghai）。")
         st.stop()
-    db_url = settings.resolved_db_url
+    db_url = cfg.resolved_db_url
     try:
         data.engine(db_url)
     except StoreError as exc:
@@ -76,7 +97,7 @@ def page_context() -> PageContext:
         st.error(f"数据库不可用。{STORE_HINT}")
         st.code(str(exc), language=None)
         st.stop()
-    return PageContext(db_url=db_url, tz_name=tz_name, plans_path=str(settings.path(settings.plans_file)))
+    return PageContext(db_url=db_url, tz_name=tz_name, plans_path=str(cfg.path(cfg.plans_file)))
 
 
 def empty_state() -> None:

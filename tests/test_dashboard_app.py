@@ -419,3 +419,17 @@ def test_tables_show_missing_values_and_no_rows_in_chinese():
     assert at.get_by_key("t_missing").dataframe[0].proto.placeholder == "—"
     assert not at.get_by_key("t_empty").dataframe and at.get_by_key("t_empty").caption[0].value == "（无）"
     assert at.get_by_key("t_empty_custom").caption[0].value == "尚未核查，暂无依据"
+
+
+def test_settings_are_parsed_once_and_again_after_an_edit(tmp_path, monkeypatch):
+    """components.settings() reuses the parsed settings within and across runs, and reads the file again as
+    soon as it (or a MONITOR_* variable) changes."""
+    file = tmp_path / "settings.yaml"
+    file.write_text("dashboard:\n  timezone: Asia/Shanghai\n", encoding="utf-8")
+    monkeypatch.setenv("MONITOR_CONFIG", str(file))
+    first = components.settings()
+    assert components.settings() is first and first.dashboard.timezone == "Asia/Shanghai"
+    file.write_text("dashboard:\n  timezone: Asia/Urumqi\n", encoding="utf-8")
+    assert components.settings().dashboard.timezone == "Asia/Urumqi"
+    monkeypatch.setenv("MONITOR_DASHBOARD__TIMEZONE", "UTC")
+    assert components.settings().dashboard.timezone == "UTC"

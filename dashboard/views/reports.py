@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 import pandas as pd
 import streamlit as st
 
-from config.loader import load_settings
 from config.vocabulary import EVENT_HANDLING, EVENT_PENDING, RESPONSE_CLASSES
 from dashboard import auth, components, data
 from dashboard import data_reports as rd
@@ -23,7 +22,7 @@ from jobs.reports import KIND_TITLES, ReportError
 from jobs.workflows import ACTION_EXPORT
 
 ctx = components.page_context()
-settings = load_settings()  # page_context() has checked it
+settings = components.settings()  # page_context() has checked it
 st.title("舆情报告")
 st.caption(
     "日报、周报按设定的每日出报时间切分统计时段（未选日期时统计截至现在的24小时或7天）；专报针对单个事件。"
