@@ -258,9 +258,9 @@ def _stored_documents(url: str) -> int | None:
     from store.db import open_store
     from store.schema import documents
 
-    try:
-        engine = open_store(url, upgrade=False)
-    except Exception:  # noqa: BLE001 - no store, or not at head: build anew
+    try:  # a store built by an older version is brought to head (never filled a second time)
+        engine = open_store(url)
+    except Exception:  # noqa: BLE001 - no store, or one that cannot be migrated: build anew
         return None
     try:
         with engine.connect() as conn:
