@@ -44,7 +44,8 @@ TRIGRAM = 3  # terms this long or longer use the FTS5 trigram index on SQLite
 # by the index, HITS_READ * N / P by a scan in time order: the index pays up to P = sqrt(3 * HITS_READ * N).
 HITS_READ = 10_000
 SHORT_DOCS_MIN = 20_000  # the index is used up to this many documents however small the store
-SHORT_DOCS_SCAN = 30_000  # ... and up to this many when the time window holds few documents (`scan`)
+SCAN_SHARE = 4  # in a small time window (`scan`), up to a quarter of the window's documents (an index entry is
+# cheaper than a LIKE, but the index lists the term's documents of every time)
 _SPACE = re.compile(r"[\s\u3000]+")
 
 
@@ -130,13 +131,15 @@ def _short_candidates(conn: Connection, term: str, key: str, limit: int):
     return found
 
 
-def text_clause(conn: Connection, terms: tuple[str, ...] | list[str], *, scan: bool = False) -> ColumnElement:
+def text_clause(
+    conn: Connection, terms: tuple[str, ...] | list[str], *, scan: bool = False, window_docs: int | None = None
+) -> ColumnElement:
     """Documents whose title or body holds every term (see the module docstring); `terms` non-empty.
 
     `scan`: the other conditions leave few documents (store.exports decides), so on SQLite every term is
     matched with LIKE on those rather than looked up in the trigram index, which would list every document
-    holding a common term first; a short term in at most SHORT_DOCS_SCAN documents is still looked up in
-    the bigram index. The hits are the same either way."""
+    holding a common term first; a short term is still looked up in the bigram index when it lists at most
+    a SCAN_SHARE-th of `window_docs` (the documents of the window). The hits are the same either way."""
     d = documents.c
     dialect = conn.dialect.name
     if dialect == "postgresql":
@@ -164,8 +167,9 @@ def text_clause(conn: Connection, terms: tuple[str, ...] | list[str], *, scan: b
     limit = None
     for i, t in enumerate(terms):
         if not long_terms and _indexable_short(t):
-            limit = limit or (SHORT_DOCS_SCAN if scan else short_docs_max(conn))
-            candidates = _short_candidates(conn, t, f"fts_short_{i}", limit)
+            if limit is None:
+                limit = (window_docs or 0) // SCAN_SHARE if scan else short_docs_max(conn)
+            candidates = _short_candidates(conn, t, f"fts_short_{i}", limit) if limit > 0 else None
             if candidates is not None:
                 parts.append(d.id.in_(candidates))
         if scan or len(t) < TRIGRAM or _has_other_cased(t):

@@ -219,7 +219,6 @@ def test_one_and_two_character_terms_through_the_index_or_by_scan_equal_a_substr
     from store import fulltext
 
     monkeypatch.setattr(fulltext, "SHORT_DOCS_MIN", docs_max)
-    monkeypatch.setattr(fulltext, "SHORT_DOCS_SCAN", docs_max)
     monkeypatch.setattr(fulltext, "HITS_READ", 0)
     rows = [document(k, title=t, body=b, published_at=T0 + timedelta(hours=i), fetched_at=T0, first_seen_at=T0)
             for i, (k, (t, b)) in enumerate(SHORT_CORPUS.items())]  # fmt: skip
