@@ -38,10 +38,10 @@ from store.schema import documents
 MAX_TERMS = 8
 MAX_TERM_CHARS = 50
 TRIGRAM = 3  # terms this long or longer use the FTS5 trigram index on SQLite
-# SQLite, one- and two-character terms (bench.dashboard, bench.search): listing the documents of a term from the
-# bigram index costs about a third of what testing one document with LIKE does, and a search reads at most
-# HITS_READ hits (a page deep in them, or the dashboard's capped count). A term in P of N documents costs P
-# by the index, HITS_READ * N / P by a scan in time order: the index pays up to P = sqrt(3 * HITS_READ * N).
+# SQLite, one- and two-character terms (bench.dashboard, bench.search): a search reads at most HITS_READ hits (a
+# page deep in them, or the dashboard's capped count, dashboard.data_search.COUNT_CAP). A term in P of N
+# documents costs about P row reads by the index (its page sorts every hit) and HITS_READ * N / P by a scan in
+# time order (which stops once it has them): the index pays up to P = sqrt(HITS_READ * N).
 HITS_READ = 10_000
 SHORT_DOCS_MIN = 20_000  # the index is used up to this many documents however small the store
 SCAN_SHARE = 4  # in a small time window (`scan`), up to a quarter of the window's documents (an index entry is
@@ -109,7 +109,7 @@ def short_docs_max(conn: Connection) -> int:
     """SQLite: up to how many documents a one- or two-character term is looked up in the bigram index (the
     store's size by its largest id, which costs one index step)."""
     n = conn.execute(select(func.max(documents.c.id))).scalar() or 0
-    return max(SHORT_DOCS_MIN, math.isqrt(3 * HITS_READ * int(n)))
+    return max(SHORT_DOCS_MIN, math.isqrt(HITS_READ * int(n)))
 
 
 def _short_candidates(conn: Connection, term: str, key: str, limit: int):
