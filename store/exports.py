@@ -126,7 +126,7 @@ def _window_docs(conn: Connection, flt: ExportFilter) -> int | None:
 
 
 def _document_conditions(
-    conn: Connection, flt: ExportFilter, *, with_time: bool = True
+    conn: Connection, flt: ExportFilter, *, with_time: bool = True, reads: int | None = None
 ) -> list[ColumnElement]:
     d = documents.c
     where = time_window(flt) if with_time else []
@@ -157,7 +157,7 @@ def _document_conditions(
     if flt.text:
         window = _window_docs(conn, flt) if with_time else None
         scan = window is not None and window <= SCAN_WINDOW_MAX
-        where.append(text_clause(conn, flt.text, scan=scan, window_docs=window if scan else None))
+        where.append(text_clause(conn, flt.text, scan=scan, window_docs=window if scan else None, reads=reads))
     return where
 
 
@@ -174,10 +174,10 @@ def _stream(conn: Connection, stmt, yield_per: int) -> Iterator[Row]:
         result.close()
 
 
-def select_documents(conn: Connection, flt: ExportFilter, *columns: Any):
+def select_documents(conn: Connection, flt: ExportFilter, *columns: Any, reads: int | None = None):
     """SELECT `columns` FROM documents WHERE every condition of `flt`: the one query that document counts,
     exports, trend facts and search result pages are built from (each adds its order and limits)."""
-    return select(*columns).select_from(documents).where(*_document_conditions(conn, flt))
+    return select(*columns).select_from(documents).where(*_document_conditions(conn, flt, reads=reads))
 
 
 def count_documents(conn: Connection, flt: ExportFilter) -> int:

@@ -12,9 +12,9 @@ trigram index cannot look up, are matched with LIKE; when they are the whole que
 0011_w_searchperf), each is first looked up in `documents_bigram`, an FTS5 index of every two-character
 substring and every last character of the titles and bodies (a two-character term is one token, a
 one-character one a prefix): the documents it lists are checked with LIKE. A term found in more than
-`short_docs_max` documents (a bounded count, so it costs at most that many index entries) is left to
-LIKE alone: a scan in time order meets such a term at once, and a page of hits or a capped count stops
-early. In a small time window (store.exports) long terms are scanned for with LIKE, short ones too unless
+`short_docs_max` documents (sqrt of the hits the statement needs in time order times the store's size; a
+bounded count, so it costs at most that many index entries) is left to LIKE alone: a scan in time order meets
+such a term soon, and a page of hits or a capped count stops early. In a small time window (store.exports) long terms are scanned for with LIKE, short ones too unless
 the bigram index lists few documents.
 PostgreSQL: LIKE for terms without ASCII letters (Chinese has no case, and LIKE is several times faster
 than ILIKE), else a regular expression with each ASCII letter as [xX]; the pg_trgm GIN indexes serve both.
@@ -38,12 +38,13 @@ from store.schema import documents
 MAX_TERMS = 8
 MAX_TERM_CHARS = 50
 TRIGRAM = 3  # terms this long or longer use the FTS5 trigram index on SQLite
-# SQLite, one- and two-character terms (bench.dashboard, bench.search): a search reads at most HITS_READ hits (a
-# page deep in them, or the dashboard's capped count, dashboard.data_search.COUNT_CAP). A term in P of N
-# documents costs about P row reads by the index (its page sorts every hit) and HITS_READ * N / P by a scan in
-# time order (which stops once it has them): the index pays up to P = sqrt(HITS_READ * N).
+# SQLite, one- and two-character terms (bench.dashboard, bench.search): a statement that needs the first R hits
+# in time order (a page: offset + limit; a capped count: cap + 1; by default HITS_READ, the dashboard's count
+# cap dashboard.data_search.COUNT_CAP) costs, for a term in P of N documents, about P row reads by the index
+# (every hit is read and sorted) and R * N / P by a scan in time order (which stops once it has R): the index
+# pays up to P = sqrt(R * N), at least SHORT_DOCS_MIN.
 HITS_READ = 10_000
-SHORT_DOCS_MIN = 20_000  # the index is used up to this many documents however small the store
+SHORT_DOCS_MIN = 2_000
 SCAN_SHARE = 4  # in a small time window (`scan`), up to a quarter of the window's documents (an index entry is
 # cheaper than a LIKE, but the index lists the term's documents of every time)
 _SPACE = re.compile(r"[\s\u3000]+")
@@ -105,11 +106,12 @@ def _indexable_short(term: str) -> bool:
     return 1 <= len(term) <= 2 and not any(unicodedata.category(c).startswith("Z") for c in term)
 
 
-def short_docs_max(conn: Connection) -> int:
-    """SQLite: up to how many documents a one- or two-character term is looked up in the bigram index (the
-    store's size by its largest id, which costs one index step)."""
+def short_docs_max(conn: Connection, reads: int | None = None) -> int:
+    """SQLite: up to how many documents a one- or two-character term is looked up in the bigram index by a
+    statement that needs its first `reads` hits (default HITS_READ); the store's size is its largest id (one
+    index step)."""
     n = conn.execute(select(func.max(documents.c.id))).scalar() or 0
-    return max(SHORT_DOCS_MIN, math.isqrt(HITS_READ * int(n)))
+    return max(SHORT_DOCS_MIN, math.isqrt(max(0, HITS_READ if reads is None else int(reads)) * int(n)))
 
 
 def _short_candidates(conn: Connection, term: str, key: str, limit: int):
@@ -132,14 +134,16 @@ def _short_candidates(conn: Connection, term: str, key: str, limit: int):
 
 
 def text_clause(
-    conn: Connection, terms: tuple[str, ...] | list[str], *, scan: bool = False, window_docs: int | None = None
+    conn: Connection, terms: tuple[str, ...] | list[str], *, scan: bool = False, window_docs: int | None = None,
+    reads: int | None = None,
 ) -> ColumnElement:
     """Documents whose title or body holds every term (see the module docstring); `terms` non-empty.
 
     `scan`: the other conditions leave few documents (store.exports decides), so on SQLite every term is
     matched with LIKE on those rather than looked up in the trigram index, which would list every document
     holding a common term first; a short term is still looked up in the bigram index when it lists at most
-    a SCAN_SHARE-th of `window_docs` (the documents of the window). The hits are the same either way."""
+    a SCAN_SHARE-th of `window_docs` (the documents of the window). `reads`: how many hits in time order the
+    statement needs (short_docs_max). The hits are the same either way."""
     d = documents.c
     dialect = conn.dialect.name
     if dialect == "postgresql":
@@ -168,7 +172,7 @@ def text_clause(
     for i, t in enumerate(terms):
         if not long_terms and _indexable_short(t):
             if limit is None:
-                limit = (window_docs or 0) // SCAN_SHARE if scan else short_docs_max(conn)
+                limit = (window_docs or 0) // SCAN_SHARE if scan else short_docs_max(conn, reads)
             candidates = _short_candidates(conn, t, f"fts_short_{i}", limit) if limit > 0 else None
             if candidates is not None:
                 parts.append(d.id.in_(candidates))

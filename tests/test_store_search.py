@@ -218,8 +218,7 @@ def test_one_and_two_character_terms_through_the_index_or_by_scan_equal_a_substr
     scanned for. Both, and PostgreSQL, give every document holding it and no other."""
     from store import fulltext
 
-    monkeypatch.setattr(fulltext, "SHORT_DOCS_MIN", docs_max)
-    monkeypatch.setattr(fulltext, "HITS_READ", 0)
+    monkeypatch.setattr(fulltext, "short_docs_max", lambda conn, reads=None: docs_max)
     rows = [document(k, title=t, body=b, published_at=T0 + timedelta(hours=i), fetched_at=T0, first_seen_at=T0)
             for i, (k, (t, b)) in enumerate(SHORT_CORPUS.items())]  # fmt: skip
     ids = insert_documents(store, rows)
