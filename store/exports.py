@@ -115,19 +115,18 @@ def time_window(flt: ExportFilter) -> list[ColumnElement]:
 SCAN_WINDOW_MAX = 30_000  # SQLite: search by LIKE within a time window holding at most this many documents
 
 
-def _few_in_window(conn: Connection, flt: ExportFilter) -> bool:
-    """SQLite only: whether the time window of `flt` holds at most SCAN_WINDOW_MAX documents (counted up to
-    that bound through the time indexes), so that scanning it beats listing every hit of a common term from
-    the trigram index (bench.search)."""
+def _window_docs(conn: Connection, flt: ExportFilter) -> int | None:
+    """SQLite only: how many documents the time window of `flt` holds, counted through the time indexes up to
+    SCAN_WINDOW_MAX + 1 (None: another backend, or no window). At most SCAN_WINDOW_MAX: scanning the window
+    beats listing every hit of a common term from the trigram index (bench.search)."""
     if conn.dialect.name != "sqlite" or (flt.start is None and flt.end is None):
-        return False
+        return None
     bounded = select(literal(1)).select_from(documents).where(*time_window(flt)).limit(SCAN_WINDOW_MAX + 1)
-    n = conn.execute(select(func.count()).select_from(bounded.subquery())).scalar_one()
-    return int(n) <= SCAN_WINDOW_MAX
+    return int(conn.execute(select(func.count()).select_from(bounded.subquery())).scalar_one())
 
 
 def _document_conditions(
-    conn: Connection, flt: ExportFilter, *, with_time: bool = True
+    conn: Connection, flt: ExportFilter, *, with_time: bool = True, reads: int | None = None
 ) -> list[ColumnElement]:
     d = documents.c
     where = time_window(flt) if with_time else []
@@ -156,7 +155,9 @@ def _document_conditions(
     if flt.ids:
         where.append(d.id.in_([int(i) for i in flt.ids]))
     if flt.text:
-        where.append(text_clause(conn, flt.text, scan=with_time and _few_in_window(conn, flt)))
+        window = _window_docs(conn, flt) if with_time else None
+        scan = window is not None and window <= SCAN_WINDOW_MAX
+        where.append(text_clause(conn, flt.text, scan=scan, window_docs=window if scan else None, reads=reads))
     return where
 
 
@@ -173,10 +174,10 @@ def _stream(conn: Connection, stmt, yield_per: int) -> Iterator[Row]:
         result.close()
 
 
-def select_documents(conn: Connection, flt: ExportFilter, *columns: Any):
+def select_documents(conn: Connection, flt: ExportFilter, *columns: Any, reads: int | None = None):
     """SELECT `columns` FROM documents WHERE every condition of `flt`: the one query that document counts,
     exports, trend facts and search result pages are built from (each adds its order and limits)."""
-    return select(*columns).select_from(documents).where(*_document_conditions(conn, flt))
+    return select(*columns).select_from(documents).where(*_document_conditions(conn, flt, reads=reads))
 
 
 def count_documents(conn: Connection, flt: ExportFilter) -> int:

@@ -8,22 +8,27 @@ so 审计 finds 审计署 and 审计局 alike.
 SQLite (migration 0007_w_search): terms of three characters or more go to the FTS5 trigram index
 (`documents_fts MATCH '"term"'`, a substring match); the index also folds the case of non-ASCII letters,
 so a term holding such letters is checked again with LIKE, which folds ASCII only. Shorter terms, which a
-trigram index cannot look up, are matched with LIKE on the documents (the other filters, above all the time
-window, narrow the scan). A two-character term alone (migration 0010_w_speed) is first looked up in the
-index when it is rare: the documents holding a trigram that begins with it (the trigrams are listed from
-`documents_fts_vocab`) plus those whose title or body ends with it (expression indexes), then checked with
-LIKE; a term found in more than BIGRAM_DOCS_MAX documents is left to the scan, which meets it at once. PostgreSQL: LIKE for terms without ASCII letters (Chinese has no case, and LIKE
-is several times faster than ILIKE), else a regular expression with each ASCII letter as [xX]; the pg_trgm
-GIN indexes serve both. Both backends return the same documents; `snippet` marks the same occurrences.
+trigram index cannot look up, are matched with LIKE; when they are the whole query (migration
+0011_w_searchperf), each is first looked up in `documents_bigram`, an FTS5 index of every two-character
+substring and every last character of the titles and bodies (a two-character term is one token, a
+one-character one a prefix): the documents it lists are checked with LIKE. A term found in more than
+`short_docs_max` documents (sqrt of the hits the statement needs in time order times the store's size; a
+bounded count, so it costs at most that many index entries) is left to LIKE alone: a scan in time order meets
+such a term soon, and a page of hits or a capped count stops early. In a small time window (store.exports) long terms are scanned for with LIKE, short ones too unless
+the bigram index lists few documents.
+PostgreSQL: LIKE for terms without ASCII letters (Chinese has no case, and LIKE is several times faster
+than ILIKE), else a regular expression with each ASCII letter as [xX]; the pg_trgm GIN indexes serve both.
+Both backends return the same documents; `snippet` marks the same occurrences.
 """
 
 from __future__ import annotations
 
+import math
 import re
-import time
+import unicodedata
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, literal_column, or_, select, text, union
+from sqlalchemy import and_, func, literal_column, or_, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql.expression import ColumnElement
@@ -33,10 +38,15 @@ from store.schema import documents
 MAX_TERMS = 8
 MAX_TERM_CHARS = 50
 TRIGRAM = 3  # terms this long or longer use the FTS5 trigram index on SQLite
-BIGRAM_DOCS_MAX = 20_000  # SQLite: a two-character term in more documents (by its trigrams) is scanned for
-BIGRAM_TRIGRAMS_MAX = 1000  # ... as is one that begins more distinct trigrams than this
-COMMON_TTL_S = 600.0  # a term found too common is scanned for without asking the index again for this long
-_common: dict[tuple[str, str], float] = {}  # (database, folded term) -> until when it counts as common
+# SQLite, one- and two-character terms (bench.dashboard, bench.search): a statement that needs the first R hits
+# in time order (a page: offset + limit; a capped count: cap + 1; by default HITS_READ, the dashboard's count
+# cap dashboard.data_search.COUNT_CAP) costs, for a term in P of N documents, about P row reads by the index
+# (every hit is read and sorted) and R * N / P by a scan in time order (which stops once it has R): the index
+# pays up to P = sqrt(R * N), at least SHORT_DOCS_MIN.
+HITS_READ = 10_000
+SHORT_DOCS_MIN = 2_000
+SCAN_SHARE = 4  # in a small time window (`scan`), up to a quarter of the window's documents (an index entry is
+# cheaper than a LIKE, but the index lists the term's documents of every time)
 _SPACE = re.compile(r"[\s\u3000]+")
 
 
@@ -90,51 +100,50 @@ def _fts_phrase(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-def _bigram_candidates(conn: Connection, term: str, key: str):
-    """SQLite: a SELECT of the ids of the documents that may hold the two-character `term` (every one that
-    does, and few others), or None when the term is too common for the index to pay (or there is no index)."""
-    folded = term.lower() if not _has_other_cased(term) else None
-    if folded is None or len(folded) != 2:
-        return None
-    known = (conn.engine.url.render_as_string(hide_password=True), folded)
-    if _common.get(known, 0.0) > time.monotonic():  # a scan finds a common term at once: no lookup
-        return None
-    vocab = text("SELECT term, doc FROM documents_fts_vocab WHERE term >= :lo AND term < :hi")
-    trigrams: list[str] = []
-    docs = 0
-    try:
-        result = conn.execute(vocab, {"lo": folded, "hi": folded + "\U0010ffff"})
-    except OperationalError:  # a store without migration 0010_w_speed: scan
-        return None
-    try:
-        for trigram, n in result:
-            trigrams.append(str(trigram))
-            docs += int(n)
-            if docs > BIGRAM_DOCS_MAX or len(trigrams) > BIGRAM_TRIGRAMS_MAX:
-                if len(_common) > 10_000:
-                    _common.clear()
-                _common[known] = time.monotonic() + COMMON_TTL_S
-                return None
-    finally:
-        result.close()
-    tail = documents.alias("tail_docs")
-    two = literal_column("-2")  # a literal, so that the expression indexes apply
-    parts = [
-        select(tail.c.id).where(func.lower(func.substr(tail.c.title, two)) == folded),
-        select(tail.c.id).where(func.lower(func.substr(tail.c.body, two)) == folded),
-    ]
-    if trigrams:
-        match = text(f"documents_fts MATCH :{key}").bindparams(**{key: " OR ".join(_fts_phrase(t) for t in trigrams)})
-        parts.append(select(literal_column("rowid")).select_from(text("documents_fts")).where(match))
-    return union(*parts)
+def _indexable_short(term: str) -> bool:
+    """Whether `term` can be looked up in documents_bigram: one or two characters, none a separator (Z*),
+    which the tokenizer splits on (a term never holds one: terms are split on whitespace)."""
+    return 1 <= len(term) <= 2 and not any(unicodedata.category(c).startswith("Z") for c in term)
 
 
-def text_clause(conn: Connection, terms: tuple[str, ...] | list[str], *, scan: bool = False) -> ColumnElement:
+def short_docs_max(conn: Connection, reads: int | None = None) -> int:
+    """SQLite: up to how many documents a one- or two-character term is looked up in the bigram index by a
+    statement that needs its first `reads` hits (default HITS_READ); the store's size is its largest id (one
+    index step)."""
+    n = conn.execute(select(func.max(documents.c.id))).scalar() or 0
+    return max(SHORT_DOCS_MIN, math.isqrt(max(0, HITS_READ if reads is None else int(reads)) * int(n)))
+
+
+def _short_candidates(conn: Connection, term: str, key: str, limit: int):
+    """SQLite: a SELECT of the ids of the documents that may hold the one- or two-character `term` (every
+    one that does, others only by case), or None when it is in more than `limit` documents (a bounded count:
+    a common term is met at once by a scan in time order) or the store has no bigram index (before
+    migration 0011_w_searchperf)."""
+    if not _indexable_short(term):
+        return None
+    phrase = _fts_phrase(term) + ("*" if len(term) == 1 else "")
+    match = text(f"documents_bigram MATCH :{key}").bindparams(**{key: phrase})
+    found = select(literal_column("rowid")).select_from(text("documents_bigram")).where(match)
+    probe = select(func.count()).select_from(found.limit(limit + 1).subquery())
+    try:
+        if int(conn.execute(probe).scalar_one()) > limit:
+            return None
+    except OperationalError:  # a store without migration 0011_w_searchperf: scan
+        return None
+    return found
+
+
+def text_clause(
+    conn: Connection, terms: tuple[str, ...] | list[str], *, scan: bool = False, window_docs: int | None = None,
+    reads: int | None = None,
+) -> ColumnElement:
     """Documents whose title or body holds every term (see the module docstring); `terms` non-empty.
 
     `scan`: the other conditions leave few documents (store.exports decides), so on SQLite every term is
     matched with LIKE on those rather than looked up in the trigram index, which would list every document
-    holding a common term first. The hits are the same either way."""
+    holding a common term first; a short term is still looked up in the bigram index when it lists at most
+    a SCAN_SHARE-th of `window_docs` (the documents of the window). `reads`: how many hits in time order the
+    statement needs (short_docs_max). The hits are the same either way."""
     d = documents.c
     dialect = conn.dialect.name
     if dialect == "postgresql":
@@ -159,9 +168,12 @@ def text_clause(conn: Connection, terms: tuple[str, ...] | list[str], *, scan: b
                 fts_query=" AND ".join(_fts_phrase(t) for t in long_terms)))
         )  # fmt: skip
         parts.append(d.id.in_(fts))
+    limit = None
     for i, t in enumerate(terms):
-        if not scan and not long_terms and len(t) == 2:
-            candidates = _bigram_candidates(conn, t, f"fts_bigram_{i}")
+        if not long_terms and _indexable_short(t):
+            if limit is None:
+                limit = (window_docs or 0) // SCAN_SHARE if scan else short_docs_max(conn, reads)
+            candidates = _short_candidates(conn, t, f"fts_short_{i}", limit) if limit > 0 else None
             if candidates is not None:
                 parts.append(d.id.in_(candidates))
         if scan or len(t) < TRIGRAM or _has_other_cased(t):

@@ -26,8 +26,9 @@ def search_page(conn: Connection, flt: ExportFilter, *, limit: int = 20, offset:
     """Documents passing `flt` (its `text` terms included), newest first, `limit` from `offset`."""
     d = documents.c
     cols = [d[c] if c != "body" else d.body.label("body") for c in HIT_COLUMNS]
-    stmt = select_documents(conn, flt, *cols).order_by(*document_order(newest_first=True))
-    rows = conn.execute(stmt.limit(max(0, int(limit))).offset(max(0, int(offset)))).mappings().all()
+    limit, offset = max(0, int(limit)), max(0, int(offset))
+    stmt = select_documents(conn, flt, *cols, reads=offset + limit).order_by(*document_order(newest_first=True))
+    rows = conn.execute(stmt.limit(limit).offset(offset)).mappings().all()
     out = []
     for r in rows:
         row = dict(r)
@@ -42,13 +43,13 @@ def count_hits(conn: Connection, flt: ExportFilter, cap: int | None = None) -> i
     them all costs seconds, while finding the first cap + 1 costs milliseconds)."""
     if cap is None:
         return count_documents(conn, flt)
-    first = select_documents(conn, flt, literal(1)).limit(int(cap) + 1).subquery()
+    first = select_documents(conn, flt, literal(1), reads=int(cap) + 1).limit(int(cap) + 1).subquery()
     return int(conn.execute(select(func.count()).select_from(first)).scalar_one())
 
 
 def hit_ids(conn: Connection, flt: ExportFilter, limit: int = 1000) -> list[int]:
     """The ids of the first `limit` hits in page order (tests and the CLI compare hit lists by these)."""
-    stmt = select_documents(conn, flt, documents.c.id).order_by(*document_order(newest_first=True))
+    stmt = select_documents(conn, flt, documents.c.id, reads=limit).order_by(*document_order(newest_first=True))
     return [int(i) for i in conn.execute(stmt.limit(limit)).scalars()]
 
 

@@ -1,6 +1,6 @@
-"""Full-text search (store.fulltext, store.search, migration 0007_w_search) on SQLite (FTS5 trigram, LIKE for
-short terms) and, marked requires_postgres, PostgreSQL (ILIKE with pg_trgm): the same hit lists for Chinese
-queries of one, two, three and more characters, several terms, ASCII case, LIKE wildcards and quotes, every
+"""Full-text search (store.fulltext, store.search, migrations 0007_w_search and 0011_w_searchperf) on SQLite
+(FTS5 trigram, an FTS5 bigram index for short terms, LIKE) and, marked requires_postgres, PostgreSQL (LIKE
+with pg_trgm): the same hit lists for Chinese queries of one, two, three and more characters, several terms, ASCII case, LIKE wildcards and quotes, every
 hit list checked against a plain substring search in Python; the index follows inserts, title changes and
 deletes; the migration indexes documents stored before it; snippets mark what matched and nothing else."""
 
@@ -45,6 +45,12 @@ QUERIES = [
     "审计_报告",
     '"审计"',  # quotes are text, not FTS5 syntax
     "审",  # one character
+    "计",
+    "号公",  # two characters across word boundaries
+    "Pp",  # ASCII case, two characters
+    "%",  # one character: a LIKE wildcard taken literally
+    "ä",  # one character: other letters are exact
+    "Ω",
     "审计　爆炸",  # full-width space between terms: nothing has both
     "爆炸 事故 工作组",
     "不存在的词语",
@@ -155,6 +161,8 @@ def test_migration_indexes_documents_stored_before_it(empty_store_url):
         migrate(engine)
         assert len(_hits(engine, "审计署")) == len(_expected("审计署")) > 0
         assert len(_hits(engine, "2026年第3号公告")) == 2
+        for short in ("审计", "审", "公告"):  # the bigram index (0011_w_searchperf) holds them too
+            assert len(_hits(engine, short)) == len(_expected(short)) > 0
     finally:
         engine.dispose()
 
@@ -189,29 +197,64 @@ def test_search_in_a_time_window_gives_the_same_hits_by_index_or_by_scan(corpus,
         assert _hits(engine, query, start=start, end=end) == expected, query
 
 
-TAIL_CORPUS = {  # two-character terms at the very end of a title or body have no trigram beginning with them
+SHORT_CORPUS = {  # one- and two-character terms: at the very end, punctuation, ASCII and other letters, wildcards
     "t1": ("关于资金的审计", "正文提到整改。"),
     "t2": ("整改通报", "财政资金使用存在问题，需整改"),
-    "t3": ("整改", "短"),  # a two-character title: no trigram at all
+    "t3": ("整改", "短"),  # a two-character title, a one-character body
     "t4": ("项目PP", "某市推进Pp"),  # ASCII letters fold, also at the end
     "t5": ("无关标题", "无关正文内容"),
+    "t6": ("Ärger", "ärger über ΩMEGA ωmega"),  # other letters are exact
+    "t7": ("百分比：50%", "a_b \\ \"引号\" 句末"),  # LIKE wildcards, backslash and quotes are text
+    "t8": ("审", ""),  # a one-character title, an empty body
 }
 
 
-@pytest.mark.parametrize("docs_max", [20_000, 0], ids=["index", "scan"])
-def test_two_character_terms_through_the_index_or_by_scan_equal_a_substring_search(store, monkeypatch, docs_max):
-    """SQLite (migration 0010_w_speed): a rare two-character term is looked up by the trigrams it begins plus
-    the titles and bodies ending with it; a common one is scanned for. Both give every document holding it."""
+@pytest.mark.parametrize("docs_max", [100_000, 0], ids=["index", "scan"])
+def test_one_and_two_character_terms_through_the_index_or_by_scan_equal_a_substring_search(
+    store, monkeypatch, docs_max
+):
+    """SQLite (migration 0011_w_searchperf): a one- or two-character term in few documents is looked up in
+    the bigram index (every two-character substring and last character of titles and bodies), a common one is
+    scanned for. Both, and PostgreSQL, give every document holding it and no other."""
     from store import fulltext
 
-    monkeypatch.setattr(fulltext, "BIGRAM_DOCS_MAX", docs_max)
+    monkeypatch.setattr(fulltext, "short_docs_max", lambda conn, reads=None: docs_max)
     rows = [document(k, title=t, body=b, published_at=T0 + timedelta(hours=i), fetched_at=T0, first_seen_at=T0)
-            for i, (k, (t, b)) in enumerate(TAIL_CORPUS.items())]  # fmt: skip
+            for i, (k, (t, b)) in enumerate(SHORT_CORPUS.items())]  # fmt: skip
     ids = insert_documents(store, rows)
-    terms = {text[i : i + 2] for t, b in TAIL_CORPUS.values() for text in (t, b) for i in range(len(text) - 1)}
-    for term in sorted(terms | {"pp", "PP", "改。", "不在"}):
-        expected = {ids[k] for k, (t, b) in TAIL_CORPUS.items() if fold(term) in fold(t) or fold(term) in fold(b)}
+    texts = [text for t, b in SHORT_CORPUS.values() for text in (t, b)]
+    terms = {text[i : i + n] for text in texts for n in (1, 2) for i in range(len(text) - n + 1)}
+    terms = {t for t in terms if not t.isspace() and t == t.strip()}  # a space separates terms
+    for term in sorted(terms | {"pp", "PP", "p", "ä", "Ω", "ω", "改。", "不在", "%", "_", "\\", '"'}):
+        expected = {ids[k] for k, (t, b) in SHORT_CORPUS.items() if fold(term) in fold(t) or fold(term) in fold(b)}
         assert set(_hits(store, term)) == expected, term
+        with store.connect() as conn:
+            assert q.count_documents(conn, q.ExportFilter(text=(term,))) == len(expected), term
     if store.dialect.name == "sqlite":
         with store.connect() as conn:
-            assert (fulltext._bigram_candidates(conn, "整改", "k") is None) == (docs_max == 0)
+            assert (fulltext._short_candidates(conn, "整改", "k", fulltext.short_docs_max(conn)) is None) == (docs_max == 0)
+            assert (fulltext._short_candidates(conn, "审", "k", fulltext.short_docs_max(conn)) is None) == (docs_max == 0)
+
+
+def test_short_terms_follow_inserts_title_changes_deletes_and_a_counts_rebuild(store):
+    """The bigram index is kept by triggers: a document written through the store is found by a two- and a
+    one-character term at once, a title change or delete takes it out, and rebuilding the daily counts (which
+    rewrites documents) leaves the hits as they were."""
+    from store import aggregates
+
+    ids = insert_documents(store, [document("a", title="社保基金审计", body="正文", published_at=T0,
+                                            analysis=analysed("neg", "audited"))])  # fmt: skip
+    aggregates.rebuild(store, "Asia/Shanghai")
+    ids = insert_documents(store, [document("b", title="医保与社保", body="正文", published_at=T0 + timedelta(hours=1))])
+    assert _hits(store, "社保") == [ids["b"], ids["a"]]
+    assert _hits(store, "社") == [ids["b"], ids["a"]]
+    with store.begin() as conn:
+        conn.execute(update(documents).where(documents.c.id == ids["a"]).values(title="基金审计"))
+    assert _hits(store, "社保") == [ids["b"]]
+    assert _hits(store, "基金") == [ids["a"]]
+    aggregates.rebuild(store, "Asia/Shanghai")
+    assert _hits(store, "医保") == [ids["b"]]
+    with store.begin() as conn:
+        conn.execute(delete(documents).where(documents.c.id == ids["b"]))
+    assert _hits(store, "社保") == [] and _hits(store, "社") == []
+    assert _hits(store, "审计") == [ids["a"]]
