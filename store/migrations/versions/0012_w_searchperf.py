@@ -22,7 +22,7 @@ A later migration that recreates `documents` on SQLite (batch mode "move and cop
 it must create them again (tests/test_store_search.py checks that new documents are found at head).
 
 Revision ID: 0011_w_searchperf
-Revises: 0010_w_speed
+Revises: 0011_w_annperf
 Create Date: 2026-12-01 05:05:00
 """
 
@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_w_searchperf"
-down_revision = "0010_w_speed"
+down_revision = "0011_w_annperf"
 branch_labels = None
 depends_on = None
 
