@@ -200,12 +200,12 @@ def _event_views(conn, ids: Sequence[int], now: datetime, *, with_documents: boo
     return views
 
 
-def _briefed_views(conn, start: datetime, end: datetime, flt, plan: str | None, now: datetime) -> list[_EventView]:
+def _briefed_views(conn, in_period: Counter, end: datetime, plan: str | None, now: datetime) -> list[_EventView]:
     """Every event a period report counts, ranked by urgency: those with documents in the period, plus every
     open class-A/B event that still owes a response (with a 方案, only those with a document of it). Only
     what counting, ranking and advice need is read (store.digest.BRIEF_COLUMNS and the kinds of their
-    responses); `_full_views` reads the few the report describes in full."""
-    in_period = store_reports.period_events(conn, start, end, flt)
+    responses); `_full_views` reads the few the report describes in full. `in_period`: documents per event in
+    the period (store.reports.period_profile)."""
     rows = store_digest.event_briefs(conn, list(in_period))
     for eid, row in store_digest.open_class_briefs(conn, end, plan).items():
         rows.setdefault(eid, row)
@@ -591,7 +591,8 @@ def _period_report(
     last_day = (end - timedelta(microseconds=1)).astimezone(ZoneInfo(tz)).date()
     first_day = last_day - timedelta(days=6 if kind == "daily" else 13)
     flt = store_reports.DocFilter(plans=(plan,) if plan else ())
-    c = store_reports.period_counts(conn, start, end, flt)
+    profile = store_reports.period_profile(conn, start, end, flt)  # one pass: counts, sources, events
+    c = profile.counts
     p = store_reports.period_counts(conn, prev_start, start, flt)
     refs = References(tz)
     rules = load_rules()
@@ -599,7 +600,7 @@ def _period_report(
 
     # events: active in the period, plus every open event that still owes a response (an open event outside
     # the period counts for a 方案 when one of its documents matched it); read in brief, ranked by urgency
-    views = _briefed_views(conn, start, end, flt, plan, now)
+    views = _briefed_views(conn, profile.events, end, plan, now)
     classed = [v for v in views if v.row.get("response_class")]
     critics = store_reports.critic_documents(conn, start, end, flt, limit=CITE_MAX)  # the newest, cited
     site_blocks, n_cands, n_finds, site_extra = _site_blocks(conn, start, end, tz)
@@ -689,7 +690,7 @@ def _period_report(
                     f"{chart.days[peak]}最多（{totals[peak]}篇）；有信息的天数{days}天。"
                 )
             )
-        trend_blocks.append(_level_table(store_reports.period_sources(conn, start, end, flt)))
+        trend_blocks.append(_level_table(profile.sources))
         sections.append(Section("trend", "趋势与信源分布", tuple(trend_blocks)))
         sections.append(Section("sites", "仿冒网站与网站安全", tuple(site_blocks)))
     advice = _advice_blocks(classed, rules, tz, site_extra, advice_max)

@@ -169,19 +169,52 @@ def _critic_clause():
     return and_(d.target == TARGET_OFFICE, d.sentiment_label == SENTIMENT_NEG)
 
 
+def _counts(n: int, negative: int, critics: int) -> dict[str, Any]:
+    return {"documents": n, "negative": negative, "negative_share": (negative / n) if n else None,
+            "critics": critics}  # fmt: skip
+
+
 def period_counts(conn: Connection, start: datetime, end: datetime, flt: DocFilter | None = None) -> dict[str, Any]:
     """Documents in [start, end) passing `flt`: `documents`, `negative`, `negative_share` (None when there are
-    none) and `critics` (negative and aimed at the audit office itself)."""
+    none) and `critics` (negative and aimed at the audit office itself). One pass over the period."""
     d = documents.c
-    where = and_(*_where(start, end, flt or DocFilter()))
-    neg = d.sentiment_label == SENTIMENT_NEG
-    row = conn.execute(
-        select(func.count(), func.coalesce(func.sum(case((neg, 1), else_=0)), 0)).where(where)
-    ).one()
-    critics = conn.execute(select(func.count()).where(where, _critic_clause())).scalar_one()
-    n, negative = int(row[0]), int(row[1])
-    return {"documents": n, "negative": negative, "negative_share": (negative / n) if n else None,
-            "critics": int(critics)}  # fmt: skip
+    neg = func.coalesce(func.sum(case((d.sentiment_label == SENTIMENT_NEG, 1), else_=0)), 0)
+    critic = func.coalesce(func.sum(case((_critic_clause(), 1), else_=0)), 0)
+    row = conn.execute(select(func.count(), neg, critic).where(*_where(start, end, flt or DocFilter()))).one()
+    return _counts(int(row[0]), int(row[1]), int(row[2]))
+
+
+@dataclass(frozen=True)
+class PeriodProfile:
+    """What a report counts of its period, read in one pass: `counts` (as period_counts), documents per
+    (level, source) (as period_sources) and per event (as period_events)."""
+
+    counts: dict[str, Any]
+    sources: Counter
+    events: Counter
+
+
+def period_profile(conn: Connection, start: datetime, end: datetime, flt: DocFilter | None = None) -> PeriodProfile:
+    """period_counts, period_sources and period_events of [start, end) from one grouped pass over the period's
+    documents instead of four (a week at a million documents a year is ~20,000 rows per pass)."""
+    d = documents.c
+    level = func.coalesce(d.level, "")
+    neg = func.sum(case((d.sentiment_label == SENTIMENT_NEG, 1), else_=0))
+    critic = func.sum(case((_critic_clause(), 1), else_=0))
+    stmt = (select(level, d.source, d.event_id, func.count(), neg, critic)
+            .where(*_where(start, end, flt or DocFilter())).group_by(level, d.source, d.event_id))  # fmt: skip
+    n = negative = critics = 0
+    by_source: Counter = Counter()
+    by_event: Counter = Counter()
+    for lv, src, event_id, count, n_neg, n_critic in conn.execute(stmt):
+        count = int(count)
+        n += count
+        negative += int(n_neg or 0)
+        critics += int(n_critic or 0)
+        by_source[(lv or "", src)] += count
+        if event_id is not None:
+            by_event[int(event_id)] += count
+    return PeriodProfile(_counts(n, negative, critics), by_source, by_event)
 
 
 def period_sources(conn: Connection, start: datetime, end: datetime, flt: DocFilter | None = None) -> Counter:

@@ -46,6 +46,32 @@ def test_period_counts_and_sources_match_the_documents(engine) -> None:
     assert empty == {"documents": 0, "negative": 0, "negative_share": None, "critics": 0}
 
 
+def test_period_profile_is_the_three_period_reads_in_one_pass(engine) -> None:
+    """period_profile (what a report reads of its period) equals period_counts, period_sources and
+    period_events, also with events, a 方案-less filter and undated documents in the mix."""
+    from sqlalchemy import update
+
+    from store.schema import documents
+
+    rows = [_critic(i, published=T0 + timedelta(minutes=i) if i % 3 else None) for i in range(9)]
+    rows.append(story("n1", "审计整改进展", "审计整改。", "新华网", T0, T0, level="central", sentiment="neu"))
+    rows.append(story("n2", "审计工作", "审计。", "自媒体", T0, T0, level=None, sentiment="pos"))
+    ids = insert_documents(engine, rows)
+    with engine.begin() as conn:
+        conn.execute(update(documents).where(documents.c.id.in_([ids["k1"], ids["k4"], ids["n1"]])).values(event_id=5))
+        conn.execute(update(documents).where(documents.c.id == ids["k2"]).values(event_id=9))
+    start, end = T0 - timedelta(hours=1), STORY_NOW
+    for flt in (q.DocFilter(), q.DocFilter(sentiments=("neg",)), q.DocFilter(levels=("central", ""))):
+        with engine.connect() as conn:
+            prof = q.period_profile(conn, start, end, flt)
+            assert prof.counts == q.period_counts(conn, start, end, flt)
+            assert prof.sources == q.period_sources(conn, start, end, flt)
+            assert prof.events == q.period_events(conn, start, end, flt)
+    with engine.connect() as conn:
+        prof = q.period_profile(conn, start, end)
+    assert prof.events == {5: 3, 9: 1} and prof.counts["documents"] == 11 and prof.counts["critics"] == 9
+
+
 def test_quotes_follow_level_engagement_and_time_one_per_reprint_group(engine, monkeypatch) -> None:
     rows = [_critic(i) for i in range(8)]
     rows[5] = _critic(5, level="central")
