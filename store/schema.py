@@ -125,9 +125,10 @@ documents = Table(
     Column("agg_day", Date, nullable=True),
 )
 Index("ix_documents_source_published", documents.c.source, documents.c.published_at)
-# covering the 总览's list filters, so a newest-first scan reads only the rows it returns
+# covering the 总览's list filters, so a newest-first scan reads only the rows it returns, and a report's
+# period counts (store.reports.period_profile: + target, event_id; revision 0013_w_period)
 Index("ix_documents_doc_time", documents.c.doc_time, documents.c.sentiment_label, documents.c.source,
-      documents.c.level, documents.c.id)
+      documents.c.level, documents.c.target, documents.c.event_id, documents.c.id)
 Index("ix_documents_source_doc_time", documents.c.source, documents.c.doc_time)
 Index("ix_documents_agg_day_doc_time", documents.c.agg_day, documents.c.doc_time)
 Index("ix_documents_source_first_seen", documents.c.source, documents.c.first_seen_at)
