@@ -321,7 +321,10 @@ def _classify(text: str, neg_proba: float | None = None) -> TargetResult | None:
     crit = _criticism(text)
     if crit is not None:
         return TargetResult("office", crit[0], crit[1], criticises_office=True)
-    if neg_proba is not None and neg_proba >= NEGATIVE_TONE_MIN and not PRAISE_RE.search(text):
+    # a text that reports audit findings is negative about the audited body, whoever the subject of a
+    # sentence is (审计人员在核对名册时发现…): the tone says nothing about the office there
+    if (neg_proba is not None and neg_proba >= NEGATIVE_TONE_MIN and not PRAISE_RE.search(text)
+            and not AUDIT_FINDING_RE.search(text)):  # fmt: skip
         office = _office_as_subject(text)
         if office is not None:
             why = f"语气负面（{neg_proba:.2f}）且审计机关为主语或对象：「{office}」"

@@ -237,3 +237,19 @@ def test_negative_tone_with_the_office_as_subject_is_criticism_and_only_then():
         "这个审计局真是好样的",
     ):
         assert classify_target("", other, neg_proba=0.95).criticises_office is False, other
+
+
+def test_negative_tone_in_a_report_of_findings_stays_on_the_audited_body():
+    """A news story about what an audit found is negative about the audited body even where a sentence has
+    the auditors as its subject (审计人员在…时发现…, the finding verb far from them); the tone signal must not
+    turn it into criticism of the office."""
+    title = "审计查出某市违规发放补贴3000万元 相关责任人被问责"
+    lead = (
+        "近日，某市审计局公布的审计报告显示，某县民政局存在违规发放资金等问题。"
+        "审计人员在逐户核对发放名册时陆续发现，有数十人的户籍信息与申报材料不符。"
+    )
+    result = classify_target(title, lead, neg_proba=0.95)
+    assert (result.target, result.criticises_office) == ("audited", False), result.reason
+    # the same tone on the office's own conduct, with no finding reported, is still criticism
+    own = classify_target("", "某县审计局的工作人员接电话态度恶劣，一问三不知", neg_proba=0.95)
+    assert own.criticises_office is True
