@@ -204,6 +204,11 @@ def keys_digest(rows: list[Row]) -> str:
     return hashlib.sha256("\n".join(sorted(r.key for r in rows)).encode()).hexdigest()
 
 
+def cv_folds(rows: list[Row], cv: dict) -> np.ndarray:
+    """Each row's fold (0..folds-1) by md5 of its normalised text: the same folds wherever they are cut."""
+    return np.array([int(hash_bucket(r.key, cv["salt"]) * cv["folds"]) for r in rows])
+
+
 def row_weights(rows: list[Row], recipe: dict) -> np.ndarray:
     """Per-row training weights of the social head: the set's weight, times inverse class frequency within
     the sets in ``balance_classes``."""
@@ -375,7 +380,7 @@ def train_news_head(
     y = np.array([LABEL_INDEX[r.polarity] for r in rows])
     w = balanced_weights(y)
     k = spec["cv"]["folds"]
-    fold = np.array([int(hash_bucket(r.key, spec["cv"]["salt"]) * k) for r in rows])
+    fold = cv_folds(rows, spec["cv"])
     oof = np.zeros((len(rows), 3))
     for f in range(k):
         tr = fold != f
@@ -665,7 +670,7 @@ def news_fast_oof(rows: list[Row], fast: LinearSentimentModel) -> np.ndarray:
     y = np.array([LABEL_INDEX[r.polarity] for r in rows])
     w = balanced_weights(y)
     k = spec["cv"]["folds"]
-    fold = np.array([int(hash_bucket(r.key, spec["cv"]["salt"]) * k) for r in rows])
+    fold = cv_folds(rows, spec["cv"])
     out = np.zeros((len(rows), 3))
     bias = np.array(report["decision_bias"])
     for f in range(k):
@@ -776,7 +781,7 @@ def train_precise(
 
     news_rows = [r for r in train_rows if r.dataset in recipe["news"]["sets"]]
     cv = fast_recipe["news"]["cv"]
-    fold = np.array([int(hash_bucket(r.key, cv["salt"]) * cv["folds"]) for r in news_rows])
+    fold = cv_folds(news_rows, cv)
     t0 = time.perf_counter()
     news_emb = embed([r.text for r in news_rows])
     reports["encode_news_seconds"] = round(time.perf_counter() - t0, 1)

@@ -99,3 +99,13 @@ def gone_within(pids: set[int], ports: list[int], timeout: float) -> tuple[list[
         if (not left and not held) or time.monotonic() > deadline:
             return left, held
         time.sleep(0.1)
+
+
+def reap(proc, pids) -> None:
+    """Test clean-up: SIGKILL `proc` and whatever of `pids` is still alive, then wait for `proc`."""
+    import signal
+
+    for pid in [proc.pid, *pids]:
+        if alive(pid):
+            os.kill(pid, signal.SIGKILL)
+    proc.wait()

@@ -15,7 +15,7 @@ import pytest
 
 from jobs import children
 from tests.conftest import ROOT
-from tests.processes import alive, descendants, gone_within, group, wait_until
+from tests.processes import descendants, gone_within, group, reap, wait_until
 
 # Records what the kernel will send it when its parent ends (PR_GET_PDEATHSIG) and its group, then ignores
 # SIGTERM and starts a grandchild that ignores it too (inherited), and waits.
@@ -58,10 +58,7 @@ def test_foreground_child_sets_its_death_signal_and_its_group_dies_with_the_pare
         left, _ = gone_within(family, [], 10)  # SIGTERM is ignored: the watchdog's SIGKILL after 2 s
         assert not left, f"processes left behind: {left}"
     finally:
-        for pid in [proc.pid, *family]:
-            if alive(pid):
-                os.kill(pid, signal.SIGKILL)
-        proc.wait()
+        reap(proc, family)
 
 
 def test_run_foreground_uses_no_preexec_fn(monkeypatch):

@@ -18,7 +18,7 @@ import pytest
 from config.loader import load_settings
 from jobs.runner import ChildRunner, JobResult
 from tests.conftest import ROOT
-from tests.processes import alive, descendants, gone_within, group, wait_until
+from tests.processes import alive, descendants, gone_within, group, reap, wait_until
 
 
 # ----------------------------------------------------------------- functions the children run (by import path)
@@ -173,7 +173,4 @@ def test_scheduler_killed_during_a_stop_leaves_no_child(tmp_path, die_on_term):
         left, _ = gone_within(family, [], 10)
         assert not left, f"processes left behind: {left}"
     finally:
-        for pid in [proc.pid, *family]:
-            if alive(pid):
-                os.kill(pid, signal.SIGKILL)
-        proc.wait()
+        reap(proc, family)
