@@ -215,7 +215,8 @@ def _open(visit: Visit, title: str) -> None:
     from playwright.sync_api import expect
 
     visit.page.get_by_test_id("stSidebarNav").get_by_role("link").filter(has_text=title).first.click()
-    expect(visit.page.get_by_role("heading", name=title, exact=True)).to_be_visible(timeout=30000)
+    # while Streamlit re-renders the page it was already on, the old and the new heading are both there
+    expect(visit.page.get_by_role("heading", name=title, exact=True).first).to_be_visible(timeout=30000)
     _settled(visit.page)
 
 
