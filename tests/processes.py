@@ -5,6 +5,7 @@ is free."""
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import time
 import urllib.request
@@ -102,10 +103,11 @@ def gone_within(pids: set[int], ports: list[int], timeout: float) -> tuple[list[
 
 
 def reap(proc, pids) -> None:
-    """Test clean-up: SIGKILL `proc` and whatever of `pids` is still alive, then wait for `proc`."""
-    import signal
-
+    """Test clean-up: SIGKILL `proc` and whatever of `pids` a failed test left running, then wait for `proc`."""
     for pid in [proc.pid, *pids]:
         if alive(pid):
-            os.kill(pid, signal.SIGKILL)
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:  # ended between the check and the kill
+                pass
     proc.wait()

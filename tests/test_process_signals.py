@@ -14,23 +14,12 @@ import time
 import pytest
 
 from tests.conftest import ROOT
-from tests.processes import alive, descendants, free_port, gone_within, healthy, wait_until
+from tests.processes import descendants, free_port, gone_within, healthy, reap, wait_until
 
 
 def _env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
     return {**env, "PYTHONPATH": str(ROOT), **extra}
-
-
-def _cleanup(proc: subprocess.Popen, family: set[int]) -> None:
-    """Whatever a failed test left running."""
-    for pid in [proc.pid, *family]:
-        if alive(pid):
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-    proc.wait()
 
 
 @pytest.mark.slow
@@ -53,7 +42,7 @@ def test_signal_to_dashboard_stops_streamlit_and_frees_the_port(tmp_path, sig):
         assert not held, "the dashboard port is still held"
         assert proc.wait(timeout=1) == (-signal.SIGKILL if sig == signal.SIGKILL else 0)
     finally:
-        _cleanup(proc, family)
+        reap(proc, family)
 
 
 @pytest.mark.slow
@@ -76,7 +65,7 @@ def test_signal_to_demo_stops_streamlit_sites_and_catchers(tmp_path, sig):
         assert not held, f"ports still held: {held}"
         assert proc.wait(timeout=1) == 0
     finally:
-        _cleanup(proc, family)
+        reap(proc, family)
 
 
 def _listening_ports(pid: int) -> list[int]:
@@ -132,7 +121,7 @@ def test_stage2_pool_workers_die_with_their_parent(sig):
         assert not left, f"pool workers left behind: {left}"
     finally:
         proc.stdout.close()
-        _cleanup(proc, workers)
+        reap(proc, workers)
 
 
 @pytest.fixture()
@@ -167,7 +156,7 @@ def _analyze_until_pool(db_url: str, **popen) -> tuple[subprocess.Popen, set[int
     deadline = time.monotonic() + 120
     while len(workers) < 2:  # stage 2 has started its pool
         if proc.poll() is not None or time.monotonic() > deadline:
-            _cleanup(proc, workers)
+            reap(proc, workers)
             raise AssertionError("no pool worker seen while analyze ran")
         workers = descendants(proc.pid)
         time.sleep(0.02)
@@ -183,7 +172,7 @@ def test_sigterm_to_analyze_in_stage_2_leaves_no_worker(stage2_backlog):
         left, _ = gone_within(workers, [], 10)
         assert not left, f"pool workers left behind: {left}"
     finally:
-        _cleanup(proc, workers)
+        reap(proc, workers)
 
 
 @pytest.mark.slow
@@ -196,7 +185,7 @@ def test_ctrl_c_to_analyze_in_stage_2_is_one_line_and_leaves_no_worker(stage2_ba
         left, _ = gone_within(workers, [], 10)
         assert not left, f"pool workers left behind: {left}"
     finally:
-        _cleanup(proc, workers)
+        reap(proc, workers)
     assert (tmp_path / "err.txt").read_text().strip() == "已中断。"
 
 
@@ -231,4 +220,4 @@ def test_job_children_stop_when_serve_is_killed(tmp_path, slow_pages):
         left, _ = gone_within(family, [], 10)
         assert not left, f"job children left behind: {left}"
     finally:
-        _cleanup(proc, family)
+        reap(proc, family)
