@@ -371,6 +371,20 @@ def fit_decision_bias(logits: np.ndarray, y: np.ndarray, grid: dict) -> np.ndarr
     return best_bias
 
 
+def oof_logits(
+    spec: dict, rows: list[Row], y: np.ndarray, w: np.ndarray, wordvec: WordVectors | None
+) -> np.ndarray:
+    """Out-of-fold logits: a head fit by `spec` on K-1 folds (cv_folds), scored on the K-th, for every fold."""
+    texts = [r.text for r in rows]
+    fold = cv_folds(rows, spec["cv"])
+    oof = np.zeros((len(rows), 3))
+    for f in range(spec["cv"]["folds"]):
+        tr = fold != f
+        head = fit_head(spec, [t for t, m in zip(texts, tr, strict=True) if m], y[tr], w[tr], wordvec)
+        oof[~tr] = head.logits([t for t, m in zip(texts, tr, strict=True) if not m])
+    return oof
+
+
 def train_news_head(
     rows: list[Row], spec: dict, wordvec: WordVectors | None = None
 ) -> tuple[LinearHead, dict]:
@@ -379,13 +393,7 @@ def train_news_head(
     texts = [r.text for r in rows]
     y = np.array([LABEL_INDEX[r.polarity] for r in rows])
     w = balanced_weights(y)
-    k = spec["cv"]["folds"]
-    fold = cv_folds(rows, spec["cv"])
-    oof = np.zeros((len(rows), 3))
-    for f in range(k):
-        tr = fold != f
-        head = fit_head(spec, [t for t, m in zip(texts, tr, strict=True) if m], y[tr], w[tr], wordvec)
-        oof[~tr] = head.logits([t for t, m in zip(texts, tr, strict=True) if not m])
+    oof = oof_logits(spec, rows, y, w, wordvec)
     bias = fit_decision_bias(oof, y, spec["bias_grid"])
     temperature = fit_temperature(oof + bias, y)
     head = fit_head(spec, texts, y, w, wordvec)
@@ -666,19 +674,9 @@ def news_fast_oof(rows: list[Row], fast: LinearSentimentModel) -> np.ndarray:
     spec = fast.meta["recipe"]["news"]
     report = fast.meta["training"]["heads"]["news"]
     head = fast.heads["news"]
-    texts = [r.text for r in rows]
     y = np.array([LABEL_INDEX[r.polarity] for r in rows])
-    w = balanced_weights(y)
-    k = spec["cv"]["folds"]
-    fold = cv_folds(rows, spec["cv"])
-    out = np.zeros((len(rows), 3))
-    bias = np.array(report["decision_bias"])
-    for f in range(k):
-        tr = fold != f
-        part = fit_head(spec, [t for t, m in zip(texts, tr, strict=True) if m], y[tr], w[tr], head.wordvec)
-        logits = part.logits([t for t, m in zip(texts, tr, strict=True) if not m]) + bias
-        out[~tr] = np.log(np.clip(softmax(logits / head.temperature), 1e-12, None))
-    return out
+    logits = oof_logits(spec, rows, y, balanced_weights(y), head.wordvec) + np.array(report["decision_bias"])
+    return np.log(np.clip(softmax(logits / head.temperature), 1e-12, None))
 
 
 def train_precise_news(
