@@ -187,7 +187,7 @@ def period_counts(conn: Connection, start: datetime, end: datetime, flt: DocFilt
 @dataclass(frozen=True)
 class PeriodProfile:
     """What a report counts of its period, read in one pass: `counts` (as period_counts), documents per
-    (level, source) (as period_sources) and per event (as period_events)."""
+    (level, source; level '' for none) and per event (documents of no event left out)."""
 
     counts: dict[str, Any]
     sources: Counter
@@ -195,8 +195,8 @@ class PeriodProfile:
 
 
 def period_profile(conn: Connection, start: datetime, end: datetime, flt: DocFilter | None = None) -> PeriodProfile:
-    """period_counts, period_sources and period_events of [start, end) from one grouped pass over the period's
-    documents instead of four (a week at a million documents a year is ~20,000 rows per pass)."""
+    """The counts, source mix and per-event counts of the documents in [start, end) passing `flt`, from one
+    grouped pass over the period's documents (a week at a million documents a year is ~20,000 rows)."""
     d = documents.c
     level = func.coalesce(d.level, "")
     neg = func.sum(case((d.sentiment_label == SENTIMENT_NEG, 1), else_=0))
@@ -215,22 +215,6 @@ def period_profile(conn: Connection, start: datetime, end: datetime, flt: DocFil
         if event_id is not None:
             by_event[int(event_id)] += count
     return PeriodProfile(_counts(n, negative, critics), by_source, by_event)
-
-
-def period_sources(conn: Connection, start: datetime, end: datetime, flt: DocFilter | None = None) -> Counter:
-    """Documents in [start, end) passing `flt` per (level, source); level '' for none."""
-    d = documents.c
-    level = func.coalesce(d.level, "")
-    stmt = select(level, d.source, func.count()).where(*_where(start, end, flt or DocFilter())).group_by(level, d.source)
-    return Counter({(lv or "", src): int(n) for lv, src, n in conn.execute(stmt)})
-
-
-def period_events(conn: Connection, start: datetime, end: datetime, flt: DocFilter | None = None) -> Counter:
-    """Documents in [start, end) passing `flt` per event (documents of no event left out)."""
-    d = documents.c
-    stmt = (select(d.event_id, func.count()).where(*_where(start, end, flt or DocFilter()), d.event_id.is_not(None))
-            .group_by(d.event_id))  # fmt: skip
-    return Counter({int(e): int(n) for e, n in conn.execute(stmt)})
 
 
 def critic_documents(conn: Connection, start: datetime, end: datetime, flt: DocFilter | None = None, *,

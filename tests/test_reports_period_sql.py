@@ -39,16 +39,16 @@ def test_period_counts_and_sources_match_the_documents(engine) -> None:
     insert_documents(engine, rows)
     with engine.connect() as conn:
         got = q.period_counts(conn, T0 - timedelta(hours=1), STORY_NOW)
-        mix = q.period_sources(conn, T0 - timedelta(hours=1), STORY_NOW)
+        mix = q.period_profile(conn, T0 - timedelta(hours=1), STORY_NOW).sources
         empty = q.period_counts(conn, STORY_NOW, STORY_NOW + timedelta(hours=1))
     assert got == {"documents": 13, "negative": 12, "negative_share": 12 / 13, "critics": 12}
     assert mix[("central", "新华网")] == 1 and sum(n for (lv, _), n in mix.items() if lv == "provincial") == 12
     assert empty == {"documents": 0, "negative": 0, "negative_share": None, "critics": 0}
 
 
-def test_period_profile_is_the_three_period_reads_in_one_pass(engine) -> None:
-    """period_profile (what a report reads of its period) equals period_counts, period_sources and
-    period_events, also with events, a 方案-less filter and undated documents in the mix."""
+def test_period_profile_counts_sources_and_events_in_one_pass(engine) -> None:
+    """period_profile (what a report reads of its period): its counts equal period_counts, and its source mix
+    and per-event counts are those of the documents, also with filters and undated documents in the mix."""
     from sqlalchemy import update
 
     from store.schema import documents
@@ -61,15 +61,21 @@ def test_period_profile_is_the_three_period_reads_in_one_pass(engine) -> None:
         conn.execute(update(documents).where(documents.c.id.in_([ids["k1"], ids["k4"], ids["n1"]])).values(event_id=5))
         conn.execute(update(documents).where(documents.c.id == ids["k2"]).values(event_id=9))
     start, end = T0 - timedelta(hours=1), STORY_NOW
-    for flt in (q.DocFilter(), q.DocFilter(sentiments=("neg",)), q.DocFilter(levels=("central", ""))):
+    critics = {("provincial", "信源0"): 2, ("provincial", "信源1"): 2,
+               **{("provincial", f"信源{i}"): 1 for i in range(2, 7)}}  # fmt: skip
+    expected = {
+        q.DocFilter(): ({**critics, ("central", "新华网"): 1, ("", "自媒体"): 1}, {5: 3, 9: 1}),
+        q.DocFilter(sentiments=("neg",)): (critics, {5: 2, 9: 1}),
+        q.DocFilter(levels=("central", "")): ({("central", "新华网"): 1, ("", "自媒体"): 1}, {5: 1}),
+    }
+    for flt, (sources, events) in expected.items():
         with engine.connect() as conn:
             prof = q.period_profile(conn, start, end, flt)
             assert prof.counts == q.period_counts(conn, start, end, flt)
-            assert prof.sources == q.period_sources(conn, start, end, flt)
-            assert prof.events == q.period_events(conn, start, end, flt)
+        assert (prof.sources, prof.events) == (sources, events), flt
     with engine.connect() as conn:
         prof = q.period_profile(conn, start, end)
-    assert prof.events == {5: 3, 9: 1} and prof.counts["documents"] == 11 and prof.counts["critics"] == 9
+    assert prof.counts["documents"] == 11 and prof.counts["critics"] == 9
 
 
 def test_quotes_follow_level_engagement_and_time_one_per_reprint_group(engine, monkeypatch) -> None:
