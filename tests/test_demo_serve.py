@@ -13,9 +13,9 @@ import time
 import pytest
 
 from tests.conftest import ROOT
-from tests.processes import descendants, gone_within
+from tests.processes import descendants, gone_within, reap
 from tests.test_demo_run import class_a_deliveries
-from tests.test_process_signals import _cleanup, _listening_ports
+from tests.test_process_signals import _listening_ports
 
 KINDS = {"smtp", "wecom", "dingtalk", "feishu", "webhook"}
 
@@ -45,7 +45,7 @@ def test_demo_serve_alerts_each_catcher_once_and_sigterm_leaves_nothing(tmp_path
         assert not held, f"ports still held: {held}"
         assert proc.wait(timeout=1) == 0, (tmp_path / "err.txt").read_text()[-3000:]
     finally:
-        _cleanup(proc, family)
+        reap(proc, family)
     assert class_a_deliveries(outbox) == dict.fromkeys(KINDS, 1)
     out = (tmp_path / "out.txt").read_text()
     assert "调度器已启动（演示）" in out and "调度器已停止" in out
