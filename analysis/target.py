@@ -168,10 +168,11 @@ DIRECTIVE_TO_OFFICE_RE = re.compile(
 )
 # 审计 as the subject of a sentence (审计是…, 审计促进…): the institution's work.
 SUBJECT_RE = re.compile(r"(?:^|[。；;！!？?：:\n])\s*审计(?!查出|发现|指出)")
-# Praise or thanks in the text: a negative tone is then the model misreading it (真是太辛苦了), not criticism.
+# Praise or thanks in the text (not negated: 不支持 is no praise): a negative tone is then the model misreading
+# it (真是太辛苦了), not criticism.
 PRAISE_RE = re.compile(
-    r"辛苦|好样的|点赞|感谢|谢谢|致敬|敬礼|称赞|表扬|赞扬|给力|负责任|认真负责|为民|为人民|好评|佩服|敬佩|感动|了不起|"
-    r"加油|支持|靠谱|尽职|尽责|\[赞\]|\[心\]|\[good\]"
+    r"(?<![不没未别无])(?<!没人)(?<!无人)(?<!没有)(?:辛苦|好样的|点赞|感谢|谢谢|致敬|敬礼|称赞|表扬|赞扬|给力|负责任|认真负责|为民|为人民|好评|佩服|敬佩|感动|了不起|"
+    r"加油|支持|靠谱|尽职|尽责|(?:都|人人|个个|纷纷|连连)(?:说好|叫好|称好|夸)|\[赞\]|\[心\]|\[good\])"
 )
 # The tone model's negative probability from which a text whose subject is the office is criticism.
 NEGATIVE_TONE_MIN = 0.7
@@ -189,6 +190,9 @@ class TargetResult:
     reason: str
     terms: tuple[str, ...]
     criticises_office: bool = False
+    # about the office, not criticism, with praise or thanks in the text (PRAISE_RE): a negative tone is the
+    # model misreading it, so the document is not stored negative (analysis.opinion.documents)
+    praises_office: bool = False
 
     @property
     def target_zh(self) -> str:
@@ -353,7 +357,11 @@ def _classify(text: str, neg_proba: float | None = None) -> TargetResult | None:
         return TargetResult("audited", f"审计机关作为发现者：「{m.group(0)}」{detail}，指向被审计单位", terms)
     m = OFFICE_RE.search(text) or WORK_RE.search(text) or SUBJECT_RE.search(text)
     if m is not None:
-        return TargetResult("office", f"关于审计机关本身或其工作：「{m.group(0)}」", (m.group(0),))
+        praise = PRAISE_RE.search(text)
+        why = f"关于审计机关本身或其工作：「{m.group(0)}」" + (
+            f"，含褒扬「{praise.group(0)}」" if praise else ""
+        )
+        return TargetResult("office", why, (m.group(0),), praises_office=praise is not None)
     return TargetResult("other", "仅顺带提及「审计」", ("审计",))
 
 
@@ -373,7 +381,7 @@ def classify_target(title: str, body: str = "", neg_proba: float | None = None) 
             return TargetResult(r.target, f"{where}：{r.reason}", r.terms, True)
     for r, where in results:
         if r.target != "other":
-            return TargetResult(r.target, f"{where}：{r.reason}", r.terms)
+            return TargetResult(r.target, f"{where}：{r.reason}", r.terms, praises_office=r.praises_office)
     if results:
         r, where = results[0]
         return TargetResult("other", f"{where}：{r.reason}", r.terms)

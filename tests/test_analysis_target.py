@@ -253,3 +253,38 @@ def test_negative_tone_in_a_report_of_findings_stays_on_the_audited_body():
     # the same tone on the office's own conduct, with no finding reported, is still criticism
     own = classify_target("", "某县审计局的工作人员接电话态度恶劣，一问三不知", neg_proba=0.95)
     assert own.criticises_office is True
+
+
+class _NegativeReader:
+    """A tone model that reads every text as clearly negative (what the shipped heads do with some praise)."""
+
+    name = "negative-reader"
+
+    def predict_proba(self, texts, domain=None):
+        import numpy as np
+
+        return np.tile([0.8, 0.15, 0.05], (len(texts), 1))
+
+
+def test_praise_of_the_office_read_as_negative_is_stored_neutral_and_negated_praise_is_not_praise():
+    from datetime import UTC, datetime
+
+    from analysis.opinion.documents import analyze_batch
+
+    texts = {
+        1: "莒南县审计局今天来查账了，村里的老少爷们都说好",
+        2: "审计人员连续加班一个月，真是太辛苦了",
+        3: "我不支持审计局这种做法",  # negated praise: the tone decides, and it is criticism
+        4: "市审计局今天召开全市审计工作会议",  # no praise: the tone model's label stands
+    }
+    rows = [{"id": i, "title": "", "body": t, "platform": "weibo"} for i, t in texts.items()]
+    out = analyze_batch(
+        rows, model=_NegativeReader(), keywords_k=3, version="v", now=datetime(2026, 12, 1, tzinfo=UTC)
+    )
+    labels = {r["id"]: (r["sentiment_label"], r["target"]) for r in out}
+    assert labels == {1: ("neu", "office"), 2: ("neu", "office"), 3: ("neg", "office"), 4: ("neg", "office")}
+    assert {r["id"]: r["sentiment_score"] >= 0 for r in out} == {1: True, 2: True, 3: False, 4: False}
+    assert classify_target("", texts[1]).praises_office is True
+    assert classify_target("", texts[3], neg_proba=0.8).criticises_office is True
+    for negated in ("审计局的做法不靠谱", "审计人员不负责任", "没人感谢审计局"):
+        assert classify_target("", negated).praises_office is False, negated

@@ -79,7 +79,9 @@ def analyze_batch(
     negative, so the event's negative share and the office-criticism count (target office and negative)
     include it.  `precise` (the second pass, analysis.sentiment_precise, or None) re-scores the documents that
     decide actions (`needs_precise`) in the domains it has a head for; their `sentiment_model` names it, and
-    their target is read again with the second pass's negative probability."""
+    their target is read again with the second pass's negative probability.  A document about the office
+    with praise or thanks in it (`praises_office`) that the tone model reads as negative is stored neutral:
+    it must not make its event class B."""
     probs = _predict(model, rows)
     targets = [
         classify_target(r["title"] or "", r["body"] or "", neg_proba=float(p[0]))
@@ -102,6 +104,8 @@ def analyze_batch(
         score = round(float(p[2] - p[0]), 4)
         if target.criticises_office:  # criticism of the office is negative whatever the tone model says
             label, score = "neg", min(score, CRITICISM_MAX_SCORE)
+        elif target.praises_office and label == "neg":  # praise read as negative (…辛苦了！): not a complaint
+            label, score = "neu", max(score, 0.0)
         out.append(
             {
                 "id": r["id"],
