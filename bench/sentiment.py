@@ -5,7 +5,9 @@ domain (leave one set out), and the target / criticism rules on the target gold 
 
 - In domain: the news-headline (bdci2019) and Weibo sets in ../shared/data/sentiment, on rows the shipped
   model was NOT trained on: the split is reproduced from the model metadata and checked against its digest
-  of trained texts.
+  of trained texts.  ``project`` is the head the pipeline uses for the set's platform (``set_domain``:
+  headlines news, Weibo posts social; a ``--data`` file by the router's majority), ``project_router``
+  the router's per-text mix of both heads (keys ``in.<set>.macro_f1`` and ``in.<set>.router_macro_f1``).
 - Out of domain (``loso.<set>.*``): the social head refit by the shipped recipe without one set, scored on
   that set's held-out rows (about a minute per set; ``--no-loso`` skips it).
 - Target (``target.*``, ``criticism.*``): ``analysis.target.classify_target`` on
@@ -105,6 +107,19 @@ def _bdci_leads(data_dir: Path) -> dict[str, str]:
         return {normalize_text(r["text"]): r.get("content_prefix") or "" for r in csv.DictReader(fh)}
 
 
+def set_domain(name: str, rows: list[Row]) -> str:
+    """The head the pipeline uses for a whole set: a document's platform decides it, not its wording
+    (analysis.opinion.documents.sentiment_input: posts -> social, articles -> news).  Known sets by their
+    kind (bdci2019 headlines news, the Weibo sets social); a ``--data`` file, which holds one platform's
+    texts, by the router's majority over its rows."""
+    if name.startswith("bdci2019"):
+        return "news"
+    if name in DATASETS:
+        return "social"
+    p_news = get_model("project").route([r.text for r in rows[:2000]])
+    return "news" if float(np.mean(p_news > 0.5)) > 0.5 else "social"
+
+
 def run_model(name: str, rows: list[Row], polar_only: bool, domain: str | None = None) -> dict:
     """Figures of one model on one set; ``domain`` None lets the project model's router pick the head."""
     model = get_model(name)
@@ -193,24 +208,17 @@ def run_second_pass(
     return out
 
 
-def run_second_pass_loso(
-    recipe: dict, precise_recipe: dict, sample: int, embed, sets: dict[str, list[Row]], fast_heads: dict
-) -> dict:
-    """Out of domain for the social second pass: for each Weibo set, the e5 head refit without the set,
-    fused at the recipe's alpha with ``fast_heads[set]`` (the fast social head refit without it), scored on
-    the set's sampled held-out rows."""
+def e5_heads_without(recipe: dict, precise_recipe: dict, embed, sets: dict[str, list[Row]]) -> dict:
+    """For each Weibo set of the social second pass, its e5 head refit by the recipe without the set's rows
+    (a FusionHead at the recipe's alpha, to fuse with the fast social head refit without the set)."""
     from analysis.sentiment_precise import FusionHead
 
-    train_rows, held_out = split_rows(sets, list(recipe["train_sets"]), recipe["split"])
+    train_rows, _ = split_rows(sets, list(recipe["train_sets"]), recipe["split"])
     spec = precise_recipe["social"]
     all_rows = precise_social_rows(train_rows, spec)
     all_emb = embed([r.text for r in all_rows])
-    out = {}
+    heads = {}
     for name in spec["sets"]:
-        test = sample_rows(held_out.get(name, []), sample, spec["salt"])
-        fast_head = fast_heads.get(name)
-        if not test or fast_head is None:
-            continue
         keep = np.array([r.dataset != name for r in all_rows])
         rows = [r for r, k in zip(all_rows, keep, strict=True) if k]
         y = np.array([LABEL_INDEX[r.polarity] for r in rows])
@@ -219,7 +227,25 @@ def run_second_pass_loso(
             mask = np.array([r.dataset == ds for r in rows])
             w[mask] = balanced_weights(y[mask])
         wt, bt = fit_e5_head(all_emb[keep], y, w, spec["C"])
-        head = FusionHead(wt, bt, float(spec["alpha"]), np.zeros(3))
+        heads[name] = FusionHead(wt, bt, float(spec["alpha"]), np.zeros(3))
+    return heads
+
+
+def run_second_pass_loso(
+    recipe: dict, precise_recipe: dict, sample: int, embed, sets: dict[str, list[Row]], fast_heads: dict,
+    e5_heads: dict,
+) -> dict:  # fmt: skip
+    """Out of domain for the social second pass: for each Weibo set, ``e5_heads[set]`` (the e5 head refit
+    without the set, ``e5_heads_without``) fused with ``fast_heads[set]`` (the fast social head refit
+    without it), scored on the set's sampled held-out rows."""
+    _, held_out = split_rows(sets, list(recipe["train_sets"]), recipe["split"])
+    spec = precise_recipe["social"]
+    out = {}
+    for name in spec["sets"]:
+        test = sample_rows(held_out.get(name, []), sample, spec["salt"])
+        fast_head, head = fast_heads.get(name), e5_heads.get(name)
+        if not test or fast_head is None or head is None:
+            continue
         texts = [r.text for r in test]
         gold = [r.polarity for r in test]
         p_fast = fast_head.predict_proba(texts)
@@ -233,7 +259,9 @@ def run_second_pass_loso(
 
 
 def print_second_pass(second: dict, loso: dict, report: dict) -> None:
-    print(f"\nsecond pass (e5) beside the fast head of the same domain, same rows (shipped: {second['shipped']})")
+    print(
+        f"\nsecond pass (e5) beside the fast head of the same domain, same rows (shipped: {second['shipped']})"
+    )
     for name, fig in second["sets"].items():
         f, s2 = fig["fast"], fig["second"]
         print(
@@ -284,13 +312,7 @@ def read_target_rows(path: Path) -> list[dict]:
 
 def target_figures(rows: list[dict]) -> dict:
     """Target accuracy and macro-F1 (office / audited / other) and precision / recall of criticises_office."""
-    preds = []
-    for r in rows:
-        text = r["text"]
-        neg = r.get("neg_proba")
-        preds.append(
-            classify_target(text, "", neg) if r.get("kind") == "headline" else classify_target("", text, neg)
-        )
+    preds = [pipeline_target(r)[0] for r in rows]
     gold = [r["target"].strip() for r in rows]
     got = [p.target for p in preds]
     per_class = {}
@@ -326,26 +348,75 @@ def _half(row_id: str) -> int:
         return int(hashlib.md5(row_id.encode()).hexdigest(), 16) % 2
 
 
-def add_tone(rows: list[dict]) -> None:
-    """``neg_proba``: the shipped model's negative probability for each row's text, as the pipeline computes
-    it (news head for headlines, social head otherwise); classify_target uses it like analysis.opinion."""
+def add_tones(rows: list[dict], heads, embed=None) -> None:
+    """``proba`` (the fast head's neg/neu/pos probabilities) and, when the head pair has a second pass,
+    ``proba_second`` (the e5 head fused with that fast head) for each row; ``heads(row)`` gives the row's
+    (fast head, e5 FusionHead or None); rows with the same pair are scored in one batch."""
+    groups: dict[tuple[int, int], list[int]] = {}
+    pairs = {}
+    for i, r in enumerate(rows):
+        pair = heads(r)
+        key = (id(pair[0]), id(pair[1]))
+        pairs[key] = pair
+        groups.setdefault(key, []).append(i)
+    for key, idx in groups.items():
+        fast, second = pairs[key]
+        texts = [rows[i]["text"] for i in idx]
+        p_fast = fast.predict_proba(texts)
+        p_second = None
+        if second is not None and embed is not None:
+            p_second = second.fuse(np.log(np.clip(p_fast, 1e-12, None)), second.e5_logits(embed(texts)))
+        for j, i in enumerate(idx):
+            rows[i]["proba"] = p_fast[j]
+            if p_second is not None:
+                rows[i]["proba_second"] = p_second[j]
+
+
+def pipeline_target(row: dict):
+    """(TargetResult, stored label) as analysis.opinion.documents runs them: classify_target with the fast
+    head's negative probability, then, for a document the second pass re-scores (``needs_precise``), with
+    the second pass's; the stored label from the probabilities used (``stored_sentiment``; None without
+    tone)."""
+    from analysis.opinion.documents import needs_precise, stored_sentiment
+
+    def classify(proba):
+        neg = None if proba is None else float(proba[0])
+        if row.get("kind") == "headline":
+            return classify_target(row["text"], "", neg)
+        return classify_target("", row["text"], neg)
+
+    proba = row.get("proba")
+    result = classify(proba)
+    if row.get("proba_second") is not None and needs_precise(result):
+        proba = row["proba_second"]
+        result = classify(proba)
+    return result, (None if proba is None else stored_sentiment(proba, result)[0])
+
+
+def shipped_heads():
+    """(row -> (fast head, e5 head or None), embed or None): the shipped model's heads for a row's domain
+    (news for headlines, social otherwise) and its second pass where it runs here."""
+    from analysis.sentiment_precise import get_precise_model
+
     model = get_model("project")
-    for domain, is_news in (("news", True), ("social", False)):
-        idx = [i for i, r in enumerate(rows) if (r.get("kind") == "headline") == is_news]
-        for lo in range(0, len(idx), 512):
-            part = idx[lo : lo + 512]
-            proba = model.predict_proba([rows[i]["text"] for i in part], domain=domain)
-            for i, p in zip(part, proba, strict=True):
-                rows[i]["neg_proba"] = float(p[0])
+    precise = get_precise_model(model)
+    second = precise.heads if precise is not None else {}
+
+    def heads(row: dict):
+        domain = "news" if row.get("kind") == "headline" else "social"
+        return model.heads[domain], second.get(domain)
+
+    return heads, (precise.encoder.encode if precise is not None else None)
 
 
 def run_target(path: Path) -> dict:
-    """Target and criticism figures of the pipeline (rules and the tone model) on a target CSV, overall, per
-    half of the file (md5 parity of ``id``) and per kind; ``rules.all``: the rules without the tone."""
+    """Target and criticism figures of the pipeline (rules, the tone model and its second pass) on a target
+    CSV, overall, per half of the file (md5 parity of ``id``) and per kind; ``rules.all``: the rules
+    without the tone."""
     rows = read_target_rows(path)
     report = {"file": str(path), "rules.all": target_figures(rows)}
     if rows:
-        add_tone(rows)
+        add_tones(rows, *shipped_heads())
     report["all"] = target_figures(rows)
     if rows and all(r.get("id") for r in rows):
         for half in (0, 1):
@@ -357,23 +428,26 @@ def run_target(path: Path) -> dict:
 
 
 def _criticism_figures(rows: list[dict]) -> dict:
-    preds = [
-        (
-            classify_target(r["text"], "", r.get("neg_proba"))
-            if r["kind"] == "headline"
-            else classify_target("", r["text"], r.get("neg_proba"))
-        ).criticises_office
-        for r in rows
-    ]
+    results = [pipeline_target(r) for r in rows]
+    preds = [t.criticises_office for t, _ in results]
+    # what the dashboard counts as criticism of the office and what makes an event class B: target office,
+    # stored negative (criticism, or the tone model's negative where the rules found no criticism)
+    office_neg = [t.target == "office" and label == "neg" for t, label in results]
     gold = [r["criticises_office"] == "yes" for r in rows]
     tp = sum(g and p for g, p in zip(gold, preds, strict=True))
     misses: dict[str, int] = {}
     for r, g, p in zip(rows, gold, preds, strict=True):
         if g and not p:
             misses[r["form"]] = misses.get(r["form"], 0) + 1
+    tp_neg = sum(g and p for g, p in zip(gold, office_neg, strict=True))
     return {
         "n": len(rows),
         "gold": sum(gold),
+        "office_negative": {
+            "predicted": sum(office_neg),
+            "precision": tp_neg / sum(office_neg) if sum(office_neg) else 0.0,
+            "recall": tp_neg / sum(gold) if sum(gold) else 0.0,
+        },
         "predicted": sum(preds),
         "true_positives": tp,
         "precision": tp / sum(preds) if sum(preds) else 0.0,
@@ -383,39 +457,63 @@ def _criticism_figures(rows: list[dict]) -> dict:
     }
 
 
-def run_criticism_ood(data_dir: Path) -> dict | None:
-    """Criticism precision / recall on bench.criticism_patterns (real posts about other institutions with
-    an audit-office mention substituted), per fixed half (half 0 develops rules, half 1 is only reported),
-    with the missed criticism rows counted by form; None when the data is absent.
+def run_criticism_ood(data_dir: Path, loso: dict | None = None) -> dict | None:
+    """Criticism precision / recall of the pipeline on bench.criticism_patterns (real posts about other
+    institutions with an audit-office mention substituted), per fixed half (half 0 develops rules, half 1
+    is only reported), with the missed criticism rows counted by form; None when the data is absent.
 
-    The tone model was trained on most of these source rows, so the pipeline (rules and tone) is scored only
-    on rows whose source text the shipped model never trained on (``unseen*``); the rules alone, which saw
-    none of them, on every row (``rules.*``)."""
+    - ``rules.*``: the rules alone (no tone), which saw none of these rows, on every row.
+    - ``unseen.*``: the shipped model (fast head and second pass) on the rows whose source text it never
+      trained on (its held-out split, and sets it does not train on).
+    - ``loso.*`` (when ``loso`` gives ``fast`` and ``e5`` heads refit without each set): every Weibo row
+      scored by the heads refit without its own set, headlines as in ``unseen``: tone out of domain for
+      every row, about four times the rows of ``unseen``."""
     from analysis.sentiment import normalize_text
     from bench.criticism_patterns import select
 
     rows = select(data_dir)
     if not rows:
         return None
-    meta = get_model("project").meta
+    model = get_model("project")
+    meta = model.meta
     train, _ = split_rows(load_sets(data_dir), list(meta["recipe"]["train_sets"]), meta["recipe"]["split"])
     trained = {r.key for r in train}
     report: dict = {}
     for half in (None, 0, 1):
         sub = [r for r in rows if half is None or r["half"] == half]
         report["rules.all" if half is None else f"rules.half{half}"] = _criticism_figures(sub)
-    unseen = [r for r in rows if normalize_text(r["original"]) not in trained]
-    add_tone(unseen)
-    for half in (None, 0, 1):
-        sub = [r for r in unseen if half is None or r["half"] == half]
-        report["unseen" if half is None else f"unseen.half{half}"] = _criticism_figures(sub)
+    heads, embed = shipped_heads()
+    unseen = [dict(r) for r in rows if normalize_text(r["original"]) not in trained]
+    add_tones(unseen, heads, embed)
+    populations = {"unseen": unseen}
+    if loso and loso.get("fast"):
+        fast_heads, e5_heads = loso["fast"], loso.get("e5") or {}
+
+        def refit_for(row: dict) -> bool:  # a Weibo post whose own set the refit heads never saw
+            return row["kind"] != "headline" and row["source"] in fast_heads
+
+        # headlines (the news head is trained on bdci2019 alone) and other rows only where unseen
+        refit = [dict(r) for r in rows if refit_for(r) or normalize_text(r["original"]) not in trained]
+
+        def loso_heads(row: dict):
+            if refit_for(row):
+                return fast_heads[row["source"]], e5_heads.get(row["source"])
+            return heads(row)
+
+        add_tones(refit, loso_heads, loso.get("embed") or embed)
+        populations["loso"] = refit
+    for name, population in populations.items():
+        for half in (None, 0, 1):
+            sub = [r for r in population if half is None or r["half"] == half]
+            report[name if half is None else f"{name}.half{half}"] = _criticism_figures(sub)
     return report
 
 
 def print_criticism_ood(report: dict) -> None:
     print(
         "\ncriticism of the office out of domain (bench.criticism_patterns: real posts, institution -> audit office;"
-        " unseen = pipeline on rows the tone model never trained on, rules = rules alone on every row)"
+        " rules = rules alone on every row; unseen = pipeline (tone, second pass) on rows the shipped model"
+        " never trained on; loso = pipeline with every Weibo row's heads refit without its set)"
     )
     for part, fig in report.items():
         miss = " ".join(f"{k}={v}" for k, v in sorted(fig["misses_by_form"].items()))
@@ -423,6 +521,11 @@ def print_criticism_ood(report: dict) -> None:
             f"  {part:12s} n={fig['n']:4d} criticism P={fig['precision']:.3f} R={fig['recall']:.3f} "
             f"({fig['true_positives']}/{fig['predicted']} predicted, {fig['gold']} gold; "
             f"{fig['false_positives']} false alarms)  misses by form: {miss or '-'}"
+            + (
+                f"  | office & negative (dashboard, class B) P={on['precision']:.3f} R={on['recall']:.3f}"
+                if (on := fig["office_negative"])["predicted"]
+                else ""
+            )
         )
 
 
@@ -460,9 +563,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--target-data", type=Path, default=DEFAULT_TARGET_FILE, help="target gold CSV")
     parser.add_argument("--no-target", action="store_true", help="skip the target / criticism figures")
     parser.add_argument("--no-second-pass", action="store_true", help="skip the precise e5 pass figures")
-    parser.add_argument("--second-sample", type=int, default=150, help="held-out rows per Weibo set, second pass")
+    parser.add_argument(
+        "--second-sample", type=int, default=150, help="held-out rows per Weibo set, second pass"
+    )
     parser.add_argument("--speed-batches", type=int, default=1, help="live second-pass batches timed per set")
-    parser.add_argument("--e5-cache", type=Path, default=None, help="development only: cached e5 embeddings (.npz)")
+    parser.add_argument(
+        "--e5-cache", type=Path, default=None, help="development only: cached e5 embeddings (.npz)"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
@@ -483,7 +590,14 @@ def main(argv: list[str] | None = None) -> int:
         report["datasets"][name] = {}
         for model in models:
             use = sample_rows(rows, args.snownlp_sample) if model == "snownlp" else rows
-            report["datasets"][name][model] = run_model(model, use, polar[name])
+            if model == "project":  # the head the pipeline uses for the set's platform; the router beside it
+                domain = set_domain(name, rows)
+                report["datasets"][name]["project"] = dict(
+                    run_model(model, use, polar[name], domain), domain=domain
+                )
+                report["datasets"][name]["project_router"] = run_model(model, use, polar[name])
+            else:
+                report["datasets"][name][model] = run_model(model, use, polar[name])
             if model == "project" and args.by_domain:
                 for domain in ("news", "social"):
                     report["datasets"][name][f"project_{domain}"] = run_model(model, use, polar[name], domain)
@@ -497,8 +611,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n{name} ({kind})")
         for model, fig in per_model.items():
             per = " ".join(f"{k}={v:.3f}" for k, v in fig["per_class_f1"].items())
+            label = f"project ({fig['domain']})" if "domain" in fig else model
             print(
-                f"  {model:14s} n={fig['n']:6d} acc={fig['accuracy']:.3f} macro_f1={fig['macro_f1']:.3f} "
+                f"  {label:16s} n={fig['n']:6d} acc={fig['accuracy']:.3f} macro_f1={fig['macro_f1']:.3f} "
                 f"F1[{per}] ece={fig['ece']:.3f} {fig['texts_per_s']:9.0f} texts/s"
             )
         if "project" in per_model and "snownlp" in per_model:
@@ -510,8 +625,10 @@ def main(argv: list[str] | None = None) -> int:
         if "project" in per_model:
             report[f"in.{name}.macro_f1"] = per_model["project"]["macro_f1"]
             report[f"in.{name}.accuracy"] = per_model["project"]["accuracy"]
+            report[f"in.{name}.router_macro_f1"] = per_model["project_router"]["macro_f1"]
 
     loso_heads: dict = {}
+    loso_tone: dict = {}  # heads refit without each set, for the out-of-domain criticism figures
     if not args.no_loso and not args.data:
         meta = get_model("project").meta
         print("\nleave one set out (social head refit without the set, scored on its held-out rows)")
@@ -548,17 +665,25 @@ def main(argv: list[str] | None = None) -> int:
 
                 embed = make_embedder(args.e5_cache)
             second = run_second_pass(
-                datasets, polar, args.second_sample, embed, args.speed_batches, None if args.data else args.data_dir
+                datasets,
+                polar,
+                args.second_sample,
+                embed,
+                args.speed_batches,
+                None if args.data else args.data_dir,
             )
             loso = {}
             if loso_heads and second:
                 from analysis.sentiment_precise import get_precise_model
 
                 precise = get_precise_model(get_model("project"))
+                recipe, sets = get_model("project").meta["recipe"], load_sets(args.data_dir)
+                embed = embed or precise.encoder.encode
+                loso_e5 = e5_heads_without(recipe, precise.meta["recipe"], embed, sets)
+                loso_tone.update(fast=loso_heads, e5=loso_e5, embed=embed)
                 loso = run_second_pass_loso(
-                    get_model("project").meta["recipe"], precise.meta["recipe"], args.second_sample,
-                    embed or precise.encoder.encode, load_sets(args.data_dir), loso_heads,
-                )  # fmt: skip
+                    recipe, precise.meta["recipe"], args.second_sample, embed, sets, loso_heads, loso_e5
+                )
             if second:
                 print_second_pass(second, loso, report)
         else:
@@ -579,7 +704,7 @@ def main(argv: list[str] | None = None) -> int:
             report["criticism.rules.recall"] = rules["criticism"]["recall"]
         else:
             print(f"no target data at {args.target_data}; target figures skipped", file=sys.stderr)
-        ood = run_criticism_ood(args.data_dir)
+        ood = run_criticism_ood(args.data_dir, loso_tone or {"fast": loso_heads})
         if ood is None:
             print(
                 f"no sentiment data under {args.data_dir}; out-of-domain criticism skipped", file=sys.stderr
@@ -587,13 +712,24 @@ def main(argv: list[str] | None = None) -> int:
         else:
             report["criticism_ood"] = ood
             print_criticism_ood(ood)
-            parts = {"unseen": "", "unseen.half0": ".half0", "unseen.half1": ".half1"}
+            # the headline figure: tone out of domain for every row (loso) when the refits ran
+            head = "loso" if "loso" in ood else "unseen"
+            parts = {head: "", f"{head}.half0": ".half0", f"{head}.half1": ".half1"}
+            if head == "loso":
+                parts.update(
+                    {"unseen": ".unseen", "unseen.half0": ".unseen.half0", "unseen.half1": ".unseen.half1"}
+                )
             parts.update(
                 {"rules.all": ".rules", "rules.half0": ".rules.half0", "rules.half1": ".rules.half1"}
             )
             for part, suffix in parts.items():
                 for key in ("precision", "recall", "n"):
                     report[f"criticism_ood{suffix}.{key}"] = ood[part][key]
+                if not part.startswith("rules"):
+                    for key in ("precision", "recall"):
+                        report[f"criticism_ood{suffix}.office_negative.{key}"] = ood[part]["office_negative"][
+                            key
+                        ]
     if args.json:
         print(json.dumps(report, ensure_ascii=False, sort_keys=True))
     return 0

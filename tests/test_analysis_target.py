@@ -211,6 +211,9 @@ def test_bench_prints_target_and_criticism_figures_with_flat_json_keys(tmp_path,
     assert (report["criticism.precision"], report["criticism.recall"]) == (1.0, 1.0)
     assert report["target"]["all"]["n"] == 5 and "1 rows without a text" in out.err
     assert not any(k.startswith("loso.") for k in report)  # --data: no leave-one-set-out
+    # the pipeline's head for the file's platform, and the router's mix beside it
+    assert report["datasets"]["one"]["project"]["domain"] == "social"
+    assert 0.0 <= report["in.one.router_macro_f1"] <= 1.0
     if report.get("criticism_ood"):  # the real sentiment data is present: out-of-domain criticism figures
         for key in ("criticism_ood.precision", "criticism_ood.recall", "criticism_ood.rules.recall"):
             assert 0.0 <= report[key] <= 1.0
@@ -288,3 +291,19 @@ def test_praise_of_the_office_read_as_negative_is_stored_neutral_and_negated_pra
     assert classify_target("", texts[3], neg_proba=0.8).criticises_office is True
     for negated in ("审计局的做法不靠谱", "审计人员不负责任", "没人感谢审计局"):
         assert classify_target("", negated).praises_office is False, negated
+
+
+def test_bench_scores_a_set_with_the_head_of_its_platform():
+    from analysis.train_sentiment import Row
+    from bench.sentiment import set_domain
+
+    assert set_domain("bdci2019", []) == "news" and set_domain("bdci2019_title_lead", []) == "news"
+    assert set_domain("smp2020_usual", []) == "social"
+    headlines = [
+        "国务院印发关于加强审计工作的意见",
+        "审计署发布2025年第3号审计结果公告",
+        "全国审计工作会议在京召开",
+    ]
+    posts = ["今天加班到十点，累死了[泪]", "哈哈哈笑死我了，这猫也太可爱了吧", "明天去吃火锅有人一起吗？"]
+    rows = lambda texts: [Row("x", t, t, "neu", "") for t in texts]  # noqa: E731
+    assert (set_domain("mine", rows(headlines)), set_domain("mine", rows(posts))) == ("news", "social")

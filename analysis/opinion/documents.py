@@ -70,6 +70,19 @@ def needs_precise(target) -> bool:
     return target.target == "office" and not target.criticises_office
 
 
+def stored_sentiment(proba, target) -> tuple[str, float]:
+    """(label, score) stored for a document from its tone probabilities (neg, neu, pos) and its target
+    (analysis.target.TargetResult): criticism of the office is negative whatever the tone model says; praise
+    of the office that the model reads as negative (…辛苦了！) is neutral, not a complaint."""
+    label = SENTIMENTS[int(np.argmax(proba))]
+    score = round(float(proba[2] - proba[0]), 4)
+    if target.criticises_office:
+        return "neg", min(score, CRITICISM_MAX_SCORE)
+    if target.praises_office and label == "neg":
+        return "neu", max(score, 0.0)
+    return label, score
+
+
 def analyze_batch(
     rows: list[dict], *, model, keywords_k: int, version: str, now: datetime, precise=None
 ) -> list[dict]:
@@ -100,12 +113,7 @@ def analyze_batch(
     refined_set = set(refined)
     out = []
     for i, (r, p, target) in enumerate(zip(rows, probs, targets, strict=True)):
-        label = SENTIMENTS[int(p.argmax())]
-        score = round(float(p[2] - p[0]), 4)
-        if target.criticises_office:  # criticism of the office is negative whatever the tone model says
-            label, score = "neg", min(score, CRITICISM_MAX_SCORE)
-        elif target.praises_office and label == "neg":  # praise read as negative (…辛苦了！): not a complaint
-            label, score = "neu", max(score, 0.0)
+        label, score = stored_sentiment(p, target)
         out.append(
             {
                 "id": r["id"],
