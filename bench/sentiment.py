@@ -651,7 +651,7 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"  {name:18s} n={fig['n']:6d} out-of-domain acc={fig['accuracy']:.3f} "
                 f"macro_f1={fig['macro_f1']:.3f}"
-                + (f"  (in-domain router {inside:.3f})" if inside is not None else ""),
+                + (f"  (in domain {inside:.3f})" if inside is not None else ""),
                 flush=True,
             )
 

@@ -16,7 +16,7 @@ from config.vocabulary import SENTIMENTS
 
 logger = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "2"  # 2: structural target rules, criticism stored negative
+PIPELINE_VERSION = "3"  # 2: structural target rules, criticism stored negative; 3: praise read as negative stored neutral
 SENTIMENT_LEAD_CHARS = 200  # body characters scored with the title
 # A document that criticises the audit office (analysis.target) is stored negative with at most this score:
 # the sentiment model reads tone, and a calm rhetorical question ("…是不是形同虚设？") can read neutral.
