@@ -474,8 +474,7 @@ def run_criticism_ood(data_dir: Path, loso: dict | None = None) -> dict | None:
     rows = select(data_dir)
     if not rows:
         return None
-    model = get_model("project")
-    meta = model.meta
+    meta = get_model("project").meta
     train, _ = split_rows(load_sets(data_dir), list(meta["recipe"]["train_sets"]), meta["recipe"]["split"])
     trained = {r.key for r in train}
     report: dict = {}
